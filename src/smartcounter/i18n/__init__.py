@@ -1,0 +1,82 @@
+"""The one translation layer: every user-visible string goes through ``translate``.
+
+Messages live in ``locales/<lang>/<domain>.toml`` (one file per capability, e.g.
+``core.toml``, ``lobby.toml``); Chinese is the default. A test keeps every language
+complete, the keys unique across files and the placeholders equal.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from enum import StrEnum
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+
+class Lang(StrEnum):
+    """Languages the interface speaks."""
+
+    ZH = "zh"
+    EN = "en"
+
+
+DEFAULT_LANG = Lang.ZH
+
+
+def resolve_lang(value: str | None = None) -> Lang:
+    """Pick the language: an explicit value, else SMARTCOUNTER_LANG, else Chinese."""
+    raw = (value or os.environ.get("SMARTCOUNTER_LANG") or DEFAULT_LANG).strip().lower()
+    if raw.startswith("en"):
+        return Lang.EN
+    return Lang.ZH
+
+
+def _flatten(prefix: str, node: dict[str, Any], out: dict[str, str]) -> None:
+    for key, value in node.items():
+        full = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            _flatten(full, value, out)
+        else:
+            out[full] = str(value)
+
+
+def message_files(lang: Lang) -> dict[str, dict[str, str]]:
+    """Each message file of ``lang`` (by file name) with its messages by dotted key."""
+    folder = resources.files("smartcounter.i18n") / "locales" / lang.value
+    out: dict[str, dict[str, str]] = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            flat: dict[str, str] = {}
+            _flatten("", tomllib.loads(entry.read_text("utf-8")), flat)
+            out[entry.name] = flat
+    return out
+
+
+@lru_cache(maxsize=None)
+def messages(lang: Lang) -> dict[str, str]:
+    """All messages of one language, by dotted key."""
+    merged: dict[str, str] = {}
+    for flat in message_files(lang).values():
+        merged.update(flat)
+    return merged
+
+
+def translate(key: str, lang: Lang | str = DEFAULT_LANG, /, **params: Any) -> str:
+    """Return the message ``key`` in ``lang`` with ``params`` filled in."""
+    catalogue = messages(Lang(lang))
+    template = catalogue.get(key)
+    if template is None:
+        template = messages(Lang.EN).get(key, key)
+    return template.format(**params) if params else template
+
+
+class Translator:
+    """``translate`` bound to one language, for code that renders many strings."""
+
+    def __init__(self, lang: Lang | str = DEFAULT_LANG) -> None:
+        self.lang = Lang(lang)
+
+    def __call__(self, key: str, /, **params: Any) -> str:
+        return translate(key, self.lang, **params)

@@ -1,0 +1,91 @@
+"""Print rows as a terminal table, CSV or JSON: the three output formats of every command."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, TextIO
+
+
+class OutputFormat(StrEnum):
+    """How a command prints its rows."""
+
+    TABLE = "table"
+    CSV = "csv"
+    JSON = "json"
+
+
+def _plain(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def write_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO = sys.stdout) -> None:
+    """CSV with a header; undefined values are empty."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if _plain(v) is None else _plain(v) for v in row])
+
+
+def write_json(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO = sys.stdout) -> None:
+    """A JSON array of objects; undefined values are null."""
+    body = [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows]
+    json.dump(body, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def write_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    headers: Sequence[str] | None = None,
+    formatters: dict[str, Callable[[Any], str]] | None = None,
+    title: str | None = None,
+    out: TextIO = sys.stdout,
+) -> None:
+    """A readable table for people; numbers right-aligned, undefined shown as —."""
+    from rich.console import Console
+    from rich.table import Table
+
+    formatters = formatters or {}
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for i, name in enumerate(columns):
+        numeric = any(isinstance(r[i], int | float) and not isinstance(r[i], bool) for r in rows)
+        table.add_column((headers or columns)[i], justify="right" if numeric else "left")
+    for row in rows:
+        cells = []
+        for name, value in zip(columns, row, strict=True):
+            if _plain(value) is None:
+                cells.append("—")
+            elif name in formatters:
+                cells.append(formatters[name](value))
+            else:
+                cells.append(str(value))
+        table.add_row(*cells)
+    Console(file=out, width=200 if not out.isatty() else None).print(table)
+
+
+def write_rows(
+    fmt: OutputFormat,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    **table_options: Any,
+) -> None:
+    """Print ``rows`` in ``fmt``."""
+    if fmt is OutputFormat.CSV:
+        write_csv(columns, rows)
+    elif fmt is OutputFormat.JSON:
+        write_json(columns, rows)
+    else:
+        write_table(columns, rows, **table_options)

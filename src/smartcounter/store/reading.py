@@ -1,0 +1,27 @@
+"""Read whole tables of the store into memory (the small reference tables)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pyarrow as pa
+
+from smartcounter.canonical.tables import TABLES_BY_NAME
+from smartcounter.store.layout import Store
+from smartcounter.store.schema import file_schema
+
+
+def read_table(store: Store, name: str) -> pl.DataFrame:
+    """All rows of table ``name`` (canonical and derived columns), empty if none."""
+    table = TABLES_BY_NAME[name]
+    files = store.files(table)
+    if not files:
+        frame = pl.from_arrow(file_schema(table).empty_table())
+    else:
+        frame = pl.read_parquet(files, hive_partitioning=False)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def empty_arrow(name: str) -> pa.Table:
+    """An empty table with the stored schema of ``name``."""
+    return file_schema(TABLES_BY_NAME[name]).empty_table()

@@ -1,0 +1,61 @@
+"""The store's Parquet schemas: canonical columns, typed, plus the derived period columns."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from smartcounter.canonical.tables import Kind, Table
+
+SCHEMA_VERSION = 1
+
+# Derived at import from the row's local time, so that every engine groups by the same
+# values and none has to reimplement ISO weeks (the engines disagree on them).
+DERIVED_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
+    ("day", pa.date32()),
+    ("hour", pa.int32()),
+    ("month", pa.string()),
+    ("quarter", pa.string()),
+)
+WEEK = "week"
+BUCKET = "bucket"
+
+_ARROW_TYPES: dict[Kind, pa.DataType] = {
+    Kind.TEXT: pa.string(),
+    Kind.INTEGER: pa.int64(),
+    Kind.NUMBER: pa.float64(),
+    Kind.TIMESTAMP: pa.timestamp("us"),
+    Kind.BOOLEAN: pa.bool_(),
+    Kind.CHOICE: pa.string(),
+    Kind.BUSINESS_CODE: pa.string(),
+    Kind.REASON_CODE: pa.string(),
+}
+
+
+def arrow_type(kind: Kind) -> pa.DataType:
+    """The Arrow type a column of ``kind`` is stored as."""
+    return _ARROW_TYPES[kind]
+
+
+def file_schema(table: Table) -> pa.Schema:
+    """Columns inside one Parquet file of ``table`` (partition columns are in the path)."""
+    fields = [pa.field(c.name, arrow_type(c.kind)) for c in table.columns]
+    if table.time_column is not None:
+        fields += [pa.field(name, typ) for name, typ in DERIVED_COLUMNS]
+    return pa.schema(fields)
+
+
+def partition_columns(table: Table) -> tuple[str, ...]:
+    """Hive partition keys of ``table``: the ISO week, then a branch bucket where there is one."""
+    if table.time_column is None:
+        return ()
+    if table.branch_column is None:
+        return (WEEK,)
+    return (WEEK, BUCKET)
+
+
+def read_schema(table: Table) -> pa.Schema:
+    """Columns a reader sees: the file's plus the partition keys."""
+    schema = file_schema(table)
+    for key in partition_columns(table):
+        schema = schema.append(pa.field(key, pa.string() if key == WEEK else pa.int32()))
+    return schema
