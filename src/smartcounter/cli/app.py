@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from smartcounter.cli import ingest
+from smartcounter.cli import figures, ingest
 from smartcounter.cli.context import build_state
 
 app = typer.Typer(
@@ -37,7 +37,7 @@ def root(
     ctx.obj = build_state(store, lang)
 
 
-for module in (ingest,):
+for module in (ingest, figures,):
     module.register(app)
 
 

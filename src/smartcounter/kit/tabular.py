@@ -30,16 +30,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def write_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO = sys.stdout) -> None:
+def write_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None) -> None:
     """CSV with a header; undefined values are empty."""
+    out = out or sys.stdout
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow(["" if _plain(v) is None else _plain(v) for v in row])
 
 
-def write_json(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO = sys.stdout) -> None:
+def write_json(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None) -> None:
     """A JSON array of objects; undefined values are null."""
+    out = out or sys.stdout
     body = [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows]
     json.dump(body, out, ensure_ascii=False, indent=2)
     out.write("\n")
@@ -52,9 +54,10 @@ def write_table(
     headers: Sequence[str] | None = None,
     formatters: dict[str, Callable[[Any], str]] | None = None,
     title: str | None = None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> None:
     """A readable table for people; numbers right-aligned, undefined shown as —."""
+    out = out or sys.stdout
     from rich.console import Console
     from rich.table import Table
 

@@ -1,0 +1,253 @@
+"""The figure commands: ``rates`` (cli.md) and ``unmigrated``, ``funnel``, ``ranking``,
+``tickets``, ``visit-rates``, ``wow`` — each with table, CSV and JSON output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import polars as pl
+import typer
+
+from smartcounter.cli.context import AppState, StoreOption, fail, state_of, with_store
+from smartcounter.i18n import Translator
+from smartcounter.kit.tabular import OutputFormat, write_rows
+from smartcounter.metrics import Metrics, Period, PeriodError, UnknownKeyError, open_metrics
+from smartcounter.metrics.definitions import RATE_KEYS, UNMIGRATED_DIMENSIONS
+from smartcounter.metrics.period import parse_week
+
+
+class EngineName(StrEnum):
+    """Which engine computes the figures."""
+
+    DUCKDB = "duckdb"
+    SPARK = "spark"
+
+
+ByOption = Annotated[str, typer.Option("--by", help="Comma-separated keys, e.g. branch,week.")]
+WeekOption = Annotated[Optional[str], typer.Option("--week", help="ISO week, e.g. 2018-W10.")]
+FromOption = Annotated[Optional[str], typer.Option("--from", help="First local date, YYYY-MM-DD.")]
+ToOption = Annotated[Optional[str], typer.Option("--to", help="Last local date, YYYY-MM-DD (inclusive).")]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")]
+EngineOption = Annotated[Optional[EngineName], typer.Option("--engine", help="duckdb (default) or spark.")]
+StoreArg = Annotated[Optional[Path], StoreOption]
+
+PERCENT_COLUMNS = frozenset(
+    {"rate", "ci_low", "ci_high", "share", "cumulative_share", "acceptance_rate", "previous_rate",
+     "shrunk_rate", "shrunk_low", "shrunk_high", "prior_mean"}
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("rates")(rates)
+    app.command("unmigrated")(unmigrated)
+    app.command("funnel")(funnel)
+    app.command("ranking")(ranking)
+    app.command("tickets")(tickets)
+    app.command("visit-rates")(visit_rates)
+    app.command("wow")(wow)
+
+
+def period_of(week: str | None, start: str | None, end: str | None) -> Period:
+    """The period named by ``--week`` or ``--from/--to``; stop with status 2 if unusable."""
+    if week is not None and (start is not None or end is not None):
+        fail("--week cannot be combined with --from/--to")
+    try:
+        if week is not None:
+            return Period.week(week)
+        first = date.fromisoformat(start) if start else None
+        last = date.fromisoformat(end) if end else None
+    except (PeriodError, ValueError) as exc:
+        fail(str(exc))
+    if first and last and last < first:
+        fail("--to is before --from")
+    return Period(start=first, end=last)
+
+
+def keys_of(by: str) -> list[str]:
+    """The keys of ``--by``."""
+    return [k.strip() for k in by.split(",") if k.strip()]
+
+
+@contextmanager
+def metrics_for(state: AppState, engine: EngineName | None) -> Iterator[Metrics]:
+    """Open the store and the engine for one command."""
+    store = state.open_store()
+    try:
+        metrics = open_metrics(store, state.settings, engine.value if engine else None)
+    except ImportError:
+        fail("the spark engine needs pyspark: pip install 'smartcounter[spark]'")
+    with metrics:
+        yield metrics
+
+
+def show(frame: pl.DataFrame, fmt: OutputFormat, t: Translator, title: str | None = None) -> None:
+    """Print a figure frame in ``fmt``; the table speaks the user's language."""
+    columns = frame.columns
+    rows = frame.rows()
+    formatters: dict[str, Callable[[Any], str]] = {
+        c: (lambda v: f"{v * 100:.2f}%") for c in columns if c in PERCENT_COLUMNS
+    }
+    if "change_pp" in columns:
+        formatters["change_pp"] = lambda v: f"{v:+.2f}"
+    if "daily_tickets" in columns:
+        formatters["daily_tickets"] = lambda v: f"{v:.1f}"
+    headers = [t(f"columns.{c}") if f"columns.{c}" in _known_columns(t) else c for c in columns]
+    write_rows(fmt, columns, rows, headers=headers, formatters=formatters, title=title)
+
+
+def _known_columns(t: Translator) -> set[str]:
+    from smartcounter.i18n import messages
+
+    return {k for k in messages(t.lang) if k.startswith("columns.")}
+
+
+def _run(ctx: typer.Context, store: Path | None, compute: Callable[[Metrics], pl.DataFrame], engine: EngineName | None, fmt: OutputFormat, title_key: str | None = None) -> None:
+    state = with_store(state_of(ctx), store)
+    with metrics_for(state, engine) as metrics:
+        try:
+            frame = compute(metrics)
+        except UnknownKeyError as exc:
+            fail(state.t("figures.unknown_key", keys=str(exc)))
+    show(frame, fmt, state.t, state.t(title_key) if title_key and fmt is OutputFormat.TABLE else None)
+
+
+def rates(
+    ctx: typer.Context,
+    by: ByOption,
+    week: WeekOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    engine: EngineOption = None,
+    store: StoreArg = None,
+) -> None:
+    """迁移率（按维度分组）。Migration rates grouped by KEYS."""
+    keys = keys_of(by)
+    state = state_of(ctx)
+    bad = [k for k in keys if k not in RATE_KEYS and k not in ("quarter", "customer_tier", "channel")]
+    if not keys or bad or len(set(keys)) != len(keys):
+        fail(state.t("figures.unknown_key", keys=", ".join(bad) or by) + " — " + ", ".join(RATE_KEYS))
+    period = period_of(week, start, end)
+    _run(ctx, store, lambda m: m.rates(keys, period), engine, fmt, "figures.title_rates")
+
+
+class Show(StrEnum):
+    """What ``funnel`` shows."""
+
+    STAGES = "stages"
+    REASONS = "reasons"
+    DEPTH = "depth"
+
+
+def unmigrated(
+    ctx: typer.Context,
+    dimension: Annotated[str, typer.Option("--dimension", help="business, reason, staff, hour, age_band or customer_tier.")] = "business",
+    by: Annotated[str, typer.Option("--by", help="Comma-separated grouping keys (optional).")] = "",
+    week: WeekOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    engine: EngineOption = None,
+    store: StoreArg = None,
+) -> None:
+    """未迁业务帕累托分析。Un-migrated business as a Pareto (count, share, cumulative share)."""
+    if dimension not in UNMIGRATED_DIMENSIONS:
+        fail(f"--dimension: {', '.join(UNMIGRATED_DIMENSIONS)}")
+    period = period_of(week, start, end)
+    _run(ctx, store, lambda m: m.unmigrated(dimension, period, keys_of(by)), engine, fmt, "figures.title_unmigrated")
+
+
+def funnel(
+    ctx: typer.Context,
+    show_: Annotated[Show, typer.Option("--show", help="stages, reasons (decline reasons) or depth (triage depth).")] = Show.STAGES,
+    by: Annotated[str, typer.Option("--by", help="Comma-separated grouping keys (optional).")] = "",
+    week: WeekOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    engine: EngineOption = None,
+    store: StoreArg = None,
+) -> None:
+    """三次分流漏斗。The triage funnel per stage, its decline reasons, or triage depth."""
+    period = period_of(week, start, end)
+    keys = keys_of(by)
+    figure: dict[Show, Callable[[Metrics], pl.DataFrame]] = {
+        Show.STAGES: lambda m: m.funnel(period, keys),
+        Show.REASONS: lambda m: m.decline_reasons(period, keys),
+        Show.DEPTH: lambda m: m.triage_depth(period, keys),
+    }
+    _run(ctx, store, figure[show_], engine, fmt, "figures.title_funnel")
+
+
+def ranking(
+    ctx: typer.Context,
+    week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2018-W10.")],
+    peer_group: Annotated[Optional[str], typer.Option("--peer-group", help="urban, office, micro or county.")] = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    engine: EngineOption = None,
+    store: StoreArg = None,
+) -> None:
+    """网点排名（同类与全辖），含区间与收缩估计。Branch ranking with intervals and shrunk estimates."""
+    try:
+        parse_week(week)
+    except PeriodError as exc:
+        fail(str(exc))
+
+    def compute(m: Metrics) -> pl.DataFrame:
+        frame = m.ranking(week)
+        if peer_group:
+            frame = frame.filter(pl.col("branch_type") == peer_group).sort("peer_rank", "branch_id", nulls_last=True)
+        return frame
+
+    _run(ctx, store, compute, engine, fmt, "figures.title_ranking")
+
+
+def tickets(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", help="Comma-separated keys (default: branch).")] = "branch",
+    week: WeekOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    engine: EngineOption = None,
+    store: StoreArg = None,
+) -> None:
+    """日均取号客户数。Daily tickets: tickets ÷ days with at least one ticket."""
+    period = period_of(week, start, end)
+    _run(ctx, store, lambda m: m.daily_tickets(keys_of(by), period), engine, fmt, "figures.title_tickets")
+
+
+def visit_rates(
+    ctx: typer.Context,
+    by: ByOption,
+    week: WeekOption = None,
+    start: FromOption = None,
+    end: ToOption = None,
+    fmt: FormatOption = OutputFormat.TABLE,
+    engine: EngineOption = None,
+    store: StoreArg = None,
+) -> None:
+    """按客户（取号）计的迁移率。Visit-based migration rate grouped by KEYS."""
+    period = period_of(week, start, end)
+    _run(ctx, store, lambda m: m.visit_rates(keys_of(by), period), engine, fmt, "figures.title_visit_rates")
+
+
+def wow(
+    ctx: typer.Context,
+    week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2018-W10.")],
+    by: Annotated[str, typer.Option("--by", help="Comma-separated keys (default: branch).")] = "branch",
+    fmt: FormatOption = OutputFormat.TABLE,
+    engine: EngineOption = None,
+    store: StoreArg = None,
+) -> None:
+    """周环比（百分点）。Week-over-week change of the rate in percentage points."""
+    try:
+        parse_week(week)
+    except PeriodError as exc:
+        fail(str(exc))
+    _run(ctx, store, lambda m: m.week_over_week(week, keys_of(by)), engine, fmt, "figures.title_wow")

@@ -1,0 +1,404 @@
+"""Every figure of metrics.md, written once as SQL that DuckDB and Spark both run as is.
+
+The SQL keeps to the subset the two engines read alike: CTEs, CASE, SUM/COUNT,
+window functions, explicit ``CAST(... AS DOUBLE)``, double literals written as casts.
+Periods (ISO week, month, day, hour) were derived at import and are plain columns, so
+no engine-specific date function appears here. The parity test is the judge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from smartcounter.metrics.period import Period
+
+Z = "CAST(1.959964 AS DOUBLE)"
+
+
+@dataclass(frozen=True)
+class Key:
+    """A grouping key: its name on the command line, its output column, its SQL."""
+
+    name: str
+    column: str
+    expr: str
+    needs_branch: bool = False
+    needs_visit: bool = False
+
+
+KEYS: dict[str, Key] = {
+    k.name: k
+    for k in (
+        Key("branch", "branch_id", "t.branch_id"),
+        Key("branch_type", "branch_type", "b.branch_type", needs_branch=True),
+        Key("region", "region", "b.region", needs_branch=True),
+        Key("week", "week", "t.week"),
+        Key("month", "month", "t.month"),
+        Key("quarter", "quarter", "t.quarter"),
+        Key("day", "day", "t.day"),
+        Key("business", "business_code", "t.business_code"),
+        Key("staff", "staff_id", "t.staff_id"),
+        Key("hour", "hour", "t.hour"),
+        Key("age_band", "age_band", "v.age_band", needs_visit=True),
+        Key("customer_tier", "customer_tier", "v.customer_tier", needs_visit=True),
+        Key("channel", "channel", "t.channel"),
+    )
+}
+
+# Keys of the stable ``rates --by`` surface (cli.md); the others are additions.
+RATE_KEYS = ("branch", "branch_type", "region", "week", "month", "day", "business", "staff", "hour", "age_band")
+
+# Dimensions of the un-migrated breakdown: the SQL of each value, never null ('unknown').
+UNMIGRATED_DIMENSIONS: dict[str, str] = {
+    "business": "t.business_code",
+    "reason": "COALESCE(t.reason, 'unknown')",
+    "staff": "COALESCE(t.staff_id, 'unknown')",
+    "hour": "CAST(t.hour AS STRING)",
+    "age_band": "COALESCE(v.age_band, 'unknown')",
+    "customer_tier": "COALESCE(v.customer_tier, 'unknown')",
+}
+
+
+def _keys(by: Sequence[str]) -> list[Key]:
+    return [KEYS[name] for name in by]
+
+
+def _wilson(successes: str, trials: str) -> str:
+    """SQL of the rate and its 95 % Wilson score interval; null when ``trials`` is 0."""
+    n = f"CAST({trials} AS DOUBLE)"
+    p = f"(CAST({successes} AS DOUBLE) / NULLIF({n}, 0))"
+    zz = f"({Z} * {Z})"
+    denom = f"(1 + {zz} / {n})"
+    center = f"(({p} + {zz} / (2 * {n})) / {denom})"
+    half = f"(({Z} * SQRT({p} * (1 - {p}) / {n} + {zz} / (4 * {n} * {n}))) / {denom})"
+    return (
+        f"{p} AS rate, "
+        f"CASE WHEN {n} > 0 THEN GREATEST(CAST(0 AS DOUBLE), {center} - {half}) END AS ci_low, "
+        f"CASE WHEN {n} > 0 THEN LEAST(CAST(1 AS DOUBLE), {center} + {half}) END AS ci_high"
+    )
+
+
+def _flagged_transactions(period: Period, keys: Sequence[Key], *, visits: bool) -> str:
+    joins = ["LEFT JOIN business_types bt ON bt.code = t.business_code"]
+    if any(k.needs_branch for k in keys):
+        joins.append("LEFT JOIN branches b ON b.branch_id = t.branch_id")
+    if visits or any(k.needs_visit for k in keys):
+        joins.append("LEFT JOIN visits v ON v.visit_id = t.visit_id")
+    select = ", ".join(f"{k.expr} AS {k.column}" for k in keys)
+    select = f"{select}, " if select else ""
+    return f"""
+    SELECT {select}t.visit_id AS visit_id, t.channel AS channel,
+           CASE WHEN bt.migratable THEN 1 ELSE 0 END AS is_migratable,
+           CASE WHEN bt.migratable AND t.channel = 'stm' THEN 1 ELSE 0 END AS is_migrated
+    FROM transactions t
+    {" ".join(joins)}
+    WHERE {period.sql_filter("t")}
+    """
+
+
+def rates_sql(period: Period, by: Sequence[str]) -> str:
+    """Migration rate with its Wilson interval, grouped by ``by`` (metrics.md, Migration rate)."""
+    keys = _keys(by)
+    cols = ", ".join(k.column for k in keys)
+    group = f"GROUP BY {cols}" if cols else ""
+    lead = f"{cols}, " if cols else ""
+    return f"""
+    WITH tx AS ({_flagged_transactions(period, keys, visits=False)}),
+    agg AS (
+      SELECT {lead}CAST(SUM(is_migratable) AS BIGINT) AS migratable,
+             CAST(SUM(is_migrated) AS BIGINT) AS migrated
+      FROM tx {group}
+    )
+    SELECT {lead}migratable, migrated, {_wilson("migrated", "migratable")}
+    FROM agg
+    """
+
+
+def visit_rates_sql(period: Period, by: Sequence[str]) -> str:
+    """Visit-based rate: visits with migratable business, all of it done at a smart counter."""
+    keys = _keys(by)
+    cols = ", ".join(k.column for k in keys)
+    lead = f"{cols}, " if cols else ""
+    group = f"GROUP BY {cols}" if cols else ""
+    return f"""
+    WITH tx AS ({_flagged_transactions(period, keys, visits=False)}),
+    per_visit AS (
+      SELECT {lead}visit_id, SUM(is_migratable) AS m, SUM(is_migrated) AS d
+      FROM tx WHERE visit_id IS NOT NULL
+      GROUP BY {lead}visit_id
+    ),
+    agg AS (
+      SELECT {lead}CAST(SUM(CASE WHEN m > 0 THEN 1 ELSE 0 END) AS BIGINT) AS visits_migratable,
+             CAST(SUM(CASE WHEN m > 0 AND d = m THEN 1 ELSE 0 END) AS BIGINT) AS visits_migrated
+      FROM per_visit {group}
+    )
+    SELECT {lead}visits_migratable, visits_migrated,
+           {_wilson("visits_migrated", "visits_migratable")}
+    FROM agg
+    """
+
+
+def _visit_keys(by: Sequence[str]) -> list[tuple[str, str]]:
+    """(output column, SQL over visits ``v`` and branches ``b``) for keys on visits."""
+    mapping = {
+        "branch": ("branch_id", "v.branch_id"),
+        "branch_type": ("branch_type", "b.branch_type"),
+        "region": ("region", "b.region"),
+        "week": ("week", "v.week"),
+        "month": ("month", "v.month"),
+        "quarter": ("quarter", "v.quarter"),
+        "day": ("day", "v.day"),
+        "hour": ("hour", "v.hour"),
+        "age_band": ("age_band", "v.age_band"),
+        "customer_tier": ("customer_tier", "v.customer_tier"),
+    }
+    unknown = [k for k in by if k not in mapping]
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    return [mapping[k] for k in by]
+
+
+def daily_tickets_sql(period: Period, by: Sequence[str]) -> str:
+    """Tickets ÷ distinct local dates with a ticket, per branch (per branch-day for groups)."""
+    keys = _visit_keys(by)
+    select = ", ".join(f"{expr} AS {col}" for col, expr in keys)
+    cols = ", ".join(col for col, _ in keys)
+    exprs = ", ".join(expr for _, expr in keys)
+    lead_sel = f"{select}, " if select else ""
+    lead = f"{cols}, " if cols else ""
+    lead_expr = f"{exprs}, " if exprs else ""
+    group = f"GROUP BY {cols}" if cols else ""
+    return f"""
+    WITH per_day AS (
+      SELECT {lead_sel}v.branch_id AS _branch, v.day AS _day, COUNT(*) AS tickets
+      FROM visits v LEFT JOIN branches b ON b.branch_id = v.branch_id
+      WHERE {period.sql_filter("v")}
+      GROUP BY {lead_expr}v.branch_id, v.day
+    )
+    SELECT {lead}CAST(SUM(tickets) AS BIGINT) AS tickets, CAST(COUNT(*) AS BIGINT) AS open_days,
+           CAST(SUM(tickets) AS DOUBLE) / CAST(COUNT(*) AS DOUBLE) AS daily_tickets
+    FROM per_day {group}
+    """
+
+
+def unmigrated_sql(period: Period, dimension: str, by: Sequence[str]) -> str:
+    """Migratable transactions done at a teller window, as a Pareto over ``dimension``."""
+    keys = _keys(by)
+    value = UNMIGRATED_DIMENSIONS[dimension]
+    select = ", ".join(f"{k.expr} AS {k.column}" for k in keys)
+    cols = ", ".join(k.column for k in keys)
+    lead_sel = f"{select}, " if select else ""
+    lead = f"{cols}, " if cols else ""
+    lead_expr = "".join(f"{k.expr}, " for k in keys)
+    partition = f"PARTITION BY {cols}" if cols else ""
+    joins = ["JOIN business_types bt ON bt.code = t.business_code"]
+    if any(k.needs_branch for k in keys):
+        joins.append("LEFT JOIN branches b ON b.branch_id = t.branch_id")
+    if dimension in ("age_band", "customer_tier") or any(k.needs_visit for k in keys):
+        joins.append("LEFT JOIN visits v ON v.visit_id = t.visit_id")
+    return f"""
+    WITH agg AS (
+      SELECT {lead_sel}{value} AS value, CAST(COUNT(*) AS BIGINT) AS count
+      FROM transactions t {" ".join(joins)}
+      WHERE {period.sql_filter("t")} AND bt.migratable AND t.channel = 'teller'
+      GROUP BY {lead_expr}{value}
+    )
+    SELECT {lead}value, count,
+      CAST(count AS DOUBLE) / CAST(SUM(count) OVER ({partition}) AS DOUBLE) AS share,
+      CAST(SUM(count) OVER ({partition} ORDER BY count DESC, value ASC
+           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS DOUBLE)
+        / CAST(SUM(count) OVER ({partition}) AS DOUBLE) AS cumulative_share,
+      CAST(ROW_NUMBER() OVER ({partition} ORDER BY count DESC, value ASC) AS BIGINT) AS position
+    FROM agg
+    """
+
+
+def _triage_keys(by: Sequence[str]) -> list[tuple[str, str]]:
+    mapping = {
+        "branch": ("branch_id", "v.branch_id"),
+        "branch_type": ("branch_type", "b.branch_type"),
+        "region": ("region", "b.region"),
+        "week": ("week", "tr.week"),
+        "month": ("month", "tr.month"),
+        "quarter": ("quarter", "tr.quarter"),
+        "day": ("day", "tr.day"),
+        "hour": ("hour", "tr.hour"),
+        "staff": ("staff_id", "tr.staff_id"),
+        "age_band": ("age_band", "v.age_band"),
+    }
+    unknown = [k for k in by if k not in mapping]
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    return [mapping[k] for k in by]
+
+
+def _triage_relation(period: Period, by: Sequence[str]) -> tuple[str, str]:
+    keys = _triage_keys(by)
+    select = ", ".join(f"{expr} AS {col}" for col, expr in keys)
+    lead_sel = f"{select}, " if select else ""
+    cols = ", ".join(col for col, _ in keys)
+    relation = f"""
+      SELECT {lead_sel}tr.visit_id AS visit_id, tr.stage AS stage, tr.outcome AS outcome,
+             COALESCE(tr.reason, 'unknown') AS reason
+      FROM triage tr
+      LEFT JOIN visits v ON v.visit_id = tr.visit_id
+      LEFT JOIN branches b ON b.branch_id = v.branch_id
+      WHERE {period.sql_filter("tr")}
+    """
+    return relation, cols
+
+
+def funnel_sql(period: Period, by: Sequence[str]) -> str:
+    """Triage touches, acceptances and declines per stage (metrics.md, Triage funnel)."""
+    relation, cols = _triage_relation(period, by)
+    lead = f"{cols}, " if cols else ""
+    return f"""
+    WITH tri AS ({relation}),
+    agg AS (
+      SELECT {lead}stage, CAST(COUNT(*) AS BIGINT) AS touches,
+             CAST(SUM(CASE WHEN outcome = 'accepted' THEN 1 ELSE 0 END) AS BIGINT) AS accepted,
+             CAST(SUM(CASE WHEN outcome = 'declined' THEN 1 ELSE 0 END) AS BIGINT) AS declined
+      FROM tri GROUP BY {lead}stage
+    )
+    SELECT {lead}stage, touches, accepted, declined,
+           CAST(accepted AS DOUBLE) / NULLIF(CAST(touches AS DOUBLE), 0) AS acceptance_rate
+    FROM agg
+    """
+
+
+def decline_reasons_sql(period: Period, by: Sequence[str]) -> str:
+    """Why triage was declined, per stage, largest first with shares."""
+    relation, cols = _triage_relation(period, by)
+    lead = f"{cols}, " if cols else ""
+    partition = f"PARTITION BY {lead}stage"
+    return f"""
+    WITH tri AS ({relation}),
+    agg AS (
+      SELECT {lead}stage, reason, CAST(COUNT(*) AS BIGINT) AS count
+      FROM tri WHERE outcome = 'declined' GROUP BY {lead}stage, reason
+    )
+    SELECT {lead}stage, reason, count,
+      CAST(count AS DOUBLE) / CAST(SUM(count) OVER ({partition}) AS DOUBLE) AS share,
+      CAST(ROW_NUMBER() OVER ({partition} ORDER BY count DESC, reason ASC) AS BIGINT) AS position
+    FROM agg
+    """
+
+
+def triage_depth_sql(period: Period, by: Sequence[str]) -> str:
+    """Visits by the highest triage stage that touched them (0: none), with shares."""
+    keys = _visit_keys([k for k in by])
+    select = ", ".join(f"{expr} AS {col}" for col, expr in keys)
+    cols = ", ".join(col for col, _ in keys)
+    lead_sel = f"{select}, " if select else ""
+    lead = f"{cols}, " if cols else ""
+    partition = f"PARTITION BY {cols}" if cols else ""
+    return f"""
+    WITH deepest AS (
+      SELECT visit_id, MAX(stage) AS depth FROM triage GROUP BY visit_id
+    ),
+    per_visit AS (
+      SELECT {lead_sel}CAST(COALESCE(d.depth, 0) AS BIGINT) AS depth
+      FROM visits v
+      LEFT JOIN deepest d ON d.visit_id = v.visit_id
+      LEFT JOIN branches b ON b.branch_id = v.branch_id
+      WHERE {period.sql_filter("v")}
+    ),
+    agg AS (
+      SELECT {lead}depth, CAST(COUNT(*) AS BIGINT) AS visits FROM per_visit GROUP BY {lead}depth
+    )
+    SELECT {lead}depth, visits,
+      CAST(visits AS DOUBLE) / CAST(SUM(visits) OVER ({partition}) AS DOUBLE) AS share
+    FROM agg
+    """
+
+
+def _change_pp(current: str, previous: str) -> str:
+    """Week-over-week change in percentage points; undefined where either rate is."""
+    return f"CASE WHEN {current} IS NOT NULL AND {previous} IS NOT NULL THEN ({current} - {previous}) * 100 END"
+
+
+def week_over_week_sql(week: str, previous_week: str, by: Sequence[str]) -> str:
+    """Rate of ``week`` beside the week before, and the change in percentage points."""
+    keys = _keys(by)
+    cols = [k.column for k in keys]
+    on = " AND ".join(f"c.{c} = p.{c}" for c in cols) or "1 = 1"
+    lead = ", ".join(f"COALESCE(c.{c}, p.{c}) AS {c}" for c in cols)
+    lead = f"{lead}, " if lead else ""
+    return f"""
+    WITH cur AS ({rates_sql(Period.week(week), by)}),
+    prev AS ({rates_sql(Period.week(previous_week), by)})
+    SELECT {lead}COALESCE(c.migratable, 0) AS migratable, COALESCE(c.migrated, 0) AS migrated,
+           c.rate AS rate, c.ci_low AS ci_low, c.ci_high AS ci_high,
+           p.rate AS previous_rate, {_change_pp("c.rate", "p.rate")} AS change_pp
+    FROM cur c FULL OUTER JOIN prev p ON {on}
+    """
+
+
+def ranking_sql(week: str, previous_week: str) -> str:
+    """Branch ranking of one week: rate, interval, ranks, shrunk estimate, change from last week.
+
+    Ranks: by rate, highest first, ties share the better rank (SQL RANK), undefined rates
+    unranked; within the peer group (branch_type) and network-wide. The shrunk estimate is
+    an empirical-Bayes beta-binomial posterior mean per peer group: the prior's mean is the
+    group's mean rate, its variance the spread of rates left after removing binomial noise,
+    so a branch with few transactions is pulled towards its group.
+    """
+    this = Period.week(week)
+    prev = Period.week(previous_week)
+    return f"""
+    WITH cur AS ({rates_sql(this, ["branch"])}),
+    prev AS ({rates_sql(prev, ["branch"])}),
+    base AS (
+      SELECT b.branch_id, b.name, b.region, b.branch_type, b.staff_count, b.smart_counters,
+             b.teller_windows,
+             COALESCE(c.migratable, 0) AS migratable, COALESCE(c.migrated, 0) AS migrated,
+             c.rate, c.ci_low, c.ci_high, p.rate AS previous_rate,
+             {_change_pp("c.rate", "p.rate")} AS change_pp
+      FROM branches b
+      LEFT JOIN cur c ON c.branch_id = b.branch_id
+      LEFT JOIN prev p ON p.branch_id = b.branch_id
+      WHERE c.branch_id IS NOT NULL OR p.branch_id IS NOT NULL
+    ),
+    ranked AS (
+      SELECT base.*,
+        CASE WHEN rate IS NOT NULL THEN RANK() OVER (
+          PARTITION BY branch_type, CASE WHEN rate IS NULL THEN 1 ELSE 0 END ORDER BY rate DESC) END AS peer_rank,
+        CASE WHEN rate IS NOT NULL THEN RANK() OVER (
+          PARTITION BY CASE WHEN rate IS NULL THEN 1 ELSE 0 END ORDER BY rate DESC) END AS network_rank
+      FROM base
+    ),
+    peer AS (
+      SELECT branch_type,
+             CAST(COUNT(*) AS BIGINT) AS peers,
+             AVG(rate) AS prior_mean,
+             VAR_POP(rate) AS spread,
+             AVG(rate * (1 - rate) / CAST(migratable AS DOUBLE)) AS noise
+      FROM ranked WHERE rate IS NOT NULL GROUP BY branch_type
+    ),
+    prior AS (
+      SELECT branch_type, peers, prior_mean,
+        CASE
+          WHEN peers < 3 OR prior_mean <= 0 OR prior_mean >= 1 THEN CAST(2 AS DOUBLE)
+          WHEN spread - noise <= CAST(0.000001 AS DOUBLE) THEN CAST(10000 AS DOUBLE)
+          ELSE LEAST(CAST(10000 AS DOUBLE), GREATEST(CAST(2 AS DOUBLE),
+               prior_mean * (1 - prior_mean) / (spread - noise) - 1))
+        END AS prior_strength
+      FROM peer
+    ),
+    shrunk AS (
+      SELECT r.*, pr.peers, pr.prior_mean, pr.prior_strength,
+        (CAST(r.migrated AS DOUBLE) + pr.prior_mean * pr.prior_strength)
+          / (CAST(r.migratable AS DOUBLE) + pr.prior_strength) AS shrunk_rate,
+        CAST(r.migratable AS DOUBLE) + pr.prior_strength AS posterior_n
+      FROM ranked r LEFT JOIN prior pr ON pr.branch_type = r.branch_type
+    )
+    SELECT branch_id, name, region, branch_type, staff_count, smart_counters, teller_windows,
+      migratable, migrated, rate, ci_low, ci_high,
+      CAST(peer_rank AS BIGINT) AS peer_rank, CAST(network_rank AS BIGINT) AS network_rank,
+      CAST(peers AS BIGINT) AS peers, previous_rate, change_pp,
+      prior_mean, prior_strength, shrunk_rate,
+      shrunk_rate - {Z} * SQRT(shrunk_rate * (1 - shrunk_rate) / (posterior_n + 1)) AS shrunk_low,
+      shrunk_rate + {Z} * SQRT(shrunk_rate * (1 - shrunk_rate) / (posterior_n + 1)) AS shrunk_high
+    FROM shrunk
+    """

@@ -1,0 +1,53 @@
+"""The embedded engine: DuckDB over the store's Parquet, as it is on disk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import pyarrow as pa
+
+from smartcounter.metrics.engine import scans
+from smartcounter.store.layout import Store
+from smartcounter.store.schema import read_schema
+
+
+class DuckDBEngine:
+    """Runs the metrics SQL in an in-process DuckDB."""
+
+    name = "duckdb"
+
+    def __init__(self, store: Store, *, threads: int | None = None, memory_limit: str | None = None) -> None:
+        self.store = store
+        config: dict[str, str | int] = {}
+        if threads is not None:
+            config["threads"] = threads
+        if memory_limit is not None:
+            config["memory_limit"] = memory_limit
+        self._con = duckdb.connect(config=config)
+
+    def run(self, sql: str, weeks: Sequence[str] | None) -> pa.Table:
+        """Run ``sql`` with each table a view over only the files it needs."""
+        with self.store.reading():
+            for scan in scans(weeks):
+                files = self.store.files(scan.table, scan.weeks)
+                name = scan.table.name
+                self._con.execute(f"DROP VIEW IF EXISTS {name}")
+                if files:
+                    listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+                    self._con.execute(
+                        f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listed}], "
+                        "hive_partitioning = true, union_by_name = true)"
+                    )
+                else:
+                    empty = read_schema(scan.table).empty_table()
+                    self._con.register(f"_empty_{name}", empty)
+                    self._con.execute(f"CREATE VIEW {name} AS SELECT * FROM _empty_{name}")
+            result = self._con.sql(sql)
+            table = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
+        if isinstance(table, pa.RecordBatchReader):
+            table = table.read_all()
+        return table
+
+    def close(self) -> None:
+        self._con.close()

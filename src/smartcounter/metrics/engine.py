@@ -1,0 +1,57 @@
+"""The engine interface: run one SQL text over the store's tables, get Arrow back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import pyarrow as pa
+
+from smartcounter.canonical.tables import TABLES, Table
+from smartcounter.metrics.period import shift_week
+from smartcounter.store.layout import Store
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The files a query may read for one table (all of them when ``weeks`` is None)."""
+
+    table: Table
+    weeks: tuple[str, ...] | None
+
+
+class Engine(Protocol):
+    """Runs the metrics SQL; one implementation per engine (DuckDB, Spark)."""
+
+    name: str
+    store: Store
+
+    def run(self, sql: str, weeks: Sequence[str] | None) -> pa.Table:
+        """Run ``sql`` over the store, reading only ``weeks`` of the event tables (None: all)."""
+        ...
+
+    def close(self) -> None:
+        """Release the engine's resources."""
+        ...
+
+
+def scans(weeks: Sequence[str] | None) -> list[Scan]:
+    """What each table contributes to a query over ``weeks``.
+
+    Visits and triage are joined to transactions by visit id; a ticket may be taken in the
+    week before its transaction (Sunday evening), so they are read one week wider.
+    """
+    if weeks is None:
+        return [Scan(t, None) for t in TABLES]
+    wanted = tuple(sorted(set(weeks)))
+    wider = tuple(sorted(set(wanted) | {shift_week(w, -1) for w in wanted} | {shift_week(w, 1) for w in wanted}))
+    out = []
+    for table in TABLES:
+        if table.time_column is None:
+            out.append(Scan(table, None))
+        elif table.name == "transactions":
+            out.append(Scan(table, wanted))
+        else:
+            out.append(Scan(table, wider))
+    return out

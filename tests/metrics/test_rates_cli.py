@@ -1,0 +1,98 @@
+"""``smartcounter rates`` exactly as cli.md says: keys, filters, columns, formats, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from smartcounter.cli.app import app
+from tests.metrics.conftest import BRANCHES, txns
+
+
+@pytest.fixture
+def store(build_store):
+    return build_store(
+        {
+            "branches.csv": BRANCHES,
+            "transactions.csv": txns(
+                "T1,B2,2018-03-05 09:00:00,card_open,stm,S1,,,,",
+                "T2,B1,2018-03-05 10:00:00,card_open,teller,S2,,,elderly_unable,",
+                "T3,B1,2018-03-12 10:00:00,card_open,stm,S1,,,,",
+                "T4,B3,2018-03-06 10:00:00,cash_deposit,teller,S2,,,,",
+            ),
+        }
+    )
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+class TestRatesCommand:
+    def test_csv_columns_order_and_empty_undefined(self, store):
+        result = run("--store", str(store.root), "rates", "--by", "branch,week", "--format", "csv")
+        assert result.exit_code == 0
+        rows = list(csv.reader(io.StringIO(result.stdout)))
+        assert rows[0] == ["branch_id", "week", "migratable", "migrated", "rate", "ci_low", "ci_high"]
+        assert [r[:4] for r in rows[1:]] == [
+            ["B1", "2018-W10", "1", "0"],
+            ["B1", "2018-W11", "1", "1"],
+            ["B2", "2018-W10", "1", "1"],
+            ["B3", "2018-W10", "0", "0"],
+        ]
+        assert rows[1][4] == "0.0"
+        assert rows[4][4:] == ["", "", ""]
+
+    def test_json_fractions_and_null(self, store):
+        result = run("--store", str(store.root), "rates", "--by", "branch", "--week", "2018-W10", "--format", "json")
+        assert result.exit_code == 0
+        body = json.loads(result.stdout)
+        assert [b["branch_id"] for b in body] == ["B1", "B2", "B3"]
+        assert body[1]["rate"] == 1.0 and body[2]["rate"] is None and body[2]["ci_low"] is None
+        assert set(body[0]) == {"branch_id", "migratable", "migrated", "rate", "ci_low", "ci_high"}
+
+    def test_date_range_filters_before_grouping(self, store):
+        result = run(
+            "--store", str(store.root), "rates", "--by", "day,business", "--from", "2018-03-05", "--to", "2018-03-05",
+            "--format", "csv",
+        )
+        rows = list(csv.reader(io.StringIO(result.stdout)))
+        assert rows[0][:2] == ["day", "business_code"]
+        assert rows[1][:4] == ["2018-03-05", "card_open", "2", "1"]
+        assert len(rows) == 2
+
+    def test_no_match_prints_the_header_only_and_succeeds(self, store):
+        result = run("--store", str(store.root), "rates", "--by", "staff", "--week", "2017-W01", "--format", "csv")
+        assert result.exit_code == 0
+        assert result.stdout.strip() == "staff_id,migratable,migrated,rate,ci_low,ci_high"
+        result = run("--store", str(store.root), "rates", "--by", "staff", "--week", "2017-W01", "--format", "json")
+        assert json.loads(result.stdout) == []
+
+    def test_store_from_the_environment(self, store):
+        result = CliRunner().invoke(
+            app, ["rates", "--by", "month", "--format", "csv"], env={"SMARTCOUNTER_STORE": str(store.root)}
+        )
+        assert result.exit_code == 0 and "2018-03,3,2" in result.stdout
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["rates", "--by", "nonsense"],
+            ["rates", "--by", "branch", "--week", "2018-W10", "--from", "2018-03-05"],
+            ["rates", "--by", "branch", "--week", "2018-10"],
+            ["rates", "--by", "branch", "--from", "yesterday"],
+            ["rates"],
+        ],
+    )
+    def test_usage_errors_exit_2(self, store, args):
+        result = run("--store", str(store.root), *args)
+        assert result.exit_code == 2
+
+    def test_no_store_exits_2(self, tmp_path):
+        result = run("--store", str(tmp_path / "none"), "rates", "--by", "branch")
+        assert result.exit_code == 2
+        assert not (tmp_path / "none").exists()
