@@ -1,0 +1,267 @@
+"""``scorecard --quarter Q [--branch B] [--format ...] [--xlsx PATH] [--weights FILE]`` and
+``scorecard import-scores FILE [--quarter Q]`` (the branch director's quarterly scores)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from smartcounter.cli.context import Exit, StoreOption, fail, state_of, with_store
+from smartcounter.cli.figures import EngineName, metrics_for
+from smartcounter.i18n import Translator, messages
+from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
+from smartcounter.metrics.period import PeriodError, parse_quarter
+from smartcounter.scorecard.director_scores import ScoresFileError, import_scores
+from smartcounter.scorecard.service import StaffScore, scorecards
+from smartcounter.scorecard.weights import WeightsError, load_weights
+from smartcounter.scorecard.xlsx import write_workbook
+from smartcounter.store.layout import StoreBusyError
+
+COLUMNS = (
+    "staff_id",
+    "branch_id",
+    "name",
+    "role",
+    "quarter",
+    "transactions",
+    "migratable",
+    "authorisations",
+    "migratable_at_window",
+    "referred_migrated",
+    "referral_share",
+    "s1_touches",
+    "s1_accepted",
+    "s1_acceptance",
+    "s2_touches",
+    "s2_accepted",
+    "s2_acceptance",
+    "s3_touches",
+    "s3_accepted",
+    "s3_acceptance",
+    "touches",
+    "accepted",
+    "acceptance_rate",
+    "touched_migratable",
+    "touched_rate",
+    "touched_visits",
+    "window_visits",
+    "promoted_visits",
+    "window_coverage",
+    "home_stage",
+    "home_visits",
+    "home_eligible",
+    "home_staff",
+    "hall_coverage",
+    "migration_part",
+    "triage_acceptance_part",
+    "triage_coverage_part",
+    "director_score",
+    "score",
+    "director_note",
+)
+TABLE_COLUMNS = (
+    "staff_id",
+    "branch_id",
+    "name",
+    "role",
+    "transactions",
+    "migratable",
+    "authorisations",
+    "touches",
+    "migration_part",
+    "triage_acceptance_part",
+    "triage_coverage_part",
+    "director_score",
+    "score",
+)
+PERCENT = frozenset(
+    {
+        "referral_share",
+        "s1_acceptance",
+        "s2_acceptance",
+        "s3_acceptance",
+        "acceptance_rate",
+        "touched_rate",
+        "window_coverage",
+        "hall_coverage",
+    }
+)
+SCORES = frozenset(
+    {"migration_part", "triage_acceptance_part", "triage_coverage_part", "director_score", "score"}
+)
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(
+        help="员工 BSC 考核。Staff scorecards (BSC) per quarter.",
+        invoke_without_command=True,
+        no_args_is_help=False,
+    )
+    group.callback(invoke_without_command=True)(scorecard)
+    group.command("import-scores")(import_scores_command)
+    app.add_typer(group, name="scorecard")
+
+
+def _row(s: StaffScore) -> dict[str, Any]:
+    f = s.figures
+    row: dict[str, Any] = {name: getattr(f, name) for name in f.__dataclass_fields__}
+    row.update(
+        quarter=s.quarter,
+        s1_acceptance=f.stage_acceptance(1),
+        s2_acceptance=f.stage_acceptance(2),
+        s3_acceptance=f.stage_acceptance(3),
+        migration_part=s.parts.migration,
+        triage_acceptance_part=s.parts.triage_acceptance,
+        triage_coverage_part=s.parts.triage_coverage,
+        director_score=s.parts.director,
+        score=s.score,
+        director_note=s.director_note,
+    )
+    return row
+
+
+def _header(t: Translator, column: str) -> str:
+    known = messages(t.lang)
+    for key in (f"scorecard.columns.{column}", f"programme.columns.{column}", f"columns.{column}"):
+        if key in known:
+            return t(key)
+    return column
+
+
+def scorecard(
+    ctx: typer.Context,
+    quarter: Annotated[str | None, typer.Option("--quarter", help="Quarter, e.g. 2018-Q1.")] = None,
+    branch: Annotated[
+        str | None, typer.Option("--branch", help="Only this branch's staff.")
+    ] = None,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="table, csv or json.")
+    ] = OutputFormat.TABLE,
+    xlsx: Annotated[
+        Path | None, typer.Option("--xlsx", help="Also write the scorecards to this Excel file.")
+    ] = None,
+    weights_file: Annotated[
+        Path | None, typer.Option("--weights", help="TOML file with scorecard weights.")
+    ] = None,
+    engine: Annotated[
+        EngineName | None, typer.Option("--engine", help="duckdb (default) or spark.")
+    ] = None,
+    store: Annotated[Path | None, StoreOption] = None,
+) -> None:
+    """员工 BSC 考核表（按季）。Staff scorecards of a quarter: figures, parts, weighted score."""
+    if ctx.invoked_subcommand is not None:
+        return
+    state = with_store(state_of(ctx), store)
+    t = state.t
+    if quarter is None:
+        fail(t("scorecard.cli.quarter_required"))
+    try:
+        parse_quarter(quarter)
+    except PeriodError as exc:
+        fail(str(exc))
+    try:
+        weights = load_weights(state.settings.scorecard, weights_file)
+    except WeightsError as exc:
+        fail(t("scorecard.cli.bad_weights", detail=str(exc)))
+    with metrics_for(state, engine) as metrics:
+        cards = scorecards(metrics=metrics, quarter=quarter, weights=weights, branch_id=branch)
+    rows = [_row(c) for c in cards]
+    title = t("scorecard.cli.title", quarter=quarter) + (f" · {branch}" if branch else "")
+    _emit(fmt, rows, t, title)
+    if xlsx is not None:
+        write_workbook(
+            xlsx,
+            columns=COLUMNS,
+            headers=[_header(t, c) for c in COLUMNS],
+            rows=[[r.get(c) for c in COLUMNS] for r in rows],
+            percent=PERCENT,
+            scores=SCORES,
+            weights=weights,
+            quarter=quarter,
+            t=t,
+        )
+        if fmt is OutputFormat.TABLE:
+            print(t("scorecard.cli.xlsx_written", path=str(xlsx)))
+
+
+def _emit(fmt: OutputFormat, rows: list[dict[str, Any]], t: Translator, title: str) -> None:
+    shown = TABLE_COLUMNS if fmt is OutputFormat.TABLE else COLUMNS
+    formatters: dict[str, Any] = {c: (lambda v: f"{v * 100:.1f}%") for c in shown if c in PERCENT}
+    formatters.update({c: (lambda v: f"{v:.1f}") for c in shown if c in SCORES})
+    write_rows(
+        fmt,
+        shown,
+        [[r.get(c) for c in shown] for r in rows],
+        headers=[_header(t, c) for c in shown],
+        formatters=formatters,
+        title=title if fmt is OutputFormat.TABLE else None,
+    )
+
+
+def import_scores_command(
+    ctx: typer.Context,
+    path: Annotated[
+        Path, typer.Argument(help="CSV with staff_id, quarter, score (0–100) and optionally note.")
+    ],
+    quarter: Annotated[
+        str | None, typer.Option("--quarter", help="The quarter of rows that name none.")
+    ] = None,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="table or json.")
+    ] = OutputFormat.TABLE,
+    store: Annotated[Path | None, StoreOption] = None,
+) -> None:
+    """导入网点主任的季度打分。Import the branch director's quarterly scores from CSV."""
+    state = with_store(state_of(ctx), store)
+    t = state.t
+    if fmt is OutputFormat.CSV:
+        fail("--format: table or json")
+    opened = state.open_store()
+    try:
+        result = import_scores(
+            store=opened,
+            path=path,
+            quarter=quarter,
+            wait_seconds=state.settings.import_wait_seconds,
+        )
+    except ScoresFileError as exc:
+        fail(t("scorecard.cli.unusable", detail=str(exc)))
+    except StoreBusyError as exc:
+        fail(t("app.store_busy", holder=str(exc)))
+    rejects = [
+        {
+            "line": r.line,
+            "column": r.column,
+            "value": r.value,
+            "reason": t(f"scorecard.reject.{r.reason}"),
+        }
+        for r in result.rejected
+    ]
+    counts: dict[str, Any] = {
+        "file": str(path),
+        "read": result.read,
+        "imported": result.imported,
+        "updated": result.updated,
+        "rejected": len(rejects),
+    }
+    if fmt is OutputFormat.JSON:
+        json.dump({**counts, "rejects": rejects}, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        write_table(
+            list(counts),
+            [list(counts.values())],
+            headers=[t(f"scorecard.import.{c}") for c in counts],
+        )
+        if rejects:
+            keys = ["line", "column", "value", "reason"]
+            write_table(
+                keys,
+                [[r[k] for k in keys] for r in rejects],
+                headers=[t(f"scorecard.import.{c}") for c in keys],
+            )
+    raise typer.Exit(Exit.PARTIAL if result.rejected else Exit.OK)

@@ -1,0 +1,152 @@
+"""The programme's chapter of the weekly bulletin, through the bulletin's section hook.
+
+The bulletin finds ``bulletin_sections`` here (``bulletin.sections.default_providers``) and
+renders what it returns in every format. The content itself is ``programme_section`` (typed
+data, the service); this module only lays it out as the bulletin's tables and paragraphs.
+With a region, the chapter keeps the region's benchmarks and pairs (peer groups and pairing
+stay network-wide: a region's branch may be helped by another region's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from smartcounter.bulletin.sections import (
+    CellKind,
+    Column,
+    Section,
+    SectionContext,
+    SectionTable,
+)
+from smartcounter.metrics import PeriodError, UnknownKeyError
+from smartcounter.programme.repository import ProgrammeError
+from smartcounter.programme.service import ProgrammeSection, programme_section
+
+
+def bulletin_sections(context: SectionContext) -> Sequence[Section]:
+    """The programme's chapter for the bulletin of ``context.week``; none without data."""
+    try:
+        section = programme_section(
+            store=context.store,
+            settings=context.settings,
+            week=context.week,
+            lang=context.lang,
+            metrics=context.metrics,
+        )
+    except (ProgrammeError, UnknownKeyError, PeriodError):
+        # A bulletin without the chapter beats no bulletin; the commands say what is wrong.
+        return ()
+    if context.region is not None:
+        section = _in_region(section, context.region)
+    if not section.benchmarks and not section.pairs:
+        return ()
+    return [lay_out(section, context)]
+
+
+def _in_region(section: ProgrammeSection, region: str) -> ProgrammeSection:
+    from dataclasses import replace
+
+    return replace(
+        section,
+        benchmarks=tuple(b for b in section.benchmarks if b.region == region),
+        pairs=tuple(p for p in section.pairs if p.region == region),
+    )
+
+
+def lay_out(section: ProgrammeSection, context: SectionContext) -> Section:
+    """The bulletin chapter of ``section``: benchmarks, pairs with diagnoses, progress."""
+    t = context.t
+    tables = [
+        SectionTable(
+            title=t(
+                "programme.bulletin.benchmarks",
+                first=section.benchmark_weeks[0],
+                last=section.benchmark_weeks[-1],
+            ),
+            columns=(
+                Column(t("programme.bulletin.branch")),
+                Column(t("programme.bulletin.group")),
+                Column(t("programme.bulletin.rate"), CellKind.RATE),
+                Column(t("programme.bulletin.low"), CellKind.RATE),
+                Column(t("programme.bulletin.high"), CellKind.RATE),
+                Column(t("programme.bulletin.peer_mean"), CellKind.RATE),
+                Column(t("programme.bulletin.differences")),
+            ),
+            rows=tuple(
+                (b.name, b.group, b.rate, b.low, b.high, b.peer_mean, _join(b.differences, context))
+                for b in section.benchmarks
+            ),
+            note=t("programme.bulletin.benchmarks_note"),
+        )
+    ]
+    if section.pairs:
+        tables.append(
+            SectionTable(
+                title=t("programme.bulletin.pairs"),
+                columns=(
+                    Column(t("programme.bulletin.lagging")),
+                    Column(t("programme.bulletin.partner")),
+                    Column(t("programme.bulletin.since")),
+                    Column(t("programme.bulletin.rate"), CellKind.RATE),
+                    Column(t("programme.bulletin.partner_rate"), CellKind.RATE),
+                    Column(t("programme.bulletin.gap"), CellKind.DECIMAL),
+                    Column(t("programme.bulletin.mix"), CellKind.DECIMAL),
+                    Column(t("programme.bulletin.performance"), CellKind.DECIMAL),
+                    Column(t("programme.bulletin.change"), CellKind.POINTS),
+                ),
+                rows=tuple(
+                    (
+                        p.name,
+                        p.partner_name,
+                        p.start_week,
+                        p.rate,
+                        p.partner_rate,
+                        p.gap_points,
+                        p.mix_points,
+                        p.performance_points,
+                        _change(
+                            p.progress[-1].gap_points if p.progress else None, p.baseline_gap_points
+                        ),
+                    )
+                    for p in section.pairs
+                ),
+                note=t("programme.bulletin.pairs_note"),
+            )
+        )
+    progress_rows = tuple(
+        (p.name, p.partner_name, w.week, w.rate, w.partner_rate, w.gap_points)
+        for p in section.pairs
+        for w in p.progress
+    )
+    if progress_rows:
+        tables.append(
+            SectionTable(
+                title=t("programme.bulletin.progress"),
+                columns=(
+                    Column(t("programme.bulletin.lagging")),
+                    Column(t("programme.bulletin.partner")),
+                    Column(t("programme.bulletin.week")),
+                    Column(t("programme.bulletin.rate"), CellKind.RATE),
+                    Column(t("programme.bulletin.partner_rate"), CellKind.RATE),
+                    Column(t("programme.bulletin.gap"), CellKind.DECIMAL),
+                ),
+                rows=progress_rows,
+            )
+        )
+    paragraphs = list(section.notes)
+    for p in section.pairs:
+        head = t("programme.bulletin.pair_head", lagging=p.name, partner=p.partner_name)
+        paragraphs.append(
+            " ".join([head, *(f"{i}. {r}" for i, r in enumerate(p.recommendations, start=1))])
+        )
+    return Section(
+        key="programme", title=section.title, paragraphs=tuple(paragraphs), tables=tuple(tables)
+    )
+
+
+def _change(latest: float | None, baseline: float | None) -> float | None:
+    return None if latest is None or baseline is None else latest - baseline
+
+
+def _join(parts: Sequence[str], context: SectionContext) -> str:
+    return ("；" if context.lang.value == "zh" else "; ").join(parts)

@@ -1,0 +1,131 @@
+"""Pairs persist from week to week until the centre ends them; progress since the start."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests.programme.network import pairing_network
+from typer.testing import CliRunner
+
+from smartcounter.cli.app import app
+from smartcounter.programme.repository import (
+    PAIRS_PATH,
+    PairCreate,
+    PairExistsError,
+    add_pairs,
+    load_pairs,
+)
+
+
+def run(*args: str):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def store(build):
+    n = pairing_network()
+    # After the pairs start, L1 catches up (75 %, then 90 %) while its partner stays at 95 %.
+    for week, migrated in (("2018-W11", 45), ("2018-W12", 54)):
+        n.rate_week("L1", week, migrated, 60 - migrated)
+        n.rate_week("L2", week, 36, 24)
+        for b in ("A1", "A2"):
+            n.rate_week(b, week, 57, 3)
+        for f in ("F1", "F2", "F3", "F4"):
+            n.rate_week(f, week, 48, 12)
+    return build(n)
+
+
+def _json(result) -> list[dict]:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+class TestSavedPairs:
+    def test_save_then_kept_next_week(self, store):
+        root = str(store.root)
+        rows = _json(
+            run("--store", root, "pairs", "--week", "2018-W10", "--save", "--format", "json")
+        )
+        assert {(r["branch_id"], r["partner_branch_id"]) for r in rows} == {
+            ("L1", "A2"),
+            ("L2", "A1"),
+        }
+        assert all(isinstance(r["pair_id"], int) and r["start_week"] == "2018-W10" for r in rows)
+        saved = json.loads((store.root / PAIRS_PATH).read_text("utf-8"))["pairs"]
+        assert {p["start_week"] for p in saved} == {"2018-W10"} and {
+            p["end_week"] for p in saved
+        } == {None}
+        # A week later: the same pairs, kept (not proposed again), still starting in W10.
+        later = _json(run("--store", root, "pairs", "--week", "2018-W11", "--format", "json"))
+        kept = [r for r in later if r["pair_id"] is not None]
+        assert {(r["branch_id"], r["partner_branch_id"], r["start_week"]) for r in kept} == {
+            ("L1", "A2", "2018-W10"),
+            ("L2", "A1", "2018-W10"),
+        }
+        assert all(r["partner_branch_id"] is None or r["pair_id"] is not None for r in later)
+
+    def test_end_a_pair_and_list(self, store):
+        root = str(store.root)
+        _json(run("--store", root, "pairs", "--week", "2018-W10", "--save", "--format", "json"))
+        result = run(
+            "--store", root, "pairs", "end", "L1", "--week", "2018-W11", "--note", "caught up"
+        )
+        assert result.exit_code == 0, result.output
+        active = _json(
+            run("--store", root, "pairs", "list", "--week", "2018-W12", "--format", "json")
+        )
+        assert [r["branch_id"] for r in active] == ["L2"]
+        everything = _json(run("--store", root, "pairs", "list", "--all", "--format", "json"))
+        ended = next(r for r in everything if r["branch_id"] == "L1")
+        assert (ended["end_week"], ended["note"]) == ("2018-W11", "caught up")
+        assert run("--store", root, "pairs", "end", "L1", "--week", "2018-W12").exit_code == 2
+        by_id = _json(
+            run(
+                "--store",
+                root,
+                "pairs",
+                "end",
+                "--pair",
+                "2",
+                "--week",
+                "2018-W12",
+                "--format",
+                "json",
+            )
+        )
+        assert [(r["pair_id"], r["branch_id"], r["end_week"]) for r in by_id] == [
+            (2, "L2", "2018-W12")
+        ]
+
+    def test_a_branch_cannot_have_two_active_pairs(self, store):
+        item = PairCreate("L1", "A2", "2018-W10", 0.7, 0.6, 0.95, ())
+        add_pairs(store=store, pairs_in=[item])
+        with pytest.raises(PairExistsError):
+            add_pairs(
+                store=store, pairs_in=[PairCreate("L1", "A1", "2018-W11", 0.9, 0.6, 0.95, ())]
+            )
+        assert len(load_pairs(store)) == 1
+
+
+class TestProgress:
+    def test_gap_week_by_week_since_the_start(self, store):
+        root = str(store.root)
+        _json(run("--store", root, "pairs", "--week", "2018-W10", "--save", "--format", "json"))
+        rows = _json(run("--store", root, "progress", "--week", "2018-W12", "--format", "json"))
+        l1 = [r for r in rows if r["branch_id"] == "L1"]
+        assert [r["week"] for r in l1] == ["2018-W10", "2018-W11", "2018-W12"]
+        assert [round(r["gap_pp"], 6) for r in l1] == [35.0, 20.0, 5.0]
+        assert l1[0]["baseline_gap_pp"] == pytest.approx(35.0)
+        assert [round(r["change_pp"], 6) for r in l1] == [0.0, -15.0, -30.0]
+
+    def test_an_ended_pair_stops_at_its_end_week(self, store):
+        root = str(store.root)
+        _json(run("--store", root, "pairs", "--week", "2018-W10", "--save", "--format", "json"))
+        run("--store", root, "pairs", "end", "L1", "--week", "2018-W11")
+        rows = _json(
+            run("--store", root, "progress", "--week", "2018-W12", "--all", "--format", "json")
+        )
+        assert [r["week"] for r in rows if r["branch_id"] == "L1"] == ["2018-W10", "2018-W11"]
+        rows = _json(run("--store", root, "progress", "--week", "2018-W12", "--format", "json"))
+        assert {r["branch_id"] for r in rows} == {"L2"}

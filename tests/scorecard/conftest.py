@@ -1,0 +1,21 @@
+"""Fixtures of the scorecard tests: hand-made networks in real stores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from tests.programme.network import Network, import_network
+
+from smartcounter.store.layout import Store
+
+
+@pytest.fixture
+def build(tmp_path: Path) -> Callable[[Network], Store]:
+    """Import a hand-made network into a fresh store."""
+
+    def make(network: Network) -> Store:
+        return import_network(network, tmp_path / "network")
+
+    return make
