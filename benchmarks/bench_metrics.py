@@ -40,9 +40,21 @@ def ensure_store(branches: int, weeks: int) -> Path:
         return root
     root.parent.mkdir(parents=True, exist_ok=True)
     cmd = [
-        sys.executable, "-m", "smartcounter.cli.app", "generate", str(root.with_suffix(".csv")),
-        "--branches", str(branches), "--weeks", str(weeks), "--start", START.isoformat(),
-        "--seed", "7", "--store", str(root),
+        sys.executable,
+        "-m",
+        "smartcounter.cli.app",
+        "generate",
+        str(root.with_suffix(".csv")),
+        "--branches",
+        str(branches),
+        "--weeks",
+        str(weeks),
+        "--start",
+        START.isoformat(),
+        "--seed",
+        "7",
+        "--store",
+        str(root),
     ]
     print("generating:", " ".join(cmd[3:]), flush=True)
     subprocess.run(cmd, check=True)
@@ -66,7 +78,9 @@ def run_smartcounter(root: Path, engine: str) -> dict[str, object]:
         out = {
             "ranking": m.ranking(WEEK).height,
             "trend_network": m.rates(["week"], Period.of_weeks(weeks_back(WEEK, 8))).height,
-            "trend_peer": m.rates(["branch_type", "week"], Period.of_weeks(weeks_back(WEEK, 8))).height,
+            "trend_peer": m.rates(
+                ["branch_type", "week"], Period.of_weeks(weeks_back(WEEK, 8))
+            ).height,
             "tickets": m.daily_tickets(["branch"], week).height,
         }
         for dim in ("business", "reason", "staff", "hour", "age_band"):
@@ -120,9 +134,13 @@ def run_pandas(root: Path) -> dict[str, object]:
     rank["network_rank"] = rank["rate"].rank(method="min", ascending=False)
 
     week_tx = read(
-        "transactions", [WEEK], ["branch_id", "business_code", "channel", "staff_id", "visit_id", "reason", "hour"]
+        "transactions",
+        [WEEK],
+        ["branch_id", "business_code", "channel", "staff_id", "visit_id", "reason", "hour"],
     )
-    unmigrated = week_tx[week_tx["business_code"].isin(migratable) & (week_tx["channel"] == "teller")]
+    unmigrated = week_tx[
+        week_tx["business_code"].isin(migratable) & (week_tx["channel"] == "teller")
+    ]
     visits = read("visits", [previous, WEEK], ["visit_id", "branch_id", "age_band", "day"])
     pareto = {}
     for dim in ("business_code", "reason", "staff_id", "hour"):
@@ -145,12 +163,22 @@ def run_pandas(root: Path) -> dict[str, object]:
     per_day = week_visits.groupby(["branch_id", "day"]).size()
     tickets = per_day.groupby("branch_id").agg(["sum", "count"])
     out = {
-        "ranking": len(rank), "trend_network": len(network), "trend_peer": len(peer),
-        "tickets": len(tickets), "unmigrated_branch_business": len(branch_business),
-        "funnel": len(funnel), "funnel_branch": len(funnel_branch), "declines": len(declines),
+        "ranking": len(rank),
+        "trend_network": len(network),
+        "trend_peer": len(peer),
+        "tickets": len(tickets),
+        "unmigrated_branch_business": len(branch_business),
+        "funnel": len(funnel),
+        "funnel_branch": len(funnel_branch),
+        "declines": len(declines),
         "depth": len(depth),
     }
-    out.update({f"unmigrated_{k.split('_')[0] if k != 'age_band' else k}": len(v) for k, v in pareto.items()})
+    out.update(
+        {
+            f"unmigrated_{k.split('_')[0] if k != 'age_band' else k}": len(v)
+            for k, v in pareto.items()
+        }
+    )
     return {"seconds": time.perf_counter() - started, "rows": out}
 
 
@@ -165,15 +193,25 @@ def run_scan(root: Path) -> dict[str, object]:
     con = duckdb.connect()
 
     def files(table: str, weeks: list[str]) -> str:
-        paths = [str(f) for w in weeks for f in sorted((tables / table / f"week={w}").rglob("*.parquet"))]
+        paths = [
+            str(f) for w in weeks for f in sorted((tables / table / f"week={w}").rglob("*.parquet"))
+        ]
         return "[" + ", ".join(f"'{p}'" for p in paths) + "]"
 
     trend = weeks_back(WEEK, 8)
     near = [shift_week(WEEK, -1), WEEK, shift_week(WEEK, 1)]
-    con.sql(f"SELECT count(branch_id), count(business_code), count(channel) FROM read_parquet({files('transactions', trend)})").fetchall()
-    con.sql(f"SELECT count(staff_id), count(visit_id), count(reason), count(hour) FROM read_parquet({files('transactions', [WEEK])})").fetchall()
-    con.sql(f"SELECT count(visit_id), count(branch_id), count(age_band), count(day) FROM read_parquet({files('visits', near)})").fetchall()
-    con.sql(f"SELECT count(visit_id), count(stage), count(outcome), count(reason) FROM read_parquet({files('triage', near)})").fetchall()
+    con.sql(
+        f"SELECT count(branch_id), count(business_code), count(channel) FROM read_parquet({files('transactions', trend)})"
+    ).fetchall()
+    con.sql(
+        f"SELECT count(staff_id), count(visit_id), count(reason), count(hour) FROM read_parquet({files('transactions', [WEEK])})"
+    ).fetchall()
+    con.sql(
+        f"SELECT count(visit_id), count(branch_id), count(age_band), count(day) FROM read_parquet({files('visits', near)})"
+    ).fetchall()
+    con.sql(
+        f"SELECT count(visit_id), count(stage), count(outcome), count(reason) FROM read_parquet({files('triage', near)})"
+    ).fetchall()
     return {"seconds": time.perf_counter() - started, "rows": {}}
 
 
@@ -191,17 +229,21 @@ def child(kind: str, root: Path) -> None:
 def measure(kind: str, root: Path) -> dict[str, object]:
     proc = subprocess.run(
         [sys.executable, __file__, "--child", kind, "--root", str(root)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     line = next(line for line in proc.stdout.splitlines() if line.startswith("RESULT "))
-    result: dict[str, object] = json.loads(line[len("RESULT "):])
+    result: dict[str, object] = json.loads(line[len("RESULT ") :])
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     result["peak_mb"] = max(float(result["peak_mb"]), 0.0) if "peak_mb" in result else peak
     return result
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--branches", type=int, default=10_000)
     parser.add_argument("--weeks", type=int, default=13)
     parser.add_argument("--no-spark", action="store_true")
@@ -215,28 +257,43 @@ def main() -> None:
     import duckdb
 
     tx_files = sorted((root / "tables" / "transactions").rglob("*.parquet"))
-    total = duckdb.sql(f"SELECT count(*) FROM read_parquet({[str(f) for f in tx_files]})").fetchone()
+    total = duckdb.sql(
+        f"SELECT count(*) FROM read_parquet({[str(f) for f in tx_files]})"
+    ).fetchone()
     rows_in_store = int(total[0]) if total else 0
     from smartcounter.metrics.period import weeks_back
 
-    read_files = [f for w in weeks_back(WEEK, 8) for f in (root / "tables" / "transactions" / f"week={w}").rglob("*.parquet")]
-    rows_read = duckdb.sql(f"SELECT count(*) FROM read_parquet({[str(f) for f in read_files]})").fetchone()
+    read_files = [
+        f
+        for w in weeks_back(WEEK, 8)
+        for f in (root / "tables" / "transactions" / f"week={w}").rglob("*.parquet")
+    ]
+    rows_read = duckdb.sql(
+        f"SELECT count(*) FROM read_parquet({[str(f) for f in read_files]})"
+    ).fetchone()
     rows = int(rows_read[0]) if rows_read else 0
     kinds = ["scan", "duckdb", "pandas"] + ([] if args.no_spark else ["spark"])
     results = {k: measure(k, root) for k in kinds}
-    print(f"\nstore: {rows_in_store:,} transactions ({args.branches} branches x {args.weeks} weeks); "
-          f"the bulletin's weeks hold {rows:,}")
+    print(
+        f"\nstore: {rows_in_store:,} transactions ({args.branches} branches x {args.weeks} weeks); "
+        f"the bulletin's weeks hold {rows:,}"
+    )
     print(f"{'engine':<10}{'seconds':>10}{'rows/s':>16}{'peak MB':>10}{'vs duckdb':>11}")
     base = float(results["duckdb"]["seconds"])  # type: ignore[arg-type]
     for kind, r in results.items():
         secs = float(r["seconds"])  # type: ignore[arg-type]
-        print(f"{kind:<10}{secs:>10.2f}{rows / secs:>16,.0f}{float(r['peak_mb']):>10.0f}{secs / base:>10.2f}x")
+        print(
+            f"{kind:<10}{secs:>10.2f}{rows / secs:>16,.0f}{float(r['peak_mb']):>10.0f}{secs / base:>10.2f}x"
+        )
     print(f"\npandas / duckdb = {float(results['pandas']['seconds']) / base:.1f}x  (aim: >= 10x)")  # type: ignore[arg-type]
     print(f"duckdb / bare scan = {base / float(results['scan']['seconds']):.1f}x  (aim: <= 3x)")  # type: ignore[arg-type]
     if "spark" in results:
         print(f"spark / duckdb = {float(results['spark']['seconds']) / base:.1f}x")  # type: ignore[arg-type]
     same = {k: v["rows"] for k, v in results.items() if k != "scan"}
-    print("row counts agree across engines:", len({json.dumps(v, sort_keys=True) for v in same.values()}) == 1)
+    print(
+        "row counts agree across engines:",
+        len({json.dumps(v, sort_keys=True) for v in same.values()}) == 1,
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,9 @@ B4,四号支行,常州,urban,9,1,3
 B5,五号支行,南通,county,12,2,4
 """
 
-TXN_HEADER = "txn_id,branch_id,ts,business_code,channel,staff_id,visit_id,customer_id,reason,duration_s\n"
+TXN_HEADER = (
+    "txn_id,branch_id,ts,business_code,channel,staff_id,visit_id,customer_id,reason,duration_s\n"
+)
 
 StoreBuilder = Callable[..., Store]
 
@@ -40,7 +42,11 @@ def build_store(tmp_path: Path) -> StoreBuilder:
             (src / name).write_text(text, encoding="utf-8")
         root = tmp_path / f"store{count}"
         report = ingest_paths(
-            root, [src], timezone="Asia/Shanghai", catalogue=load_catalogue(), options=IngestOptions()
+            root,
+            [src],
+            timezone="Asia/Shanghai",
+            catalogue=load_catalogue(),
+            options=IngestOptions(),
         )
         assert report.rejected == 0, report
         return Store.open(root)

@@ -41,9 +41,15 @@ def engines(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Metrics,
 
 FIGURES: dict[str, Callable[[Metrics], pl.DataFrame]] = {
     "rates by branch, week": lambda m: m.rates(["branch", "week"]),
-    "rates by type, region, business (week)": lambda m: m.rates(["branch_type", "region", "business"], PERIOD),
-    "rates by staff, hour, age band (week)": lambda m: m.rates(["staff", "hour", "age_band"], PERIOD),
-    "rates by day, month": lambda m: m.rates(["day", "month"], Period.dates(date(2018, 2, 25), date(2018, 3, 6))),
+    "rates by type, region, business (week)": lambda m: m.rates(
+        ["branch_type", "region", "business"], PERIOD
+    ),
+    "rates by staff, hour, age band (week)": lambda m: m.rates(
+        ["staff", "hour", "age_band"], PERIOD
+    ),
+    "rates by day, month": lambda m: m.rates(
+        ["day", "month"], Period.dates(date(2018, 2, 25), date(2018, 3, 6))
+    ),
     "rates network": lambda m: m.rates([], PERIOD),
     "visit rates by branch": lambda m: m.visit_rates(["branch"], PERIOD),
     "daily tickets by branch": lambda m: m.daily_tickets(["branch"], PERIOD),

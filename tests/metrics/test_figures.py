@@ -13,7 +13,9 @@ def _branch_rows(branch: str, week_day: str, stm: int, teller: int, start: int) 
     for i in range(stm):
         rows.append(f"T{start + i},{branch},{week_day} 09:00:00,card_open,stm,,,,,")
     for i in range(teller):
-        rows.append(f"T{start + stm + i},{branch},{week_day} 10:00:00,card_open,teller,,,,elderly_unable,")
+        rows.append(
+            f"T{start + stm + i},{branch},{week_day} 10:00:00,card_open,teller,,,,elderly_unable,"
+        )
     return rows
 
 
@@ -32,7 +34,9 @@ class TestRanking:
 
     def test_ties_share_the_better_rank_and_undefined_is_listed_unranked(self, store, metrics_of):
         frame = metrics_of(store).ranking("2018-W10")
-        ranks = {r["branch_id"]: (r["peer_rank"], r["network_rank"]) for r in frame.iter_rows(named=True)}
+        ranks = {
+            r["branch_id"]: (r["peer_rank"], r["network_rank"]) for r in frame.iter_rows(named=True)
+        }
         assert ranks == {"B1": (1, 1), "B2": (2, 2), "B3": (2, 2), "B4": (4, 4), "B5": (None, None)}
         b5 = frame.filter(frame["branch_id"] == "B5").row(0, named=True)
         assert b5["rate"] is None and b5["migratable"] == 0
@@ -68,7 +72,10 @@ class TestWeekOverWeek:
         )
         store = build_store({"branches.csv": BRANCHES, "transactions.csv": txns(*rows)})
         frame = metrics_of(store).week_over_week("2018-W11")
-        got = {r["branch_id"]: (r["rate"], r["previous_rate"], r["change_pp"]) for r in frame.iter_rows(named=True)}
+        got = {
+            r["branch_id"]: (r["rate"], r["previous_rate"], r["change_pp"])
+            for r in frame.iter_rows(named=True)
+        }
         assert got["B1"][0] == 0.5 and got["B1"][1] == 0.75
         assert got["B1"][2] == pytest.approx(-25.0, abs=1e-9)
         assert got["B2"] == (1.0, None, None)
@@ -136,7 +143,12 @@ class TestVisitsAndTriage:
             "T7,B2,2018-03-06 09:40:00,card_open,teller,,V5,C5,,",
         ]
         return build_store(
-            {"branches.csv": BRANCHES, "visits.csv": VISITS, "triage.csv": TRIAGE, "transactions.csv": txns(*rows)}
+            {
+                "branches.csv": BRANCHES,
+                "visits.csv": VISITS,
+                "triage.csv": TRIAGE,
+                "transactions.csv": txns(*rows),
+            }
         )
 
     def test_visit_based_rate(self, store, metrics_of):
@@ -147,7 +159,10 @@ class TestVisitsAndTriage:
 
     def test_daily_tickets(self, store, metrics_of):
         frame = metrics_of(store).daily_tickets(["branch"], Period.week("2018-W10"))
-        got = {r["branch_id"]: (r["tickets"], r["open_days"], r["daily_tickets"]) for r in frame.iter_rows(named=True)}
+        got = {
+            r["branch_id"]: (r["tickets"], r["open_days"], r["daily_tickets"])
+            for r in frame.iter_rows(named=True)
+        }
         assert got == {"B1": (4, 2, 2.0), "B2": (1, 1, 1.0)}
         network = metrics_of(store).daily_tickets([], Period.week("2018-W10")).row(0, named=True)
         assert network["daily_tickets"] == pytest.approx(5 / 3)  # 5 tickets over 3 branch-days

@@ -148,4 +148,12 @@ class TestGrouping:
             ("常州", "urban"),
             ("镇江", "urban"),
         ]
-        assert frame.columns == ["region", "branch_type", "migratable", "migrated", "rate", "ci_low", "ci_high"]
+        assert frame.columns == [
+            "region",
+            "branch_type",
+            "migratable",
+            "migrated",
+            "rate",
+            "ci_low",
+            "ci_high",
+        ]

@@ -37,7 +37,15 @@ class TestRatesCommand:
         result = run("--store", str(store.root), "rates", "--by", "branch,week", "--format", "csv")
         assert result.exit_code == 0
         rows = list(csv.reader(io.StringIO(result.stdout)))
-        assert rows[0] == ["branch_id", "week", "migratable", "migrated", "rate", "ci_low", "ci_high"]
+        assert rows[0] == [
+            "branch_id",
+            "week",
+            "migratable",
+            "migrated",
+            "rate",
+            "ci_low",
+            "ci_high",
+        ]
         assert [r[:4] for r in rows[1:]] == [
             ["B1", "2018-W10", "1", "0"],
             ["B1", "2018-W11", "1", "1"],
@@ -48,7 +56,17 @@ class TestRatesCommand:
         assert rows[4][4:] == ["", "", ""]
 
     def test_json_fractions_and_null(self, store):
-        result = run("--store", str(store.root), "rates", "--by", "branch", "--week", "2018-W10", "--format", "json")
+        result = run(
+            "--store",
+            str(store.root),
+            "rates",
+            "--by",
+            "branch",
+            "--week",
+            "2018-W10",
+            "--format",
+            "json",
+        )
         assert result.exit_code == 0
         body = json.loads(result.stdout)
         assert [b["branch_id"] for b in body] == ["B1", "B2", "B3"]
@@ -57,8 +75,17 @@ class TestRatesCommand:
 
     def test_date_range_filters_before_grouping(self, store):
         result = run(
-            "--store", str(store.root), "rates", "--by", "day,business", "--from", "2018-03-05", "--to", "2018-03-05",
-            "--format", "csv",
+            "--store",
+            str(store.root),
+            "rates",
+            "--by",
+            "day,business",
+            "--from",
+            "2018-03-05",
+            "--to",
+            "2018-03-05",
+            "--format",
+            "csv",
         )
         rows = list(csv.reader(io.StringIO(result.stdout)))
         assert rows[0][:2] == ["day", "business_code"]
@@ -66,15 +93,37 @@ class TestRatesCommand:
         assert len(rows) == 2
 
     def test_no_match_prints_the_header_only_and_succeeds(self, store):
-        result = run("--store", str(store.root), "rates", "--by", "staff", "--week", "2017-W01", "--format", "csv")
+        result = run(
+            "--store",
+            str(store.root),
+            "rates",
+            "--by",
+            "staff",
+            "--week",
+            "2017-W01",
+            "--format",
+            "csv",
+        )
         assert result.exit_code == 0
         assert result.stdout.strip() == "staff_id,migratable,migrated,rate,ci_low,ci_high"
-        result = run("--store", str(store.root), "rates", "--by", "staff", "--week", "2017-W01", "--format", "json")
+        result = run(
+            "--store",
+            str(store.root),
+            "rates",
+            "--by",
+            "staff",
+            "--week",
+            "2017-W01",
+            "--format",
+            "json",
+        )
         assert json.loads(result.stdout) == []
 
     def test_store_from_the_environment(self, store):
         result = CliRunner().invoke(
-            app, ["rates", "--by", "month", "--format", "csv"], env={"SMARTCOUNTER_STORE": str(store.root)}
+            app,
+            ["rates", "--by", "month", "--format", "csv"],
+            env={"SMARTCOUNTER_STORE": str(store.root)},
         )
         assert result.exit_code == 0 and "2018-03,3,2" in result.stdout
 

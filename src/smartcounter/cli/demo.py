@@ -53,8 +53,12 @@ def demo(
         Path | None,
         typer.Option("--dir", help="Folder for the demo's export, store and bulletins (replaced)."),
     ] = None,
-    branches: Annotated[int, typer.Option("--branches", min=4, help="Branches in the network.")] = 120,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the network.")] = NetworkSpec().seed,
+    branches: Annotated[
+        int, typer.Option("--branches", min=4, help="Branches in the network.")
+    ] = 120,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed of the network.")
+    ] = NetworkSpec().seed,
 ) -> None:
     """生成演示网点网络、导入、显示每周迁移率并生成通报。Make a demo network, import it, show its rates and bulletin."""
     state = state_of(ctx)
@@ -67,7 +71,14 @@ def demo(
     progress: Progress = bar or NullProgress()
     started = time.perf_counter()
     try:
-        print(t("demo.generating", branches=branches, start=spec.start.isoformat(), end=spec.end.isoformat()))
+        print(
+            t(
+                "demo.generating",
+                branches=branches,
+                start=spec.start.isoformat(),
+                end=spec.end.isoformat(),
+            )
+        )
         summary = write_network(export, spec, progress=progress, lang=state.lang.value)
         print(t("demo.importing", path=str(export)))
         report = ingest_paths(

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import polars as pl
 import typer
@@ -29,16 +29,31 @@ class EngineName(StrEnum):
 
 
 ByOption = Annotated[str, typer.Option("--by", help="Comma-separated keys, e.g. branch,week.")]
-WeekOption = Annotated[Optional[str], typer.Option("--week", help="ISO week, e.g. 2018-W10.")]
-FromOption = Annotated[Optional[str], typer.Option("--from", help="First local date, YYYY-MM-DD.")]
-ToOption = Annotated[Optional[str], typer.Option("--to", help="Last local date, YYYY-MM-DD (inclusive).")]
+WeekOption = Annotated[str | None, typer.Option("--week", help="ISO week, e.g. 2018-W10.")]
+FromOption = Annotated[str | None, typer.Option("--from", help="First local date, YYYY-MM-DD.")]
+ToOption = Annotated[
+    str | None, typer.Option("--to", help="Last local date, YYYY-MM-DD (inclusive).")
+]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")]
-EngineOption = Annotated[Optional[EngineName], typer.Option("--engine", help="duckdb (default) or spark.")]
-StoreArg = Annotated[Optional[Path], StoreOption]
+EngineOption = Annotated[
+    EngineName | None, typer.Option("--engine", help="duckdb (default) or spark.")
+]
+StoreArg = Annotated[Path | None, StoreOption]
 
 PERCENT_COLUMNS = frozenset(
-    {"rate", "ci_low", "ci_high", "share", "cumulative_share", "acceptance_rate", "previous_rate",
-     "shrunk_rate", "shrunk_low", "shrunk_high", "prior_mean"}
+    {
+        "rate",
+        "ci_low",
+        "ci_high",
+        "share",
+        "cumulative_share",
+        "acceptance_rate",
+        "previous_rate",
+        "shrunk_rate",
+        "shrunk_low",
+        "shrunk_high",
+        "prior_mean",
+    }
 )
 
 
@@ -106,14 +121,23 @@ def _known_columns(t: Translator) -> set[str]:
     return {k for k in messages(t.lang) if k.startswith("columns.")}
 
 
-def _run(ctx: typer.Context, store: Path | None, compute: Callable[[Metrics], pl.DataFrame], engine: EngineName | None, fmt: OutputFormat, title_key: str | None = None) -> None:
+def _run(
+    ctx: typer.Context,
+    store: Path | None,
+    compute: Callable[[Metrics], pl.DataFrame],
+    engine: EngineName | None,
+    fmt: OutputFormat,
+    title_key: str | None = None,
+) -> None:
     state = with_store(state_of(ctx), store)
     with metrics_for(state, engine) as metrics:
         try:
             frame = compute(metrics)
         except UnknownKeyError as exc:
             fail(state.t("figures.unknown_key", keys=str(exc)))
-    show(frame, fmt, state.t, state.t(title_key) if title_key and fmt is OutputFormat.TABLE else None)
+    show(
+        frame, fmt, state.t, state.t(title_key) if title_key and fmt is OutputFormat.TABLE else None
+    )
 
 
 def rates(
@@ -129,9 +153,13 @@ def rates(
     """迁移率（按维度分组）。Migration rates grouped by KEYS."""
     keys = keys_of(by)
     state = state_of(ctx)
-    bad = [k for k in keys if k not in RATE_KEYS and k not in ("quarter", "customer_tier", "channel")]
+    bad = [
+        k for k in keys if k not in RATE_KEYS and k not in ("quarter", "customer_tier", "channel")
+    ]
     if not keys or bad or len(set(keys)) != len(keys):
-        fail(state.t("figures.unknown_key", keys=", ".join(bad) or by) + " — " + ", ".join(RATE_KEYS))
+        fail(
+            state.t("figures.unknown_key", keys=", ".join(bad) or by) + " — " + ", ".join(RATE_KEYS)
+        )
     period = period_of(week, start, end)
     _run(ctx, store, lambda m: m.rates(keys, period), engine, fmt, "figures.title_rates")
 
@@ -146,7 +174,12 @@ class Show(StrEnum):
 
 def unmigrated(
     ctx: typer.Context,
-    dimension: Annotated[str, typer.Option("--dimension", help="business, reason, staff, hour, age_band or customer_tier.")] = "business",
+    dimension: Annotated[
+        str,
+        typer.Option(
+            "--dimension", help="business, reason, staff, hour, age_band or customer_tier."
+        ),
+    ] = "business",
     by: Annotated[str, typer.Option("--by", help="Comma-separated grouping keys (optional).")] = "",
     week: WeekOption = None,
     start: FromOption = None,
@@ -159,12 +192,22 @@ def unmigrated(
     if dimension not in UNMIGRATED_DIMENSIONS:
         fail(f"--dimension: {', '.join(UNMIGRATED_DIMENSIONS)}")
     period = period_of(week, start, end)
-    _run(ctx, store, lambda m: m.unmigrated(dimension, period, keys_of(by)), engine, fmt, "figures.title_unmigrated")
+    _run(
+        ctx,
+        store,
+        lambda m: m.unmigrated(dimension, period, keys_of(by)),
+        engine,
+        fmt,
+        "figures.title_unmigrated",
+    )
 
 
 def funnel(
     ctx: typer.Context,
-    show_: Annotated[Show, typer.Option("--show", help="stages, reasons (decline reasons) or depth (triage depth).")] = Show.STAGES,
+    show_: Annotated[
+        Show,
+        typer.Option("--show", help="stages, reasons (decline reasons) or depth (triage depth)."),
+    ] = Show.STAGES,
     by: Annotated[str, typer.Option("--by", help="Comma-separated grouping keys (optional).")] = "",
     week: WeekOption = None,
     start: FromOption = None,
@@ -187,7 +230,9 @@ def funnel(
 def ranking(
     ctx: typer.Context,
     week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2018-W10.")],
-    peer_group: Annotated[Optional[str], typer.Option("--peer-group", help="urban, office, micro or county.")] = None,
+    peer_group: Annotated[
+        str | None, typer.Option("--peer-group", help="urban, office, micro or county.")
+    ] = None,
     fmt: FormatOption = OutputFormat.TABLE,
     engine: EngineOption = None,
     store: StoreArg = None,
@@ -201,7 +246,9 @@ def ranking(
     def compute(m: Metrics) -> pl.DataFrame:
         frame = m.ranking(week)
         if peer_group:
-            frame = frame.filter(pl.col("branch_type") == peer_group).sort("peer_rank", "branch_id", nulls_last=True)
+            frame = frame.filter(pl.col("branch_type") == peer_group).sort(
+                "peer_rank", "branch_id", nulls_last=True
+            )
         return frame
 
     _run(ctx, store, compute, engine, fmt, "figures.title_ranking")
@@ -209,7 +256,9 @@ def ranking(
 
 def tickets(
     ctx: typer.Context,
-    by: Annotated[str, typer.Option("--by", help="Comma-separated keys (default: branch).")] = "branch",
+    by: Annotated[
+        str, typer.Option("--by", help="Comma-separated keys (default: branch).")
+    ] = "branch",
     week: WeekOption = None,
     start: FromOption = None,
     end: ToOption = None,
@@ -219,7 +268,14 @@ def tickets(
 ) -> None:
     """日均取号客户数。Daily tickets: tickets ÷ days with at least one ticket."""
     period = period_of(week, start, end)
-    _run(ctx, store, lambda m: m.daily_tickets(keys_of(by), period), engine, fmt, "figures.title_tickets")
+    _run(
+        ctx,
+        store,
+        lambda m: m.daily_tickets(keys_of(by), period),
+        engine,
+        fmt,
+        "figures.title_tickets",
+    )
 
 
 def visit_rates(
@@ -234,13 +290,22 @@ def visit_rates(
 ) -> None:
     """按客户（取号）计的迁移率。Visit-based migration rate grouped by KEYS."""
     period = period_of(week, start, end)
-    _run(ctx, store, lambda m: m.visit_rates(keys_of(by), period), engine, fmt, "figures.title_visit_rates")
+    _run(
+        ctx,
+        store,
+        lambda m: m.visit_rates(keys_of(by), period),
+        engine,
+        fmt,
+        "figures.title_visit_rates",
+    )
 
 
 def wow(
     ctx: typer.Context,
     week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2018-W10.")],
-    by: Annotated[str, typer.Option("--by", help="Comma-separated keys (default: branch).")] = "branch",
+    by: Annotated[
+        str, typer.Option("--by", help="Comma-separated keys (default: branch).")
+    ] = "branch",
     fmt: FormatOption = OutputFormat.TABLE,
     engine: EngineOption = None,
     store: StoreArg = None,
@@ -250,4 +315,6 @@ def wow(
         parse_week(week)
     except PeriodError as exc:
         fail(str(exc))
-    _run(ctx, store, lambda m: m.week_over_week(week, keys_of(by)), engine, fmt, "figures.title_wow")
+    _run(
+        ctx, store, lambda m: m.week_over_week(week, keys_of(by)), engine, fmt, "figures.title_wow"
+    )

@@ -8,7 +8,15 @@ from smartcounter.metrics.period import Period, PeriodError
 from smartcounter.settings import Settings
 from smartcounter.store.layout import Store
 
-__all__ = ["Engine", "Metrics", "Period", "PeriodError", "UnknownKeyError", "open_engine", "open_metrics"]
+__all__ = [
+    "Engine",
+    "Metrics",
+    "Period",
+    "PeriodError",
+    "UnknownKeyError",
+    "open_engine",
+    "open_metrics",
+]
 
 
 def open_engine(store: Store, settings: Settings, name: str | None = None) -> Engine:

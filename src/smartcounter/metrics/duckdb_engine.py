@@ -17,9 +17,11 @@ class DuckDBEngine:
 
     name = "duckdb"
 
-    def __init__(self, store: Store, *, threads: int | None = None, memory_limit: str | None = None) -> None:
+    def __init__(
+        self, store: Store, *, threads: int | None = None, memory_limit: str | None = None
+    ) -> None:
         self.store = store
-        config: dict[str, str | int] = {}
+        config: dict[str, str | bool | int | float | list[str]] = {}
         if threads is not None:
             config["threads"] = threads
         if memory_limit is not None:

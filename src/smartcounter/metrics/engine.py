@@ -45,7 +45,11 @@ def scans(weeks: Sequence[str] | None) -> list[Scan]:
     if weeks is None:
         return [Scan(t, None) for t in TABLES]
     wanted = tuple(sorted(set(weeks)))
-    wider = tuple(sorted(set(wanted) | {shift_week(w, -1) for w in wanted} | {shift_week(w, 1) for w in wanted}))
+    wider = tuple(
+        sorted(
+            set(wanted) | {shift_week(w, -1) for w in wanted} | {shift_week(w, 1) for w in wanted}
+        )
+    )
     out = []
     for table in TABLES:
         if table.time_column is None:

@@ -92,8 +92,7 @@ class SparkEngine:
                     frame = self._spark.createDataFrame([], schema)
                 frame.createOrReplaceTempView(scan.table.name)
             result = self._spark.sql(sql)
-            table = result.toArrow()
-        return table
+            return result.toArrow()
 
     def close(self) -> None:
         self._spark.stop()
