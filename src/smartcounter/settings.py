@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from smartcounter.store.layout import default_store_path
@@ -35,6 +35,11 @@ class BulletinSettings(BaseModel):
     target_rate: float = 0.90
     trend_weeks: int = 8
     min_migratable: int = 30
+    benchmarks_per_group: int = 3  # at most this many benchmarks named per peer group
+    help_per_group: int = 5  # at most this many branches needing help named per peer group
+    movers: int = 5  # biggest rises and falls listed
+    pareto_rows: int = 10  # items of a network-wide Pareto shown (the workbook has all)
+    branch_pareto_rows: int = 5  # items of a branch page's Pareto
 
 
 class ScorecardWeights(BaseModel):
@@ -46,10 +51,131 @@ class ScorecardWeights(BaseModel):
     director: float = 0.2
 
 
+class LobbySettings(BaseModel):
+    """The lobby service: queue behaviour, wait-estimate defaults, sessions and rules."""
+
+    no_show_after: int = Field(default=3, ge=1, le=20)
+    service_seconds: dict[str, float] = Field(
+        default_factory=lambda: {"teller": 300.0, "stm": 240.0, "wealth": 900.0}
+    )
+    authorisation_seconds: float = 60.0
+    slow_factor: float = 1.6
+    recent_services: int = 20
+    rules: Path | None = None
+    session_hours: float = 12.0
+    cookie_secure: bool = False
+    events_poll_seconds: float = 1.0
+    events_heartbeat_seconds: float = 15.0
+    # Requests using the database at once, per worker: below the web thread pool (40)
+    # and within the connection pool (pool_size + max_overflow = 20).
+    database_slots: int = Field(default=16, ge=1, le=39)
+    load_cache_seconds: float = 2.0
+
+
+class BenchmarkRule(BaseModel):
+    """How benchmarks (树典型) are picked: steady over weeks, with volume, on a lower bound."""
+
+    weeks: int = Field(ge=1, le=52)
+    per_group: int = Field(ge=1)
+    min_migratable_per_week: int = Field(ge=0)
+    min_active_share: float = Field(ge=0, le=1)
+    min_weeks_above_peer_share: float = Field(ge=0, le=1)
+    bar_quantile: float = Field(ge=0, le=1)
+    judge_on: Literal["shrunk", "wilson"]
+
+
+class LaggingRule(BaseModel):
+    """Which branches lag (结对子's 后进): the rule and how sure it must be."""
+
+    weeks: int = Field(ge=1, le=52)
+    rule: Literal["below_target", "bottom_quartile", "either", "both"]
+    certainty: Literal["shrunk", "wilson", "none"]
+    target: float | None = None  # None: the bulletin's target rate
+    quartile: float = Field(gt=0, lt=1)
+
+
+class AdvancedRule(BaseModel):
+    """Which branches may help (结对子's 先进): the rule and how sure it must be."""
+
+    rule: Literal["above_target", "top_quartile", "either", "both"]
+    certainty: Literal["shrunk", "wilson", "none"]
+    quartile: float = Field(gt=0, lt=1)
+
+
+class SimilarityWeights(BaseModel):
+    """Weights of the parts of the pairing similarity (each part is 0..1 first)."""
+
+    size: float = Field(ge=0)
+    business_mix: float = Field(ge=0)
+    age_mix: float = Field(ge=0)
+    region: float = Field(ge=0)
+
+
+class PairingSettings(BaseModel):
+    """How lagging branches are paired with advanced ones."""
+
+    cap: int = Field(ge=1)
+    peer_group_first: bool
+    size_ratio_floor: float = Field(gt=1)  # a size ratio this large makes size similarity 0
+    similarity: SimilarityWeights
+
+
+class DiagnosisSettings(BaseModel):
+    """What the gap diagnosis (会诊) calls material and how much it recommends."""
+
+    max_recommendations: int = Field(ge=1, le=3)
+    min_points: float = Field(ge=0)
+    coverage_margin: float = Field(ge=0, le=1)
+    acceptance_margin: float = Field(ge=0, le=1)
+    peak_hours: int = Field(ge=1, le=24)
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def programme_defaults() -> dict[str, Any]:
+    """The shipped defaults of the programme (``programme/defaults.toml`` in the package)."""
+    from importlib import resources
+
+    text = (resources.files("smartcounter.programme") / "defaults.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+class ProgrammeSettings(BaseModel):
+    """Benchmarks, lagging and advanced rules, pairing and diagnosis; defaults from a TOML file."""
+
+    benchmarks: BenchmarkRule
+    lagging: LaggingRule
+    advanced: AdvancedRule
+    pairing: PairingSettings
+    diagnosis: DiagnosisSettings
+
+    @model_validator(mode="before")
+    @classmethod
+    def _over_defaults(cls, data: Any) -> Any:
+        # A bank's file may name a single key deep down; the rest stays the shipped default.
+        if isinstance(data, dict):
+            return _deep_merge(programme_defaults(), data)
+        return data
+
+
+def _programme_settings() -> ProgrammeSettings:
+    return ProgrammeSettings.model_validate({})
+
+
 class Settings(BaseSettings):
     """Everything configurable, in one place."""
 
-    model_config = SettingsConfigDict(env_prefix="SMARTCOUNTER_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="SMARTCOUNTER_", env_nested_delimiter="__", extra="ignore"
+    )
 
     store: Path = Field(default_factory=default_store_path)
     lang: Literal["zh", "en"] = "zh"
@@ -62,6 +188,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     secret_key: str = "change-me"
     import_wait_seconds: float = 300.0
+    lobby: LobbySettings = Field(default_factory=LobbySettings)
+    programme: ProgrammeSettings = Field(default_factory=_programme_settings)
 
 
 def _config_file(store: Path | None) -> Path | None:

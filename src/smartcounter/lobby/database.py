@@ -1,0 +1,167 @@
+"""The lobby database: declarative base, engines for SQLite and PostgreSQL, units of work.
+
+SQLite is the default (a file in the store folder); a ``postgresql://`` URL in the settings
+selects PostgreSQL. Services never commit: whoever opens a unit of work commits it once.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from smartcounter.settings import Settings
+
+LOBBY_DB_FILE = "lobby.sqlite3"
+
+# Every constraint gets a predictable name, so that migrations can drop and alter them
+# on both backends.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Base of every table of the lobby service and the accounts."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    # StrEnums are stored as their values in plain VARCHAR columns: portable and readable.
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        enum.StrEnum: sa.Enum(
+            enum.StrEnum,
+            native_enum=False,
+            create_constraint=False,
+            length=32,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+    }
+
+
+def database_url(settings: Settings) -> str:
+    """The SQLAlchemy URL of the lobby database for these settings."""
+    url = settings.database_url
+    if not url:
+        return f"sqlite:///{Path(settings.store) / LOBBY_DB_FILE}"
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    if url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgres://")
+    return url
+
+
+def create_db_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> Engine:
+    """An engine for ``url``; ``schema`` puts a PostgreSQL session's tables in that schema."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _tune_sqlite(engine)
+        return engine
+    connect_args: dict[str, Any] = {}
+    if schema:
+        connect_args["options"] = f"-csearch_path={schema}"
+    return sa.create_engine(
+        url,
+        connect_args=connect_args,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+    )
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event choose the BEGIN flavour (the driver's own
+        # implicit BEGIN is always DEFERRED).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives a killed process; only a power cut can lose the
+        # last commits, and FULL would halve ticket throughput.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # A deferred transaction that reads and then writes fails at once with
+        # SQLITE_BUSY when another writer got in between; IMMEDIATE waits instead.
+        flavour = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {flavour}")
+
+
+def is_sqlite(engine: Engine | Connection) -> bool:
+    """True for the SQLite backend."""
+    return engine.dialect.name == "sqlite"
+
+
+@dataclass
+class Database:
+    """An engine with its session factories: one for changes, one for reading."""
+
+    engine: Engine
+
+    def __post_init__(self) -> None:
+        self._write = sessionmaker(self.engine, expire_on_commit=False)
+        reader = self.engine.execution_options(sqlite_begin="DEFERRED")
+        self._read = sessionmaker(reader, expire_on_commit=False)
+
+    def new_session(self, *, write: bool = True) -> Session:
+        """A new session; the caller commits or rolls back."""
+        return self._write() if write else self._read()
+
+    @contextmanager
+    def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
+        """A session committed once at the end of the block, rolled back on error."""
+        session = self.new_session(write=write)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def open_database(settings: Settings, *, migrate_now: bool = True) -> Database:
+    """The lobby database of ``settings``, migrated to the newest schema unless told not to."""
+    engine = create_db_engine(database_url(settings))
+    if migrate_now:
+        migrate(engine)
+    return Database(engine)
+
+
+def alembic_config() -> Config:
+    """Alembic's configuration, pointing at the migrations shipped in this package."""
+    config = Config()
+    config.set_main_option("script_location", "smartcounter.lobby:migrations")
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the database to ``revision`` (the newest by default)."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)

@@ -1,0 +1,115 @@
+"""The FastAPI application factory: ``create_app(settings)``; ``serve`` runs it with uvicorn."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from importlib import metadata, resources
+from pathlib import Path
+
+import anyio
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from smartcounter.lobby.context import Clock, build_context
+from smartcounter.lobby.database import Database, is_sqlite, open_database
+from smartcounter.settings import Settings, load_settings
+from smartcounter.web import pages
+from smartcounter.web.errors import install_error_handlers
+from smartcounter.web.routes import admin, auth, lobby, setup, tickets
+
+DEFAULT_SECRET = "change-me"
+SECRET_FILE = "lobby.secret"
+
+# Everything comes from this server: no CDN, no external fonts, no inline scripts.
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        b"connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Add the security headers to every HTTP response."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
+def effective_secret(settings: Settings) -> Settings:
+    """The settings with a real secret: the default one is replaced by one kept in the store folder.
+
+    Every worker reads the same file, so a CSRF token made by one is good at another.
+    """
+    if settings.secret_key != DEFAULT_SECRET:
+        return settings
+    path = Path(settings.store) / SECRET_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(48))
+    secret = path.read_text("utf-8").strip()
+    return settings.model_copy(update={"secret_key": secret})
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    clock: Clock | None = None,
+    migrate_now: bool = True,
+) -> FastAPI:
+    """The web application over the lobby database of ``settings``."""
+    settings = effective_secret(settings or load_settings())
+    database = database or open_database(settings, migrate_now=migrate_now)
+    app = FastAPI(
+        title="smartcounter lobby service",
+        version=metadata.version("smartcounter"),
+        description="智能柜台厅堂服务 API: tickets, three-round triage, serving, authorisations, close of day.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.ctx = build_context(settings, clock=clock)
+    slots = settings.lobby.database_slots
+    app.state.read_slots = anyio.Semaphore(slots)
+    app.state.write_slots = anyio.Semaphore(1 if is_sqlite(database.engine) else slots)
+    install_error_handlers(app)
+    for module in (auth, setup, tickets, lobby, admin):
+        app.include_router(module.router)
+    app.include_router(pages.router)
+    static = resources.files("smartcounter.web") / "static"
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For ``uvicorn --factory``: settings from the environment (``SMARTCOUNTER_*``)."""
+    return create_app(load_settings(), migrate_now=False)

@@ -1,0 +1,106 @@
+"""Every error becomes a JSON answer in one place, with a message in the caller's language."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from smartcounter.i18n import Translator, resolve_lang
+from smartcounter.lobby.errors import SmartCounterError
+from smartcounter.lobby.prompts import RulesError
+from smartcounter.store.layout import StoreBusyError, StoreError
+from smartcounter.web.deps import LANG_COOKIE
+
+log = logging.getLogger("smartcounter.web")
+
+
+def _translator(request: Request) -> Translator:
+    asked = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
+    default = getattr(getattr(request.app.state, "settings", None), "lang", None)
+    return Translator(resolve_lang(asked or default))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers: domain errors, bad requests, and the unexpected."""
+
+    @app.exception_handler(SmartCounterError)
+    async def _domain(request: Request, exc: SmartCounterError) -> JSONResponse:
+        t = _translator(request)
+        params = {k: _plain(v) for k, v in exc.params.items()}
+        try:
+            message = t(exc.key, **params)
+        except (KeyError, IndexError):
+            message = t(exc.key)
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse(
+            {"detail": message, "code": exc.key.removeprefix("lobby.errors."), "params": params},
+            status_code=exc.status_code,
+            headers=headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        t = _translator(request)
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error.get("loc", ()))
+            problems.append({"field": where, "problem": str(error.get("msg", ""))})
+        summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
+        return JSONResponse(
+            {
+                "detail": t("lobby.errors.validation", problems=summary),
+                "code": "validation",
+                "errors": problems,
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(StoreBusyError)
+    async def _busy(request: Request, exc: StoreBusyError) -> JSONResponse:
+        t = _translator(request)
+        return JSONResponse(
+            {"detail": t("lobby.errors.store_busy", holder=str(exc)), "code": "store_busy"},
+            status_code=503,
+        )
+
+    @app.exception_handler(StoreError)
+    async def _store(request: Request, exc: StoreError) -> JSONResponse:
+        t = _translator(request)
+        return JSONResponse(
+            {
+                "detail": t("lobby.errors.store_unavailable", detail=str(exc)),
+                "code": "store_unavailable",
+            },
+            status_code=503,
+        )
+
+    @app.exception_handler(RulesError)
+    async def _rules(request: Request, exc: RulesError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "code": "rules"}, status_code=500)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        t = _translator(request)
+        detail = exc.detail if isinstance(exc.detail, str) else t("lobby.errors.bad_request")
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = t("lobby.errors.no_such_path")
+        if exc.status_code == 405:
+            detail = t("lobby.errors.method_not_allowed")
+        return JSONResponse(
+            {"detail": detail, "code": "http"}, status_code=exc.status_code, headers=exc.headers
+        )

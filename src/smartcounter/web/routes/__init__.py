@@ -1,0 +1,1 @@
+"""API routes: each translates HTTP to a service call and the result to a public schema."""

@@ -1,0 +1,116 @@
+"""Log in and out, and who am I."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from smartcounter.accounts import service as accounts
+from smartcounter.accounts.models import User
+from smartcounter.accounts.schemas import LoginIn, SessionPublic, UserPreferences, UserPublic
+from smartcounter.accounts.tokens import csrf_token
+from smartcounter.i18n import Translator
+from smartcounter.web.deps import (
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    CallerDep,
+    ContextDep,
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    TranslatorDep,
+)
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+def user_public(user: User, t: Translator) -> UserPublic:
+    """A user as the API shows them."""
+    return UserPublic(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        role_name=t(f"lobby.role.{user.role.value}"),
+        branch_id=user.branch_id,
+        staff_id=user.staff_id,
+        display_name=user.display_name,
+        lang=user.lang,
+    )
+
+
+@router.post("/login", response_model=SessionPublic)
+def login(
+    login_in: LoginIn,
+    response: Response,
+    session: SessionDep,
+    ctx: ContextDep,
+    settings: SettingsDep,
+    t: TranslatorDep,
+) -> SessionPublic:
+    """Log in with username and password; sets the session cookie."""
+    user = accounts.authenticate(
+        session=session, username=login_in.username, password=login_in.password, now=ctx.now()
+    )
+    opened = accounts.open_session(
+        session=session, user=user, now=ctx.now(), hours=settings.lobby.session_hours
+    )
+    set_session_cookies(
+        response, opened.token, user, settings.lobby.cookie_secure, settings.lobby.session_hours
+    )
+    return SessionPublic(
+        user=user_public(user, t),
+        csrf_token=csrf_token(settings.secret_key, opened.token),
+        expires_at=ctx.local(opened.record.expires_at),
+    )
+
+
+def set_session_cookies(
+    response: Response, token: str, user: User, secure: bool, hours: float
+) -> None:
+    """The login cookie (HTTP-only, same-site) and the user's language."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(hours * 3600),
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+    if user.lang:
+        response.set_cookie(LANG_COOKIE, user.lang, samesite="lax", secure=secure, path="/")
+
+
+@router.post("/logout", status_code=204)
+def logout(caller: CallerDep, response: Response, session: SessionDep, ctx: ContextDep) -> None:
+    """End this login session."""
+    if caller.user is not None and caller.cookie_token is not None:
+        accounts.close_session(session=session, token=caller.cookie_token, now=ctx.now())
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.get("/me", response_model=SessionPublic)
+def me(
+    caller: CallerDep, user: CurrentUser, ctx: ContextDep, settings: SettingsDep, t: TranslatorDep
+) -> SessionPublic:
+    """The logged-in user and the CSRF token their forms must send."""
+    assert caller.cookie_token is not None
+    return SessionPublic(
+        user=user_public(user, t),
+        csrf_token=csrf_token(settings.secret_key, caller.cookie_token),
+        expires_at=ctx.local(ctx.now()),
+    )
+
+
+@router.patch("/me", response_model=UserPublic)
+def update_me(
+    prefs_in: UserPreferences,
+    user: CurrentUser,
+    session: SessionDep,
+    response: Response,
+    t: TranslatorDep,
+) -> UserPublic:
+    """Change the user's own preferences (language)."""
+    updated = accounts.set_preferences(session=session, user=user, prefs_in=prefs_in)
+    if updated.lang:
+        response.set_cookie(LANG_COOKIE, updated.lang, samesite="lax", path="/")
+    return user_public(updated, t)

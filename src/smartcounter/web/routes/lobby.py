@@ -1,0 +1,130 @@
+"""The lobby as a whole: the public board, the tablet's view, authorisations, live events."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from smartcounter.lobby import repository as repo
+from smartcounter.lobby import service
+from smartcounter.lobby.models import AuthorisationStatus
+from smartcounter.lobby.schemas import (
+    AuthorisationDecision,
+    AuthorisationPublic,
+    BoardPublic,
+    LobbyPublic,
+)
+from smartcounter.web.deps import (
+    AuthorisationId,
+    Authoriser,
+    BoardViewer,
+    BranchId,
+    ContextDep,
+    DatabaseDep,
+    PresenterDep,
+    SessionDep,
+    SettingsDep,
+    Viewer,
+)
+from smartcounter.web.events import event_stream
+
+router = APIRouter(prefix="/api/branches/{branch_id}", tags=["lobby"])
+
+
+@router.get("/board", response_model=BoardPublic)
+def board(
+    branch_id: BranchId,
+    session: SessionDep,
+    ctx: ContextDep,
+    actor: BoardViewer,
+    present: PresenterDep,
+) -> BoardPublic:
+    """The calling display's board: numbers called, queues, waits and notices."""
+    return present.board(service.board(session=session, ctx=ctx, actor=actor, branch_id=branch_id))
+
+
+@router.get("/lobby", response_model=LobbyPublic)
+def lobby(
+    branch_id: BranchId, session: SessionDep, ctx: ContextDep, actor: Viewer, present: PresenterDep
+) -> LobbyPublic:
+    """The lobby tablet's view: waiting customers with prompts, points, authorisations."""
+    return present.lobby(service.lobby(session=session, ctx=ctx, actor=actor, branch_id=branch_id))
+
+
+@router.get("/authorisations", response_model=list[AuthorisationPublic])
+def list_authorisations(
+    branch_id: BranchId,
+    session: SessionDep,
+    actor: Viewer,
+    present: PresenterDep,
+    status: AuthorisationStatus | None = AuthorisationStatus.PENDING,
+) -> list[AuthorisationPublic]:
+    """The authorisation queue (pending by default)."""
+    rows = service.list_authorisations(
+        session=session, actor=actor, branch_id=branch_id, status=status
+    )
+    tickets = {}
+    for a in rows:
+        found = repo.get_ticket(session, branch_id, a.ticket_id)
+        if found is not None:
+            tickets[found.id] = found
+    return present.authorisations(rows, tickets)
+
+
+@router.post("/authorisations/{authorisation_id}/decision", response_model=AuthorisationPublic)
+def decide(
+    branch_id: BranchId,
+    authorisation_id: AuthorisationId,
+    decision_in: AuthorisationDecision,
+    session: SessionDep,
+    ctx: ContextDep,
+    actor: Authoriser,
+    present: PresenterDep,
+) -> AuthorisationPublic:
+    """Approve or reject a smart-counter step."""
+    authorisation = service.decide_authorisation(
+        session=session,
+        ctx=ctx,
+        actor=actor,
+        branch_id=branch_id,
+        authorisation_id=authorisation_id,
+        approve=decision_in.approve,
+    )
+    ticket = repo.get_ticket(session, branch_id, authorisation.ticket_id)
+    return present.authorisation(authorisation, ticket)
+
+
+@router.get(
+    "/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+)
+def events(
+    branch_id: BranchId,
+    request: Request,
+    actor: BoardViewer,
+    database: DatabaseDep,
+    ctx: ContextDep,
+    settings: SettingsDep,
+    seconds: Annotated[int, Query(ge=1, le=3600)] = 300,
+) -> StreamingResponse:
+    """Server-sent events: ``change`` whenever the branch's lobby changes.
+
+    The stream ends after ``seconds``; browsers reconnect by themselves.
+    """
+    stream = event_stream(
+        request=request,
+        database=database,
+        ctx=ctx,
+        branch_id=branch_id,
+        seconds=seconds,
+        poll_s=settings.lobby.events_poll_seconds,
+        heartbeat_s=settings.lobby.events_heartbeat_seconds,
+    )
+    return StreamingResponse(
+        stream,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
