@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from smartcounter.cli import figures, ingest
+from smartcounter.cli import (
+    bulletin,
+    close_day,
+    demo,
+    figures,
+    generate,
+    ingest,
+    programme,
+    scorecard,
+    serve,
+)
 from smartcounter.cli.context import build_state
 
 app = typer.Typer(
@@ -25,19 +35,35 @@ app = typer.Typer(
 def root(
     ctx: typer.Context,
     store: Annotated[
-        Optional[Path],
-        typer.Option("--store", envvar="SMARTCOUNTER_STORE", help="Data store folder (default: per-user data folder)."),
+        Path | None,
+        typer.Option(
+            "--store",
+            envvar="SMARTCOUNTER_STORE",
+            help="Data store folder (default: per-user data folder).",
+        ),
     ] = None,
     lang: Annotated[
-        Optional[str],
-        typer.Option("--lang", envvar="SMARTCOUNTER_LANG", help="Language of messages: zh (default) or en."),
+        str | None,
+        typer.Option(
+            "--lang", envvar="SMARTCOUNTER_LANG", help="Language of messages: zh (default) or en."
+        ),
     ] = None,
 ) -> None:
     """Smart-counter migration programme."""
     ctx.obj = build_state(store, lang)
 
 
-for module in (ingest, figures,):
+for module in (
+    ingest,
+    figures,
+    serve,
+    close_day,
+    bulletin,
+    programme,
+    scorecard,
+    generate,
+    demo,
+):
     module.register(app)
 
 

@@ -11,8 +11,11 @@ from typing import Annotated
 
 import typer
 
+from smartcounter.accounts.demo import seed_demo
+from smartcounter.bulletin import build_bulletin, latest_week
 from smartcounter.canonical.catalogue import load_catalogue
 from smartcounter.cli.context import AppState, fail, state_of
+from smartcounter.i18n import Lang
 from smartcounter.cli.figures import show
 from smartcounter.ingest.service import IngestOptions, ingest_paths
 from smartcounter.kit.progress import NullProgress, Progress, RichProgress
@@ -25,6 +28,8 @@ MARKER = "smartcounter-demo.json"
 SOURCE_WEEK = "2018-W10"
 # The source's published rates (domain.md), to print beside what the demo measures.
 SOURCE_RATES = {"DY-XSK": 0.9385, "NT-KFQ": 0.9034, "CZ-LJL": 0.8123, "LYG-DHCZ": 0.9381}
+# The branch whose lobby the demo opens: 镇江丹阳新市口支行.
+LOBBY_BRANCH = "DY-XSK"
 
 
 def register(app: typer.Typer) -> None:
@@ -122,5 +127,19 @@ def demo(
                 high=f"{row['ci_high'] * 100:.1f}%",
             )
         )
+    week = latest_week(store)
+    if week is not None:
+        print(t("demo.bulletin_title", week=week))
+        with open_metrics(store, settings) as metrics:
+            for lang in (Lang.ZH, Lang.EN):
+                paths = build_bulletin(
+                    store, settings, week, root / "bulletin" / lang.value, lang, metrics=metrics
+                )
+                for path in paths.written():
+                    print(f"  {path}")
+    logins = seed_demo(store, LOBBY_BRANCH, settings=settings)
+    print(t("demo.lobby_title", branch=names[LOBBY_BRANCH], store=str(store_dir)))
+    for role, user, password in logins:
+        print(t("demo.lobby_login", role=role, user=user, password=password))
     print()
     print(t("demo.next", store=str(store_dir), week=SOURCE_WEEK))

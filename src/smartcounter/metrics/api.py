@@ -31,7 +31,9 @@ def _frame(table: pa.Table) -> pl.DataFrame:
         for name, dtype in frame.schema.items()
         if dtype.is_integer() and dtype != pl.Int64
     ]
-    casts += [pl.col(name).cast(pl.String) for name, dtype in frame.schema.items() if dtype == pl.Date]
+    casts += [
+        pl.col(name).cast(pl.String) for name, dtype in frame.schema.items() if dtype == pl.Date
+    ]
     return frame.with_columns(casts) if casts else frame
 
 
@@ -89,7 +91,9 @@ class Metrics:
         frame = _frame(self.engine.run(sql, period.files_weeks()))
         return frame.sort(cols, nulls_last=True) if cols else frame
 
-    def unmigrated(self, dimension: str, period: Period = Period(), by: Sequence[str] = ()) -> pl.DataFrame:
+    def unmigrated(
+        self, dimension: str, period: Period = Period(), by: Sequence[str] = ()
+    ) -> pl.DataFrame:
         """Un-migrated business as a Pareto over ``dimension`` (count, share, cumulative share)."""
         if dimension not in d.UNMIGRATED_DIMENSIONS:
             raise UnknownKeyError(dimension)
@@ -139,6 +143,18 @@ class Metrics:
         table = self.engine.run(d.week_over_week_sql(week, previous, by), [previous, week])
         cols = _columns(by)
         frame = _frame(table)
+        return frame.sort(cols, nulls_last=True) if cols else frame
+
+    def attainment(
+        self, target: float, period: Period = Period(), by: Sequence[str] = ()
+    ) -> pl.DataFrame:
+        """Branches reporting, at ``target``, their share, and the shortfall in transactions."""
+        try:
+            sql = d.attainment_sql(period, target, by)
+        except KeyError as exc:
+            raise UnknownKeyError(str(exc)) from exc
+        cols = _columns(by)
+        frame = _frame(self.engine.run(sql, period.files_weeks()))
         return frame.sort(cols, nulls_last=True) if cols else frame
 
     @staticmethod

@@ -47,7 +47,18 @@ KEYS: dict[str, Key] = {
 }
 
 # Keys of the stable ``rates --by`` surface (cli.md); the others are additions.
-RATE_KEYS = ("branch", "branch_type", "region", "week", "month", "day", "business", "staff", "hour", "age_band")
+RATE_KEYS = (
+    "branch",
+    "branch_type",
+    "region",
+    "week",
+    "month",
+    "day",
+    "business",
+    "staff",
+    "hour",
+    "age_band",
+)
 
 # Dimensions of the un-migrated breakdown: the SQL of each value, never null ('unknown').
 UNMIGRATED_DIMENSIONS: dict[str, str] = {
@@ -287,7 +298,7 @@ def decline_reasons_sql(period: Period, by: Sequence[str]) -> str:
 
 def triage_depth_sql(period: Period, by: Sequence[str]) -> str:
     """Visits by the highest triage stage that touched them (0: none), with shares."""
-    keys = _visit_keys([k for k in by])
+    keys = _visit_keys(list(by))
     select = ", ".join(f"{expr} AS {col}" for col, expr in keys)
     cols = ", ".join(col for col, _ in keys)
     lead_sel = f"{select}, " if select else ""
@@ -401,4 +412,46 @@ def ranking_sql(week: str, previous_week: str) -> str:
       shrunk_rate - {Z} * SQRT(shrunk_rate * (1 - shrunk_rate) / (posterior_n + 1)) AS shrunk_low,
       shrunk_rate + {Z} * SQRT(shrunk_rate * (1 - shrunk_rate) / (posterior_n + 1)) AS shrunk_high
     FROM shrunk
+    """
+
+
+# Branch-level keys that ``attainment_sql`` may group by.
+ATTAINMENT_KEYS = ("branch", "branch_type", "region")
+
+
+def attainment_sql(period: Period, target: float, by: Sequence[str]) -> str:
+    """Branches at the target rate, and how many more migrations would bring each there.
+
+    Per group of ``by`` (branch-level keys): ``branches`` with migratable business in the
+    period, ``at_target`` of them with ``rate >= target``, their share, and ``shortfall``:
+    the sum over branches below target of the fewest further smart-counter transactions
+    that would have lifted each to the target. The target enters as parts per million so
+    that both comparisons are exact integer arithmetic on either engine (0.9 × 100 is
+    90.00000000000001 in floating point, which would make a ceiling one too high).
+    """
+    unknown = [k for k in by if k not in ATTAINMENT_KEYS]
+    if unknown:
+        raise KeyError(", ".join(unknown))
+    ppm = round(target * 1_000_000)
+    if not 0 <= ppm <= 1_000_000:
+        raise ValueError(f"target rate out of range: {target!r}")
+    keys = [k for k in by if k != "branch"]
+    cols = ", ".join(KEYS[k].column for k in by)
+    lead = f"{cols}, " if cols else ""
+    group = f"GROUP BY {cols}" if cols else ""
+    need = f"(CAST({ppm} AS BIGINT) * migratable - migrated * CAST(1000000 AS BIGINT))"
+    return f"""
+    WITH per_branch AS ({rates_sql(period, ["branch", *keys])}),
+    flagged AS (
+      SELECT {lead}CASE WHEN {need} <= 0 THEN 1 ELSE 0 END AS at_target,
+             CASE WHEN {need} > 0
+                  THEN CAST(CEIL(CAST({need} AS DOUBLE) / CAST(1000000 AS DOUBLE)) AS BIGINT)
+                  ELSE CAST(0 AS BIGINT) END AS shortfall
+      FROM per_branch WHERE migratable > 0
+    )
+    SELECT {lead}CAST(COUNT(*) AS BIGINT) AS branches,
+           CAST(SUM(at_target) AS BIGINT) AS at_target,
+           CAST(SUM(at_target) AS DOUBLE) / NULLIF(CAST(COUNT(*) AS DOUBLE), 0) AS share_at_target,
+           CAST(SUM(shortfall) AS BIGINT) AS shortfall
+    FROM flagged {group}
     """

@@ -1,0 +1,731 @@
+"""The bulletin's content: one typed model built from the metrics API, and nothing else.
+
+This is the only module of the bulletin that calls the metrics API; every format renders
+the ``BulletinContent`` it returns. No figure of metrics.md is computed here: rates,
+intervals, ranks, shrunk estimates, Paretos, funnels and attainment all come from the
+API. What this module adds is judgement on top of them — which branches may be named as
+benchmarks or as needing help, which changes are movers — and labels in the language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import polars as pl
+
+from smartcounter.bulletin.errors import NoDataError, UnknownRegionError
+from smartcounter.bulletin.formats import capital
+from smartcounter.bulletin.sections import Section
+from smartcounter.canonical.catalogue import REASONS
+from smartcounter.canonical.tables import BRANCH_TYPES
+from smartcounter.i18n import Lang, Translator
+from smartcounter.metrics import Metrics, Period
+from smartcounter.metrics.period import shift_week, week_end, week_start, weeks_back
+from smartcounter.settings import BulletinSettings
+from smartcounter.store.layout import Store
+from smartcounter.store.reading import read_table
+
+DIMENSIONS = ("business", "reason", "staff", "hour", "age_band")
+STAGES = (1, 2, 3)
+DEPTHS = (0, 1, 2, 3)
+
+
+class Standing(StrEnum):
+    """Where a branch stands against the target, and how sure that is."""
+
+    SURE_ABOVE = "sure_above"  # the whole 95 % interval at or above target, shrunk estimate too
+    LIKELY_ABOVE = "likely_above"  # at or above target this week, within the noise
+    LIKELY_BELOW = "likely_below"  # below target this week, within the noise
+    SURE_BELOW = "sure_below"  # the whole 95 % interval below target, shrunk estimate too
+    FEW = "few"  # too few migratable transactions to say
+    NO_DATA = "no_data"  # no migratable business this week
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A migration rate with its counts and 95 % Wilson interval (None where undefined)."""
+
+    migratable: int
+    migrated: int
+    rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+@dataclass(frozen=True)
+class BranchRow:
+    """One branch of the week's ranking, with its tickets, attainment and standing."""
+
+    branch_id: str
+    name: str
+    region: str | None
+    branch_type: str
+    staff_count: int | None
+    smart_counters: int | None
+    rate: Rate
+    shrunk_rate: float | None
+    shrunk_low: float | None
+    shrunk_high: float | None
+    peer_rank: int | None
+    peers: int | None
+    network_rank: int | None
+    previous_rate: float | None
+    change_pp: float | None
+    tickets: int
+    daily_tickets: float | None
+    at_target: bool | None
+    shortfall: int | None
+    standing: Standing
+
+
+@dataclass(frozen=True)
+class ParetoRow:
+    """One item of an un-migrated Pareto or a decline-reason list."""
+
+    value: str
+    label: str
+    note: str | None
+    count: int
+    share: float
+    cumulative_share: float
+
+
+@dataclass(frozen=True)
+class Pareto:
+    """Un-migrated business over one dimension, largest first."""
+
+    dimension: str
+    rows: tuple[ParetoRow, ...]
+    total: int
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One triage stage: touches, outcomes and the commonest decline reasons."""
+
+    stage: int
+    touches: int
+    accepted: int
+    declined: int
+    acceptance_rate: float | None
+    reasons: tuple[ParetoRow, ...]
+
+
+@dataclass(frozen=True)
+class Depth:
+    """Visits whose deepest triage stage was ``depth`` (0: never triaged)."""
+
+    depth: int
+    visits: int
+    share: float | None
+
+
+@dataclass(frozen=True)
+class Triage:
+    """The triage funnel per stage and the visits by triage depth."""
+
+    stages: tuple[Stage, ...]
+    depth: tuple[Depth, ...]
+
+    @property
+    def visits(self) -> int:
+        """All visits counted in the depth breakdown."""
+        return sum(d.visits for d in self.depth)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """A week's rate within a trend."""
+
+    week: str
+    rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    migratable: int
+
+
+@dataclass(frozen=True)
+class Series:
+    """A rate over the trend weeks, for the network, a peer group or a branch."""
+
+    key: str
+    label: str
+    points: tuple[TrendPoint, ...]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The week in a few figures for the scope (network or region)."""
+
+    rate: Rate
+    previous_rate: float | None
+    change_pp: float | None
+    visit_rate: Rate | None
+    branches_listed: int
+    branches_reporting: int
+    at_target: int
+    share_at_target: float | None
+    shortfall: int
+    tickets: int
+    daily_tickets: float | None
+
+
+@dataclass(frozen=True)
+class PeerGroup:
+    """A peer group (branch type): its rate, its ranking and whom it may name."""
+
+    branch_type: str
+    label: str
+    rate: Rate
+    previous_rate: float | None
+    change_pp: float | None
+    branches_reporting: int
+    at_target: int
+    share_at_target: float | None
+    rows: tuple[BranchRow, ...]
+    benchmarks: tuple[BranchRow, ...]
+    needs_help: tuple[BranchRow, ...]
+    best_unsure: BranchRow | None  # the top estimate when no branch is sure enough
+
+
+@dataclass(frozen=True)
+class Mover:
+    """A branch whose rate moved most since last week; ``beyond_noise`` when last
+    week's rate lies outside this week's 95 % interval."""
+
+    row: BranchRow
+    beyond_noise: bool
+
+
+@dataclass(frozen=True)
+class BelowTarget:
+    """A branch below target with the head of its un-migrated Paretos."""
+
+    row: BranchRow
+    top_business: ParetoRow | None
+    top_reason: ParetoRow | None
+
+
+@dataclass(frozen=True)
+class BranchPage:
+    """Everything of one branch: for its page, in the words of its director."""
+
+    row: BranchRow
+    trend: Series
+    unmigrated: tuple[Pareto, ...]
+    triage: Triage
+
+
+@dataclass(frozen=True)
+class BulletinContent:
+    """The whole bulletin of one week and scope, in one language."""
+
+    week: str
+    previous_week: str
+    week_start: date
+    week_end: date
+    trend_weeks: tuple[str, ...]
+    lang: Lang
+    region: str | None
+    target: float
+    min_migratable: int
+    generated_at: datetime
+    network_ranked: int
+    headline: Headline
+    groups: tuple[PeerGroup, ...]
+    branches: tuple[BranchRow, ...]
+    movers_up: tuple[Mover, ...]
+    movers_down: tuple[Mover, ...]
+    unmigrated: tuple[Pareto, ...]
+    below_target: tuple[BelowTarget, ...]
+    triage: Triage
+    trend: tuple[Series, ...]
+    pages: tuple[BranchPage, ...]
+    sections: tuple[Section, ...] = ()
+
+    def with_sections(self, sections: Sequence[Section]) -> BulletinContent:
+        """The same content with the given extra sections."""
+        return replace(self, sections=tuple(sections))
+
+
+# -- labels ---------------------------------------------------------------------------
+class Labels:
+    """Names in the bulletin's language for codes of the data: business, reason, staff."""
+
+    def __init__(self, store: Store, lang: Lang) -> None:
+        self.t = Translator(lang)
+        self.lang = lang
+        types = read_table(store, "business_types")
+        name_col = "name_en" if lang is Lang.EN else "name_zh"
+        self.business = {
+            r["code"]: (r.get(name_col) or r["name_zh"]) for r in types.iter_rows(named=True)
+        }
+        staff = read_table(store, "staff")
+        self.staff: dict[str, tuple[str, str, str]] = {
+            r["staff_id"]: (r.get("name") or r["staff_id"], r["role"], r["branch_id"])
+            for r in staff.iter_rows(named=True)
+        }
+        self.branch_names: dict[str, str] = {}
+
+    def group(self, branch_type: str) -> str:
+        """The name of a peer group."""
+        return self.t(f"bulletin.group.{branch_type}")
+
+    def reason(self, code: str) -> str:
+        """The name of a reason code ('unknown' for a missing one)."""
+        if code in REASONS:
+            return REASONS[code].name(self.lang.value)
+        return self.t("bulletin.label.unknown")
+
+    def item(self, dimension: str, value: str, *, network: bool) -> tuple[str, str | None]:
+        """The label of a Pareto item, and a note (a staff member's role and branch)."""
+        if value == "unknown":
+            return self.t("bulletin.label.unknown"), None
+        if dimension == "business":
+            return self.business.get(value, value), None
+        if dimension == "reason":
+            return self.reason(value), None
+        if dimension == "hour":
+            hour = int(value)
+            return self.t("bulletin.fmt.hour", start=hour, end=hour + 1), None
+        if dimension == "age_band":
+            return self.t(f"bulletin.age.{value}"), None
+        if dimension == "staff":
+            name, role, branch = self.staff.get(value, (value, "", ""))
+            role_name = self.t(f"bulletin.role.{role}") if role else ""
+            where = self.branch_names.get(branch, branch) if network else ""
+            note = " · ".join(p for p in (role_name, where) if p) or None
+            return name, note
+        return value, None
+
+
+# -- conversions ----------------------------------------------------------------------
+def _int(value: Any) -> int:
+    return 0 if value is None else int(value)
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _rate(row: Mapping[str, Any]) -> Rate:
+    return Rate(
+        migratable=_int(row.get("migratable")),
+        migrated=_int(row.get("migrated")),
+        rate=_opt_float(row.get("rate")),
+        ci_low=_opt_float(row.get("ci_low")),
+        ci_high=_opt_float(row.get("ci_high")),
+    )
+
+
+def _by_key(frame: pl.DataFrame, column: str) -> dict[Any, dict[str, Any]]:
+    return {r[column]: r for r in frame.iter_rows(named=True)}
+
+
+def _split(frame: pl.DataFrame, column: str) -> dict[Any, pl.DataFrame]:
+    if frame.is_empty():
+        return {}
+    return {key[0]: part for key, part in frame.partition_by(column, as_dict=True).items()}
+
+
+def _one(frame: pl.DataFrame) -> dict[str, Any]:
+    rows = frame.to_dicts()
+    return rows[0] if rows else {}
+
+
+def standing_of(row: Mapping[str, Any], target: float, min_migratable: int) -> Standing:
+    """How sure the week's data is about a branch against the target.
+
+    A branch is named above (below) the target only when its whole 95 % Wilson interval
+    lies there and its peer-shrunk estimate agrees, on at least ``min_migratable``
+    migratable transactions: a small branch's lucky or unlucky week is never enough.
+    """
+    rate, low, high = row.get("rate"), row.get("ci_low"), row.get("ci_high")
+    shrunk = row.get("shrunk_rate")
+    if rate is None:
+        return Standing.NO_DATA
+    if _int(row.get("migratable")) < min_migratable:
+        return Standing.FEW
+    if low is not None and shrunk is not None and low >= target and shrunk >= target:
+        return Standing.SURE_ABOVE
+    if high is not None and shrunk is not None and high < target and shrunk < target:
+        return Standing.SURE_BELOW
+    return Standing.LIKELY_ABOVE if rate >= target else Standing.LIKELY_BELOW
+
+
+def _group_order(types: Iterable[str]) -> list[str]:
+    present = set(types)
+    known = [t for t in BRANCH_TYPES if t in present]
+    return known + sorted(present - set(BRANCH_TYPES))
+
+
+# -- the builder ----------------------------------------------------------------------
+class _Builder:
+    """Calls the metrics API once per figure and frames the answers as the model."""
+
+    def __init__(
+        self,
+        metrics: Metrics,
+        store: Store,
+        config: BulletinSettings,
+        week: str,
+        lang: Lang,
+        region: str | None,
+    ) -> None:
+        self.m = metrics
+        self.config = config
+        self.week = week
+        self.period = Period.week(week)
+        self.lang = lang
+        self.t = Translator(lang)
+        self.region = region
+        self.scope: list[str] = ["region"] if region else []
+        self.labels = Labels(store, lang)
+        self.trend_weeks = tuple(weeks_back(week, config.trend_weeks))
+
+    def in_scope(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The rows of the bulletin's region (all rows for the whole network)."""
+        if self.region is None:
+            return frame
+        return frame.filter(pl.col("region") == self.region)
+
+    def build(self, generated_at: datetime) -> BulletinContent:
+        target = self.config.target_rate
+        ranking = self.m.ranking(self.week)
+        if self.region is not None and self.region not in set(ranking["region"].to_list()):
+            raise UnknownRegionError(region=self.region, week=self.week)
+        self.labels.branch_names = dict(
+            zip(ranking["branch_id"].to_list(), ranking["name"].to_list(), strict=True)
+        )
+        network_ranked = int(ranking["network_rank"].is_not_null().sum())
+        rows = self._branch_rows(self.in_scope(ranking))
+        headline = self._headline(len(rows))
+        if headline.rate.migratable == 0 and headline.tickets == 0:
+            raise NoDataError(week=self.week, region=self.region or "")
+        pages = self._pages(rows)
+        below = tuple(
+            BelowTarget(
+                row=p.row,
+                top_business=p.unmigrated[0].rows[0] if p.unmigrated[0].rows else None,
+                top_reason=p.unmigrated[1].rows[0] if p.unmigrated[1].rows else None,
+            )
+            for p in sorted(pages, key=_weakest_first)
+            if p.row.at_target is False
+        )
+        up, down = self._movers(rows)
+        return BulletinContent(
+            week=self.week,
+            previous_week=shift_week(self.week, -1),
+            week_start=week_start(self.week),
+            week_end=week_end(self.week),
+            trend_weeks=self.trend_weeks,
+            lang=self.lang,
+            region=self.region,
+            target=target,
+            min_migratable=self.config.min_migratable,
+            generated_at=generated_at,
+            network_ranked=network_ranked,
+            headline=headline,
+            groups=self._groups(rows),
+            branches=tuple(rows),
+            movers_up=up,
+            movers_down=down,
+            unmigrated=tuple(
+                self._pareto(dim, self.in_scope(self.m.unmigrated(dim, self.period, self.scope)))
+                for dim in DIMENSIONS
+            ),
+            below_target=below,
+            triage=self._triage(
+                self.in_scope(self.m.funnel(self.period, self.scope)),
+                self.in_scope(self.m.decline_reasons(self.period, self.scope)),
+                self.in_scope(self.m.triage_depth(self.period, self.scope)),
+            ),
+            trend=self._trends(),
+            pages=pages,
+        )
+
+    # -- rankings ----------------------------------------------------------------------
+    def _branch_rows(self, ranking: pl.DataFrame) -> list[BranchRow]:
+        target, least = self.config.target_rate, self.config.min_migratable
+        tickets = _by_key(self.m.daily_tickets(["branch"], self.period), "branch_id")
+        attained = _by_key(self.m.attainment(target, self.period, ["branch"]), "branch_id")
+        out = []
+        for r in ranking.iter_rows(named=True):
+            bid = r["branch_id"]
+            tk = tickets.get(bid, {})
+            at = attained.get(bid)
+            out.append(
+                BranchRow(
+                    branch_id=bid,
+                    name=r["name"] or bid,
+                    region=r["region"],
+                    branch_type=r["branch_type"],
+                    staff_count=_opt_int(r["staff_count"]),
+                    smart_counters=_opt_int(r["smart_counters"]),
+                    rate=_rate(r),
+                    shrunk_rate=_opt_float(r["shrunk_rate"]),
+                    shrunk_low=_opt_float(r["shrunk_low"]),
+                    shrunk_high=_opt_float(r["shrunk_high"]),
+                    peer_rank=_opt_int(r["peer_rank"]),
+                    peers=_opt_int(r["peers"]),
+                    network_rank=_opt_int(r["network_rank"]),
+                    previous_rate=_opt_float(r["previous_rate"]),
+                    change_pp=_opt_float(r["change_pp"]),
+                    tickets=_int(tk.get("tickets")),
+                    daily_tickets=_opt_float(tk.get("daily_tickets")),
+                    at_target=None if at is None else bool(at["at_target"]),
+                    shortfall=None if at is None else int(at["shortfall"]),
+                    standing=standing_of(r, target, least),
+                )
+            )
+        return out
+
+    def _headline(self, listed: int) -> Headline:
+        target = self.config.target_rate
+        wow = _one(self.in_scope(self.m.week_over_week(self.week, self.scope)))
+        visits = _one(self.in_scope(self.m.visit_rates(self.scope, self.period)))
+        attained = _one(self.in_scope(self.m.attainment(target, self.period, self.scope)))
+        tickets = _one(self.in_scope(self.m.daily_tickets(self.scope, self.period)))
+        visit_rate = None
+        if _int(visits.get("visits_migratable")) > 0:
+            visit_rate = Rate(
+                migratable=_int(visits["visits_migratable"]),
+                migrated=_int(visits["visits_migrated"]),
+                rate=_opt_float(visits["rate"]),
+                ci_low=_opt_float(visits["ci_low"]),
+                ci_high=_opt_float(visits["ci_high"]),
+            )
+        return Headline(
+            rate=_rate(wow),
+            previous_rate=_opt_float(wow.get("previous_rate")),
+            change_pp=_opt_float(wow.get("change_pp")),
+            visit_rate=visit_rate,
+            branches_listed=listed,
+            branches_reporting=_int(attained.get("branches")),
+            at_target=_int(attained.get("at_target")),
+            share_at_target=_opt_float(attained.get("share_at_target")),
+            shortfall=_int(attained.get("shortfall")),
+            tickets=_int(tickets.get("tickets")),
+            daily_tickets=_opt_float(tickets.get("daily_tickets")),
+        )
+
+    def _groups(self, rows: list[BranchRow]) -> tuple[PeerGroup, ...]:
+        by = [*self.scope, "branch_type"]
+        target = self.config.target_rate
+        wow = _by_key(self.in_scope(self.m.week_over_week(self.week, by)), "branch_type")
+        attained = _by_key(self.in_scope(self.m.attainment(target, self.period, by)), "branch_type")
+        out = []
+        for kind in _group_order(r.branch_type for r in rows):
+            members = sorted(
+                (r for r in rows if r.branch_type == kind),
+                key=lambda r: (r.peer_rank is None, r.peer_rank or 0, r.branch_id),
+            )
+            by_estimate = sorted(
+                (r for r in members if r.shrunk_rate is not None),
+                key=lambda r: (-(r.shrunk_rate or 0.0), r.branch_id),
+            )
+            sure = [r for r in by_estimate if r.standing is Standing.SURE_ABOVE]
+            weak = [r for r in reversed(by_estimate) if r.standing is Standing.SURE_BELOW]
+            w, a = wow.get(kind, {}), attained.get(kind, {})
+            out.append(
+                PeerGroup(
+                    branch_type=kind,
+                    label=self.labels.group(kind),
+                    rate=_rate(w),
+                    previous_rate=_opt_float(w.get("previous_rate")),
+                    change_pp=_opt_float(w.get("change_pp")),
+                    branches_reporting=_int(a.get("branches")),
+                    at_target=_int(a.get("at_target")),
+                    share_at_target=_opt_float(a.get("share_at_target")),
+                    rows=tuple(members),
+                    benchmarks=tuple(sure[: self.config.benchmarks_per_group]),
+                    needs_help=tuple(weak[: self.config.help_per_group]),
+                    best_unsure=by_estimate[0] if by_estimate and not sure else None,
+                )
+            )
+        return tuple(out)
+
+    def _movers(self, rows: list[BranchRow]) -> tuple[tuple[Mover, ...], tuple[Mover, ...]]:
+        moved = [
+            r
+            for r in rows
+            if r.change_pp is not None and r.rate.migratable >= self.config.min_migratable
+        ]
+
+        def mover(r: BranchRow) -> Mover:
+            prev, low, high = r.previous_rate, r.rate.ci_low, r.rate.ci_high
+            if prev is None or low is None or high is None:
+                return Mover(row=r, beyond_noise=False)
+            return Mover(row=r, beyond_noise=not low <= prev <= high)
+
+        ups = sorted(
+            (r for r in moved if (r.change_pp or 0) > 0),
+            key=lambda r: (-(r.change_pp or 0), r.branch_id),
+        )
+        downs = sorted(
+            (r for r in moved if (r.change_pp or 0) < 0),
+            key=lambda r: ((r.change_pp or 0), r.branch_id),
+        )
+        n = self.config.movers
+        return tuple(mover(r) for r in ups[:n]), tuple(mover(r) for r in downs[:n])
+
+    # -- un-migrated, triage, trend ----------------------------------------------------
+    def _pareto(self, dimension: str, frame: pl.DataFrame, *, network: bool = True) -> Pareto:
+        rows = []
+        for r in frame.iter_rows(named=True):
+            label, note = self.labels.item(dimension, str(r["value"]), network=network)
+            rows.append(
+                ParetoRow(
+                    value=str(r["value"]),
+                    label=label,
+                    note=note,
+                    count=int(r["count"]),
+                    share=float(r["share"]),
+                    cumulative_share=float(r["cumulative_share"]),
+                )
+            )
+        return Pareto(dimension=dimension, rows=tuple(rows), total=sum(r.count for r in rows))
+
+    def _triage(self, funnel: pl.DataFrame, declines: pl.DataFrame, depth: pl.DataFrame) -> Triage:
+        stages = _by_key(funnel, "stage")
+        reasons = _split(declines, "stage")
+        depths = _by_key(depth, "depth")
+        out = []
+        for stage in STAGES:
+            s = stages.get(stage, {})
+            rs = reasons.get(stage)
+            listed = tuple(
+                ParetoRow(
+                    value=r["reason"],
+                    label=self.labels.reason(r["reason"]),
+                    note=None,
+                    count=int(r["count"]),
+                    share=float(r["share"]),
+                    cumulative_share=0.0,
+                )
+                for r in (rs.iter_rows(named=True) if rs is not None else ())
+            )
+            out.append(
+                Stage(
+                    stage=stage,
+                    touches=_int(s.get("touches")),
+                    accepted=_int(s.get("accepted")),
+                    declined=_int(s.get("declined")),
+                    acceptance_rate=_opt_float(s.get("acceptance_rate")),
+                    reasons=listed,
+                )
+            )
+        return Triage(
+            stages=tuple(out),
+            depth=tuple(
+                Depth(
+                    depth=d,
+                    visits=_int(depths.get(d, {}).get("visits")),
+                    share=_opt_float(depths.get(d, {}).get("share")),
+                )
+                for d in DEPTHS
+            ),
+        )
+
+    def _series(self, key: str, label: str, frame: pl.DataFrame | None) -> Series:
+        weeks = _by_key(frame, "week") if frame is not None else {}
+        points = []
+        for w in self.trend_weeks:
+            r = weeks.get(w, {})
+            points.append(
+                TrendPoint(
+                    week=w,
+                    rate=_opt_float(r.get("rate")),
+                    ci_low=_opt_float(r.get("ci_low")),
+                    ci_high=_opt_float(r.get("ci_high")),
+                    migratable=_int(r.get("migratable")),
+                )
+            )
+        return Series(key=key, label=label, points=tuple(points))
+
+    def _trends(self) -> tuple[Series, ...]:
+        n = self.config.trend_weeks
+        whole = self.in_scope(self.m.trend(self.week, n, self.scope))
+        scope_label = self.region or capital(self.t("bulletin.scope.network"))
+        out = [self._series("all", scope_label, whole)]
+        groups = _split(
+            self.in_scope(self.m.trend(self.week, n, [*self.scope, "branch_type"])), "branch_type"
+        )
+        for kind in _group_order(groups):
+            out.append(self._series(kind, self.labels.group(kind), groups[kind]))
+        return tuple(out)
+
+    def _pages(self, rows: list[BranchRow]) -> tuple[BranchPage, ...]:
+        by = ["branch"]
+        trends = _split(self.m.trend(self.week, self.config.trend_weeks, by), "branch_id")
+        paretos = {
+            dim: _split(self.m.unmigrated(dim, self.period, by), "branch_id") for dim in DIMENSIONS
+        }
+        funnels = _split(self.m.funnel(self.period, by), "branch_id")
+        declines = _split(self.m.decline_reasons(self.period, by), "branch_id")
+        depths = _split(self.m.triage_depth(self.period, by), "branch_id")
+        pages = []
+        for r in sorted(rows, key=_page_order):
+            bid = r.branch_id
+            pages.append(
+                BranchPage(
+                    row=r,
+                    trend=self._series(bid, r.name, trends.get(bid)),
+                    unmigrated=tuple(
+                        self._pareto(dim, paretos[dim].get(bid, _EMPTY_PARETO), network=False)
+                        for dim in DIMENSIONS
+                    ),
+                    triage=self._triage(
+                        funnels.get(bid, _EMPTY_FUNNEL),
+                        declines.get(bid, _EMPTY_DECLINES),
+                        depths.get(bid, _EMPTY_DEPTH),
+                    ),
+                )
+            )
+        return tuple(pages)
+
+
+_EMPTY_PARETO = pl.DataFrame(
+    schema={
+        "value": pl.String,
+        "count": pl.Int64,
+        "share": pl.Float64,
+        "cumulative_share": pl.Float64,
+    }
+)
+_EMPTY_FUNNEL = pl.DataFrame(schema={"stage": pl.Int64})
+_EMPTY_DECLINES = pl.DataFrame(schema={"stage": pl.Int64, "reason": pl.String})
+_EMPTY_DEPTH = pl.DataFrame(schema={"depth": pl.Int64})
+
+
+def _page_order(row: BranchRow) -> tuple[int, str, str]:
+    kinds = list(BRANCH_TYPES)
+    kind = kinds.index(row.branch_type) if row.branch_type in kinds else len(kinds)
+    return (kind, row.region or "", row.branch_id)
+
+
+def _weakest_first(page: BranchPage) -> tuple[float, str]:
+    rate = page.row.rate.rate
+    return (rate if rate is not None else 2.0, page.row.branch_id)
+
+
+def build_content(
+    metrics: Metrics,
+    store: Store,
+    config: BulletinSettings,
+    *,
+    week: str,
+    lang: Lang,
+    region: str | None,
+    generated_at: datetime,
+) -> BulletinContent:
+    """Build the bulletin's content of ``week`` (and ``region``) from the metrics API."""
+    return _Builder(metrics, store, config, week, lang, region).build(generated_at)

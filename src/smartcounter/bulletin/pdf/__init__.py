@@ -1,0 +1,8 @@
+"""The bulletin as an A4 PDF, laid out and written by our own small engine."""
+
+from __future__ import annotations
+
+from smartcounter.bulletin.pdf.document import PdfOutput, write_pdf
+from smartcounter.bulletin.pdf.fonts import FontMissingError
+
+__all__ = ["FontMissingError", "PdfOutput", "write_pdf"]

@@ -1,0 +1,308 @@
+"""The bulletin's sentences: the headline's key messages and each branch director's page.
+
+Every sentence is a message of ``bulletin.toml`` filled with figures of the content
+model; nothing here computes a figure, it only chooses which sentence fits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from smartcounter.bulletin.content import (
+    BranchPage,
+    BranchRow,
+    BulletinContent,
+    Pareto,
+    ParetoRow,
+    PeerGroup,
+    Standing,
+    Triage,
+)
+from smartcounter.bulletin.formats import Formats, capital, in_sentence
+from smartcounter.i18n import Lang
+
+
+class Words:
+    """Sentences of one bulletin in its language."""
+
+    def __init__(self, content: BulletinContent, f: Formats) -> None:
+        self.c = content
+        self.f = f
+        self.t = f.t
+        self.named_help = {r.branch_id for g in content.groups for r in g.needs_help}
+        self.named_benchmarks = {r.branch_id for g in content.groups for r in g.benchmarks}
+
+    # -- small pieces ------------------------------------------------------------------
+    def change(self, change_pp: float | None) -> str:
+        """'up 1.2 points', 'down 0.4 points', 'unchanged', or 'no figure for last week'."""
+        if change_pp is None:
+            return self.t("bulletin.words.change_none")
+        if round(change_pp, 1) == 0:
+            return self.t("bulletin.words.change_flat")
+        key = "bulletin.words.change_up" if change_pp > 0 else "bulletin.words.change_down"
+        return self.t(key, value=self.f.decimal(abs(change_pp)))
+
+    def listing(self, items: Sequence[str]) -> str:
+        """Items joined as a list in the language (A、B和C, A, B and C)."""
+        if not items:
+            return ""
+        if len(items) == 1:
+            return items[0]
+        sep = self.t("bulletin.words.list_sep")
+        return sep.join(items[:-1]) + self.t("bulletin.words.list_and") + items[-1]
+
+    def names(self, items: Sequence[str], cap: int = 6) -> str:
+        """At most ``cap`` names as a list, then how many more."""
+        if len(items) <= cap:
+            return self.listing(items)
+        shown = self.t("bulletin.words.list_sep").join(items[:cap])
+        return self.t("bulletin.words.list_more", items=shown, count=len(items) - cap)
+
+    def item(self, row: ParetoRow) -> str:
+        """A Pareto item with its count and share."""
+        return self.t(
+            "bulletin.words.item",
+            label=in_sentence(row.label, self.f.lang),
+            count=self.f.count(row.count),
+            share=self.f.pct(row.share, 0),
+        )
+
+    def depth_parts(self, triage: Triage) -> list[str]:
+        """Visits by triage depth in words ("not triaged 23%", ...)."""
+        return [
+            self.t(
+                "bulletin.words.depth_part",
+                depth=in_sentence(self.t(f"bulletin.depth.{d.depth}"), self.f.lang),
+                share=self.f.pct(d.share, 0),
+            )
+            for d in triage.depth
+            if d.visits
+        ]
+
+    def standing(self, row: BranchRow) -> str:
+        """The short label of a branch's standing; benchmarks and named branches first."""
+        if row.branch_id in self.named_benchmarks:
+            return self.t("bulletin.standing.benchmark")
+        if row.branch_id in self.named_help:
+            return self.t("bulletin.standing.needs_help")
+        return self.t(f"bulletin.standing.{row.standing.value}")
+
+    def standing_class(self, row: BranchRow) -> str:
+        """A CSS class for the standing badge."""
+        if row.branch_id in self.named_benchmarks:
+            return "good strong"
+        if row.branch_id in self.named_help:
+            return "bad strong"
+        return {
+            Standing.SURE_ABOVE: "good",
+            Standing.SURE_BELOW: "bad",
+            Standing.LIKELY_ABOVE: "neutral",
+            Standing.LIKELY_BELOW: "neutral",
+        }.get(row.standing, "muted")
+
+    def how_sure_above(self, row: BranchRow) -> str:
+        """How sure a benchmark is: the floor of its interval and its shrunk estimate."""
+        return self.t("bulletin.words.sure_above", low=self.f.pct(row.rate.ci_low))
+
+    def how_sure_below(self, row: BranchRow) -> str:
+        """How sure a branch needing help is: the ceiling of its interval and its estimate."""
+        return self.t("bulletin.words.sure_below", high=self.f.pct(row.rate.ci_high))
+
+    def no_benchmark(self, group: PeerGroup) -> str:
+        """Why no branch of a group is named, and which came closest."""
+        best = group.best_unsure
+        if best is None:
+            return self.t("bulletin.words.no_benchmark_empty")
+        return self.t(
+            "bulletin.words.no_benchmark",
+            name=best.name,
+            rate=self.f.pct(best.rate.rate),
+            interval=self.f.interval(best.rate.ci_low, best.rate.ci_high),
+            target=self.f.pct(self.c.target, 0),
+        )
+
+    # -- the headline ------------------------------------------------------------------
+    def scope(self) -> str:
+        """The network or the region the bulletin covers, as it reads in a sentence."""
+        if self.c.region:
+            return self.t("bulletin.scope.region", region=self.c.region)
+        return self.t("bulletin.scope.network")
+
+    def scope_title(self) -> str:
+        """The scope as a title or label (capitalised in English)."""
+        return capital(self.scope())
+
+    def key_messages(self) -> list[str]:
+        """Four to six sentences that say what the week was."""
+        c, f, t, h = self.c, self.f, self.t, self.c.headline
+        out = [
+            t(
+                "bulletin.words.headline_rate",
+                scope=self.scope(),
+                rate=f.pct(h.rate.rate),
+                interval=f.interval(h.rate.ci_low, h.rate.ci_high),
+                change=self.change(h.change_pp),
+            ),
+            t(
+                "bulletin.words.headline_target",
+                reporting=f.count(h.branches_reporting),
+                at_target=f.count(h.at_target),
+                share=f.pct(h.share_at_target, 0),
+                target=f.pct(c.target, 0),
+            ),
+        ]
+        if h.shortfall > 0:
+            out.append(t("bulletin.words.headline_shortfall", shortfall=f.count(h.shortfall)))
+        benchmarks = [r.name for g in c.groups for r in g.benchmarks]
+        if benchmarks:
+            out.append(
+                t(
+                    "bulletin.words.headline_benchmarks",
+                    count=len(benchmarks),
+                    names=self.names(benchmarks),
+                )
+            )
+        else:
+            out.append(t("bulletin.words.headline_no_benchmarks"))
+        helped = [r.name for g in c.groups for r in g.needs_help]
+        if helped:
+            out.append(
+                t("bulletin.words.headline_help", count=len(helped), names=self.names(helped))
+            )
+        business, reason = c.unmigrated[0], c.unmigrated[1]
+        if business.rows and reason.rows:
+            out.append(
+                t(
+                    "bulletin.words.headline_unmigrated",
+                    total=f.count(business.total),
+                    business=self.item(business.rows[0]),
+                    reason=self.item(reason.rows[0]),
+                )
+            )
+        return out
+
+    # -- a branch page -----------------------------------------------------------------
+    def branch_paragraphs(self, page: BranchPage) -> list[str]:
+        """What the branch director reads first: rate, rank, target, causes, triage, advice."""
+        r, f, t = page.row, self.f, self.t
+        if r.rate.rate is None:
+            return [t("bulletin.words.branch_no_data", name=r.name)]
+        out = [
+            t(
+                "bulletin.words.branch_rate",
+                rate=f.pct(r.rate.rate),
+                migratable=f.count(r.rate.migratable),
+                migrated=f.count(r.rate.migrated),
+                interval=f.interval(r.rate.ci_low, r.rate.ci_high),
+                change=self.change(r.change_pp),
+            )
+        ]
+        if r.peer_rank is not None and r.network_rank is not None:
+            out.append(
+                t(
+                    "bulletin.words.branch_rank",
+                    peers=f.count(r.peers),
+                    group=self.t(f"bulletin.group_in_text.{r.branch_type}"),
+                    peer_rank=r.peer_rank,
+                    network=f.count(self.c.network_ranked),
+                    network_rank=r.network_rank,
+                )
+            )
+        out.append(self._target_sentence(r))
+        unmigrated = self._unmigrated_sentence(page.unmigrated)
+        if unmigrated:
+            out.append(unmigrated)
+        triage = self._triage_sentence(page)
+        if triage:
+            out.append(triage)
+        reasons = page.unmigrated[1].rows
+        if reasons and r.at_target is False:
+            out.append(
+                t(f"bulletin.advice.{reasons[0].value}")
+                if reasons[0].value != "unknown"
+                else t("bulletin.advice.unknown")
+            )
+        return out
+
+    def _target_sentence(self, r: BranchRow) -> str:
+        f, t = self.f, self.t
+        target = f.pct(self.c.target, 0)
+        if r.standing is Standing.FEW:
+            return t(
+                "bulletin.words.branch_few",
+                n=f.count(r.rate.migratable),
+                least=self.c.min_migratable,
+            )
+        if r.at_target:
+            key = (
+                "bulletin.words.branch_at_target_sure"
+                if r.standing is Standing.SURE_ABOVE
+                else "bulletin.words.branch_at_target"
+            )
+            if r.branch_id in self.named_benchmarks:
+                key = "bulletin.words.branch_benchmark"
+            return t(key, target=target, low=f.pct(r.rate.ci_low))
+        gap = (self.c.target - (r.rate.rate or 0.0)) * 100
+        sentence = t(
+            "bulletin.words.branch_below",
+            target=target,
+            gap=f.decimal(gap),
+            shortfall=f.count(r.shortfall),
+        )
+        if r.branch_id in self.named_help:
+            return sentence + t("bulletin.words.branch_needs_help", high=f.pct(r.rate.ci_high))
+        if r.standing is Standing.SURE_BELOW:
+            return sentence + t("bulletin.words.branch_sure_below", high=f.pct(r.rate.ci_high))
+        return sentence + t("bulletin.words.branch_within_noise")
+
+    def _unmigrated_sentence(self, paretos: Sequence[Pareto]) -> str:
+        business, reason, _staff, hour, age = paretos
+        if not business.rows:
+            return self.t("bulletin.words.branch_all_migrated")
+        top = [self.item(x) for x in business.rows[:2]]
+        parts = [
+            self.t(
+                "bulletin.words.branch_unmigrated",
+                total=self.f.count(business.total),
+                items=self.listing(top),
+            )
+        ]
+        if reason.rows:
+            parts.append(self.t("bulletin.words.branch_reason", reason=self.item(reason.rows[0])))
+        if hour.rows:
+            parts.append(
+                self.t(
+                    "bulletin.words.branch_hour",
+                    hour=hour.rows[0].label,
+                    share=self.f.pct(hour.rows[0].share, 0),
+                )
+            )
+        known_age = [x for x in age.rows if x.value != "unknown"]
+        if known_age:
+            parts.append(
+                self.t(
+                    "bulletin.words.branch_age",
+                    age=known_age[0].label,
+                    share=self.f.pct(known_age[0].share, 0),
+                )
+            )
+        return "".join(parts) if self.f.lang is Lang.ZH else " ".join(parts)
+
+    def _triage_sentence(self, page: BranchPage) -> str:
+        stages = page.triage.stages
+        if not any(s.touches for s in stages):
+            return self.t("bulletin.words.branch_no_triage")
+        pieces = [
+            self.t(
+                f"bulletin.words.stage_{s.stage}",
+                touches=self.f.count(s.touches),
+                rate=self.f.pct(s.acceptance_rate, 0),
+            )
+            for s in stages
+            if s.touches
+        ]
+        untouched = next((d for d in page.triage.depth if d.depth == 0), None)
+        tail = ""
+        if untouched is not None and untouched.share is not None:
+            tail = self.t("bulletin.words.branch_untriaged", share=self.f.pct(untouched.share, 0))
+        return self.t("bulletin.words.branch_triage", stages=self.listing(pieces)) + tail

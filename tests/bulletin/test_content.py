@@ -1,0 +1,200 @@
+"""The content model: every figure is the metrics API's; naming follows the stated rule."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import pytest
+
+from smartcounter.bulletin.content import BulletinContent, Standing, build_content, standing_of
+from smartcounter.bulletin.errors import NoDataError, UnknownRegionError
+from smartcounter.i18n import Lang
+from smartcounter.metrics import Metrics, Period
+from smartcounter.settings import Settings
+from smartcounter.store.layout import Store
+from tests.bulletin.conftest import GENERATED, SOURCE_BRANCHES, WEEK
+
+
+@pytest.fixture(scope="module")
+def content(metrics: Metrics, store: Store, settings: Settings) -> BulletinContent:
+    return build_content(
+        metrics,
+        store,
+        settings.bulletin,
+        week=WEEK,
+        lang=Lang.ZH,
+        region=None,
+        generated_at=GENERATED,
+    )
+
+
+class TestStanding:
+    ROW: ClassVar[dict[str, float]] = {
+        "rate": 0.95,
+        "ci_low": 0.91,
+        "ci_high": 0.97,
+        "shrunk_rate": 0.94,
+        "migratable": 400,
+    }
+
+    def test_named_above_only_when_interval_and_shrunk_estimate_are_above(self) -> None:
+        assert standing_of(self.ROW, 0.90, 30) is Standing.SURE_ABOVE
+        assert standing_of({**self.ROW, "ci_low": 0.89}, 0.90, 30) is Standing.LIKELY_ABOVE
+        assert standing_of({**self.ROW, "shrunk_rate": 0.899}, 0.90, 30) is Standing.LIKELY_ABOVE
+
+    def test_named_below_only_when_interval_and_shrunk_estimate_are_below(self) -> None:
+        row = {
+            "rate": 0.80,
+            "ci_low": 0.75,
+            "ci_high": 0.85,
+            "shrunk_rate": 0.82,
+            "migratable": 300,
+        }
+        assert standing_of(row, 0.90, 30) is Standing.SURE_BELOW
+        assert standing_of({**row, "ci_high": 0.905}, 0.90, 30) is Standing.LIKELY_BELOW
+        assert standing_of({**row, "shrunk_rate": 0.91}, 0.90, 30) is Standing.LIKELY_BELOW
+
+    def test_a_small_branch_is_never_named(self) -> None:
+        assert standing_of({**self.ROW, "migratable": 29}, 0.90, 30) is Standing.FEW
+
+    def test_no_migratable_business_is_no_data(self) -> None:
+        assert standing_of({"rate": None, "migratable": 0}, 0.90, 30) is Standing.NO_DATA
+
+
+class TestFiguresAreTheApis:
+    def test_headline(self, content: BulletinContent, metrics: Metrics, settings: Settings) -> None:
+        wow = metrics.week_over_week(WEEK, []).row(0, named=True)
+        attained = metrics.attainment(settings.bulletin.target_rate, Period.week(WEEK)).row(
+            0, named=True
+        )
+        h = content.headline
+        assert (h.rate.rate, h.rate.ci_low, h.rate.ci_high) == (
+            wow["rate"],
+            wow["ci_low"],
+            wow["ci_high"],
+        )
+        assert h.change_pp == wow["change_pp"]
+        assert (h.at_target, h.branches_reporting, h.shortfall) == (
+            attained["at_target"],
+            attained["branches"],
+            attained["shortfall"],
+        )
+
+    def test_every_branch_row_is_its_ranking_row(
+        self, content: BulletinContent, metrics: Metrics
+    ) -> None:
+        ranking = {r["branch_id"]: r for r in metrics.ranking(WEEK).iter_rows(named=True)}
+        assert {r.branch_id for r in content.branches} == set(ranking)
+        for row in content.branches:
+            api = ranking[row.branch_id]
+            assert (
+                row.rate.rate,
+                row.peer_rank,
+                row.network_rank,
+                row.shrunk_rate,
+                row.change_pp,
+            ) == (
+                api["rate"],
+                api["peer_rank"],
+                api["network_rank"],
+                api["shrunk_rate"],
+                api["change_pp"],
+            )
+
+    def test_paretos_are_the_apis(self, content: BulletinContent, metrics: Metrics) -> None:
+        for pareto in content.unmigrated:
+            api = metrics.unmigrated(pareto.dimension, Period.week(WEEK))
+            assert [r.value for r in pareto.rows] == [str(v) for v in api["value"].to_list()]
+            assert [r.cumulative_share for r in pareto.rows] == api["cumulative_share"].to_list()
+
+    def test_branch_page_funnel_is_the_apis(
+        self, content: BulletinContent, metrics: Metrics
+    ) -> None:
+        funnel = metrics.funnel(Period.week(WEEK), ["branch"]).filter(branch_id="CZ-LJL")
+        page = next(p for p in content.pages if p.row.branch_id == "CZ-LJL")
+        assert [s.touches for s in page.triage.stages] == funnel["touches"].to_list()
+
+    def test_trend_has_the_network_and_each_peer_group_over_eight_weeks(
+        self, content: BulletinContent
+    ) -> None:
+        assert [s.key for s in content.trend] == ["all", "urban", "office", "micro", "county"]
+        assert all(len(s.points) == 8 for s in content.trend)
+        assert content.trend_weeks[-1] == WEEK
+
+
+class TestNaming:
+    def test_benchmarks_and_branches_needing_help_are_sure(self, content: BulletinContent) -> None:
+        target = content.target
+        for group in content.groups:
+            for r in group.benchmarks:
+                assert r.rate.ci_low is not None and r.rate.ci_low >= target
+                assert r.rate.migratable >= content.min_migratable
+            for r in group.needs_help:
+                assert r.rate.ci_high is not None and r.rate.ci_high < target
+
+    def test_a_group_without_a_sure_benchmark_says_who_came_closest(
+        self, content: BulletinContent
+    ) -> None:
+        for group in content.groups:
+            assert bool(group.benchmarks) != (group.best_unsure is not None) or not group.rows
+
+    def test_movers_are_sorted_and_large_enough(self, content: BulletinContent) -> None:
+        ups = [m.row.change_pp for m in content.movers_up]
+        downs = [m.row.change_pp for m in content.movers_down]
+        assert ups == sorted(ups, reverse=True) and all(c is not None and c > 0 for c in ups)
+        assert downs == sorted(downs) and all(c is not None and c < 0 for c in downs)
+        assert all(m.row.rate.migratable >= content.min_migratable for m in content.movers_up)
+
+    def test_every_branch_has_a_page_and_below_target_ones_a_line(
+        self, content: BulletinContent
+    ) -> None:
+        assert {p.row.branch_id for p in content.pages} == {r.branch_id for r in content.branches}
+        below = {b.row.branch_id for b in content.below_target}
+        assert below == {r.branch_id for r in content.branches if r.at_target is False}
+        assert set(SOURCE_BRANCHES) <= {p.row.branch_id for p in content.pages}
+
+
+class TestScope:
+    def test_a_region_keeps_only_its_branches_and_its_own_figures(
+        self, metrics: Metrics, store: Store, settings: Settings
+    ) -> None:
+        c = build_content(
+            metrics,
+            store,
+            settings.bulletin,
+            week=WEEK,
+            lang=Lang.EN,
+            region="镇江",
+            generated_at=GENERATED,
+        )
+        assert {r.region for r in c.branches} == {"镇江"}
+        api = metrics.week_over_week(WEEK, ["region"]).filter(region="镇江").row(0, named=True)
+        assert c.headline.rate.rate == api["rate"]
+
+    def test_an_unknown_region_is_refused(
+        self, metrics: Metrics, store: Store, settings: Settings
+    ) -> None:
+        with pytest.raises(UnknownRegionError):
+            build_content(
+                metrics,
+                store,
+                settings.bulletin,
+                week=WEEK,
+                lang=Lang.ZH,
+                region="火星",
+                generated_at=GENERATED,
+            )
+
+    def test_a_week_without_data_is_refused(
+        self, metrics: Metrics, store: Store, settings: Settings
+    ) -> None:
+        with pytest.raises(NoDataError):
+            build_content(
+                metrics,
+                store,
+                settings.bulletin,
+                week="2019-W10",
+                lang=Lang.ZH,
+                region=None,
+                generated_at=GENERATED,
+            )
