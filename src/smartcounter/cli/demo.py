@@ -15,8 +15,8 @@ from smartcounter.accounts.demo import seed_demo
 from smartcounter.bulletin import build_bulletin, latest_week
 from smartcounter.canonical.catalogue import load_catalogue
 from smartcounter.cli.context import AppState, fail, state_of
-from smartcounter.i18n import Lang
 from smartcounter.cli.figures import show
+from smartcounter.i18n import Lang
 from smartcounter.ingest.service import IngestOptions, ingest_paths
 from smartcounter.kit.progress import NullProgress, Progress, RichProgress
 from smartcounter.kit.tabular import OutputFormat
