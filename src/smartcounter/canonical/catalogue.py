@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-TRUE_WORDS = frozenset({"true", "1", "yes", "y", "是", "t"})
-FALSE_WORDS = frozenset({"false", "0", "no", "n", "否", "f"})
+# The spellings of data-format.md, in any case.
+TRUE_WORDS = frozenset({"true", "1", "yes", "是"})
+FALSE_WORDS = frozenset({"false", "0", "no", "否"})
 
 
 def parse_bool(text: str) -> bool:
@@ -84,7 +85,9 @@ class Catalogue(Mapping[str, BusinessType]):
 
 def _read_rows(path: Path | None, default_name: str) -> list[dict[str, str]]:
     if path is None:
-        text = (resources.files("smartcounter.canonical") / "data" / default_name).read_text("utf-8")
+        text = (resources.files("smartcounter.canonical") / "data" / default_name).read_text(
+            "utf-8"
+        )
     else:
         text = path.read_text("utf-8-sig")
     return list(csv.DictReader(text.splitlines()))

@@ -185,7 +185,13 @@ TRIAGE = Table(
     kind=TableKind.EVENT,
     id_columns=("visit_id", "stage", "ts"),
     columns=(
-        Column("visit_id", Kind.TEXT, required=True, references="visits", on_unknown=OnUnknown.UNRESOLVED),
+        Column(
+            "visit_id",
+            Kind.TEXT,
+            required=True,
+            references="visits",
+            on_unknown=OnUnknown.UNRESOLVED,
+        ),
         Column("stage", Kind.INTEGER, required=True, minimum=1, maximum=3),
         Column("staff_id", Kind.TEXT, references="staff", on_unknown=OnUnknown.UNRESOLVED),
         Column("ts", Kind.TIMESTAMP, required=True),

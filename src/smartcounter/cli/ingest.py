@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from smartcounter.canonical.catalogue import load_catalogue
 from smartcounter.cli.context import Exit, StoreOption, fail, state_of, with_store
+from smartcounter.i18n import Translator
 from smartcounter.ingest.report import ImportReport
 from smartcounter.ingest.service import IngestOptions, ingest_paths
 from smartcounter.ingest.sources import UnusableFileError
@@ -20,23 +21,36 @@ from smartcounter.store.layout import StoreBusyError, StoreError
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``ingest`` to the command line."""
     app.command("ingest")(ingest)
 
 
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="Folders or CSV files in the canonical format.")],
-    replace: Annotated[bool, typer.Option("--replace", help="Replace stored event rows that differ instead of rejecting them.")] = False,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="table or json.")] = OutputFormat.TABLE,
-    wait: Annotated[Optional[float], typer.Option("--wait", help="Seconds to wait for another import to finish.")] = None,
-    store: Annotated[Optional[Path], StoreOption] = None,
+    paths: Annotated[
+        list[Path], typer.Argument(help="Folders or CSV files in the canonical format.")
+    ],
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Replace stored event rows that differ instead of rejecting them."
+        ),
+    ] = False,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="table or json.")
+    ] = OutputFormat.TABLE,
+    wait: Annotated[
+        float | None,
+        typer.Option("--wait", help="Seconds to wait for another import to finish."),
+    ] = None,
+    store: Annotated[Path | None, StoreOption] = None,
 ) -> None:
     """导入标准格式的 CSV 文件或文件夹。Import canonical CSV files or folders."""
     state = with_store(state_of(ctx), store)
     t = state.t
     settings = state.settings
     if fmt is OutputFormat.CSV:
-        fail("--format: table or json")
+        fail(t("ingest.format_choice"))
     progress = RichProgress() if sys.stderr.isatty() else None
     options = IngestOptions(
         replace=replace,
@@ -62,14 +76,11 @@ def ingest(
     finally:
         if progress is not None:
             progress.close()
-    _print(report, fmt, state.t)
+    _print(report, fmt, t)
     raise typer.Exit(Exit.PARTIAL if report.rejected else Exit.OK)
 
 
-def _print(report: ImportReport, fmt: OutputFormat, t: object) -> None:
-    from smartcounter.i18n import Translator
-
-    assert isinstance(t, Translator)
+def _print(report: ImportReport, fmt: OutputFormat, t: Translator) -> None:
     if fmt is OutputFormat.JSON:
         json.dump(report.as_json(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -2,6 +2,12 @@
 
 One path for every source — bank exports on disk, the synthetic generator, the lobby
 service's close of day — so that all are validated alike.
+
+Event tables stream: each batch is checked and its good rows go straight to staged
+Parquet files, while a compact key per row (id, content hash, file, record) stays in
+memory. Once a table's files are read, the keys decide which rows repeat an earlier row
+or a stored one; only the staged files holding such rows are rewritten. A first import
+of fresh rows therefore writes every row once.
 """
 
 from __future__ import annotations
@@ -9,37 +15,46 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+import numpy as np
 import polars as pl
-import pyarrow.parquet as pq
+import pyarrow as pa
 
 from smartcounter.canonical.catalogue import Catalogue
-from smartcounter.canonical.tables import TABLES, OnUnknown, Table, TableKind
+from smartcounter.canonical.tables import TABLES, Kind, OnUnknown, Table, TableKind
 from smartcounter.i18n import Lang, Translator
-from smartcounter.ingest.report import FileReport, ImportReport, Reject, rejects_csv
-from smartcounter.ingest.rules import BAD_COL, BAD_KIND, Known, check_batch
+from smartcounter.ingest.report import FileReport, ImportReport, RejectLog
+from smartcounter.ingest.rules import Checked, Known, arrow_fast_types, check_batch
 from smartcounter.ingest.sources import (
-    BLOCK_SIZE,
     REC,
-    BadRow,
+    LineMap,
     OpenedFile,
+    RawBatch,
+    ReadTally,
+    UnusableFileError,
     discover,
+    estimated_rows,
+    line_map,
     open_file,
-    physical_lines,
     read_batches,
 )
 from smartcounter.kit.progress import NullProgress, Progress
 from smartcounter.store.journal import Transaction
 from smartcounter.store.layout import Store
 from smartcounter.store.reading import read_table
-from smartcounter.store.schema import file_schema, partition_columns
+from smartcounter.store.schema import PART
+from smartcounter.store.writing import PartitionedWriter, write_parquet
 
 FILE = "_file"
 HASH = "_h"
-ROW_GROUP_SIZE = 128 * 1024
+KEY = "_k"
+VISIT = "_v"
+STAFF_UNKNOWN = "_us"
+FRAME_BATCH_ROWS = 256 * 1024
 
 
 @dataclass(frozen=True)
@@ -52,16 +67,19 @@ class IngestOptions:
     on_wait: Callable[[str], None] | None = None
 
 
+def _same_records(tally: ReadTally) -> LineMap:
+    return LineMap(None)
+
+
 @dataclass
 class Source:
     """Rows of one table from one place, as text batches with record numbers."""
 
     label: str
     table: Table
-    batches: Callable[[], Iterator[tuple[pl.DataFrame, list[BadRow]]]]
+    batches: Callable[[ReadTally], Iterator[RawBatch]]
     size_hint: int = 0
-    bytes_per_batch: int | None = None
-    lines: Callable[[Sequence[int]], dict[int, int]] = field(default=lambda recs: {r: r for r in recs})
+    lines: Callable[[ReadTally], LineMap] = _same_records
     encoding: str = "utf-8"
     ignored_columns: list[str] = field(default_factory=list)
     header_fields: int | None = None
@@ -70,19 +88,14 @@ class Source:
 def file_source(opened: OpenedFile) -> Source:
     """A Source over a checked CSV file."""
     detected = opened.detected
-
-    def lines(recs: Sequence[int]) -> dict[int, int]:
-        if not recs:
-            return {}
-        return physical_lines(opened, recs)
-
     return Source(
         label=str(opened.source.path),
         table=opened.source.table,
-        batches=lambda: read_batches(opened),
-        size_hint=opened.utf8_path.stat().st_size,
-        bytes_per_batch=BLOCK_SIZE,
-        lines=lines,
+        batches=lambda tally: read_batches(
+            opened, tally, prepare=partial(arrow_fast_types, opened.source.table)
+        ),
+        size_hint=estimated_rows(opened.utf8_path),
+        lines=lambda tally: line_map(opened, tally),
         encoding=detected.encoding + ("-sig" if detected.bom else ""),
         ignored_columns=opened.ignored_columns,
         header_fields=len(opened.header),
@@ -90,15 +103,30 @@ def file_source(opened: OpenedFile) -> Source:
 
 
 def frame_source(label: str, table: Table, frame: pl.DataFrame) -> Source:
-    """A Source over rows already in memory (generator, close of day); row 1 is record 2."""
-    text = frame.select(
-        *[
-            (pl.col(c).cast(pl.String) if c in frame.columns else pl.lit(None, dtype=pl.String)).alias(c)
-            for c in table.column_names
-        ]
-    ).with_row_index(REC, offset=2).with_columns(pl.col(REC).cast(pl.Int64))
-    text = text.select([*table.column_names, REC])
-    return Source(label=label, table=table, batches=lambda: iter([(text, [])]), size_hint=text.height)
+    """A Source over rows already in memory (generator, close of day); row 1 is record 2.
+
+    Columns may be text or typed; times stay times (naive ones are local time).
+    """
+    kinds = {c.name: c.kind for c in table.columns}
+
+    def column(name: str) -> pl.Expr:
+        if name not in frame.columns:
+            return pl.lit(None, dtype=pl.String).alias(name)
+        if kinds[name] is Kind.TIMESTAMP and isinstance(frame.schema[name], pl.Datetime):
+            return pl.col(name)
+        return pl.col(name).cast(pl.String)
+
+    rows = frame.select([column(c) for c in table.column_names]).with_columns(
+        pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias(REC)
+    )
+
+    def batches(tally: ReadTally) -> Iterator[RawBatch]:
+        tally.records += rows.height
+        # Slices keep the checks' working memory small on large frames.
+        for start in range(0, max(rows.height, 1), FRAME_BATCH_ROWS):
+            yield RawBatch(rows.slice(start, FRAME_BATCH_ROWS), [])
+
+    return Source(label=label, table=table, batches=batches, size_hint=rows.height)
 
 
 def ingest_paths(
@@ -140,19 +168,20 @@ def ingest_sources(
     progress: Progress | None = None,
 ) -> ImportReport:
     """Import the given sources in one all-or-nothing change to the store."""
-    ordered = sorted(sources, key=lambda s: [t.name for t in TABLES].index(s.table.name))
+    order = [t.name for t in TABLES]
+    ordered = sorted(sources, key=lambda s: order.index(s.table.name))
     with store.writing("ingest", wait_seconds=options.wait_seconds, on_wait=options.on_wait) as tx:
-        run = _ImportRun(store, tx, catalogue, options, progress or NullProgress())
+        run = _ImportRun(store, tx, catalogue, options, progress or NullProgress(), ordered)
         for table in TABLES:
-            mine = [s for s in ordered if s.table.name == table.name]
+            mine = [i for i, s in enumerate(ordered) if s.table.name == table.name]
             if table.kind is TableKind.REFERENCE:
-                for source in mine:
-                    run.import_reference(source)
+                for i in mine:
+                    run.import_reference(i)
             elif mine:
                 run.import_events(table, mine)
         run.write_references()
-        report = run.finish()
-    return report
+        # Leaving the block commits the transaction (or discards it on an error).
+        return run.finish()
 
 
 class _ImportRun:
@@ -165,14 +194,24 @@ class _ImportRun:
         catalogue: Catalogue,
         options: IngestOptions,
         progress: Progress,
+        sources: list[Source],
     ) -> None:
         self.store = store
         self.tx = tx
         self.options = options
         self.progress = progress
+        self.sources = sources
         self.t = Translator(options.lang)
-        self.reports: list[FileReport] = []
-        self.rejects: list[Reject] = []
+        self.scratch = tx.staging / "_scratch"
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        self.reports = [
+            FileReport(
+                s.label, s.table.name, encoding=s.encoding, ignored_columns=s.ignored_columns
+            )
+            for s in sources
+        ]
+        self.tallies = [ReadTally() for _ in sources]
+        self.rejects = RejectLog(self.scratch / "rejects")
         self.notes: list[str] = []
         self.references: dict[str, pl.DataFrame] = {}
         self.dirty: set[str] = set()
@@ -182,82 +221,55 @@ class _ImportRun:
             self.references["business_types"] = _catalogue_frame(catalogue)
             self.dirty.add("business_types")
             self.notes.append(self.t("ingest.seeded_catalogue", count=len(catalogue)))
-        self.new_visit_ids: list[pl.Series] = []
+        self.new_visits: list[pl.Series] = []
 
     # -- what rows may refer to ----------------------------------------------------------
     def known(self) -> Known:
+        """What rows may name: the branches and business codes stored or imported so far."""
         return Known(
             branches=frozenset(self.references["branches"].get_column("branch_id").to_list()),
-            business_codes=frozenset(self.references["business_types"].get_column("code").to_list()),
+            business_codes=frozenset(
+                self.references["business_types"].get_column("code").to_list()
+            ),
             timezone=self.store.meta.timezone,
             buckets=self.store.meta.buckets,
         )
 
-    # -- rejects -------------------------------------------------------------------------
-    def _value_rejects(self, source: Source, typed: pl.DataFrame, raw: pl.DataFrame) -> list[tuple[int, str, str, str]]:
-        """(record, column, value, reason) for rows failing a column check."""
-        bad = typed.filter(pl.col(BAD_COL).is_not_null()).select(REC, BAD_COL, BAD_KIND)
-        if bad.is_empty():
-            return []
-        raw_by_rec = raw.filter(pl.col(REC).is_in(bad.get_column(REC).implode()))
-        values = {
-            (rec, col): row[col]
-            for row in raw_by_rec.iter_rows(named=True)
-            for rec, col in [(row[REC], c) for c in source.table.column_names]
-        }
-        out = []
-        for rec, col, kind in bad.iter_rows():
-            value = values.get((rec, col)) or ""
-            out.append((rec, col, value, self._reason(source.table, col, kind, value)))
-        return out
-
-    def _reason(self, table: Table, column: str, kind: str, value: str) -> str:
-        spec = table.column(column)
-        params: dict[str, object] = {"column": column, "value": value}
-        if kind == "reject.choice":
-            params["choices"] = " | ".join(spec.choices)
-        if kind in ("reject.minimum", "reject.maximum"):
-            params["limit"] = int(spec.minimum if kind == "reject.minimum" else spec.maximum or 0)
-        return self.t(kind, **params)
-
-    def _record(self, source: Source, rows: list[tuple[int, str, str, str]]) -> None:
-        lines = source.lines([r[0] for r in rows]) if rows else {}
-        for rec, col, value, reason in rows:
-            self.rejects.append(Reject(source.label, lines.get(rec, rec), col, value, reason))
-
-    def _structural(self, bad_rows: list[BadRow], expected: int) -> list[tuple[int, str, str, str]]:
-        return [
-            (b.rec, "", b.text[:200], self.t("reject.field_count", fields=b.fields, expected=expected))
-            for b in bad_rows
-        ]
-
     # -- reading and checking ------------------------------------------------------------
-    def _checked(self, source: Source, report: FileReport) -> Iterator[pl.DataFrame]:
-        """Yield each batch's good rows, typed; record the rejected ones."""
+    def _checked(self, src: int) -> Iterator[pl.DataFrame]:
+        """Yield each batch's good rows, typed; log the rejected ones."""
+        source = self.sources[src]
+        report = self.reports[src]
         known = self.known()
         task = self.progress.start(source.label, source.size_hint)
         expected = source.header_fields or len(source.table.columns)
-        for raw, bad_rows in source.batches():
-            report.read += raw.height + len(bad_rows)
-            rejected = self._structural(bad_rows, expected)
-            typed = check_batch(source.table, raw, known)
-            rejected += self._value_rejects(source, typed, raw)
-            report.rejected += len(rejected)
-            self._record(source, rejected)
-            self.progress.advance(task, source.bytes_per_batch or raw.height)
-            yield typed.filter(pl.col(BAD_COL).is_null()).drop(BAD_COL, BAD_KIND)
+        self._note_ignored(source)
+        for raw in _guarded(source, self.tallies[src]):
+            report.read += raw.records
+            if raw.bad:
+                self.rejects.add_structural(src, raw.bad, expected)
+                report.rejected += len(raw.bad)
+            checked: Checked = check_batch(source.table, raw.frame, known)
+            if checked.rejects.height:
+                self.rejects.add_values(src, checked.rejects)
+                report.rejected += checked.rejects.height
+            self.progress.advance(task, raw.records)
+            yield checked.good
         self.progress.finish(task)
 
     # -- reference tables: small, held in memory ---------------------------------------------
-    def import_reference(self, source: Source) -> None:
+    def import_reference(self, src: int) -> None:
+        """Import one reference file: new ids imported, changed ones updated, same skipped."""
+        source = self.sources[src]
         table = source.table
-        report = FileReport(source.label, table.name, encoding=source.encoding, ignored_columns=source.ignored_columns)
-        self.reports.append(report)
-        self._note_ignored(source)
-        good = pl.concat(list(self._checked(source, report)), how="vertical_relaxed")
+        report = self.reports[src]
+        parts = list(self._checked(src))
+        good = pl.concat(parts, how="vertical_relaxed") if parts else None
+        if good is None or good.is_empty():
+            return
         cols = list(table.column_names)
         ids = list(table.id_columns)
-        good = good.with_columns(pl.struct(cols).hash().alias(HASH))
+        good = good.with_columns(content_hash(good, cols))
         first = good.select(pl.struct(ids).is_first_distinct()).to_series()
         firsts = good.filter(first)
         later = good.filter(~first).join(firsts.select([*ids, HASH, REC]), on=ids, suffix="_first")
@@ -265,10 +277,14 @@ class _ImportRun:
         conflicting = later.filter(pl.col(HASH) != pl.col(f"{HASH}_first"))
         report.skipped += same_in_file.height
         report.rejected += conflicting.height
-        self._record(source, self._conflicts_in_import(table, conflicting, source.label))
+        self.rejects.add_conflicts(
+            src,
+            conflicting.select(REC, _id_text(ids), pl.lit(src).alias(FILE), f"{REC}_first"),
+            ids[0],
+        )
 
         current = self.references[table.name]
-        current_h = current.with_columns(pl.struct(cols).hash().alias(HASH)).select([*ids, HASH])
+        current_h = current.select(ids).with_columns(content_hash(current, cols))
         matched = firsts.join(current_h, on=ids, how="left", suffix="_stored")
         is_new = pl.col(f"{HASH}_stored").is_null()
         unchanged = matched.filter(~is_new & (pl.col(HASH) == pl.col(f"{HASH}_stored")))
@@ -279,251 +295,400 @@ class _ImportRun:
         report.imported += added.height
         if changed.height or added.height:
             incoming = pl.concat([changed, added]).select(cols)
-            keep = current.join(incoming.select(ids), on=ids, how="anti")
+            keep = current.join(incoming.select(ids), on=ids, how="anti", nulls_equal=True)
             self.references[table.name] = pl.concat([keep, incoming], how="vertical_relaxed")
             self.dirty.add(table.name)
 
     def write_references(self) -> None:
+        """Stage each changed reference table as one new file in place of the old ones."""
         for name in sorted(self.dirty):
-            frame = self.references[name].sort(self._ids(name))
-            for old in self.store.files(_table(name)):
+            table = _table(name)
+            frame = self.references[name].sort(list(table.id_columns))
+            for old in self.store.files(table):
                 self.tx.remove(self.store.relpath(old))
             target = self.tx.stage(f"tables/{name}/part-{self.tx.txid}.parquet")
-            _write_parquet(frame, _table(name), target)
+            write_parquet(frame, table, target)
 
-    @staticmethod
-    def _ids(name: str) -> list[str]:
-        return list(_table(name).id_columns)
-
-    # -- event tables: large, streamed through scratch files ---------------------------------
-    def import_events(self, table: Table, sources: list[Source]) -> None:
-        scratch = self.tx.staging / "_scratch" / table.name
-        scratch.mkdir(parents=True, exist_ok=True)
-        cols = list(table.column_names)
+    # -- event tables: large, streamed into staged partitions ----------------------------------
+    def import_events(self, table: Table, srcs: list[int]) -> None:
+        """Stream the files of one event table into staged partitions, then reconcile."""
         ids = list(table.id_columns)
-        reports: list[FileReport] = []
+        writer = PartitionedWriter(self.tx, table)
         key_parts: list[pl.DataFrame] = []
-        chunk_files: list[Path] = []
-        for file_no, source in enumerate(sources):
-            report = FileReport(source.label, table.name, encoding=source.encoding, ignored_columns=source.ignored_columns)
-            reports.append(report)
-            self.reports.append(report)
-            self._note_ignored(source)
-            for good in self._checked(source, report):
-                if good.is_empty():
-                    continue
-                good = good.with_columns(
-                    pl.struct(cols).hash().alias(HASH), pl.lit(file_no, dtype=pl.Int32).alias(FILE)
-                )
-                path = scratch / f"{file_no:04d}-{len(chunk_files):06d}.arrow"
-                good.write_ipc(path, compression="uncompressed")
-                chunk_files.append(path)
-                key_parts.append(good.select([*ids, HASH, FILE, REC]))
-        if not key_parts:
-            return
-        keys = pl.concat(key_parts)
-        del key_parts
-        first = keys.select(pl.struct(ids).is_first_distinct()).to_series()
-        firsts = keys.filter(first)
-        later = keys.filter(~first).join(firsts.select([*ids, HASH, FILE, REC]), on=ids, suffix="_first")
-        dup_same = later.filter(pl.col(HASH) == pl.col(f"{HASH}_first"))
-        dup_conflict = later.filter(pl.col(HASH) != pl.col(f"{HASH}_first"))
-        drop = [dup_same.select(FILE, REC), dup_conflict.select(FILE, REC)]
-        self._count(reports, dup_same, "skipped")
-        self._count(reports, dup_conflict, "rejected")
-        for file_no, source in enumerate(sources):
-            mine = dup_conflict.filter(pl.col(FILE) == file_no)
-            self._record(source, self._conflicts_in_import(table, mine, None, sources))
-
-        stored = self._stored_rows(table, firsts.select(ids))
-        replaced_ids: pl.DataFrame | None = None
-        if not stored.is_empty():
-            stored_h = stored.with_columns(pl.struct(cols).hash().alias(f"{HASH}_stored")).select(
-                [*ids, f"{HASH}_stored"]
-            )
-            hit = firsts.join(stored_h, on=ids)
-            same = hit.filter(pl.col(HASH) == pl.col(f"{HASH}_stored"))
-            other = hit.filter(pl.col(HASH) != pl.col(f"{HASH}_stored"))
-            self._count(reports, same, "skipped")
-            drop.append(same.select(FILE, REC))
-            if self.options.replace:
-                self._count(reports, other, "updated")
-                replaced_ids = other.select(ids)
-            else:
-                self._count(reports, other, "rejected")
-                drop.append(other.select(FILE, REC))
-                for file_no, source in enumerate(sources):
-                    mine = other.filter(pl.col(FILE) == file_no)
-                    rows = [
-                        (rec, ids[0], _id_text(row, ids), self.t("reject.conflict_store"))
-                        for row in mine.iter_rows(named=True)
-                        for rec in [row[REC]]
+        staff = self.references["staff"].get_column("staff_id")
+        visit_ref = _reference_column(table, "visits")
+        staff_ref = _reference_column(table, "staff")
+        try:
+            for src in srcs:
+                for good in self._checked(src):
+                    if good.is_empty():
+                        continue
+                    good = good.with_columns(
+                        content_hash(good, list(table.column_names)), _id_hash(ids).alias(KEY)
+                    )
+                    keys = [
+                        *ids,
+                        KEY,
+                        HASH,
+                        pl.col(REC).cast(pl.UInt32),
+                        pl.lit(src, dtype=pl.UInt16).alias(FILE),
+                        PART,
                     ]
-                    self._record(source, rows)
-        dropped = pl.concat(drop) if drop else pl.DataFrame(schema={FILE: pl.Int32, REC: pl.Int64})
-        for report, imported in zip(reports, self._imported_counts(firsts, dropped, len(sources)), strict=True):
-            report.imported = imported - report.updated
-        if replaced_ids is not None and not replaced_ids.is_empty():
-            self._remove_stored(table, replaced_ids)
-        accepted = (
-            pl.scan_ipc(chunk_files)
-            .join(dropped.lazy(), on=[FILE, REC], how="anti")
-        )
-        self._count_unresolved(table, accepted, reports)
-        if table.name == "visits":
-            self.new_visit_ids.append(accepted.select("visit_id").collect().to_series())
-        self._write_partitions(table, accepted.drop(HASH, FILE, REC))
-
-    def _count(self, reports: list[FileReport], rows: pl.DataFrame, what: str) -> None:
-        if rows.is_empty():
-            return
-        for file_no, n in rows.group_by(FILE).len().iter_rows():
-            report = reports[file_no]
-            setattr(report, what, getattr(report, what) + n)
-
-    @staticmethod
-    def _imported_counts(firsts: pl.DataFrame, dropped: pl.DataFrame, n_files: int) -> list[int]:
-        kept = firsts.select(FILE, REC).join(dropped, on=[FILE, REC], how="anti")
-        counts = dict(kept.group_by(FILE).len().iter_rows())
-        return [int(counts.get(i, 0)) for i in range(n_files)]
-
-    def _conflicts_in_import(
-        self,
-        table: Table,
-        rows: pl.DataFrame,
-        label: str | None,
-        sources: list[Source] | None = None,
-    ) -> list[tuple[int, str, str, str]]:
-        ids = list(table.id_columns)
-        out = []
-        for row in rows.iter_rows(named=True):
-            where = label
-            if sources is not None and FILE + "_first" in row:
-                where = sources[row[FILE + "_first"]].label
-            first_rec = row[f"{REC}_first"]
-            reason = self.t("reject.conflict_import", line=first_rec, file=where or "")
-            out.append((row[REC], ids[0], _id_text(row, ids), reason))
-        return out
-
-    def _stored_rows(self, table: Table, wanted_ids: pl.DataFrame) -> pl.DataFrame:
-        """Stored rows whose id is among ``wanted_ids`` (canonical columns only)."""
-        files = self.store.files(table)
-        if not files:
-            return pl.DataFrame()
-        cols = list(table.column_names)
-        ids = list(table.id_columns)
-        return (
-            pl.scan_parquet(files, hive_partitioning=False)
-            .select(cols)
-            .join(wanted_ids.lazy(), on=ids, how="semi")
-            .collect()
-        )
-
-    def _remove_stored(self, table: Table, ids_frame: pl.DataFrame) -> None:
-        """Rewrite the stored files holding rows that this import replaces."""
-        ids = list(table.id_columns)
-        for path in self.store.files(table):
-            frame = pl.read_parquet(path, hive_partitioning=False)
-            keep = frame.join(ids_frame, on=ids, how="anti")
-            if keep.height == frame.height:
-                continue
-            rel = self.store.relpath(path)
-            self.tx.remove(rel)
-            if keep.height:
-                new_rel = str(Path(rel).parent / f"part-{self.tx.txid}-r{abs(hash(rel)) % 10**8:08d}.parquet")
-                _write_parquet(keep, table, self.tx.stage(new_rel))
-
-    def _count_unresolved(self, table: Table, accepted: pl.LazyFrame, reports: list[FileReport]) -> None:
-        checks = [c for c in table.columns if c.references and c.on_unknown is OnUnknown.UNRESOLVED]
-        for column in checks:
-            known = self._known_ids(column.references or "", accepted, column.name)
-            unknown = (
-                accepted.select(FILE, column.name)
-                .filter(pl.col(column.name).is_not_null())
-                .join(known.lazy(), left_on=column.name, right_on="_id", how="anti")
-                .group_by(FILE)
-                .len()
-                .collect()
-            )
-            for file_no, n in unknown.iter_rows():
-                reports[file_no].unresolved += n
-
-    def _known_ids(self, table_name: str, accepted: pl.LazyFrame, column: str) -> pl.DataFrame:
-        wanted = accepted.select(pl.col(column).alias("_id")).drop_nulls().unique().collect()
-        if table_name == "staff":
-            pool = self.references["staff"].select(pl.col("staff_id").alias("_id"))
-            return wanted.join(pool, on="_id", how="semi")
-        files = self.store.files(_table(table_name))
-        found = [wanted.head(0)]
-        if files:
-            found.append(
-                pl.scan_parquet(files, hive_partitioning=False)
-                .select(pl.col("visit_id").alias("_id"))
-                .join(wanted.lazy(), on="_id", how="semi")
-                .collect()
-            )
-        for new in self.new_visit_ids:
-            found.append(wanted.join(new.alias("_id").to_frame(), on="_id", how="semi"))
-        return pl.concat(found).unique()
-
-    def _write_partitions(self, table: Table, accepted: pl.LazyFrame) -> None:
-        keys = list(partition_columns(table))
-        parts = accepted.select(keys).unique().collect().sort(keys)
-        base = f"tables/{table.name}"
-        for n, part in enumerate(parts.iter_rows(named=True)):
-            rows = accepted.filter(*[pl.col(k) == v for k, v in part.items()]).collect()
-            if rows.is_empty():
-                continue
-            folder = "/".join(f"{k}={part[k]}" for k in keys)
-            target = self.tx.stage(f"{base}/{folder}/part-{self.tx.txid}-{n:05d}.parquet")
-            _write_parquet(rows, table, target)
+                    if staff_ref is not None:
+                        keys.append(
+                            (
+                                pl.col(staff_ref).is_not_null()
+                                & ~pl.col(staff_ref).is_in(staff.implode())
+                            ).alias(STAFF_UNKNOWN)
+                        )
+                    if visit_ref is not None:
+                        visit = pl.col(visit_ref)
+                        keys.append(pl.when(visit.is_not_null()).then(visit.hash()).alias(VISIT))
+                    key_parts.append(good.select(keys))
+                    writer.write(good.drop(HASH, KEY, REC))
+            writer.finish()
+            if key_parts:
+                keys_frame = pl.concat(key_parts, rechunk=False)
+                del key_parts
+                _Reconcile(self, table, writer, keys_frame).reconcile()
+        finally:
+            writer.close()
 
     def _note_ignored(self, source: Source) -> None:
         if source.ignored_columns:
             self.notes.append(
-                self.t("ingest.ignored_columns", file=source.label, columns=", ".join(source.ignored_columns))
+                self.t(
+                    "ingest.ignored_columns",
+                    file=source.label,
+                    columns=", ".join(source.ignored_columns),
+                )
             )
 
     # -- the end ------------------------------------------------------------------------------
     def finish(self) -> ImportReport:
+        """Stage the rejects file and the import log; return the report."""
+        for counts in self.reports:
+            assert counts.read == (
+                counts.imported + counts.updated + counts.skipped + counts.rejected
+            ), counts
         report = ImportReport(self.reports, notes=self.notes, txid=self.tx.txid)
-        if self.rejects:
+        if self.rejects.count:
             rel = f"rejects/{self.tx.txid}.csv"
-            self.tx.stage(rel).write_bytes(rejects_csv(self.rejects))
+            maps = {
+                src: self.sources[src].lines(self.tallies[src]) for src in self.rejects.sources()
+            }
+            self.rejects.write_csv(
+                self.tx.stage(rel),
+                [s.label for s in self.sources],
+                [s.table for s in self.sources],
+                maps,
+                self.t,
+            )
             report.rejects_path = str(self.store.root / rel)
         log = {
             "txid": self.tx.txid,
             "files": [r.as_json() for r in self.reports],
             "rejects": report.rejects_path,
         }
-        self.tx.stage(f"imports/{self.tx.txid}.json").write_text(json.dumps(log, ensure_ascii=False, indent=2), "utf-8")
-        shutil.rmtree(self.tx.staging / "_scratch", ignore_errors=True)
+        self.tx.stage(f"imports/{self.tx.txid}.json").write_text(
+            json.dumps(log, ensure_ascii=False, indent=2), "utf-8"
+        )
+        shutil.rmtree(self.scratch, ignore_errors=True)
         return report
+
+
+class _Reconcile:
+    """Decide, from the keys of a table's rows, which repeat an earlier or a stored row."""
+
+    def __init__(
+        self, run: _ImportRun, table: Table, writer: PartitionedWriter, keys: pl.DataFrame
+    ) -> None:
+        self.imp = run
+        self.table = table
+        self.writer = writer
+        self.keys = keys
+        self.ids = list(table.id_columns)
+
+    def reconcile(self) -> None:
+        """Count, log and drop repeated rows; rewrite what must change; count unresolved."""
+        keys = self.keys
+        ids = self.ids
+        # Ids hashed first: only rows whose hash repeats need the exact comparison.
+        repeated = keys.filter(pl.col(KEY).is_in(_repeated_values(keys.get_column(KEY)).implode()))
+        first = pl.struct(ids).is_first_distinct()
+        later = repeated.filter(~first).join(
+            repeated.filter(first).select(*ids, HASH, FILE, REC),
+            on=ids,
+            suffix="_first",
+            nulls_equal=True,
+        )
+        same_in_import = later.filter(pl.col(HASH) == pl.col(f"{HASH}_first"))
+        conflicts = later.filter(pl.col(HASH) != pl.col(f"{HASH}_first"))
+        self._count(conflicts, "rejected")
+        for src, rows in _by_file(conflicts):
+            self.imp.rejects.add_conflicts(
+                src,
+                rows.select(
+                    REC, _id_text(ids), pl.col(f"{FILE}_first").alias(FILE), f"{REC}_first"
+                ),
+                ids[0],
+            )
+        firsts_all = (
+            keys.join(later.select(FILE, REC), on=[FILE, REC], how="anti") if later.height else keys
+        )
+
+        stored = self._stored(firsts_all.select(ids))
+        drop_ids = pl.DataFrame(schema={c: keys.schema[c] for c in ids})
+        replaced = drop_ids
+        if stored.height:
+            hit = firsts_all.join(stored, on=ids, nulls_equal=True)
+            same = hit.filter(pl.col(HASH) == pl.col(f"{HASH}_stored"))
+            other = hit.filter(pl.col(HASH) != pl.col(f"{HASH}_stored"))
+            self._count(same, "skipped")
+            if self.imp.options.replace:
+                self._count(other, "updated")
+                drop_ids = same.select(ids)
+                replaced = other.select(ids)
+            else:
+                # A repeat of a row that conflicts with the store conflicts with it too.
+                repeats = same_in_import.join(
+                    other.select(ids), on=ids, how="semi", nulls_equal=True
+                )
+                same_in_import = same_in_import.join(
+                    other.select(ids), on=ids, how="anti", nulls_equal=True
+                )
+                other = pl.concat([other.select(FILE, REC, *ids), repeats.select(FILE, REC, *ids)])
+                self._count(other, "rejected")
+                drop_ids = pl.concat([same.select(ids), other.select(ids)]).unique()
+                for src, rows in _by_file(other):
+                    self.imp.rejects.add_store_conflicts(
+                        src, rows.select(REC, _id_text(ids)), ids[0]
+                    )
+        self._count(same_in_import, "skipped")
+        kept = (
+            firsts_all.join(drop_ids, on=ids, how="anti", nulls_equal=True)
+            if drop_ids.height
+            else firsts_all
+        )
+        new = kept.join(replaced, on=ids, how="anti", nulls_equal=True) if replaced.height else kept
+        self._count(new, "imported")
+        self._count_unresolved(kept)
+        if self.table.name == "visits":
+            self.imp.new_visits.append(kept.select(pl.col("visit_id").hash()).to_series())
+
+        if later.height or drop_ids.height:
+            self._rewrite_staged(later, firsts_all, drop_ids)
+        if replaced.height:
+            self._remove_stored(replaced)
+
+    # -- counts -------------------------------------------------------------------------------
+    def _count(self, rows: pl.DataFrame, what: str) -> None:
+        for src, n in rows.group_by(FILE).len().iter_rows():
+            report = self.imp.reports[src]
+            setattr(report, what, getattr(report, what) + n)
+
+    def _count_unresolved(self, kept: pl.DataFrame) -> None:
+        # Only the narrow columns needed are touched: ``kept`` may hold millions of rows.
+        if STAFF_UNKNOWN in kept.columns:
+            counts = kept.group_by(FILE).agg(pl.col(STAFF_UNKNOWN).sum())
+            self._add_unresolved(counts)
+        if VISIT not in kept.columns:
+            return
+        visits = kept.select(FILE, VISIT)
+        files = self.imp.store.files(_table("visits"))
+        if not files and not self.imp.new_visits:
+            # No visit is known at all: every visit named is unresolved.
+            self._add_unresolved(visits.group_by(FILE).agg(pl.col(VISIT).is_not_null().sum()))
+            return
+        # Every known visit's hash, sorted, and a binary search for each row's, itself in
+        # sorted order: no hash table over millions of rows, and sorting is fast.
+        known = [n.to_numpy() for n in self.imp.new_visits]
+        if files:
+            stored = (
+                pl.scan_parquet(files, hive_partitioning=False)
+                .select(pl.col("visit_id").hash().alias(VISIT))
+                .collect()
+            )
+            known.append(stored.get_column(VISIT).to_numpy())
+        pool = np.sort(np.concatenate([np.empty(0, dtype=np.uint64), *known]))
+        for (src,), rows in visits.drop_nulls(VISIT).partition_by(FILE, as_dict=True).items():
+            hashes = np.sort(rows.get_column(VISIT).to_numpy())
+            if pool.size:
+                at = np.minimum(np.searchsorted(pool, hashes), pool.size - 1)
+                missing = int(np.count_nonzero(pool[at] != hashes))
+            else:
+                missing = hashes.size
+            self.imp.reports[int(str(src))].unresolved += missing
+
+    def _add_unresolved(self, counts: pl.DataFrame) -> None:
+        for src, n in counts.iter_rows():
+            self.imp.reports[src].unresolved += int(n)
+
+    # -- the store -----------------------------------------------------------------------------
+    def _stored(self, wanted: pl.DataFrame) -> pl.DataFrame:
+        """Stored ids among ``wanted``, with the hash of their stored content."""
+        files = self.imp.store.files(self.table)
+        if not files:
+            return pl.DataFrame()
+        cols = list(self.table.column_names)
+        rows = (
+            pl.scan_parquet(files, hive_partitioning=False)
+            .select(cols)
+            .join(wanted.lazy(), on=self.ids, how="semi", nulls_equal=True)
+            .collect()
+        )
+        return rows.select(self.ids).with_columns(content_hash(rows, cols).alias(f"{HASH}_stored"))
+
+    def _remove_stored(self, replaced: pl.DataFrame) -> None:
+        """Rewrite the stored files holding rows that this import replaces."""
+        files = self.imp.store.files(self.table)
+        holding = (
+            pl.scan_parquet(
+                files,
+                hive_partitioning=False,
+                include_file_paths="_path",
+            )
+            .select(*self.ids, "_path")
+            .join(replaced.lazy(), on=self.ids, how="semi", nulls_equal=True)
+            .select("_path")
+            .unique()
+            .collect()
+            .get_column("_path")
+            .to_list()
+        )
+        store = self.imp.store
+        for path_text in sorted(holding):
+            path = Path(path_text)
+            frame = pl.read_parquet(path, hive_partitioning=False)
+            keep = frame.join(replaced, on=self.ids, how="anti", nulls_equal=True)
+            rel = store.relpath(path)
+            self.imp.tx.remove(rel)
+            if keep.height:
+                n = self.imp.tx.next_file_number()
+                new_rel = f"{Path(rel).parent.as_posix()}/part-{self.imp.tx.txid}-{n:05d}.parquet"
+                write_parquet(keep, self.table, self.imp.tx.stage(new_rel))
+
+    # -- staged files holding rows that must go --------------------------------------------------
+    def _rewrite_staged(
+        self, later: pl.DataFrame, firsts: pl.DataFrame, drop_ids: pl.DataFrame
+    ) -> None:
+        """Rewrite the staged files of partitions holding repeated or already stored rows.
+
+        Rows with the same id and content are alike in every column (so they sit in the
+        same partition), and which copy stays does not matter: one copy of each id's
+        first content stays, unless the id is dropped altogether.
+        """
+        ids = self.ids
+        affected_ids = pl.concat([later.select(ids), drop_ids]).unique()
+        affected = self.keys.join(affected_ids, on=ids, how="semi", nulls_equal=True)
+        keep = (
+            firsts.join(affected_ids, on=ids, how="semi", nulls_equal=True)
+            .join(drop_ids, on=ids, how="anti", nulls_equal=True)
+            .select(*ids, HASH, PART)
+        )
+        totals = dict(self.keys.group_by(PART).len().iter_rows())
+        affected_by_part = affected.select(*ids, PART).partition_by(PART, as_dict=True)
+        keep_by_part = keep.partition_by(PART, as_dict=True, include_key=False)
+        cols = list(self.table.column_names)
+        for (part_value,), touched in sorted(affected_by_part.items(), key=lambda kv: str(kv[0])):
+            part = int(str(part_value))
+            files = list(self.writer.files.get(part, []))
+            keep_here = keep_by_part.get((part_value,))
+            rows = None
+            if keep_here is not None or touched.height < totals[part_value]:
+                rows = pl.concat(
+                    [
+                        pl.read_parquet(self.imp.tx.staged_path(rel), hive_partitioning=False)
+                        for rel in files
+                    ]
+                )
+            for rel in files:
+                self.imp.tx.unstage(rel)
+                self.writer.files[part].remove(rel)
+            if rows is None:
+                continue  # every row of the partition goes: nothing to write back
+            touched_ids = touched.select(ids).unique()
+            rest = rows.join(touched_ids, on=ids, how="anti", nulls_equal=True)
+            if keep_here is not None:
+                marked = rows.join(touched_ids, on=ids, how="semi", nulls_equal=True)
+                marked = marked.with_columns(content_hash(marked, cols))
+                once = (
+                    marked.join(keep_here, on=[*ids, HASH], how="semi", nulls_equal=True)
+                    .unique(subset=ids, keep="first", maintain_order=True)
+                    .drop(HASH)
+                )
+                rest = pl.concat([rest, once])
+            if rest.height:
+                self.writer.write_frame(part, rest)
+        self.writer.finish()
+
+
+def _guarded(source: Source, tally: ReadTally) -> Iterator[RawBatch]:
+    """The source's batches; a file the CSV parser gives up on is unusable as a whole."""
+    try:
+        yield from source.batches(tally)
+    except pa.ArrowInvalid as exc:
+        detail = str(exc).splitlines()[0][:300]
+        raise UnusableFileError(Path(source.label), "unusable.not_csv", detail=detail) from exc
+
+
+def content_hash(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
+    """A 64-bit hash of each row's ``columns``: equal rows, equal hashes, in one process."""
+    return frame.select(columns).hash_rows().alias(HASH)
+
+
+def _repeated_values(values: pl.Series) -> pl.Series:
+    """The values that occur more than once (a sort: much faster than hashing them all)."""
+    array = np.sort(values.to_numpy())
+    repeats = array[1:][array[1:] == array[:-1]]  # sorted, each value once per repeat
+    distinct = repeats[np.concatenate(([True], repeats[1:] != repeats[:-1]))[: repeats.size]]
+    return pl.Series(distinct, dtype=values.dtype)
+
+
+def _id_hash(ids: list[str]) -> pl.Expr:
+    return pl.col(ids[0]).hash() if len(ids) == 1 else pl.struct(ids).hash()
+
+
+def _id_text(ids: list[str]) -> pl.Expr:
+    """An id as people write it: the value, or the parts joined by ``/``."""
+    if len(ids) == 1:
+        return pl.col(ids[0]).cast(pl.String).alias("_id")
+    return pl.concat_str([pl.col(c).cast(pl.String) for c in ids], separator="/").alias("_id")
+
+
+def _by_file(rows: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
+    if rows.is_empty():
+        return
+    for (src,), part in rows.partition_by(FILE, as_dict=True, maintain_order=True).items():
+        yield int(str(src)), part
+
+
+def _reference_column(table: Table, target: str) -> str | None:
+    for column in table.columns:
+        if column.references == target and column.on_unknown is OnUnknown.UNRESOLVED:
+            return column.name
+    return None
 
 
 def _table(name: str) -> Table:
     return next(t for t in TABLES if t.name == name)
 
 
-def _id_text(row: dict[str, object], ids: Iterable[str]) -> str:
-    return "/".join(str(row[i]) for i in ids)
-
-
 def _catalogue_frame(catalogue: Catalogue) -> pl.DataFrame:
+    entries = list(catalogue.values())
     return pl.DataFrame(
         {
-            "code": [e.code for e in catalogue.values()],
-            "name_zh": [e.name_zh for e in catalogue.values()],
-            "name_en": [e.name_en for e in catalogue.values()],
-            "migratable": [e.migratable for e in catalogue.values()],
-            "cash": [e.cash for e in catalogue.values()],
+            "code": [e.code for e in entries],
+            "name_zh": [e.name_zh for e in entries],
+            "name_en": [e.name_en for e in entries],
+            "migratable": [e.migratable for e in entries],
+            "cash": [e.cash for e in entries],
         },
-        schema={"code": pl.String, "name_zh": pl.String, "name_en": pl.String, "migratable": pl.Boolean, "cash": pl.Boolean},
+        schema={
+            "code": pl.String,
+            "name_zh": pl.String,
+            "name_en": pl.String,
+            "migratable": pl.Boolean,
+            "cash": pl.Boolean,
+        },
     )
-
-
-def _write_parquet(frame: pl.DataFrame, table: Table, target: Path) -> None:
-    """Write rows of ``table`` with exactly the store's file schema."""
-    schema = file_schema(table)
-    arrow = frame.select(schema.names).to_arrow().cast(schema)
-    pq.write_table(arrow, target, compression="zstd", row_group_size=ROW_GROUP_SIZE)

@@ -1,14 +1,14 @@
 """Find the canonical files among the paths given, and read each as batches of text.
 
 Every value is read as text here; ``rules`` types and checks it. Each row keeps its
-record number (the header is record 1) so that a rejected row can be named by its line.
+record number (the header is record 1, blank lines are not records) so that a rejected
+row can be named by its line; ``LineMap`` turns record numbers into physical lines.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,10 +18,19 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from smartcounter.canonical.tables import TABLES, Table
-from smartcounter.kit.encoding import Detected, UndecodableFileError, detect_encoding, transcode_to_utf8
+from smartcounter.kit.background import prefetch
+from smartcounter.kit.encoding import (
+    BinaryFileError,
+    Detected,
+    UndecodableFileError,
+    detect_encoding,
+    transcode_to_utf8,
+)
 
 REC = "_rec"
-BLOCK_SIZE = 8 << 20
+# Larger blocks cost less per row to check, but the parser holds several blocks ahead.
+BLOCK_SIZE = 4 << 20
+REC_DTYPE = pl.Int64
 
 
 class UnusableFileError(Exception):
@@ -54,7 +63,9 @@ def table_for(path: Path) -> Table | None:
     """The table a file name stands for: ``transactions.csv``, ``transactions-2018W10.csv`` …"""
     stem = path.stem.lower()
     for table in sorted(TABLES, key=lambda t: -len(t.name)):
-        if stem == table.name or stem.startswith((f"{table.name}-", f"{table.name}_", f"{table.name}.")):
+        if stem == table.name or stem.startswith(
+            (f"{table.name}-", f"{table.name}_", f"{table.name}.")
+        ):
             return table
     return None
 
@@ -63,6 +74,15 @@ def discover(paths: Sequence[Path]) -> Discovery:
     """List the canonical files in ``paths`` (folders or files), in import order."""
     found: list[SourceFile] = []
     ignored: list[Path] = []
+    seen: set[Path] = set()
+
+    def add(path: Path, table: Table) -> None:
+        # The same file named twice (a folder and a file in it) is read once.
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            found.append(SourceFile(path, table))
+
     for path in paths:
         if not path.exists():
             raise UnusableFileError(path, "unusable.missing_path")
@@ -75,7 +95,7 @@ def discover(paths: Sequence[Path]) -> Discovery:
                 if table is None:
                     ignored.append(child)
                 else:
-                    found.append(SourceFile(child, table))
+                    add(child, table)
                     in_dir += 1
             if in_dir == 0:
                 raise UnusableFileError(path, "unusable.empty_folder")
@@ -83,7 +103,7 @@ def discover(paths: Sequence[Path]) -> Discovery:
             table = table_for(path)
             if table is None:
                 raise UnusableFileError(path, "unusable.unknown_table")
-            found.append(SourceFile(path, table))
+            add(path, table)
     order = {t.name: i for i, t in enumerate(TABLES)}
     found.sort(key=lambda s: order[s.table.name])
     return Discovery(found, ignored)
@@ -103,6 +123,12 @@ class OpenedFile:
     def present(self) -> list[str]:
         return [c for c in self.source.table.column_names if c in self.header]
 
+    @property
+    def reader_names(self) -> list[str]:
+        """Unique names for every field of the header (unknown ones get placeholders)."""
+        known = set(self.source.table.column_names)
+        return [h if h in known else f"_extra{i}" for i, h in enumerate(self.header)]
+
 
 def _normalise_name(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower()
@@ -113,35 +139,36 @@ def open_file(source: SourceFile, scratch: Path) -> OpenedFile:
     path = source.path
     if path.stat().st_size == 0:
         raise UnusableFileError(path, "unusable.empty_file")
-    with path.open("rb") as fh:
-        head = fh.read(65536)
-    if b"\x00" in head:
-        raise UnusableFileError(path, "unusable.binary")
     try:
         detected = detect_encoding(path)
+    except BinaryFileError as exc:
+        key = "unusable.utf16" if exc.utf16 else "unusable.binary"
+        raise UnusableFileError(path, key) from exc
     except UndecodableFileError as exc:
         raise UnusableFileError(path, "unusable.undecodable", offset=exc.offset) from exc
     utf8_path = path
     if detected.encoding != "utf-8":
         scratch.mkdir(parents=True, exist_ok=True)
-        utf8_path = transcode_to_utf8(path, detected.encoding, scratch / f"{id(source)}-{path.name}")
+        target = scratch / f"{len(list(scratch.iterdir())):04d}-{path.name}"
+        utf8_path = transcode_to_utf8(path, detected.encoding, target)
     with utf8_path.open("r", encoding="utf-8-sig", newline="") as fh:
         try:
-            first = next(csv.reader(io.StringIO(fh.readline())), [])
+            first = next(csv.reader(fh), [])
         except csv.Error as exc:
             raise UnusableFileError(path, "unusable.not_csv", detail=str(exc)) from exc
     header = [_normalise_name(h) for h in first]
     if not any(header):
         raise UnusableFileError(path, "unusable.no_header")
-    duplicates = sorted({h for h in header if header.count(h) > 1})
+    table = source.table
+    known = set(table.column_names)
+    duplicates = sorted({h for h in header if h in known and header.count(h) > 1})
     if duplicates:
         raise UnusableFileError(path, "unusable.duplicate_columns", columns=", ".join(duplicates))
-    table = source.table
     missing = [c for c in table.required_columns if c not in header]
     if missing:
         raise UnusableFileError(path, "unusable.missing_columns", columns=", ".join(missing))
-    known = set(table.column_names)
-    ignored = [h for h in header if h not in known]
+    # Columns without a name (a trailing comma in the header) carry nothing to ignore.
+    ignored = list(dict.fromkeys(h for h in header if h and h not in known))
     return OpenedFile(source, detected, utf8_path, header, ignored)
 
 
@@ -154,61 +181,120 @@ class BadRow:
     text: str
 
 
-def read_batches(opened: OpenedFile, block_size: int = BLOCK_SIZE) -> Iterator[tuple[pl.DataFrame, list[BadRow]]]:
-    """Yield the file's rows as text frames (canonical columns + record number) and bad rows."""
+@dataclass
+class RawBatch:
+    """Rows as text: every canonical column (null where absent or empty) and ``_rec``."""
+
+    frame: pl.DataFrame
+    bad: list[BadRow]
+
+    @property
+    def records(self) -> int:
+        """Records this batch accounts for, good and bad."""
+        return self.frame.height + len(self.bad)
+
+
+@dataclass
+class ReadTally:
+    """What reading a whole file saw: records (header included) and the bad ones."""
+
+    records: int = 1
+    bad: int = 0
+    has_lone_quote: bool = False
+
+
+def read_batches(
+    opened: OpenedFile,
+    tally: ReadTally | None = None,
+    *,
+    prepare: Callable[[pa.RecordBatch], pa.RecordBatch] | None = None,
+    block_size: int = BLOCK_SIZE,
+) -> Iterator[RawBatch]:
+    """Yield the file's rows as text frames, parsed ahead in a background thread.
+
+    ``prepare`` runs on each Arrow batch in that thread (to type columns early).
+    """
+    rows = _read_batches(opened, tally or ReadTally(), prepare, block_size)
+    return prefetch(rows, depth=2)
+
+
+def _read_batches(
+    opened: OpenedFile,
+    tally: ReadTally,
+    prepare: Callable[[pa.RecordBatch], pa.RecordBatch] | None,
+    block_size: int,
+) -> Iterator[RawBatch]:
     table = opened.source.table
     present = opened.present
-    bad: list[BadRow] = []
+    pending: list[BadRow] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad.append(BadRow(int(row.number) if row.number is not None else -1, int(row.actual_columns), row.text))
+        number = int(row.number) if row.number is not None else -1
+        pending.append(BadRow(number, int(row.actual_columns), row.text[:1000]))
         return "skip"
 
-    # Threads off: the parser then reports each bad row's record number, in order; it is
-    # no slower on this workload (the validation after it is the parallel part).
+    # Threads off inside the parser: it then numbers each bad row. The parser still
+    # runs beside the checks, in the prefetch thread.
     reader = pacsv.open_csv(
         opened.utf8_path,
         read_options=pacsv.ReadOptions(
             use_threads=False,
             block_size=block_size,
             skip_rows=1,
-            column_names=[h or f"_unnamed{i}" for i, h in enumerate(opened.header)],
+            column_names=opened.reader_names,
             encoding="utf8",
         ),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=True),
+        # Without a quote in the file no value spans lines, and the parser is faster told so.
+        parse_options=pacsv.ParseOptions(
+            invalid_row_handler=on_invalid, newlines_in_values=opened.detected.quotes
+        ),
         convert_options=pacsv.ConvertOptions(
             column_types={c: pa.string() for c in present},
             include_columns=present,
             strings_can_be_null=True,
             quoted_strings_can_be_null=True,
             null_values=[""],
+            # Every byte was checked when the encoding was detected.
+            check_utf8=False,
         ),
     )
-    next_rec = 2
     missing = [c for c in table.column_names if c not in present]
+    next_rec = 2
     while True:
         try:
             batch = reader.read_next_batch()
         except StopIteration:
             break
-        # The handler has been called for the bad rows of this block; good rows take the
-        # record numbers around them.
-        skipped = sorted(b.rec for b in bad)
         n = batch.num_rows
-        recs = _assign_records(next_rec, n, skipped)
-        last = max(int(recs[-1]) if n else next_rec - 1, skipped[-1] if skipped else 0)
+        if n == 0:
+            continue
+        pending.sort(key=lambda b: b.rec)
+        recs = _assign_records(next_rec, n, [b.rec for b in pending])
+        last = int(recs[-1])
+        # Bad rows before this batch's last good row belong to it; later ones may be
+        # in the block the parser has read ahead, and wait for the next batch.
+        mine = [b for b in pending if b.rec < last]
+        pending[:] = [b for b in pending if b.rec >= last]
         next_rec = last + 1
+        if prepare is not None:
+            batch = prepare(batch)
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
         frame = frame.with_columns(
             *[pl.lit(None, dtype=pl.String).alias(c) for c in missing],
-            pl.Series(REC, recs, dtype=pl.Int64),
+            pl.Series(REC, recs, dtype=REC_DTYPE),
         ).select([*table.column_names, REC])
-        yield frame, list(bad)
-        bad.clear()
-    if bad:
-        empty = pl.DataFrame(schema={**dict.fromkeys(table.column_names, pl.String), REC: pl.Int64})
-        yield empty, list(bad)
+        tally.records += n + len(mine)
+        tally.bad += len(mine)
+        yield RawBatch(frame, mine)
+    if pending:
+        tally.records += len(pending)
+        tally.bad += len(pending)
+        yield RawBatch(_empty_text(table), list(pending))
+
+
+def _empty_text(table: Table) -> pl.DataFrame:
+    return pl.DataFrame(schema={**dict.fromkeys(table.column_names, pl.String), REC: REC_DTYPE})
 
 
 def _assign_records(start: int, n: int, skipped: list[int]) -> np.ndarray:
@@ -220,22 +306,112 @@ def _assign_records(start: int, n: int, skipped: list[int]) -> np.ndarray:
     return candidates[keep][:n]
 
 
-def physical_lines(opened: OpenedFile, recs: Sequence[int]) -> dict[int, int]:
-    """Map record numbers to the line each starts on (differs only past blank or multi-line rows)."""
-    wanted = set(recs)
-    if not wanted:
-        return {}
-    with opened.utf8_path.open("r", encoding="utf-8-sig", newline="") as fh:
+# -- record numbers to physical lines ---------------------------------------------------
+
+
+class LineMap:
+    """Physical line (1-based) where each record of a file starts."""
+
+    def __init__(self, starts: np.ndarray | None) -> None:
+        # None: every line is one record, so record number and line are the same.
+        self._starts = starts
+
+    def lines(self, recs: np.ndarray) -> np.ndarray:
+        """The line of each record number in ``recs`` (the record number if unknown)."""
+        recs = np.asarray(recs, dtype=np.int64)
+        if self._starts is None or recs.size == 0:
+            return recs
+        idx = recs - 1
+        inside = (idx >= 0) & (idx < self._starts.size)
+        out = recs.copy()
+        out[inside] = self._starts[idx[inside]]
+        return out
+
+
+def line_map(opened: OpenedFile, tally: ReadTally) -> LineMap:
+    """How records of ``opened`` map to lines, given what reading the whole file saw."""
+    if physical_lines(opened.utf8_path) == tally.records:
+        return LineMap(None)
+    starts = _record_starts_by_quotes(opened.utf8_path)
+    if starts.size != tally.records:
+        # A stray quote inside an unquoted value defeats counting quotes; read the file
+        # with a real CSV parser instead (slower, rare).
+        starts = _record_starts_by_parsing(opened.utf8_path)
+    return LineMap(starts)
+
+
+_SCAN_CHUNK = 1 << 26
+
+
+def physical_lines(path: Path) -> int:
+    """Lines in the file, the last one counted even without a line break."""
+    newlines = 0
+    last = 0x0A
+    with path.open("rb") as fh:
+        while chunk := fh.read(_SCAN_CHUNK):
+            data = np.frombuffer(chunk, dtype=np.uint8)
+            newlines += int(np.count_nonzero(data == 0x0A))
+            last = int(data[-1])
+    return newlines + (0 if last == 0x0A else 1)
+
+
+def estimated_rows(path: Path) -> int:
+    """Rows a file holds, judged from the length of its first lines (for progress bars)."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(1 << 16)
+    lines = head.count(b"\n")
+    if lines <= 1 or size <= len(head):
+        return max(lines, 1)
+    return max(int(size / (len(head) / lines)) - 1, 1)
+
+
+def _record_starts_by_quotes(path: Path) -> np.ndarray:
+    """Lines where records start: a line break ends a record unless quotes are open.
+
+    Quotes are open after an odd number of quote characters; that holds for every
+    well-formed CSV file (quotes only around values, doubled inside them). Blank lines
+    are no records, as in the parser.
+    """
+    data = (
+        np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else np.zeros(0, np.uint8)
+    )
+    size = data.size
+    starts: list[np.ndarray] = []
+    quotes_before = 0
+    lines_before = 0
+    pos = 0
+    first_is_blank = (
+        size == 0 or data[0] == 0x0A or (size > 1 and data[0] == 0x0D and data[1] == 0x0A)
+    )
+    if not first_is_blank:
+        starts.append(np.array([1], dtype=np.int64))
+    while pos < size:
+        chunk = np.asarray(data[pos : pos + _SCAN_CHUNK])
+        newlines = np.flatnonzero(chunk == 0x0A)
+        quotes = np.flatnonzero(chunk == 0x22)
+        open_quotes = (quotes_before + np.searchsorted(quotes, newlines)) % 2 == 1
+        ends = newlines[~open_quotes]
+        line_after = lines_before + np.flatnonzero(~open_quotes) + 2
+        # The line after a record's end: blank if another break follows at once.
+        after = pos + ends + 1
+        nxt = np.where(after < size, data[np.minimum(after, size - 1)], 0x0A)
+        nxt2 = np.where(after + 1 < size, data[np.minimum(after + 1, size - 1)], 0)
+        blank = (after >= size) | (nxt == 0x0A) | ((nxt == 0x0D) & (nxt2 == 0x0A))
+        starts.append(line_after[~blank].astype(np.int64))
+        quotes_before += quotes.size
+        lines_before += newlines.size
+        pos += _SCAN_CHUNK
+    return np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
+
+
+def _record_starts_by_parsing(path: Path) -> np.ndarray:
+    starts: list[int] = []
+    with path.open("r", encoding="utf-8-sig", newline="") as fh:
         reader = csv.reader(fh)
-        rec = 0
         start_line = 1
-        out: dict[int, int] = {}
         for row in reader:
             if row:
-                rec += 1
-                if rec in wanted:
-                    out[rec] = start_line
-                    if len(out) == len(wanted):
-                        break
+                starts.append(start_line)
             start_line = reader.line_num + 1
-    return out
+    return np.asarray(starts, dtype=np.int64)

@@ -32,5 +32,5 @@ def write_atomic(path: Path, data: bytes) -> None:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    tmp.replace(path)
     fsync_dir(path.parent)

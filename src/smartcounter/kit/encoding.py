@@ -8,6 +8,7 @@ from pathlib import Path
 
 _CHUNK = 1 << 22
 UTF8_BOM = codecs.BOM_UTF8
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 class UndecodableFileError(ValueError):
@@ -19,43 +20,55 @@ class UndecodableFileError(ValueError):
         self.offset = offset
 
 
+class BinaryFileError(ValueError):
+    """The file holds NUL bytes: a workbook, an archive, UTF-16 text, not a CSV."""
+
+    def __init__(self, path: Path, offset: int, utf16: bool) -> None:
+        super().__init__(f"{path}: NUL byte at {offset}")
+        self.path = path
+        self.offset = offset
+        self.utf16 = utf16
+
+
 @dataclass(frozen=True)
 class Detected:
-    """What the file is: its encoding, a UTF-8 BOM, and how many line breaks it holds."""
+    """What the file is: its encoding, whether it starts with a UTF-8 BOM, and whether
+    it holds any double quote (without one, no value can hold a line break)."""
 
     encoding: str
     bom: bool
-    newlines: int = 0
-    ends_with_newline: bool = True
-
-    @property
-    def lines(self) -> int:
-        """Physical lines, the last one counted even without a line break."""
-        return self.newlines + (0 if self.ends_with_newline else 1)
+    quotes: bool = True
 
 
 @dataclass
 class _Scan:
     error_at: int | None = None
-    newlines: int = 0
-    last_byte: bytes = b"\n"
+    nul_at: int | None = None
+    quotes: bool = False
 
 
 def _decodes(path: Path, encoding: str, skip: int) -> _Scan:
-    """Decode the whole file; say where the first error is, and count line breaks."""
+    """Decode the whole file; say where the first error (or NUL byte) is."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     scan = _Scan()
     offset = skip
     with path.open("rb") as fh:
         fh.seek(skip)
         while chunk := fh.read(_CHUNK):
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError as exc:
-                scan.error_at = offset + exc.start
+            nul = chunk.find(b"\x00")
+            if nul >= 0:
+                scan.nul_at = offset + nul
                 return scan
-            scan.newlines += chunk.count(b"\n")
-            scan.last_byte = chunk[-1:]
+            if not scan.quotes:
+                scan.quotes = b'"' in chunk
+            # Pure ASCII is valid in both encodings and ends no multi-byte sequence
+            # early; decoding it would only cost time (most export files are ASCII).
+            if not (chunk.isascii() and decoder.getstate()[0] == b""):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    scan.error_at = offset + exc.start
+                    return scan
             offset += len(chunk)
         try:
             decoder.decode(b"", final=True)
@@ -64,22 +77,38 @@ def _decodes(path: Path, encoding: str, skip: int) -> _Scan:
     return scan
 
 
+def _looks_utf16(sample: bytes) -> bool:
+    """UTF-16 text of mostly ASCII: NUL in every other byte and almost nowhere else."""
+    even, odd = sample[0::2], sample[1::2]
+    if len(odd) < 8:
+        return False
+    for zeros, other in ((odd, even), (even, odd)):
+        if zeros.count(0) >= 0.9 * len(zeros) and other.count(0) <= 0.1 * len(other):
+            return True
+    return False
+
+
 def detect_encoding(path: Path) -> Detected:
     """Detect UTF-8 (BOM or not) or GB18030 by decoding the whole file; raise if neither."""
     with path.open("rb") as fh:
         head = fh.read(len(UTF8_BOM))
-    if head == UTF8_BOM:
-        scan = _decodes(path, "utf-8", len(UTF8_BOM))
-        if scan.error_at is None:
-            return Detected("utf-8", True, scan.newlines, scan.last_byte == b"\n")
-        raise UndecodableFileError(path, scan.error_at)
-    utf8 = _decodes(path, "utf-8", 0)
+    if head[:2] in UTF16_BOMS:
+        raise BinaryFileError(path, 0, utf16=True)
+    bom = head == UTF8_BOM
+    utf8 = _decodes(path, "utf-8", len(UTF8_BOM) if bom else 0)
+    if utf8.nul_at is not None:
+        # UTF-16 without a BOM: every other byte of ASCII text is NUL.
+        with path.open("rb") as fh:
+            sample = fh.read(4096)
+        raise BinaryFileError(path, utf8.nul_at, utf16=_looks_utf16(sample))
     if utf8.error_at is None:
-        return Detected("utf-8", False, utf8.newlines, utf8.last_byte == b"\n")
+        return Detected("utf-8", bom, utf8.quotes)
+    if bom:
+        raise UndecodableFileError(path, utf8.error_at)
     gb = _decodes(path, "gb18030", 0)
-    if gb.error_at is None:
-        return Detected("gb18030", False, gb.newlines, gb.last_byte == b"\n")
-    raise UndecodableFileError(path, max(utf8.error_at, gb.error_at))
+    if gb.error_at is None and gb.nul_at is None:
+        return Detected("gb18030", False, gb.quotes)
+    raise UndecodableFileError(path, max(utf8.error_at, gb.error_at or 0))
 
 
 def transcode_to_utf8(path: Path, encoding: str, out: Path) -> Path:

@@ -30,7 +30,9 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def write_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None) -> None:
+def write_csv(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None
+) -> None:
     """CSV with a header; undefined values are empty."""
     out = out or sys.stdout
     writer = csv.writer(out, lineterminator="\n")
@@ -39,7 +41,9 @@ def write_csv(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO
         writer.writerow(["" if _plain(v) is None else _plain(v) for v in row])
 
 
-def write_json(columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None) -> None:
+def write_json(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], out: TextIO | None = None
+) -> None:
     """A JSON array of objects; undefined values are null."""
     out = out or sys.stdout
     body = [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in rows]
@@ -63,7 +67,7 @@ def write_table(
 
     formatters = formatters or {}
     table = Table(title=title, show_lines=False, header_style="bold")
-    for i, name in enumerate(columns):
+    for i in range(len(columns)):
         numeric = any(isinstance(r[i], int | float) and not isinstance(r[i], bool) for r in rows)
         table.add_column((headers or columns)[i], justify="right" if numeric else "left")
     for row in rows:

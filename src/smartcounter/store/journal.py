@@ -21,6 +21,9 @@ from smartcounter.kit.durable import fsync_dir, fsync_file, write_atomic
 
 JOURNAL_DIR = "journal"
 STAGING_DIR = "staging"
+# Tests set this to ``<step>:<seconds>`` to hold a commit at one step long enough to
+# kill the process there; see ``_pause_for_tests``.
+PAUSE_ENV = "SMARTCOUNTER_TEST_PAUSE_AT"
 
 
 def new_txid() -> str:
@@ -34,24 +37,48 @@ class Transaction:
 
     root: Path
     txid: str = field(default_factory=new_txid)
-    _adds: list[tuple[str, str]] = field(default_factory=list)
+    _adds: dict[str, str] = field(default_factory=dict)
     _removes: list[str] = field(default_factory=list)
+    _files: int = 0
     committed: bool = False
 
     @property
     def staging(self) -> Path:
         return self.root / STAGING_DIR / self.txid
 
+    def staged_path(self, final_relpath: str) -> Path:
+        """Where the file that will appear at ``final_relpath`` is written until commit."""
+        return self.root / self._adds[final_relpath]
+
     def stage(self, final_relpath: str) -> Path:
         """Return where to write a new file that will appear at ``final_relpath`` on commit."""
-        staged = self.staging / final_relpath
-        staged.parent.mkdir(parents=True, exist_ok=True)
-        self._adds.append((staged.relative_to(self.root).as_posix(), final_relpath))
+        if final_relpath in self._adds:
+            raise ValueError(f"{final_relpath} is staged already")
+        # One flat folder: the journal says where each file goes, and a flat folder is
+        # cheaper to create and to remove than a copy of the partition tree.
+        self.staging.mkdir(parents=True, exist_ok=True)
+        staged = self.staging / f"{len(self._adds):06d}-{Path(final_relpath).name}"
+        self._adds[final_relpath] = staged.relative_to(self.root).as_posix()
         return staged
+
+    def unstage(self, final_relpath: str) -> None:
+        """Take back a file staged earlier in this transaction."""
+        staged = self._adds.pop(final_relpath)
+        (self.root / staged).unlink(missing_ok=True)
 
     def remove(self, final_relpath: str) -> None:
         """Delete the committed file ``final_relpath`` on commit."""
         self._removes.append(final_relpath)
+
+    def next_file_number(self) -> int:
+        """A number for the next data file of this transaction (0, 1, 2, …)."""
+        self._files += 1
+        return self._files - 1
+
+    @property
+    def staged(self) -> list[str]:
+        """The final paths of the files staged so far."""
+        return list(self._adds)
 
     @property
     def empty(self) -> bool:
@@ -63,10 +90,17 @@ class Transaction:
             self.discard()
             self.committed = True
             return
-        for staged, _ in self._adds:
+        for staged in self._adds.values():
             fsync_file(self.root / staged)
-        plan = {"txid": self.txid, "add": self._adds, "remove": self._removes}
+        if self._adds:
+            fsync_dir(self.staging)
+        _pause_for_tests("before-journal")
+        adds = [(staged, final) for final, staged in self._adds.items()]
+        plan = {"txid": self.txid, "add": adds, "remove": self._removes}
+        # The commit point: once this file is in place, the change happens, if need be
+        # on the next open after a crash.
         write_atomic(self.root / JOURNAL_DIR / f"{self.txid}.json", json.dumps(plan).encode())
+        _pause_for_tests("after-journal")
         apply_journal(self.root, self.root / JOURNAL_DIR / f"{self.txid}.json")
         self.committed = True
 
@@ -79,32 +113,72 @@ def apply_journal(root: Path, journal: Path) -> None:
     """Carry out a committed journal; safe to repeat after a crash."""
     plan = json.loads(journal.read_text("utf-8"))
     touched: set[Path] = set()
-    for staged, final in plan["add"]:
+    adds = plan["add"]
+    for i, (staged, final) in enumerate(adds):
+        if i == len(adds) // 2:
+            _pause_for_tests("mid-apply")
         src, dst = root / staged, root / final
         if src.exists():
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(src, dst)
+            _make_dirs(dst.parent, root, touched)
+            src.replace(dst)
             touched.add(dst.parent)
+    emptied: set[Path] = set()
     for final in plan["remove"]:
         path = root / final
         if path.exists():
             path.unlink()
             touched.add(path.parent)
+            emptied.add(path.parent)
     for folder in touched:
-        fsync_dir(folder)
+        if folder.exists():
+            fsync_dir(folder)
     journal.unlink()
     fsync_dir(journal.parent)
     shutil.rmtree(root / STAGING_DIR / plan["txid"], ignore_errors=True)
-    _prune_empty_dirs(root / "tables")
+    _prune_empty_dirs(emptied, root / "tables")
 
 
-def _prune_empty_dirs(top: Path) -> None:
-    if not top.exists():
+def _make_dirs(folder: Path, root: Path, touched: set[Path]) -> None:
+    """Create ``folder`` and note each parent whose entries changed, to flush them."""
+    missing: list[Path] = []
+    while not folder.exists() and folder != root:
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        new.mkdir(exist_ok=True)
+        touched.add(new.parent)
+
+
+def _pause_for_tests(step: str) -> None:
+    """Hold the commit at ``step`` when a test asks for it (never set outside tests).
+
+    ``SMARTCOUNTER_TEST_PAUSE_AT=<step>:<seconds>`` sleeps there; ``…_MARKER`` names a
+    file written on arrival, ``…_RELEASE`` a file whose appearance ends the wait early.
+    """
+    wanted = os.environ.get(PAUSE_ENV)
+    if not wanted:
         return
-    for dirpath, _dirnames, filenames in os.walk(top, topdown=False):
-        path = Path(dirpath)
-        if path != top and not filenames and not any(path.iterdir()):
+    name, _, seconds = wanted.partition(":")
+    if name != step:
+        return
+    marker = os.environ.get(PAUSE_ENV + "_MARKER")
+    if marker:
+        Path(marker).write_text(step, "utf-8")
+    release = os.environ.get(PAUSE_ENV + "_RELEASE")
+    deadline = time.monotonic() + float(seconds or "60")
+    while time.monotonic() < deadline:
+        if release and Path(release).exists():
+            return
+        time.sleep(0.05)
+
+
+def _prune_empty_dirs(folders: set[Path], top: Path) -> None:
+    """Remove partition folders that the change left empty (and parents emptied so)."""
+    for folder in sorted(folders, key=lambda p: -len(p.parts)):
+        path = folder
+        while path != top and top in path.parents and path.exists() and not any(path.iterdir()):
             path.rmdir()
+            path = path.parent
 
 
 def recover(root: Path) -> int:
@@ -119,4 +193,8 @@ def recover(root: Path) -> int:
     if staging.exists():
         for leftover in staging.iterdir():
             shutil.rmtree(leftover, ignore_errors=True)
+    if journal_dir.exists():
+        # Half-written journals (killed before their rename) never committed anything.
+        for partial in journal_dir.glob(".*.tmp-*"):
+            partial.unlink(missing_ok=True)
     return finished

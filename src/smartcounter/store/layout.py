@@ -26,7 +26,7 @@ from pathlib import Path
 
 from smartcounter.canonical.tables import TABLES, Table
 from smartcounter.kit import lock
-from smartcounter.kit.durable import write_atomic
+from smartcounter.kit.durable import fsync_dir, fsync_file
 from smartcounter.store.journal import JOURNAL_DIR, Transaction, recover
 from smartcounter.store.schema import BUCKET, SCHEMA_VERSION, WEEK, partition_columns
 
@@ -41,6 +41,10 @@ class StoreError(Exception):
 
 class StoreNotFoundError(StoreError):
     """No store at the given folder."""
+
+
+class StoreExistsError(StoreError):
+    """A store is already at the folder where one was to be created."""
 
 
 class StoreBusyError(StoreError):
@@ -110,18 +114,31 @@ class Store:
     def create(cls, root: Path, *, timezone: str, buckets: int = DEFAULT_BUCKETS) -> Store:
         """Create an empty store at ``root`` (the folder may exist but must hold no store)."""
         if (root / META_FILE).exists():
-            raise StoreError(f"{root}: a store exists already")
+            raise StoreExistsError(f"{root}: a store exists already")
         root.mkdir(parents=True, exist_ok=True)
         meta = StoreMeta(SCHEMA_VERSION, buckets, timezone)
-        write_atomic(root / META_FILE, meta.to_json())
+        # Linked into place only if no other process created the store meanwhile.
+        tmp = root / f".{META_FILE}.new-{os.getpid()}"
+        tmp.write_bytes(meta.to_json())
+        fsync_file(tmp)
+        try:
+            os.link(tmp, root / META_FILE)
+        except FileExistsError as exc:
+            raise StoreExistsError(f"{root}: a store exists already") from exc
+        finally:
+            tmp.unlink()
+        fsync_dir(root)
         return cls(root, meta)
 
     @classmethod
     def open_or_create(cls, root: Path, *, timezone: str) -> Store:
         """Open the store at ``root``, creating it when there is none."""
-        if (root / META_FILE).exists():
-            return cls.open(root)
-        return cls.create(root, timezone=timezone)
+        if not (root / META_FILE).exists():
+            try:
+                return cls.create(root, timezone=timezone)
+            except StoreExistsError:
+                pass  # another process created it a moment ago: use theirs
+        return cls.open(root)
 
     # -- locking and transactions ---------------------------------------------------
     @property
@@ -137,9 +154,11 @@ class Store:
         if not (self.root / JOURNAL_DIR).exists() and not (self.root / "staging").exists():
             return
         try:
-            with lock.exclusive(self._write_lock, what="recover", wait_seconds=0):
-                with lock.exclusive_blocking(self._commit_lock):
-                    recover(self.root)
+            with (
+                lock.exclusive(self._write_lock, what="recover", wait_seconds=0),
+                lock.exclusive_blocking(self._commit_lock),
+            ):
+                recover(self.root)
         except lock.LockBusyError:
             pass  # a writer is active; it recovers before it writes
 

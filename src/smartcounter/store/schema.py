@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pyarrow as pa
 
 from smartcounter.canonical.tables import Kind, Table
@@ -18,6 +19,10 @@ DERIVED_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
 )
 WEEK = "week"
 BUCKET = "bucket"
+# While rows are written, one integer names a row's partition: ISO year and week
+# (201810) times PART_BUCKETS plus the branch bucket.
+PART = "_part"
+PART_BUCKETS = 1024
 
 _ARROW_TYPES: dict[Kind, pa.DataType] = {
     Kind.TEXT: pa.string(),
@@ -59,3 +64,15 @@ def read_schema(table: Table) -> pa.Schema:
     for key in partition_columns(table):
         schema = schema.append(pa.field(key, pa.string() if key == WEEK else pa.int32()))
     return schema
+
+
+def partition_code(week_no: pl.Series, bucket: pl.Series) -> pl.Series:
+    """The partition code of rows in ISO week ``week_no`` (201810) and branch ``bucket``."""
+    return week_no * PART_BUCKETS + bucket
+
+
+def partition_of(code: int, table: Table) -> tuple[str, ...]:
+    """The Hive partition values (``2018-W10``, bucket) of partition ``code``."""
+    week_no, bucket = divmod(int(code), PART_BUCKETS)
+    week = f"{week_no // 100}-W{week_no % 100:02d}"
+    return (week, str(bucket)) if BUCKET in partition_columns(table) else (week,)

@@ -1,0 +1,311 @@
+"""Import throughput: ``smartcounter ingest`` against a plain pandas baseline, side by side.
+
+    python benchmarks/bench_ingest.py                      # 1,150 branches × 13 weeks ≈ 10M transactions
+    python benchmarks/bench_ingest.py --branches 120 --weeks 4   # a quick look
+
+The dataset comes from ``smartcounter generate`` (the synthetic network) and is kept under
+``benchmarks/data/`` (git-ignored) for the next run; ``--numpy-rows N`` writes a plain
+transactions-shaped dataset with numpy instead. Each side runs in its own process, one
+after the other, on the same files:
+
+* ours: ``smartcounter --store <fresh temporary store> ingest DATA --format json`` — every
+  check of data-format.md, duplicates, references, partitioned Parquet, atomic commit;
+* baseline: pandas ``read_csv`` of each file (all text) and per-column checks (required,
+  types, ranges, choices, codes, branch references, duplicate ids); it writes nothing.
+
+Printed: rows, seconds, rows/s, the ratio, CPU seconds and peak memory (resident set) of
+each process. The aim (issue 2): at least 1 million rows/s and 5× the baseline, under 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+
+
+@dataclass
+class Run:
+    """One measured process."""
+
+    label: str
+    rows: int
+    seconds: float
+    cpu_seconds: float
+    peak_mb: float
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds else 0.0
+
+
+def _measure(label: str, command: list[str], env: dict[str, str] | None = None) -> tuple[Run, str]:
+    """Run ``command``; return its wall time, CPU time and peak memory, and its output."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
+        # wait4 gives this child's own resource use (RUSAGE_CHILDREN would mix both runs).
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode("utf-8"), err.read().decode("utf-8", "replace")
+    if process.returncode not in (0, 3):
+        sys.stderr.write(stderr)
+        raise SystemExit(f"{label} failed with status {process.returncode}")
+    peak_mb = usage.ru_maxrss / 1024  # kilobytes on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(label, 0, seconds, cpu, peak_mb), stdout
+
+
+# -- the dataset ------------------------------------------------------------------------------
+
+
+def synthetic_dataset(branches: int, weeks: int, start: str, seed: int) -> Path:
+    """The synthetic network's canonical CSVs, generated once and kept under benchmarks/data."""
+    folder = DATA / f"network-{branches}b-{weeks}w-{start}-s{seed}"
+    stamp = folder / ".complete"
+    if stamp.exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    print(f"generating {branches} branches × {weeks} weeks into {folder} …", flush=True)
+    command = [
+        sys.executable, "-c", "from smartcounter.cli.app import main; main()",
+        "generate", str(folder), "--branches", str(branches), "--weeks", str(weeks),
+        "--start", start, "--seed", str(seed),
+    ]  # fmt: skip
+    subprocess.run(command, check=True)
+    shutil.rmtree(folder / "_truth", ignore_errors=True)  # not an import file
+    stamp.touch()
+    return folder
+
+
+def numpy_dataset(rows: int, seed: int) -> Path:
+    """A transactions-shaped export written with numpy and polars (no synthetic network)."""
+    import numpy as np
+    import polars as pl
+
+    from smartcounter.canonical.catalogue import load_catalogue
+
+    folder = DATA / f"numpy-{rows}-s{seed}"
+    stamp = folder / ".complete"
+    if stamp.exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(seed)
+    branches = 1000
+    pl.DataFrame(
+        {
+            "branch_id": [f"B{i:04d}" for i in range(branches)],
+            "name": [f"支行{i}" for i in range(branches)],
+            "region": "镇江",
+            "branch_type": "urban",
+        }
+    ).write_csv(folder / "branches.csv")
+    pl.DataFrame(
+        {
+            "staff_id": [f"S{i:04d}-{j}" for i in range(branches) for j in range(5)],
+            "branch_id": [f"B{i:04d}" for i in range(branches) for _ in range(5)],
+            "role": "teller",
+        }
+    ).write_csv(folder / "staff.csv")
+    codes = list(load_catalogue())
+    reasons = ["", "", "", "customer_declined", "elderly_unable", "device_fault"]
+    chunk = 1_000_000
+    with (folder / "transactions.csv").open("wb") as out:
+        for first in range(0, rows, chunk):
+            n = min(chunk, rows - first)
+            branch = rng.integers(0, branches, n)
+            seconds = np.sort(rng.integers(0, 13 * 7 * 86400, n))
+            frame = pl.DataFrame(
+                {
+                    "txn_id": [f"T{i:010d}" for i in range(first, first + n)],
+                    "branch_id": [f"B{b:04d}" for b in branch],
+                    "ts": (np.datetime64("2018-01-01T00:00:00") + seconds.astype("timedelta64[s]"))
+                    .astype(str)
+                    .astype(object),
+                    "business_code": [codes[c] for c in rng.integers(0, len(codes), n)],
+                    "channel": np.where(rng.random(n) < 0.6, "stm", "teller").astype(object),
+                    "staff_id": [
+                        f"S{b:04d}-{s}" for b, s in zip(branch, rng.integers(0, 5, n), strict=True)
+                    ],
+                    "visit_id": [f"V{i:010d}" for i in range(first, first + n)],
+                    "customer_id": [f"C{c}" for c in rng.integers(0, 2_000_000, n)],
+                    "reason": [reasons[r] for r in rng.integers(0, len(reasons), n)],
+                    "duration_s": rng.gamma(2.0, 90.0, n).round(1),
+                }
+            ).with_columns(pl.col("ts").str.replace("T", " "))
+            frame.write_csv(out, include_header=first == 0)
+    stamp.touch()
+    return folder
+
+
+# -- the two sides ---------------------------------------------------------------------------------
+
+
+def run_ours(folder: Path) -> Run:
+    """``smartcounter ingest`` into a fresh store, in its own process."""
+    with tempfile.TemporaryDirectory(prefix="bench-store-") as scratch:
+        store = Path(scratch) / "store"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTCOUNTER_")}
+        command = [
+            sys.executable, "-c", "from smartcounter.cli.app import main; main()",
+            "--store", str(store), "ingest", str(folder), "--format", "json",
+        ]  # fmt: skip
+        run, out = _measure("smartcounter ingest", command, env)
+        report = json.loads(out)
+        run.rows = sum(f["read"] for f in report["files"])
+        rejected = sum(f["rejected"] for f in report["files"])
+        if rejected:
+            print(f"  (ours rejected {rejected} rows: see the rejects file)")
+    return run
+
+
+def run_startup() -> float:
+    """Seconds the command line needs to start and stop (loading every command)."""
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", "from smartcounter.cli.app import main; main()", "--help"],
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
+def run_baseline(folder: Path) -> Run:
+    """The pandas baseline, in its own process."""
+    run, out = _measure(
+        "pandas read_csv + checks", [sys.executable, __file__, "--baseline", str(folder)]
+    )
+    run.rows = int(json.loads(out)["rows"])
+    return run
+
+
+def baseline(folder: Path) -> int:
+    """Read every canonical file with pandas and check each column; return the rows read."""
+    import pandas as pd
+
+    from smartcounter.canonical.catalogue import (
+        FALSE_WORDS,
+        REASON_CODES,
+        TRUE_WORDS,
+        load_catalogue,
+    )
+    from smartcounter.canonical.tables import TABLES, Kind
+
+    booleans = sorted(TRUE_WORDS | FALSE_WORDS)
+    codes = set(load_catalogue())
+    branches: set[str] = set()
+    rows = 0
+    for table in TABLES:
+        for path in sorted(folder.glob(f"{table.name}*.csv")):
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+            rows += len(frame)
+            bad = pd.Series(False, index=frame.index)
+            for column in table.columns:
+                if column.name not in frame:
+                    continue
+                text = frame[column.name].str.strip()
+                present = text != ""
+                if column.required:
+                    bad |= ~present
+                if column.kind in (Kind.INTEGER, Kind.NUMBER):
+                    number = pd.to_numeric(text.where(present), errors="coerce")
+                    bad |= present & number.isna()
+                    if column.minimum is not None:
+                        bad |= number < column.minimum
+                    if column.maximum is not None:
+                        bad |= number > column.maximum
+                elif column.kind is Kind.TIMESTAMP:
+                    moment = pd.to_datetime(text.where(present), format="ISO8601", errors="coerce")
+                    bad |= present & moment.isna()
+                elif column.kind is Kind.BOOLEAN:
+                    bad |= present & ~text.str.lower().isin(booleans)
+                elif column.kind is Kind.CHOICE:
+                    bad |= present & ~text.str.lower().isin(column.choices)
+                elif column.kind is Kind.BUSINESS_CODE:
+                    bad |= present & ~text.isin(codes)
+                elif column.kind is Kind.REASON_CODE:
+                    bad |= present & ~text.str.lower().isin(REASON_CODES)
+                if column.references == "branches":
+                    bad |= present & ~text.isin(branches)
+            ids = list(table.id_columns)
+            bad |= frame.duplicated(subset=ids, keep="first")
+            if table.name == "branches":
+                branches |= set(frame.loc[~bad, "branch_id"].str.strip())
+            if table.name == "business_types":
+                codes |= set(frame.loc[~bad, "code"].str.strip())
+            del frame, bad
+    return rows
+
+
+def main() -> None:
+    """Parse the options, make or find the dataset, run both sides, print the comparison."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--branches", type=int, default=1150)
+    parser.add_argument("--weeks", type=int, default=13)
+    parser.add_argument("--start", default="2018-01-01")
+    parser.add_argument("--seed", type=int, default=20180305)
+    parser.add_argument("--numpy-rows", type=int, help="use a numpy-written transactions dataset")
+    parser.add_argument("--data", type=Path, help="an existing canonical folder to import")
+    parser.add_argument("--only", choices=["ours", "baseline"], help="run one side only")
+    parser.add_argument("--baseline", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.baseline is not None:
+        print(json.dumps({"rows": baseline(args.baseline)}))
+        return
+
+    if args.data is not None:
+        folder = args.data
+    elif args.numpy_rows:
+        folder = numpy_dataset(args.numpy_rows, args.seed)
+    else:
+        folder = synthetic_dataset(args.branches, args.weeks, args.start, args.seed)
+    sizes = {p.name: p.stat().st_size for p in sorted(folder.glob("*.csv"))}
+    print(f"dataset: {folder} ({sum(sizes.values()) / 1e9:.2f} GB of CSV: {', '.join(sizes)})")
+    print(f"cores: {os.cpu_count()}; load average: {os.getloadavg()[0]:.2f}")
+
+    runs: list[Run] = []
+    if args.only in (None, "ours"):
+        runs.append(run_ours(folder))
+    if args.only in (None, "baseline"):
+        runs.append(run_baseline(folder))
+    startup = run_startup()
+
+    print()
+    print(f"{'':28} {'rows':>12} {'seconds':>9} {'rows/s':>12} {'CPU s':>8} {'peak MB':>9}")
+    for run in runs:
+        print(
+            f"{run.label:28} {run.rows:>12,} {run.seconds:>9.2f} {run.rows_per_second:>12,.0f} "
+            f"{run.cpu_seconds:>8.1f} {run.peak_mb:>9,.0f}"
+        )
+    if len(runs) == 2 and runs[1].rows_per_second:
+        print(f"ratio (ours / baseline): {runs[0].rows_per_second / runs[1].rows_per_second:.2f}×")
+    print(f"command start-up alone (loading every command; included above): {startup:.2f} s")
+    if runs and runs[0].label.startswith("smartcounter") and runs[0].seconds > startup:
+        net = runs[0].rows / (runs[0].seconds - startup)
+        print(f"ours without the start-up: {net:,.0f} rows/s", end="")
+        if len(runs) == 2 and runs[1].rows_per_second:
+            print(f" ({net / runs[1].rows_per_second:.2f}× the baseline)")
+        else:
+            print()
+
+
+if __name__ == "__main__":
+    main()

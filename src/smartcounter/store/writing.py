@@ -1,0 +1,188 @@
+"""Write a table's rows as Parquet files staged in a transaction, partition by partition.
+
+Rows arrive in batches, in any order of weeks and branches; each partition's rows are
+buffered until there are enough for a file (or the buffers as a whole grow too large),
+then encoded in a background thread while the next batches are checked.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from smartcounter.canonical.tables import Kind, Table
+from smartcounter.kit.background import SerialWorker
+from smartcounter.kit.durable import fsync_file
+from smartcounter.store.journal import Transaction
+from smartcounter.store.schema import PART, file_schema, partition_columns, partition_of
+
+ROW_GROUP_ROWS = 128 * 1024
+DATA_PAGE_BYTES = 4 << 20
+FLUSH_ROWS = 1 << 18
+FILE_ROWS = 1 << 16
+
+# Dictionary encoding pays off on columns with few distinct values and only costs time
+# on ids; statistics serve pruning by time and branch.
+_DICTIONARY_KINDS = {Kind.CHOICE, Kind.BUSINESS_CODE, Kind.REASON_CODE, Kind.BOOLEAN}
+_DERIVED_DICTIONARY = ("day", "hour", "month", "quarter")
+
+
+def dictionary_columns(table: Table) -> list[str]:
+    """Columns of ``table`` worth dictionary-encoding in Parquet."""
+    names = [
+        c.name
+        for c in table.columns
+        if c.kind in _DICTIONARY_KINDS
+        or c.name == table.branch_column
+        or (c.references in ("branches", "staff"))
+    ]
+    if table.time_column is not None:
+        names += list(_DERIVED_DICTIONARY)
+    return names
+
+
+def statistics_columns(table: Table) -> list[str]:
+    """Columns of ``table`` whose min/max statistics Parquet keeps."""
+    names = [c.name for c in table.columns if c.kind is Kind.TIMESTAMP]
+    if table.branch_column is not None:
+        names.append(table.branch_column)
+    if table.time_column is not None:
+        names.append("day")
+    if table.time_column is None:
+        names += list(table.id_columns)
+    return names
+
+
+def plain_encodings(table: Table) -> dict[str, str]:
+    """Encodings for columns without a dictionary: times as deltas (rows come about in
+    time order), numbers split by byte; both smaller and cheaper to write than plain."""
+    out: dict[str, str] = {}
+    for column in table.columns:
+        if column.kind is Kind.TIMESTAMP:
+            out[column.name] = "DELTA_BINARY_PACKED"
+        elif column.kind is Kind.NUMBER:
+            out[column.name] = "BYTE_STREAM_SPLIT"
+    return out
+
+
+def write_parquet(frame: pl.DataFrame, table: Table, target: Path) -> None:
+    """Write rows of ``table`` with exactly the store's file schema."""
+    schema = file_schema(table)
+    # Polars' strings go to Arrow as string views without a copy; Parquet stores every
+    # kind of Arrow string alike, so only the other types are cast.
+    arrow = frame.select(schema.names).to_arrow(compat_level=pl.CompatLevel.newest())
+    for i, wanted in enumerate(schema):
+        have = arrow.schema.field(i).type
+        if have != wanted.type and not (
+            pa.types.is_string(wanted.type)
+            and (pa.types.is_string_view(have) or pa.types.is_large_string(have))
+        ):
+            arrow = arrow.set_column(i, wanted.name, arrow.column(i).cast(wanted.type))
+    dictionary = dictionary_columns(table)
+    pq.write_table(
+        arrow,
+        target,
+        # Dictionary-encoded columns are small already; compress the rest with Snappy:
+        # Parquet's common codec, a third less work to write than zstd for a third more
+        # bytes (measured on the synthetic network's transactions).
+        compression={n: "none" if n in dictionary else "snappy" for n in schema.names},
+        row_group_size=ROW_GROUP_ROWS,
+        data_page_size=DATA_PAGE_BYTES,
+        use_dictionary=dictionary,
+        column_encoding=plain_encodings(table),
+        write_statistics=statistics_columns(table),
+        store_schema=False,
+    )
+    # Flushed here, in the writer's thread, so that the commit has little left to wait for.
+    fsync_file(target)
+
+
+class PartitionedWriter:
+    """Stage the rows of one partitioned table as ``part-<txid>-<n>.parquet`` files.
+
+    Batches are buffered as they come; every ``flush_rows`` rows the buffer is split by
+    partition in one pass (each partition's rows then lie in one piece, which Parquet
+    encodes fastest), and every partition with ``file_rows`` rows or more is written.
+    Smaller ones wait for more rows, so that a partition usually ends up in one file.
+    """
+
+    def __init__(
+        self,
+        tx: Transaction,
+        table: Table,
+        *,
+        flush_rows: int = FLUSH_ROWS,
+        file_rows: int = FILE_ROWS,
+    ) -> None:
+        self.tx = tx
+        self.table = table
+        self.keys = list(partition_columns(table))
+        assert self.keys, f"{table.name} is not partitioned"
+        self.flush_rows = flush_rows
+        self.file_rows = file_rows
+        self._batches: list[pl.DataFrame] = []
+        self._batched = 0
+        self._waiting: dict[int, list[pl.DataFrame]] = {}
+        self._worker: SerialWorker[None] = SerialWorker(max_pending=2)
+        self.files: dict[int, list[str]] = {}
+
+    # -- naming ---------------------------------------------------------------------------
+    def folder(self, part: int) -> str:
+        """The folder of partition code ``part``, relative to the store."""
+        values = partition_of(part, self.table)
+        inner = "/".join(f"{k}={v}" for k, v in zip(self.keys, values, strict=True))
+        return f"tables/{self.table.name}/{inner}"
+
+    def _next_path(self, part: int) -> tuple[str, Path]:
+        # Names follow the order files are written in, so one input gives one layout.
+        n = self.tx.next_file_number()
+        rel = f"{self.folder(part)}/part-{self.tx.txid}-{n:05d}.parquet"
+        return rel, self.tx.stage(rel)
+
+    # -- writing --------------------------------------------------------------------------
+    def write(self, frame: pl.DataFrame) -> None:
+        """Add rows (file columns and the partition code ``_part``) to the buffer."""
+        if frame.is_empty():
+            return
+        self._batches.append(frame)
+        self._batched += frame.height
+        if self._batched >= self.flush_rows:
+            self._flush(everything=False)
+
+    def write_frame(self, part: int, frame: pl.DataFrame) -> str:
+        """Stage ``frame`` (file columns only) as one new file of partition ``part``."""
+        rel, path = self._next_path(part)
+        self.files.setdefault(part, []).append(rel)
+        self._worker.submit(lambda: write_parquet(frame, self.table, path))
+        return rel
+
+    def _flush(self, *, everything: bool) -> None:
+        if self._batches:
+            rows = pl.concat(self._batches, rechunk=False)
+            self._batches.clear()
+            self._batched = 0
+            for (code,), part_rows in rows.partition_by(
+                PART, as_dict=True, include_key=False
+            ).items():
+                self._waiting.setdefault(int(str(code)), []).append(part_rows)
+            del rows
+        waiting = sum(f.height for pieces in self._waiting.values() for f in pieces)
+        for part in sorted(self._waiting):
+            pieces = self._waiting[part]
+            size = sum(f.height for f in pieces)
+            if everything or size >= self.file_rows or waiting > self.flush_rows:
+                del self._waiting[part]
+                frame = pieces[0] if len(pieces) == 1 else pl.concat(pieces, rechunk=True)
+                self.write_frame(part, frame)
+
+    def finish(self) -> None:
+        """Write every buffered row and wait until all files are on disk."""
+        self._flush(everything=True)
+        self._worker.wait()
+
+    def close(self) -> None:
+        """Stop the background writer (after an error, the transaction is discarded)."""
+        self._worker.close()
