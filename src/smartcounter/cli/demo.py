@@ -140,6 +140,6 @@ def demo(
     logins = seed_demo(store, LOBBY_BRANCH, settings=settings)
     print(t("demo.lobby_title", branch=names[LOBBY_BRANCH], store=str(store_dir)))
     for role, user, password in logins:
-        print(t("demo.lobby_login", role=role, user=user, password=password))
+        print(t("demo.lobby_login", role=t(f"lobby.role.{role}"), user=user, password=password))
     print()
     print(t("demo.next", store=str(store_dir), week=SOURCE_WEEK))

@@ -69,7 +69,12 @@ def generate(
     progress: Progress = bar or NullProgress()
     try:
         summary = write_network(
-            out, spec, write_csv=store is None, store=target, progress=progress, lang=state.lang.value
+            out,
+            spec,
+            write_csv=store is None,
+            store=target,
+            progress=progress,
+            lang=state.lang.value,
         )
     except Exception as exc:
         from smartcounter.store.layout import StoreBusyError
