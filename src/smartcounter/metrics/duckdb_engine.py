@@ -26,6 +26,8 @@ class DuckDBEngine:
             config["threads"] = threads
         if memory_limit is not None:
             config["memory_limit"] = memory_limit
+        # Figures are printed to people and parsed by scripts: no progress bar on stderr.
+        config["enable_progress_bar"] = False
         self._con = duckdb.connect(config=config)
 
     def run(self, sql: str, weeks: Sequence[str] | None) -> pa.Table:

@@ -73,6 +73,8 @@ def parse_quarter(text: str) -> tuple[date, date]:
     if not match:
         raise PeriodError(f"not a quarter (YYYY-Qn): {text!r}")
     year, q = int(match.group(1)), int(match.group(2))
+    if not 1 <= year <= 9998:
+        raise PeriodError(f"no quarter in year {year}: {text!r}")
     first = date(year, 3 * q - 2, 1)
     last = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
     return first, last - timedelta(days=1)

@@ -19,6 +19,7 @@ so nobody is scored 0 for a duty their role does not have.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from smartcounter.metrics import Metrics, Period
@@ -94,10 +95,23 @@ def weighted_score(parts: Parts, weights: ScorecardWeights) -> float | None:
 
 
 def scorecards(
-    *, metrics: Metrics, quarter: str, weights: ScorecardWeights, branch_id: str | None = None
+    *,
+    metrics: Metrics,
+    quarter: str,
+    weights: ScorecardWeights,
+    branch_id: str | None = None,
+    figures: Sequence[StaffFigures] | None = None,
 ) -> list[StaffScore]:
-    """Every staff member's scorecard for ``quarter`` (one branch's if ``branch_id``)."""
-    figures = staff_figures(metrics=metrics, period=Period.quarter(quarter), branch_id=branch_id)
+    """Every staff member's scorecard for ``quarter`` (one branch's if ``branch_id``).
+
+    ``figures``: the quarter's ``staff_figures`` when the caller has them already (the web
+    dashboards keep them while the store's data is unchanged; the director's scores are
+    read afresh either way).
+    """
+    if figures is None:
+        figures = staff_figures(
+            metrics=metrics, period=Period.quarter(quarter), branch_id=branch_id
+        )
     scores = load_scores(metrics.engine.store)
     out = []
     for f in figures:

@@ -1,0 +1,93 @@
+"""Views kept between requests in the store folder (``dashboards/cache/``), while the data and
+the settings they were made from are unchanged.
+
+The programme's benchmarks and pairs, and a quarter's staff figures, read every branch over
+weeks: seconds on a province's network, for figures that change only when data comes in.
+So the first page after an import works them out and the others read them back. Kept in
+the store folder rather than in memory, every worker of the web app (and every restart)
+shares them. A kept view whose stamp differs from the store's is made again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import TypeAdapter, ValidationError
+
+from smartcounter.programme.repository import PAIRS_PATH
+from smartcounter.settings import Settings
+from smartcounter.store.layout import Store
+
+FOLDER = "dashboards/cache"
+T = TypeVar("T")
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+def data_stamp(store: Store) -> str:
+    """What the store's data is now: its imports (each commit adds one) and its saved pairs.
+
+    The folder's modification time, not its listing: years of daily closes make a long list.
+    """
+    return f"{_mtime(store.root / 'imports')}:{_mtime(store.root / PAIRS_PATH)}"
+
+
+def settings_stamp(settings: Settings) -> str:
+    """A digest of the settings a view depends on (targets, rules, weights, catalogue)."""
+    body = {
+        "bulletin": settings.bulletin.model_dump(mode="json"),
+        "programme": settings.programme.model_dump(mode="json"),
+        "scorecard": settings.scorecard.model_dump(mode="json"),
+        "catalogue": str(settings.catalogue or ""),
+        "engine": settings.engine,
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+class ViewCache:
+    """Views of one store and settings, by name."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.folder = store.root / FOLDER
+        self.stamp = f"{data_stamp(store)}:{settings_stamp(settings)}"
+
+    def get(self, name: str, adapter: TypeAdapter[T], build: Callable[[], T]) -> T:
+        """The view called ``name``: read back if kept for this stamp, else built and kept."""
+        path = self.folder / f"{name}.json"
+        try:
+            body = json.loads(path.read_bytes())
+            if body.get("stamp") == self.stamp:
+                return adapter.validate_python(body["view"])
+        except (OSError, ValueError, ValidationError):
+            pass  # missing, half-written by a crash, or of an older shape: make it again
+        view = build()
+        body = {"stamp": self.stamp, "view": adapter.dump_python(view, mode="json")}
+        # A read-only store still shows its dashboards, only slower.
+        with contextlib.suppress(OSError):
+            _replace(path, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        return view
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Replace ``path`` whole; a temporary name of its own, as two requests may write at once.
+
+    Not synced to disk: a view lost in a crash is only made again.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)

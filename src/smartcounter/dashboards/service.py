@@ -1,0 +1,756 @@
+"""The dashboards' services: view models from the metrics, programme and scorecard APIs.
+
+Plain functions with keyword-only arguments, called by the web routes and the tests alike.
+No figure of metrics.md is computed here: rates, intervals, ranks, shrunk estimates,
+attainment, Paretos and funnels come from the metrics API, benchmarks and pairs from the
+programme, scorecards from the scorecard package. What this module adds is the choice of
+week and quarter, the role's scope, and labels in the language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from pydantic import TypeAdapter
+from sqlalchemy.orm import Session
+
+from smartcounter.accounts import audit
+from smartcounter.accounts.roles import Actor, Permission
+from smartcounter.bulletin.content import Labels, standing_of
+from smartcounter.canonical.tables import BRANCH_TYPES, TABLES_BY_NAME
+from smartcounter.dashboards import bulletins
+from smartcounter.dashboards.cache import ViewCache
+from smartcounter.dashboards.errors import (
+    BadQuarter,
+    BranchNotInStore,
+    NoData,
+    NotScorable,
+    RepeatedStaff,
+    UnknownStaff,
+    WeekNotFound,
+)
+from smartcounter.dashboards.schemas import (
+    BenchmarkView,
+    BranchDashboard,
+    BranchInfo,
+    BranchPair,
+    BranchWeek,
+    Choice,
+    DepthView,
+    DirectorScoresIn,
+    DirectorScoresSaved,
+    NetworkDashboard,
+    NetworkHeadline,
+    PairView,
+    ParetoRow,
+    ParetoView,
+    PeerGroupView,
+    ProgrammeView,
+    ProgressPoint,
+    RankingRow,
+    RateView,
+    ScorecardWeights,
+    StaffScorecard,
+    StageView,
+    TrendPoint,
+    TrendSeries,
+)
+from smartcounter.i18n import Lang, Translator
+from smartcounter.metrics import Metrics, Period, open_metrics
+from smartcounter.metrics.period import (
+    parse_quarter,
+    shift_week,
+    week_end,
+    week_start,
+    weeks_back,
+)
+from smartcounter.programme import service as programme
+from smartcounter.programme.repository import ProgrammeError
+from smartcounter.scorecard.director_scores import DirectorScore, load_scores, save_scores
+from smartcounter.scorecard.figures import StaffFigures, staff_figures
+from smartcounter.scorecard.service import scorecards
+from smartcounter.settings import Settings
+from smartcounter.store.layout import Store, StoreNotFoundError
+from smartcounter.store.reading import read_table
+
+# The un-migrated Paretos a director sees (metrics.md, Un-migrated business).
+BRANCH_DIMENSIONS = ("business", "reason", "hour", "age_band")
+STAGES = (1, 2, 3)
+DEPTHS = (0, 1, 2, 3)
+# A score entered on the page waits this long for an import to finish before giving up.
+SCORE_WAIT_SECONDS = 15.0
+PROGRAMME = TypeAdapter(ProgrammeView)
+STAFF = TypeAdapter(list[StaffFigures])
+
+
+# -- the store and the week ---------------------------------------------------------------
+
+
+def open_store(settings: Settings) -> Store:
+    """The settings' store; NoData when there is none yet."""
+    try:
+        return Store.open(Path(settings.store))
+    except StoreNotFoundError as exc:
+        raise NoData() from exc
+
+
+def data_weeks(store: Store) -> list[str]:
+    """The ISO weeks the store holds transactions for, oldest first."""
+    return store.weeks(TABLES_BY_NAME["transactions"])
+
+
+def choose_week(store: Store, week: str | None) -> tuple[str, list[str]]:
+    """``week`` (default: the latest with data) and every week with data."""
+    weeks = data_weeks(store)
+    if not weeks:
+        raise NoData()
+    if week is None:
+        return weeks[-1], weeks
+    if week not in weeks:
+        raise WeekNotFound(week=week)
+    return week, weeks
+
+
+def quarter_of(week: str) -> str:
+    """The calendar quarter of the Thursday of ``week`` (ISO weeks belong where Thursday is)."""
+    day = date.fromordinal(week_start(week).toordinal() + 3)
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def quarters_of(weeks: Iterable[str]) -> list[str]:
+    """Every quarter holding a day of ``weeks``, oldest first."""
+    found: set[str] = set()
+    for week in weeks:
+        for day in (week_start(week), week_end(week)):
+            found.add(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+    return sorted(found)
+
+
+@contextmanager
+def _metrics_of(store: Store, settings: Settings, metrics: Metrics | None) -> Iterator[Metrics]:
+    if metrics is not None:
+        yield metrics
+        return
+    with open_metrics(store, settings) as opened:
+        yield opened
+
+
+# -- conversions --------------------------------------------------------------------------
+
+
+def _int(value: Any) -> int:
+    return 0 if value is None else int(value)
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _rate(row: Mapping[str, Any]) -> RateView:
+    return RateView(
+        migratable=_int(row.get("migratable")),
+        migrated=_int(row.get("migrated")),
+        rate=_opt_float(row.get("rate")),
+        ci_low=_opt_float(row.get("ci_low")),
+        ci_high=_opt_float(row.get("ci_high")),
+    )
+
+
+def _one(frame: pl.DataFrame) -> dict[str, Any]:
+    rows = frame.to_dicts()
+    return rows[0] if rows else {}
+
+
+def _by_key(frame: pl.DataFrame, column: str) -> dict[Any, dict[str, Any]]:
+    return {r[column]: r for r in frame.iter_rows(named=True)}
+
+
+def _of_branch(frame: pl.DataFrame, branch_id: str) -> pl.DataFrame:
+    if frame.is_empty():
+        return frame
+    return frame.filter(pl.col("branch_id") == branch_id)
+
+
+def _group_order(types: Iterable[str]) -> list[str]:
+    present = set(types)
+    return [t for t in BRANCH_TYPES if t in present] + sorted(present - set(BRANCH_TYPES))
+
+
+def _series(key: str, label: str, frame: pl.DataFrame, weeks: Sequence[str]) -> TrendSeries:
+    by_week = _by_key(frame, "week") if not frame.is_empty() else {}
+    return TrendSeries(
+        key=key,
+        label=label,
+        points=[
+            TrendPoint(
+                week=w,
+                rate=_opt_float(by_week.get(w, {}).get("rate")),
+                ci_low=_opt_float(by_week.get(w, {}).get("ci_low")),
+                ci_high=_opt_float(by_week.get(w, {}).get("ci_high")),
+                migratable=_int(by_week.get(w, {}).get("migratable")),
+            )
+            for w in weeks
+        ],
+    )
+
+
+def _ranking_row(
+    r: Mapping[str, Any], labels: Labels, t: Translator, settings: Settings
+) -> RankingRow:
+    config = settings.bulletin
+    standing = standing_of(r, config.target_rate, config.min_migratable).value
+    return RankingRow(
+        branch_id=r["branch_id"],
+        name=r["name"] or r["branch_id"],
+        region=r["region"],
+        branch_type=r["branch_type"],
+        group=labels.group(r["branch_type"]),
+        rate=_rate(r),
+        shrunk_rate=_opt_float(r["shrunk_rate"]),
+        shrunk_low=_opt_float(r["shrunk_low"]),
+        shrunk_high=_opt_float(r["shrunk_high"]),
+        peer_rank=_opt_int(r["peer_rank"]),
+        peers=_opt_int(r["peers"]),
+        network_rank=_opt_int(r["network_rank"]),
+        previous_rate=_opt_float(r["previous_rate"]),
+        change_pp=_opt_float(r["change_pp"]),
+        standing=standing,
+        standing_label=t(f"bulletin.standing.{standing}"),
+    )
+
+
+# -- the programme: benchmarks and pairs ------------------------------------------------
+
+
+def _programme(
+    *,
+    store: Store,
+    settings: Settings,
+    week: str,
+    lang: Lang,
+    metrics: Metrics,
+    cache: ViewCache,
+) -> ProgrammeView:
+    """The programme's week: benchmarks, pairs and their progress (kept while data is unchanged)."""
+
+    def build() -> ProgrammeView:
+        try:
+            section = programme.programme_section(
+                store=store, settings=settings, week=week, lang=lang, metrics=metrics
+            )
+            tracked = programme.track_progress(metrics=metrics, week=week)
+        except ProgrammeError:
+            # A pair whose branch has no business in the span: the rest of the page shows.
+            return ProgrammeView(
+                available=False,
+                benchmark_weeks=[],
+                benchmarks=[],
+                pairs_saved=False,
+                pairs=[],
+                notes=[Translator(lang)("dashboards.programme.unavailable")],
+            )
+        changes = {
+            p.pair.pair_id: (p.latest.change_points if p.latest is not None else None)
+            for p in tracked
+        }
+        return ProgrammeView(
+            available=True,
+            benchmark_weeks=list(section.benchmark_weeks),
+            benchmarks=[_benchmark_view(b) for b in section.benchmarks],
+            pairs_saved=section.pairs_saved,
+            pairs=[_pair_view(p, changes) for p in section.pairs],
+            notes=list(section.notes),
+        )
+
+    return cache.get(f"programme-{week}-{lang.value}", PROGRAMME, build)
+
+
+def _staff_figures(*, metrics: Metrics, quarter: str, cache: ViewCache) -> list[StaffFigures]:
+    """Every staff member's figures of ``quarter`` (kept while the data is unchanged)."""
+    return cache.get(
+        f"staff-{quarter}",
+        STAFF,
+        lambda: staff_figures(metrics=metrics, period=Period.quarter(quarter)),
+    )
+
+
+def _pair_view(entry: programme.PairEntry, changes: Mapping[int, float | None]) -> PairView:
+    return PairView(
+        pair_id=entry.pair_id,
+        saved=entry.pair_id is not None,
+        branch_id=entry.branch_id,
+        name=entry.name,
+        region=entry.region,
+        partner_branch_id=entry.partner_branch_id,
+        partner_name=entry.partner_name,
+        start_week=entry.start_week,
+        rate=entry.rate,
+        partner_rate=entry.partner_rate,
+        gap_points=entry.gap_points,
+        mix_points=entry.mix_points,
+        performance_points=entry.performance_points,
+        baseline_gap_points=entry.baseline_gap_points,
+        change_points=changes.get(entry.pair_id) if entry.pair_id is not None else None,
+        why=list(entry.why),
+        findings=list(entry.findings),
+        recommendations=list(entry.recommendations),
+        progress=[
+            ProgressPoint(
+                week=p.week, rate=p.rate, partner_rate=p.partner_rate, gap_points=p.gap_points
+            )
+            for p in entry.progress
+        ],
+    )
+
+
+def _benchmark_view(b: programme.BenchmarkEntry) -> BenchmarkView:
+    return BenchmarkView(
+        branch_id=b.branch_id,
+        name=b.name,
+        region=b.region,
+        branch_type=b.branch_type,
+        group=b.group,
+        rank=b.rank,
+        rate=b.rate,
+        low=b.low,
+        high=b.high,
+        peer_mean=b.peer_mean,
+        lead_points=None if b.peer_mean is None else 100.0 * (b.low - b.peer_mean),
+        differences=list(b.differences),
+    )
+
+
+# -- the centre analyst's dashboard -------------------------------------------------------
+
+
+def network_dashboard(
+    *,
+    store: Store,
+    settings: Settings,
+    actor: Actor,
+    lang: Lang | str,
+    week: str | None = None,
+    region: str | None = None,
+    group: str | None = None,
+    metrics: Metrics | None = None,
+) -> NetworkDashboard:
+    """Every branch in ``week`` (default: the latest): headline, trend, rankings, programme."""
+    actor.require(Permission.NETWORK_DASHBOARD)
+    language = Lang(lang)
+    t = Translator(language)
+    chosen, weeks = choose_week(store, week)
+    config = settings.bulletin
+    target = config.target_rate
+    period = Period.week(chosen)
+    trend_weeks = weeks_back(chosen, config.trend_weeks)
+    labels = Labels(store, language)
+    cache = ViewCache(store, settings)
+    with _metrics_of(store, settings, metrics) as m:
+        ranking = m.ranking(chosen)
+        wow = _one(m.week_over_week(chosen, []))
+        attained = _one(m.attainment(target, period, []))
+        group_wow = _by_key(m.week_over_week(chosen, ["branch_type"]), "branch_type")
+        group_attained = _by_key(m.attainment(target, period, ["branch_type"]), "branch_type")
+        whole = m.trend(chosen, config.trend_weeks, [])
+        by_group = m.trend(chosen, config.trend_weeks, ["branch_type"])
+        plan = _programme(
+            store=store, settings=settings, week=chosen, lang=language, metrics=m, cache=cache
+        )
+    rows = [_ranking_row(r, labels, t, settings) for r in ranking.iter_rows(named=True)]
+    kinds = _group_order(r.branch_type for r in rows)
+    groups_trend = {kind: by_group.filter(pl.col("branch_type") == kind) for kind in kinds}
+    peer_groups = []
+    for kind in kinds:
+        # Every group keeps its own figures; the filters only choose the branches listed.
+        listed = group is None or kind == group
+        members = sorted(
+            (
+                r
+                for r in rows
+                if listed and r.branch_type == kind and (region is None or r.region == region)
+            ),
+            key=lambda r: (r.peer_rank is None, r.peer_rank or 0, r.branch_id),
+        )
+        w, a = group_wow.get(kind, {}), group_attained.get(kind, {})
+        peer_groups.append(
+            PeerGroupView(
+                branch_type=kind,
+                label=labels.group(kind),
+                rate=_rate(w),
+                change_pp=_opt_float(w.get("change_pp")),
+                branches_reporting=_int(a.get("branches")),
+                at_target=_int(a.get("at_target")),
+                share_at_target=_opt_float(a.get("share_at_target")),
+                rows=members,
+            )
+        )
+    return NetworkDashboard(
+        week=chosen,
+        previous_week=shift_week(chosen, -1),
+        weeks=weeks,
+        trend_weeks=trend_weeks,
+        target=target,
+        min_migratable=config.min_migratable,
+        region=region,
+        group=group,
+        regions=sorted({r.region for r in rows if r.region}),
+        groups=[Choice(value=kind, label=labels.group(kind)) for kind in kinds],
+        headline=NetworkHeadline(
+            rate=_rate(wow),
+            previous_rate=_opt_float(wow.get("previous_rate")),
+            change_pp=_opt_float(wow.get("change_pp")),
+            branches_listed=len(rows),
+            branches_reporting=_int(attained.get("branches")),
+            at_target=_int(attained.get("at_target")),
+            share_at_target=_opt_float(attained.get("share_at_target")),
+            shortfall=_int(attained.get("shortfall")),
+        ),
+        trend=[
+            _series("all", t("dashboards.network.network"), whole, trend_weeks),
+            *(
+                _series(kind, labels.group(kind), frame, trend_weeks)
+                for kind, frame in groups_trend.items()
+            ),
+        ],
+        peer_groups=peer_groups,
+        benchmark_weeks=plan.benchmark_weeks,
+        benchmarks=plan.benchmarks,
+        pair_weeks=settings.programme.lagging.weeks,
+        pairs_saved=plan.pairs_saved,
+        pairs=plan.pairs,
+        programme_notes=plan.notes,
+        bulletin=bulletins.links(store, chosen, language),
+    )
+
+
+# -- the branch director's dashboard ------------------------------------------------------
+
+
+def _branch_info(store: Store, branch_id: str, labels: Labels) -> BranchInfo:
+    found = read_table(store, "branches").filter(pl.col("branch_id") == branch_id).to_dicts()
+    if not found:
+        raise BranchNotInStore(branch_id=branch_id)
+    b = found[0]
+    return BranchInfo(
+        branch_id=branch_id,
+        name=b.get("name") or branch_id,
+        region=b.get("region"),
+        branch_type=b["branch_type"],
+        group=labels.group(b["branch_type"]),
+        staff_count=_opt_int(b.get("staff_count")),
+        smart_counters=_opt_int(b.get("smart_counters")),
+    )
+
+
+def _pareto(dimension: str, frame: pl.DataFrame, labels: Labels, t: Translator) -> ParetoView:
+    rows = []
+    for r in frame.iter_rows(named=True):
+        label, _note = labels.item(dimension, str(r["value"]), network=False)
+        rows.append(
+            ParetoRow(
+                value=str(r["value"]),
+                label=label,
+                count=int(r["count"]),
+                share=float(r["share"]),
+                cumulative_share=float(r["cumulative_share"]),
+            )
+        )
+    return ParetoView(
+        dimension=dimension,
+        label=t(f"bulletin.dimension.{dimension}"),
+        total=sum(r.count for r in rows),
+        rows=rows,
+    )
+
+
+def _funnel(
+    funnel: pl.DataFrame, declines: pl.DataFrame, labels: Labels, t: Translator
+) -> list[StageView]:
+    stages = _by_key(funnel, "stage") if not funnel.is_empty() else {}
+    out = []
+    for stage in STAGES:
+        s = stages.get(stage, {})
+        reasons = declines.filter(pl.col("stage") == stage) if not declines.is_empty() else declines
+        out.append(
+            StageView(
+                stage=stage,
+                label=t(f"bulletin.stage.{stage}"),
+                touches=_int(s.get("touches")),
+                accepted=_int(s.get("accepted")),
+                declined=_int(s.get("declined")),
+                acceptance_rate=_opt_float(s.get("acceptance_rate")),
+                reasons=[
+                    ParetoRow(
+                        value=r["reason"],
+                        label=labels.reason(r["reason"]),
+                        count=int(r["count"]),
+                        share=float(r["share"]),
+                        cumulative_share=0.0,
+                    )
+                    for r in reasons.iter_rows(named=True)
+                ],
+            )
+        )
+    return out
+
+
+def _depth(frame: pl.DataFrame, t: Translator) -> list[DepthView]:
+    depths = _by_key(frame, "depth") if not frame.is_empty() else {}
+    return [
+        DepthView(
+            depth=d,
+            label=t(f"bulletin.depth.{d}"),
+            visits=_int(depths.get(d, {}).get("visits")),
+            share=_opt_float(depths.get(d, {}).get("share")),
+        )
+        for d in DEPTHS
+    ]
+
+
+def _branch_week(
+    ranked: Mapping[str, Any],
+    tickets: Mapping[str, Any],
+    attained: Mapping[str, Any] | None,
+    network_ranked: int,
+    settings: Settings,
+    t: Translator,
+) -> BranchWeek:
+    config = settings.bulletin
+    standing = standing_of(ranked, config.target_rate, config.min_migratable).value
+    return BranchWeek(
+        rate=_rate(ranked),
+        previous_rate=_opt_float(ranked.get("previous_rate")),
+        change_pp=_opt_float(ranked.get("change_pp")),
+        shrunk_rate=_opt_float(ranked.get("shrunk_rate")),
+        shrunk_low=_opt_float(ranked.get("shrunk_low")),
+        shrunk_high=_opt_float(ranked.get("shrunk_high")),
+        peer_rank=_opt_int(ranked.get("peer_rank")),
+        peers=_opt_int(ranked.get("peers")),
+        network_rank=_opt_int(ranked.get("network_rank")),
+        network_ranked=network_ranked,
+        standing=standing,
+        standing_label=t(f"bulletin.standing.{standing}"),
+        at_target=None if attained is None else bool(attained["at_target"]),
+        shortfall=None if attained is None else int(attained["shortfall"]),
+        tickets=_int(tickets.get("tickets")),
+        daily_tickets=_opt_float(tickets.get("daily_tickets")),
+    )
+
+
+def may_score(actor: Actor, branch_id: str, staff_id: str, role: str | None) -> bool:
+    """True when ``actor`` may enter the director's score of this staff member.
+
+    Nobody scores themselves, and the director's score is of the branch's staff, so no
+    director is scored on the page (the centre may still import one).
+    """
+    return (
+        actor.can(Permission.STAFF_SCORE, branch_id)
+        and staff_id != actor.staff_id
+        and role != "director"
+    )
+
+
+def branch_dashboard(
+    *,
+    store: Store,
+    settings: Settings,
+    actor: Actor,
+    branch_id: str,
+    lang: Lang | str,
+    week: str | None = None,
+    quarter: str | None = None,
+    metrics: Metrics | None = None,
+) -> BranchDashboard:
+    """One branch in ``week`` (default: the latest) and its staff in ``quarter`` (default: the week's)."""
+    actor.require(Permission.BRANCH_DASHBOARD, branch_id)
+    language = Lang(lang)
+    t = Translator(language)
+    chosen, weeks = choose_week(store, week)
+    if quarter is not None:
+        try:
+            parse_quarter(quarter)
+        except ValueError as exc:  # year 0 comes as a bare ValueError, not a PeriodError
+            raise BadQuarter(quarter=quarter) from exc
+    shown_quarter = quarter.strip() if quarter else quarter_of(chosen)
+    config = settings.bulletin
+    target = config.target_rate
+    period = Period.week(chosen)
+    trend_weeks = weeks_back(chosen, config.trend_weeks)
+    labels = Labels(store, language)
+    info = _branch_info(store, branch_id, labels)
+    cache = ViewCache(store, settings)
+    by = ["branch"]
+    with _metrics_of(store, settings, metrics) as m:
+        ranking = m.ranking(chosen)
+        network_ranked = int(ranking["network_rank"].is_not_null().sum())
+        ranked = _one(_of_branch(ranking, branch_id))
+        tickets = _one(_of_branch(m.daily_tickets(by, period), branch_id))
+        attained_rows = _of_branch(m.attainment(target, period, by), branch_id).to_dicts()
+        own_trend = _of_branch(m.trend(chosen, config.trend_weeks, by), branch_id)
+        group_trend = m.trend(chosen, config.trend_weeks, ["branch_type"]).filter(
+            pl.col("branch_type") == info.branch_type
+        )
+        whole = m.trend(chosen, config.trend_weeks, [])
+        paretos = [
+            _pareto(dim, _of_branch(m.unmigrated(dim, period, by), branch_id), labels, t)
+            for dim in BRANCH_DIMENSIONS
+        ]
+        funnel = _funnel(
+            _of_branch(m.funnel(period, by), branch_id),
+            _of_branch(m.decline_reasons(period, by), branch_id),
+            labels,
+            t,
+        )
+        depth = _depth(_of_branch(m.triage_depth(period, by), branch_id), t)
+        plan = _programme(
+            store=store, settings=settings, week=chosen, lang=language, metrics=m, cache=cache
+        )
+        everyone = _staff_figures(metrics=m, quarter=shown_quarter, cache=cache)
+        cards = scorecards(
+            metrics=m,
+            quarter=shown_quarter,
+            weights=settings.scorecard,
+            branch_id=branch_id,
+            figures=[f for f in everyone if f.branch_id == branch_id],
+        )
+    this_week = None
+    if ranked and ranked.get("rate") is not None:
+        this_week = _branch_week(
+            ranked,
+            tickets,
+            attained_rows[0] if attained_rows else None,
+            network_ranked,
+            settings,
+            t,
+        )
+    pairs: list[BranchPair] = []
+    for pair in plan.pairs:
+        if branch_id == pair.branch_id:
+            pairs.append(BranchPair(side="lagging", pair=pair))
+        elif branch_id == pair.partner_branch_id:
+            pairs.append(BranchPair(side="partner", pair=pair))
+    weights = settings.scorecard
+    return BranchDashboard(
+        week=chosen,
+        previous_week=shift_week(chosen, -1),
+        weeks=weeks,
+        trend_weeks=trend_weeks,
+        target=target,
+        branch=info,
+        this_week=this_week,
+        trend=[
+            _series(branch_id, info.name, own_trend, trend_weeks),
+            _series(info.branch_type, info.group, group_trend, trend_weeks),
+            _series("all", t("dashboards.network.network"), whole, trend_weeks),
+        ],
+        unmigrated=paretos,
+        funnel=funnel,
+        depth=depth,
+        pair_weeks=settings.programme.lagging.weeks,
+        pairs_saved=plan.pairs_saved,
+        pairs=pairs,
+        programme_notes=[] if plan.available else plan.notes,
+        quarter=shown_quarter,
+        quarters=sorted({*quarters_of(weeks), shown_quarter}),
+        weights=ScorecardWeights(
+            migration=weights.migration,
+            triage_acceptance=weights.triage_acceptance,
+            triage_coverage=weights.triage_coverage,
+            director=weights.director,
+        ),
+        scorecards=[
+            StaffScorecard(
+                staff_id=c.figures.staff_id,
+                name=c.figures.name or c.figures.staff_id,
+                role=c.figures.role,
+                role_label=t(f"bulletin.role.{c.figures.role}") if c.figures.role else "",
+                transactions=c.figures.transactions,
+                migratable=c.figures.migratable,
+                touches=c.figures.touches,
+                acceptance_rate=c.figures.acceptance_rate,
+                migration=c.parts.migration,
+                triage_acceptance=c.parts.triage_acceptance,
+                triage_coverage=c.parts.triage_coverage,
+                director=c.parts.director,
+                director_note=c.director_note,
+                score=c.score,
+                scorable=may_score(actor, branch_id, c.figures.staff_id, c.figures.role),
+            )
+            for c in cards
+        ],
+        can_score=actor.can(Permission.STAFF_SCORE, branch_id),
+    )
+
+
+# -- the director's own score ---------------------------------------------------------------
+
+
+def enter_director_scores(
+    *,
+    session: Session,
+    store: Store,
+    actor: Actor,
+    branch_id: str,
+    quarter: str,
+    scores_in: DirectorScoresIn,
+    now: datetime,
+) -> DirectorScoresSaved:
+    """Save the director's quarterly scores of the branch's staff, each in the audit log.
+
+    Saved through the scorecard package's own storage, so ``smartcounter scorecard`` and
+    the scorecards on the page show them. The audit entries join the request's unit of
+    work and are written before the scores: if saving the scores fails, the request rolls
+    back and no entry claims a score that was not saved.
+    """
+    actor.require(Permission.STAFF_SCORE, branch_id)
+    try:
+        parse_quarter(quarter)
+    except ValueError as exc:  # year 0 comes as a bare ValueError, not a PeriodError
+        raise BadQuarter(quarter=quarter) from exc
+    staff = {
+        r["staff_id"]: (r["branch_id"], r.get("role"))
+        for r in read_table(store, "staff").iter_rows(named=True)
+    }
+    seen: set[str] = set()
+    for item in scores_in.scores:
+        if item.staff_id in seen:
+            raise RepeatedStaff(staff_id=item.staff_id)
+        seen.add(item.staff_id)
+        member = staff.get(item.staff_id)
+        if member is None or member[0] != branch_id:
+            raise UnknownStaff(staff_id=item.staff_id, branch_id=branch_id)
+        if not may_score(actor, branch_id, item.staff_id, member[1]):
+            raise NotScorable(staff_id=item.staff_id)
+    before = load_scores(store)
+    entered_at = now.replace(tzinfo=UTC).isoformat(timespec="seconds")
+    scores = []
+    for item in scores_in.scores:
+        previous = before.get((item.staff_id, quarter))
+        note = item.note or None
+        audit.record(
+            session,
+            actor=actor,
+            action="scorecard.director_score",
+            at=now,
+            branch_id=branch_id,
+            target=item.staff_id,
+            detail={
+                "quarter": quarter,
+                "score": item.score,
+                "previous": None if previous is None else previous.score,
+                "note": note,
+            },
+        )
+        scores.append(DirectorScore(item.staff_id, quarter, item.score, note, entered_at))
+    session.flush()
+    new, replaced = save_scores(store=store, scores=scores, wait_seconds=SCORE_WAIT_SECONDS)
+    return DirectorScoresSaved(quarter=quarter, branch_id=branch_id, new=new, replaced=replaced)
