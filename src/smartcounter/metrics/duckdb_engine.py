@@ -26,9 +26,9 @@ class DuckDBEngine:
             config["threads"] = threads
         if memory_limit is not None:
             config["memory_limit"] = memory_limit
-        # Figures are printed to people and parsed by scripts: no progress bar on stderr.
-        config["enable_progress_bar"] = False
         self._con = duckdb.connect(config=config)
+        # Figures are printed to people and parsed by scripts: no progress bar on stderr.
+        self._con.execute("SET enable_progress_bar = false")
 
     def run(self, sql: str, weeks: Sequence[str] | None) -> pa.Table:
         """Run ``sql`` with each table a view over only the files it needs."""
