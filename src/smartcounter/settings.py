@@ -70,6 +70,11 @@ class LobbySettings(BaseModel):
     # and within the connection pool (pool_size + max_overflow = 20).
     database_slots: int = Field(default=16, ge=1, le=39)
     load_cache_seconds: float = 2.0
+    # How long a worker keeps a branch's queues and terminals, and a verified login or
+    # device token, before reading them again; a change made in the worker itself is
+    # seen at once, one made in another worker after at most this long.
+    setup_cache_seconds: float = Field(default=2.0, ge=0, le=60)
+    credential_cache_seconds: float = Field(default=5.0, ge=0, le=60)
 
 
 class BenchmarkRule(BaseModel):
@@ -128,6 +133,40 @@ class DiagnosisSettings(BaseModel):
     coverage_margin: float = Field(ge=0, le=1)
     acceptance_margin: float = Field(ge=0, le=1)
     peak_hours: int = Field(ge=1, le=24)
+
+
+class SimulationSettings(BaseModel):
+    """The lobby simulator: replications, calibration, and what the store cannot tell it."""
+
+    replications: int = Field(default=30, ge=2, le=5000)
+    weeks: int = Field(default=4, ge=1, le=52)  # weeks of history a branch is calibrated from
+    seed: int = 20180305
+    # Simulated method of moments: rounds of simulate-and-adjust after the first guess; each
+    # round simulates at least this many weeks, and enough of them for this many visits with
+    # migratable business (small branches need more weeks for the same precision).
+    calibration_rounds: int = Field(default=4, ge=1, le=20)
+    calibration_replications: int = Field(default=3, ge=1, le=500)
+    calibration_visits: int = Field(default=2500, ge=0)
+    walk_seconds: float = Field(default=30.0, ge=0)  # from the hall to a smart counter
+    repromotion_seconds: float = Field(default=30.0, ge=0)  # a teller's stage-3 pitch
+    patience_minutes: float = Field(default=30.0, gt=0)  # mean; first guess before fitting
+    # Weibull shape of patience: above 1, hardly anyone gives up in the first minutes.
+    patience_shape: float = Field(default=3.0, gt=0)
+    # Device faults per device and opening day: the store's count is shrunk towards this
+    # prior with the weight of ``fault_prior_days`` device-days (faults are rare).
+    fault_rate: float = Field(default=0.012, ge=0, le=1)
+    fault_prior_days: float = Field(default=60.0, ge=0)
+    # Share of smart-counter sessions that run slow; 0 by default because the store's
+    # service times already hold the slow sessions of the past.
+    slow_share: float = Field(default=0.0, ge=0, le=1)
+    min_service_samples: int = Field(default=20, ge=1)  # else the network's service times
+    # Coverage of a triage stage that a what-if starts and that no branch of the network
+    # practises (otherwise the network's median coverage of that stage is used).
+    new_stage_coverage: tuple[float, float, float] = (0.85, 0.6, 0.6)
+    cash_split_share: float = Field(default=0.3, ge=0, le=1)  # composite visits split ≥ this
+    not_supported_share: float = Field(default=0.5, ge=0, le=1)  # business left to tellers
+    backup_share: float = Field(default=0.02, ge=0, le=1)  # tellers authorising ≥ this
+    confidence: float = Field(default=0.95, gt=0, lt=1)
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -190,6 +229,7 @@ class Settings(BaseSettings):
     import_wait_seconds: float = 300.0
     lobby: LobbySettings = Field(default_factory=LobbySettings)
     programme: ProgrammeSettings = Field(default_factory=_programme_settings)
+    simulation: SimulationSettings = Field(default_factory=SimulationSettings)
 
 
 def _config_file(store: Path | None) -> Path | None:

@@ -1,0 +1,284 @@
+"""``smartcounter simulate --branch B [--week W | --weeks N] [what-if options]``: the lobby simulator.
+
+Calibrates the branch from the store, simulates it as it is and under the what-if on the
+same random streams, and prints both side by side with the difference and its interval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from smartcounter.canonical.catalogue import REASONS
+from smartcounter.cli.context import StoreOption, fail, state_of, with_store
+from smartcounter.i18n import Translator
+from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
+from smartcounter.metrics.period import PeriodError
+from smartcounter.simulation import (
+    CalibrationError,
+    Scenario,
+    ScenarioError,
+    WhatIfReport,
+    run_what_if,
+)
+from smartcounter.simulation.model import WEEKDAYS, BranchModel
+from smartcounter.simulation.service import calibration_weeks
+from smartcounter.store.layout import Store
+from smartcounter.store.reading import read_table
+
+FIGURE_COLUMNS = (
+    "metric",
+    "group",
+    "store",
+    "baseline",
+    "baseline_low",
+    "baseline_high",
+    "scenario",
+    "scenario_low",
+    "scenario_high",
+    "difference",
+    "difference_low",
+    "difference_high",
+)
+# Figures shown as percentages; waits are seconds, shown in minutes.
+_SHARES = frozenset({"migration_rate", "utilisation", "reason_share"})
+_WAITS = frozenset({"wait_mean", "wait_p90"})
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``simulate`` to the command line."""
+    app.command("simulate")(simulate)
+
+
+def simulate(
+    ctx: typer.Context,
+    branch: Annotated[str, typer.Option("--branch", help="Branch id, e.g. CZ-LJL.")],
+    week: Annotated[
+        str | None, typer.Option("--week", help="Calibrate on this ISO week (e.g. 2018-W10).")
+    ] = None,
+    weeks: Annotated[
+        int | None,
+        typer.Option(
+            "--weeks", min=1, max=52, help="Calibrate on this many weeks (ending with --week)."
+        ),
+    ] = None,
+    add_greeter: Annotated[
+        int, typer.Option("--add-greeter", help="Greeters to add (negative: remove).")
+    ] = 0,
+    specialists: Annotated[
+        int | None, typer.Option("--specialists", min=0, help="Smart-counter specialists.")
+    ] = None,
+    smart_counters: Annotated[
+        int | None, typer.Option("--smart-counters", min=0, help="Smart counters.")
+    ] = None,
+    tellers: Annotated[int | None, typer.Option("--tellers", min=1, help="Tellers.")] = None,
+    triage_rounds: Annotated[
+        int | None, typer.Option("--triage-rounds", min=1, max=3, help="Triage rounds, 1-3.")
+    ] = None,
+    cash_split: Annotated[
+        bool | None,
+        typer.Option(
+            "--cash-split/--no-cash-split", help="Teller takes the cash, smart counter the rest."
+        ),
+    ] = None,
+    backup_teller: Annotated[
+        bool | None,
+        typer.Option(
+            "--backup-teller/--no-backup-teller", help="A teller helps authorise at peaks."
+        ),
+    ] = None,
+    day: Annotated[
+        str | None, typer.Option("--day", help="Simulate one weekday only: mon … sun.")
+    ] = None,
+    replications: Annotated[
+        int | None, typer.Option("--replications", min=2, max=5000, help="Runs per scenario.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="table, csv or json.")
+    ] = OutputFormat.TABLE,
+    store: Annotated[Path | None, StoreOption] = None,
+) -> None:
+    """厅堂模拟：人员、设备与做法的假设分析。Simulate a branch's lobby: what-if staffing, devices and practice."""
+    state = with_store(state_of(ctx), store)
+    t = state.t
+    sim = state.settings.simulation
+    weekdays = None
+    if day is not None:
+        if day.lower() not in WEEKDAYS:
+            fail(t("simulation.bad_day"))
+        weekdays = [WEEKDAYS.index(day.lower())]
+    opened = state.open_store()
+    try:
+        span = calibration_weeks(opened, week=week, weeks=weeks, default_weeks=sim.weeks)
+    except (PeriodError, CalibrationError) as exc:
+        fail(str(exc))
+    scenario = _scenario(
+        opened,
+        branch,
+        add_greeter=add_greeter,
+        specialists=specialists,
+        smart_counters=smart_counters,
+        tellers=tellers,
+        triage_rounds=triage_rounds,
+        cash_split=cash_split,
+        backup_teller=backup_teller,
+    )
+    try:
+        report = run_what_if(
+            store=opened,
+            settings=state.settings,
+            branch_id=branch,
+            weeks=span,
+            scenario=scenario,
+            replications=replications or sim.replications,
+            seed=sim.seed if seed is None else seed,
+            weekdays=weekdays,
+        )
+    except CalibrationError:
+        fail(t("simulation.unknown_branch", branch=branch, weeks=", ".join(span)))
+    except ScenarioError as exc:
+        fail(t("simulation.bad_scenario", detail=str(exc)))
+    if fmt is OutputFormat.TABLE:
+        _print_table(report, t, day, sim.confidence)
+    else:
+        frame = report.table.select(FIGURE_COLUMNS)
+        write_rows(fmt, list(frame.columns), frame.rows())
+
+
+def _scenario(opened: Store, branch: str, **changes: Any) -> Scenario:
+    """The what-if; greeters are added to the branch's own (known only after reading it)."""
+    add = changes.pop("add_greeter")
+    greeters = None
+    if add:
+        staff = read_table(opened, "staff")
+        have = staff.filter((staff["branch_id"] == branch) & (staff["role"] == "greeter")).height
+        greeters = max(have + add, 0)
+    return Scenario(greeters=greeters, **changes)
+
+
+def _print_table(report: WhatIfReport, t: Translator, day: str | None, confidence: float) -> None:
+    model, scenario = report.model, report.scenario
+    weeks = ", ".join(model.weeks)
+    print(t("simulation.title", branch=model.name, branch_id=model.branch_id, weeks=weeks))
+    days = t("simulation.one_day", day=day) if day else ""
+    print(
+        t(
+            "simulation.runs",
+            replications=report.replications,
+            days=days,
+            seed=report.seed,
+            confidence=round(confidence * 100),
+        )
+    )
+    if scenario.is_baseline:
+        print(t("simulation.baseline_only"))
+    _print_settings(model, report.scenario.apply(model), t)
+    columns = ["metric", "group", "store", "baseline", "scenario", "difference"]
+    rows = []
+    for r in report.table.iter_rows(named=True):
+        metric, group = r["metric"], r["group"]
+        show = _formatter(metric)
+        rows.append(
+            (
+                t(f"simulation.metric.{metric}"),
+                _group_name(metric, group, t),
+                show(r["store"]),
+                _with_interval(show, r["baseline"], r["baseline_low"], r["baseline_high"]),
+                _with_interval(show, r["scenario"], r["scenario_low"], r["scenario_high"]),
+                _difference(metric, r["difference"], r["difference_low"], r["difference_high"]),
+            )
+        )
+    write_table(columns, rows, headers=[t(f"simulation.columns.{c}") for c in columns])
+    if scenario.specialists is not None or scenario.smart_counters is not None:
+        print(t("simulation.note_specialist"))
+
+
+def _print_settings(before: BranchModel, after: BranchModel, t: Translator) -> None:
+    def yes_no(value: bool) -> str:
+        return t("simulation.setting.yes") if value else t("simulation.setting.no")
+
+    def pct(value: float) -> str:
+        return f"{value * 100:.0f}%"
+
+    rows = []
+    for name in ("greeters", "lobby_managers", "specialists", "tellers", "teller_windows"):
+        rows.append((name, str(getattr(before.staffing, name)), str(getattr(after.staffing, name))))
+    rows.append(
+        ("smart_counters", str(before.staffing.smart_counters), str(after.staffing.smart_counters))
+    )
+    for k in range(3):
+        rows.append(
+            (f"coverage{k + 1}", pct(before.practice.coverage[k]), pct(after.practice.coverage[k]))
+        )
+    rows.append(
+        ("cash_split", yes_no(before.practice.cash_split), yes_no(after.practice.cash_split))
+    )
+    rows.append(
+        (
+            "backup_teller",
+            yes_no(before.practice.backup_teller),
+            yes_no(after.practice.backup_teller),
+        )
+    )
+    minutes = f"{before.practice.patience_s / 60:.0f}"
+    rows.append(("patience", minutes, minutes))
+    headers = [
+        t("simulation.setting.title"),
+        t("simulation.columns.baseline"),
+        t("simulation.columns.scenario"),
+    ]
+    write_table(
+        ["setting", "baseline", "scenario"],
+        [(t(f"simulation.setting.{n}"), a, b) for n, a, b in rows],
+        headers=headers,
+    )
+
+
+def _group_name(metric: str, group: str, t: Translator) -> str:
+    if not group:
+        return ""
+    if metric == "reason_share" and group in REASONS:
+        return REASONS[group].name(t.lang.value)
+    if metric in _WAITS:
+        return t(f"simulation.queue.{group}")
+    if metric == "utilisation":
+        return t(f"simulation.role.{group}")
+    return t(f"simulation.group.{group}")
+
+
+Show = Callable[[float | None], str]
+
+
+def _formatter(metric: str) -> Show:
+    if metric in _SHARES:
+        return lambda v: "—" if v is None else f"{v * 100:.1f}%"
+    if metric in _WAITS:
+        return lambda v: "—" if v is None else f"{v / 60:.1f}′"
+    return lambda v: "—" if v is None else f"{v:.1f}"
+
+
+def _with_interval(show: Show, value: float | None, low: float | None, high: float | None) -> str:
+    if value is None:
+        return "—"
+    if low is None or high is None:
+        return show(value)
+    return f"{show(value)} ({show(low)}–{show(high)})"
+
+
+def _difference(metric: str, value: float | None, low: float | None, high: float | None) -> str:
+    if value is None:
+        return "—"
+    if metric in _SHARES:
+        scale, unit = 100.0, " pp"
+    elif metric in _WAITS:
+        scale, unit = 1 / 60, "′"
+    else:
+        scale, unit = 1.0, ""
+    text = f"{value * scale:+.2f}{unit}"
+    if low is not None and high is not None:
+        text += f" [{low * scale:+.2f}, {high * scale:+.2f}]"
+    return text

@@ -1,0 +1,59 @@
+"""The lobby simulator's calibration figures (``simulation_sql.py``) over a metrics engine."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from smartcounter.metrics import simulation_sql as q
+from smartcounter.metrics.api import Metrics, _frame
+from smartcounter.metrics.period import Period
+
+
+class SimulationMetrics:
+    """What the simulator reads from the store, run on the engine of a ``Metrics``."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+
+    def _run(self, sql: str, period: Period) -> pl.DataFrame:
+        return _frame(self.metrics.engine.run(sql, period.files_weeks()))
+
+    def arrivals(self, period: Period, branch: str | None = None) -> pl.DataFrame:
+        """Tickets per local date (``day``, text) and ``hour``."""
+        return self._run(q.arrivals_sql(period, branch), period).sort("day", "hour")
+
+    def visit_mix(self, period: Period, branch: str | None = None) -> pl.DataFrame:
+        """Visits by age band, tier and counts of migratable, cash and other transactions."""
+        frame = self._run(q.visit_mix_sql(period, branch), period)
+        return frame.sort("age_band", "customer_tier", "migratable", "cash", "other")
+
+    def business_mix(self, period: Period, branch: str | None = None) -> pl.DataFrame:
+        """Transactions by visit kind, age band and business type."""
+        frame = self._run(q.business_mix_sql(period, branch), period)
+        return frame.sort("kind", "age_band", "business_code")
+
+    def service_times(self, period: Period, branch: str | None = None) -> pl.DataFrame:
+        """Service-time quantiles by channel and business type (``k``, ``q``, ``duration_s``)."""
+        frame = self._run(q.service_times_sql(period, branch), period)
+        return frame.sort("channel", "business_code", "k")
+
+    def visit_paths(self, period: Period, branch: str | None = None) -> pl.DataFrame:
+        """Visits with migratable business by age band, kind, triage path and device outcome."""
+        frame = self._run(q.visit_paths_sql(period, branch), period)
+        return frame.sort(frame.columns)
+
+    def waits(self, period: Period, branch: str | None = None) -> pl.DataFrame:
+        """Mean and 90th-percentile wait from ticket to call by first queue."""
+        return self._run(q.waits_sql(period, branch), period).sort("queue")
+
+    def authorisers(self, period: Period, branch: str | None = None) -> pl.DataFrame:
+        """Smart-counter transactions by the role recorded on them."""
+        return self._run(q.authorisers_sql(period, branch), period).sort("role")
+
+    def device_days(self, period: Period, branch: str | None = None) -> pl.DataFrame:
+        """Opening days and days with a device fault."""
+        return self._run(q.device_days_sql(period, branch), period)
+
+    def business_outcomes(self, period: Period, branch: str | None = None) -> pl.DataFrame:
+        """Per migratable business type: transactions, at a smart counter, not supported there."""
+        return self._run(q.business_outcomes_sql(period, branch), period).sort("business_code")

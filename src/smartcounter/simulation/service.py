@@ -1,0 +1,108 @@
+"""The simulator's use case: calibrate a branch from the store and compare a what-if with it.
+
+Called by the command line (and anything else) with keyword arguments; it reads the store
+only through the metrics API (inside ``calibrate``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from smartcounter.canonical.tables import TRANSACTIONS
+from smartcounter.metrics import Metrics, open_metrics
+from smartcounter.metrics.period import parse_week, weeks_back
+from smartcounter.settings import Settings
+from smartcounter.simulation.calibrate import CalibrationError, calibrate
+from smartcounter.simulation.model import BranchModel, Observed
+from smartcounter.simulation.runner import WhatIf, what_if
+from smartcounter.simulation.scenario import Scenario
+from smartcounter.store.layout import Store
+
+STORE_COLUMN = "store"
+
+
+@dataclass(frozen=True)
+class WhatIfReport:
+    """A branch's calibrated model, the scenario, and the side-by-side table."""
+
+    model: BranchModel
+    scenario: Scenario
+    replications: int
+    seed: int
+    result: WhatIf
+    table: pl.DataFrame  # metric, group, store, baseline…, scenario…, difference…
+
+
+def calibration_weeks(
+    store: Store, *, week: str | None, weeks: int | None, default_weeks: int
+) -> list[str]:
+    """The weeks to calibrate from: ``weeks`` weeks ending with ``week`` (or the latest)."""
+    if week is not None:
+        parse_week(week)
+        return weeks_back(week, weeks or 1)
+    held = store.weeks(TRANSACTIONS)
+    if not held:
+        raise CalibrationError("the store holds no transactions")
+    return weeks_back(held[-1], weeks or default_weeks)
+
+
+def run_what_if(
+    *,
+    store: Store,
+    settings: Settings,
+    branch_id: str,
+    weeks: Sequence[str],
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    weekdays: Sequence[int] | None = None,
+    metrics: Metrics | None = None,
+) -> WhatIfReport:
+    """Calibrate ``branch_id`` over ``weeks`` and simulate it as it is and under ``scenario``."""
+    if metrics is None:
+        with open_metrics(store, settings) as opened:
+            return run_what_if(
+                store=store,
+                settings=settings,
+                branch_id=branch_id,
+                weeks=weeks,
+                scenario=scenario,
+                replications=replications,
+                seed=seed,
+                weekdays=weekdays,
+                metrics=opened,
+            )
+    model = calibrate(store, settings, branch_id, weeks, metrics=metrics)
+    result = what_if(
+        model,
+        scenario,
+        replications,
+        np.random.default_rng(seed),
+        weekdays=weekdays,
+        confidence=settings.simulation.confidence,
+    )
+    table = with_store_figures(result.comparison, model.observed)
+    return WhatIfReport(model, scenario, replications, seed, result, table)
+
+
+def with_store_figures(comparison: pl.DataFrame, observed: Observed) -> pl.DataFrame:
+    """The comparison with what the store says over the calibration weeks, where it says it."""
+
+    def figure(metric: str, group: str) -> float | None:
+        if metric == "migration_rate":
+            return observed.rate
+        if metric == "tickets":
+            return observed.daily_tickets
+        if metric == "reason_share":
+            return observed.reasons.get(group, 0.0) if observed.reasons else None
+        if metric in ("wait_mean", "wait_p90") and group in observed.waits:
+            return observed.waits[group][0 if metric == "wait_mean" else 1]
+        return None
+
+    values = [figure(m, g) for m, g in comparison.select("metric", "group").iter_rows()]
+    column = pl.Series(STORE_COLUMN, values, dtype=pl.Float64)
+    return comparison.insert_column(2, column)
