@@ -6,12 +6,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from tests.programme.network import Network, import_network
 
 from smartcounter.metrics import Metrics
 from smartcounter.metrics.duckdb_engine import DuckDBEngine
 from smartcounter.settings import Settings, load_settings
 from smartcounter.store.layout import Store
+from tests.programme.network import Network, import_network
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from tests.programme.network import Network
 
 from smartcounter.metrics import Period
 from smartcounter.metrics.period import weeks_back
@@ -12,6 +11,7 @@ from smartcounter.programme.benchmarks import pick_benchmarks
 from smartcounter.programme.profiles import build_profiles
 from smartcounter.programme.service import find_benchmarks
 from smartcounter.programme.standing import standings
+from tests.programme.network import Network
 
 WEEKS = weeks_back("2018-W10", 8)
 STAGE2 = ((2, None, "accepted", None),)

@@ -7,10 +7,10 @@ import io
 import json
 
 import pytest
-from tests.programme.network import pairing_network
 from typer.testing import CliRunner
 
 from smartcounter.cli.app import app
+from tests.programme.network import pairing_network
 
 WEEKS = tuple(f"2018-W{n:02d}" for n in range(3, 11))
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.programme.network import Network
 
 from smartcounter.i18n import Lang
 from smartcounter.programme.practices import Practice
 from smartcounter.programme.service import diagnose_pairs, words_for
+from tests.programme.network import Network
 
 WEEK = "2018-W10"
 STM = [("card_open", "stm", None, None)]

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from tests.programme.network import import_network, pairing_network
 
 from smartcounter.metrics import Metrics, Period
 from smartcounter.metrics.duckdb_engine import DuckDBEngine
 from smartcounter.metrics.period import weeks_back
 from smartcounter.metrics.programme_api import ProgrammeMetrics
+from tests.programme.network import import_network, pairing_network
 
 pytestmark = pytest.mark.spark
 

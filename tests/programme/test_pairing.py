@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.programme.network import Network, pairing_network
 
 from smartcounter.metrics.period import weeks_back
 from smartcounter.programme.pairing import assign
 from smartcounter.programme.service import landscape, propose_pairs
 from smartcounter.programme.similarity import similarity
+from tests.programme.network import Network, pairing_network
 
 WEEKS = weeks_back("2018-W10", 4)
 
@@ -54,10 +54,15 @@ class TestAssign:
         assert assign(matrix, capacity=[0]) == []
 
 
+@pytest.fixture(scope="module")
+def pairing_store(build_once):
+    return build_once(pairing_network())
+
+
 class TestProposePairs:
-    @pytest.fixture(scope="class")
-    def store(self, build_once):
-        return build_once(pairing_network())
+    @pytest.fixture
+    def store(self, pairing_store):
+        return pairing_store
 
     @pytest.fixture
     def metrics(self, store, metrics_of):

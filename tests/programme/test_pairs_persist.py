@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests.programme.network import pairing_network
 from typer.testing import CliRunner
 
 from smartcounter.cli.app import app
@@ -16,6 +15,7 @@ from smartcounter.programme.repository import (
     add_pairs,
     load_pairs,
 )
+from tests.programme.network import pairing_network
 
 
 def run(*args: str):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from tests.programme.network import pairing_network
-
 from smartcounter.i18n import Lang
 from smartcounter.programme.service import (
     ProgrammeSection,
@@ -11,6 +9,7 @@ from smartcounter.programme.service import (
     propose_pairs,
     save_pairs,
 )
+from tests.programme.network import pairing_network
 
 WEEKS = (
     "2018-W03",

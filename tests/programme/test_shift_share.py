@@ -7,13 +7,13 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.programme.network import Network
 
 from smartcounter.metrics.period import weeks_back
 from smartcounter.programme.diagnosis import diagnose
 from smartcounter.programme.profiles import Counts
 from smartcounter.programme.service import diagnose_pairs
 from smartcounter.programme.shift_share import decompose, loss_points
+from tests.programme.network import Network
 
 # The lagging branch does mostly transfers, well; the partner mostly card openings, better.
 LAGGING = {"card_open": Counts(10, 5), "transfer": Counts(30, 27)}  # 32 / 40 = 0.80

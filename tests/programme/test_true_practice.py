@@ -12,7 +12,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from tests.programme.truth import PRACTICES, truly_differs
 
 from smartcounter.metrics import Metrics
 from smartcounter.metrics.duckdb_engine import DuckDBEngine
@@ -20,6 +19,7 @@ from smartcounter.programme.service import diagnose_pairs, propose_pairs
 from smartcounter.store.layout import Store
 from smartcounter.synthetic import NetworkSpec, write_network
 from smartcounter.synthetic.writer import TRUTH_DIR, TRUTH_FILE
+from tests.programme.truth import PRACTICES, truly_differs
 
 pytestmark = pytest.mark.slow
 

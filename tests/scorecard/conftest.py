@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.programme.network import Network, import_network
 
 from smartcounter.store.layout import Store
+from tests.programme.network import Network, import_network
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from tests.programme.network import Network
 from typer.testing import CliRunner
 
 from smartcounter.cli.app import app
@@ -18,6 +17,7 @@ from smartcounter.metrics.duckdb_engine import DuckDBEngine
 from smartcounter.scorecard.director_scores import import_scores, load_scores
 from smartcounter.scorecard.service import scorecards
 from smartcounter.settings import ScorecardWeights
+from tests.programme.network import Network
 
 WEEK = "2018-W10"
 

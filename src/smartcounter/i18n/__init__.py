@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -54,7 +54,7 @@ def message_files(lang: Lang) -> dict[str, dict[str, str]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def messages(lang: Lang) -> dict[str, str]:
     """All messages of one language, by dotted key."""
     merged: dict[str, str] = {}
