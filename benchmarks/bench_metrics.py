@@ -33,31 +33,34 @@ def store_path(branches: int, weeks: int) -> Path:
     return HERE / "data" / f"metrics-{branches}x{weeks}"
 
 
-def ensure_store(branches: int, weeks: int) -> Path:
-    """Generate and import the benchmark network once."""
+def ensure_store(branches: int, weeks: int, ticket_scale: float) -> Path:
+    """Generate and import the benchmark network once (kept under benchmarks/data/)."""
+    from smartcounter.kit.progress import RichProgress
+    from smartcounter.store.layout import Store
+    from smartcounter.synthetic import NetworkSpec, write_network
+
     root = store_path(branches, weeks)
-    if (root / "smartcounter-store.json").exists() and (root / ".complete").exists():
+    if (root / ".complete").exists():
         return root
     root.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [
-        sys.executable,
-        "-m",
-        "smartcounter.cli.app",
-        "generate",
-        str(root.with_suffix(".csv")),
-        "--branches",
-        str(branches),
-        "--weeks",
-        str(weeks),
-        "--start",
-        START.isoformat(),
-        "--seed",
-        "7",
-        "--store",
-        str(root),
-    ]
-    print("generating:", " ".join(cmd[3:]), flush=True)
-    subprocess.run(cmd, check=True)
+    spec = NetworkSpec(
+        branches=branches, weeks=weeks, start=START, seed=7, ticket_scale=ticket_scale
+    )
+    print(f"generating {branches} branches x {weeks} weeks into {root} ...", flush=True)
+    store = Store.open_or_create(root, timezone="Asia/Shanghai")
+    progress = RichProgress()
+    try:
+        # Large import chunks: every import checks its ids against the whole store.
+        write_network(
+            root.with_suffix(".truth"),
+            spec,
+            write_csv=False,
+            store=store,
+            progress=progress,
+            store_chunk_rows=8_000_000,
+        )
+    finally:
+        progress.close()
     (root / ".complete").write_text("ok")
     return root
 
@@ -125,7 +128,8 @@ def run_pandas(root: Path) -> dict[str, object]:
     peer = trend.groupby(["branch_type", "week"])[["m", "d"]].sum()
     this = trend[trend["week"] == WEEK].groupby("branch_id")[["m", "d"]].sum()
     last = trend[trend["week"] == previous].groupby("branch_id")[["m", "d"]].sum()
-    rank = this.join(last, rsuffix="_prev", how="outer").reset_index()
+    rank = this.merge(last, left_index=True, right_index=True, how="outer", suffixes=("", "_prev"))
+    rank = rank.reset_index()
     rank["rate"] = rank["d"] / rank["m"].replace(0, np.nan)
     rank["rate_prev"] = rank["d_prev"] / rank["m_prev"].replace(0, np.nan)
     rank["change_pp"] = (rank["rate"] - rank["rate_prev"]) * 100
@@ -155,7 +159,10 @@ def run_pandas(root: Path) -> dict[str, object]:
     week_triage = triage[triage["week"] == WEEK]
     funnel = week_triage.groupby("stage")["outcome"].value_counts().unstack(fill_value=0)
     with_branch = week_triage.merge(visits[["visit_id", "branch_id"]], on="visit_id", how="left")
-    funnel_branch = with_branch.groupby(["branch_id", "stage"])["outcome"].value_counts()
+    with_branch["acc"] = with_branch["outcome"] == "accepted"
+    funnel_branch = with_branch.groupby(["branch_id", "stage"]).agg(
+        touches=("acc", "size"), accepted=("acc", "sum")
+    )
     declines = week_triage[week_triage["outcome"] == "declined"].groupby(["stage", "reason"]).size()
     deepest = triage.groupby("visit_id")["stage"].max()
     week_visits = visits[visits["week"] == WEEK]
@@ -246,6 +253,12 @@ def main() -> None:
     )
     parser.add_argument("--branches", type=int, default=10_000)
     parser.add_argument("--weeks", type=int, default=13)
+    parser.add_argument(
+        "--ticket-scale",
+        type=float,
+        default=0.64,
+        help="generic branches' daily tickets x this (0.64: about 50M transactions at 10,000 x 13)",
+    )
     parser.add_argument("--no-spark", action="store_true")
     parser.add_argument("--child")
     parser.add_argument("--root")
@@ -253,14 +266,17 @@ def main() -> None:
     if args.child:
         child(args.child, Path(args.root))
         return
-    root = ensure_store(args.branches, args.weeks)
+    root = ensure_store(args.branches, args.weeks, args.ticket_scale)
     import duckdb
 
-    tx_files = sorted((root / "tables" / "transactions").rglob("*.parquet"))
-    total = duckdb.sql(
-        f"SELECT count(*) FROM read_parquet({[str(f) for f in tx_files]})"
-    ).fetchone()
-    rows_in_store = int(total[0]) if total else 0
+    def count(files: list[Path]) -> int:
+        return int(
+            duckdb.sql(f"SELECT count(*) FROM read_parquet({[str(f) for f in files]})").fetchall()[
+                0
+            ][0]
+        )
+
+    rows_in_store = count(sorted((root / "tables" / "transactions").rglob("*.parquet")))
     from smartcounter.metrics.period import weeks_back
 
     read_files = [
@@ -268,10 +284,7 @@ def main() -> None:
         for w in weeks_back(WEEK, 8)
         for f in (root / "tables" / "transactions" / f"week={w}").rglob("*.parquet")
     ]
-    rows_read = duckdb.sql(
-        f"SELECT count(*) FROM read_parquet({[str(f) for f in read_files]})"
-    ).fetchone()
-    rows = int(rows_read[0]) if rows_read else 0
+    rows = count(read_files)
     kinds = ["scan", "duckdb", "pandas"] + ([] if args.no_spark else ["spark"])
     results = {k: measure(k, root) for k in kinds}
     print(

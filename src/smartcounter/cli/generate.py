@@ -41,6 +41,15 @@ def generate(
     seed: Annotated[
         int, typer.Option("--seed", help="Random seed: the same seed gives the same files.")
     ] = DEFAULT.seed,
+    ticket_scale: Annotated[
+        float,
+        typer.Option(
+            "--ticket-scale",
+            min=0.05,
+            max=10.0,
+            help="Scale the generic branches' daily tickets (sizes a network for benchmarks).",
+        ),
+    ] = 1.0,
     store: Annotated[
         Path | None,
         typer.Option(
@@ -56,7 +65,9 @@ def generate(
         first = date.fromisoformat(start)
     except ValueError:
         fail(t("synthetic.bad_start", value=start))
-    spec = NetworkSpec(branches=branches, weeks=weeks, start=first, seed=seed)
+    spec = NetworkSpec(
+        branches=branches, weeks=weeks, start=first, seed=seed, ticket_scale=ticket_scale
+    )
     target = None
     if store is not None:
         from smartcounter.store.layout import Store, StoreError

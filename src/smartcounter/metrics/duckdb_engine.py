@@ -29,6 +29,9 @@ class DuckDBEngine:
         self._con = duckdb.connect(config=config)
         # Figures are printed to people and parsed by scripts: no progress bar on stderr.
         self._con.execute("SET enable_progress_bar = false")
+        # A bulletin runs a few dozen queries over the same files: read each footer once.
+        self._con.execute("SET parquet_metadata_cache = true")
+        self._views: dict[str, tuple[str, ...]] = {}
 
     def run(self, sql: str, weeks: Sequence[str] | None) -> pa.Table:
         """Run ``sql`` with each table a view over only the files it needs."""
@@ -36,12 +39,16 @@ class DuckDBEngine:
             for scan in scans(weeks):
                 files = self.store.files(scan.table, scan.weeks)
                 name = scan.table.name
+                listing = tuple(str(f) for f in files)
+                if self._views.get(name) == listing:
+                    continue  # the view already reads exactly these files
+                self._views[name] = listing
                 self._con.execute(f"DROP VIEW IF EXISTS {name}")
                 if files:
                     listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
                     self._con.execute(
                         f"CREATE VIEW {name} AS SELECT * FROM read_parquet([{listed}], "
-                        "hive_partitioning = true, union_by_name = true)"
+                        "hive_partitioning = true)"
                     )
                 else:
                     empty = read_schema(scan.table).empty_table()

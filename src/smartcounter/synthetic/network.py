@@ -57,6 +57,9 @@ class NetworkSpec:
     source_branches: bool = (
         True  # include the four of the source text when W10 2018 is in the period
     )
+    # Scales the generic branches' daily tickets (the source branches keep theirs): a
+    # benchmark can size a network to a number of transactions without fewer branches.
+    ticket_scale: float = 1.0
 
     @property
     def end(self) -> date:
@@ -385,7 +388,7 @@ def build_network(spec: NetworkSpec) -> Network:
     rng = network_rng(spec.seed)
     sources = SOURCE_BRANCHES if spec.has_source_branches else ()
     generic = max(spec.branches - len(sources), 0)
-    gen_ids, gen_names, gen = _generic(generic, rng)
+    gen_ids, gen_names, gen = _generic(generic, rng, spec.ticket_scale)
     src = _sources(sources)
     practices = _concat([src, gen]) if sources else gen
     ids = pl.concat([pl.Series([s.branch_id for s in sources], dtype=pl.String), gen_ids])
@@ -451,12 +454,18 @@ _YOUNG = np.array([0.22, 0.30, 0.20, 0.14])
 _AFFLUENT = np.array([0.16, 0.20, 0.14, 0.10])
 
 
-def _generic(n: int, rng: np.random.Generator) -> tuple[pl.Series, pl.Series, Practices]:
+def _generic(
+    n: int, rng: np.random.Generator, ticket_scale: float = 1.0
+) -> tuple[pl.Series, pl.Series, Practices]:
     """``n`` generic branches, ids like NJ0001, with practices over realistic ranges."""
     weights = np.array([c.weight for c in CITIES])
     region = np.sort(rng.choice(len(CITIES), size=n, p=weights / weights.sum()))
     btype = rng.choice(4, size=n, p=_TYPE_SHARE)
-    tickets = np.clip(_TICKETS_MEDIAN[btype] * np.exp(rng.normal(0.0, 0.35, n)), 15.0, 400.0)
+    tickets = np.clip(
+        ticket_scale * _TICKETS_MEDIAN[btype] * np.exp(rng.normal(0.0, 0.35, n)),
+        15.0 * min(1.0, ticket_scale),
+        400.0,
+    )
 
     tellers = np.clip(np.round(tickets / 38.0 + rng.normal(0.3, 0.6, n)), 1, 8).astype(np.int64)
     specialists = (rng.random(n) < _P_SPECIALIST[btype]).astype(np.int64)
