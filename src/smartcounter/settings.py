@@ -66,13 +66,14 @@ class LobbySettings(BaseModel):
     cookie_secure: bool = False
     events_poll_seconds: float = 1.0
     events_heartbeat_seconds: float = 15.0
-    # Requests using the database at once, per worker: below the web thread pool (40)
-    # and within the connection pool (pool_size + max_overflow = 20).
-    database_slots: int = Field(default=16, ge=1, le=39)
+    # Requests reading, and requests writing, the database at once, per worker: below
+    # the web thread pool (40); the worker keeps a connection for each. More writers
+    # queued on one ticket counter cost PostgreSQL CPU and bring nothing on two cores.
+    database_slots: int = Field(default=4, ge=1, le=39)
     load_cache_seconds: float = 2.0
     # How long a worker keeps a branch's queues and terminals, and a verified login or
     # device token, before reading them again; a change made in the worker itself is
-    # seen at once, one made in another worker after at most this long.
+    # seen at once, one made in another worker after about this long.
     setup_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     credential_cache_seconds: float = Field(default=5.0, ge=0, le=60)
 

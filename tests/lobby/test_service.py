@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from testkit import SYSTEM, make_context, point_id, staff_actor
 
+from smartcounter.accounts import audit
 from smartcounter.accounts.roles import Role
 from smartcounter.lobby import repository as repo
 from smartcounter.lobby import service
-from smartcounter.lobby.context import LobbyContext, ManualClock
+from smartcounter.lobby.context import LobbyContext, ManualClock, TimedCache
 from smartcounter.lobby.errors import (
     AuthorisationPending,
     Forbidden,
@@ -25,9 +29,11 @@ from smartcounter.lobby.errors import (
 )
 from smartcounter.lobby.models import (
     ItemStatus,
+    LobbyEvent,
     LobbyTransaction,
     QueueKind,
     TerminalStatus,
+    TicketCounter,
     TicketStatus,
     TriageOutcome,
 )
@@ -224,6 +230,135 @@ class TestTicketNumbers:
         )
         assert first.ticket.ticket_no == other.ticket.ticket_no == "B001"
         assert first.ticket.visit_id != other.ticket.visit_id
+
+
+class TestIssuingWrites:
+    def test_the_ticket_its_items_event_and_audit_entry_are_stored_together(
+        self, session: Session, ctx: LobbyContext, branch: str
+    ) -> None:
+        view = issue(session, ctx, "transfer", "cash_deposit", customer_tier="affluent")
+        stored = repo.get_ticket(session, "B1", view.ticket.id)
+        assert stored is not None
+        assert (stored.ticket_no, stored.visit_id, stored.queue) == (
+            view.ticket.ticket_no,
+            view.ticket.visit_id,
+            QueueKind.TELLER,
+        )
+        assert (stored.status, stored.follow_up, stored.recalls) == (TicketStatus.WAITING, False, 0)
+        assert stored.customer_tier == "affluent" and stored.issued_by == GREETER.staff_id
+        items = repo.items_of(session, [stored.id])[stored.id]
+        assert [(i.seq, i.business_code, i.route, i.status) for i in items] == [
+            (0, "transfer", QueueKind.STM, ItemStatus.PENDING),
+            (1, "cash_deposit", QueueKind.TELLER, ItemStatus.PENDING),
+        ]
+        assert {i.ticket_id for i in view.items} == {stored.id}
+        events = session.scalars(
+            sa.select(LobbyEvent).where(LobbyEvent.ticket_no == stored.ticket_no)
+        ).all()
+        assert [(e.branch_id, e.kind) for e in events] == [("B1", "ticket")]
+        (entry,) = [e for e in audit.entries(session, branch_id="B1") if e.action == "ticket.issue"]
+        assert entry.target == stored.ticket_no and entry.actor == GREETER.label
+        assert entry.detail is not None and "cash_deposit" in entry.detail
+
+    def test_numbers_past_the_padding_are_written_in_full(
+        self, session: Session, ctx: LobbyContext, branch: str
+    ) -> None:
+        first = issue(session, ctx, "card_open").ticket
+        session.execute(
+            sa.update(TicketCounter)
+            .where(TicketCounter.queue_id == first.queue_id)
+            .values(last_no=998)
+        )
+        numbered = [issue(session, ctx, "card_open").ticket for _ in range(2)]
+        assert [t.ticket_no for t in numbered] == ["B999", "B1000"]
+        assert [t.visit_id[-5:] for t in numbered] == ["-0999", "-1000"]
+        for ticket in numbered:
+            stored = repo.get_ticket(session, "B1", ticket.id)
+            assert stored is not None
+            assert (stored.number, stored.ticket_no, stored.visit_id) == (
+                ticket.number,
+                ticket.ticket_no,
+                ticket.visit_id,
+            )
+
+    def test_the_position_counts_who_still_waits_ahead(
+        self, session: Session, ctx: LobbyContext, clock: ManualClock, branch: str
+    ) -> None:
+        assert [issue(session, ctx, "card_open").position for _ in range(3)] == [1, 2, 3]
+        call(session, ctx, QueueKind.STM)
+        clock.advance(1)
+        assert issue(session, ctx, "card_open").position == 3
+        assert issue(session, ctx, "cash_deposit").position == 1
+
+    def test_with_the_queue_read_a_moment_ago_new_tickets_still_count_up(
+        self, session: Session, clock: ManualClock, branch: str
+    ) -> None:
+        # A server keeps the queue's length a second or two: the tickets numbered since
+        # are counted from the numbers.
+        kept = dataclasses.replace(make_context(clock), loads=TimedCache(60))
+        assert [issue(session, kept, "card_open").position for _ in range(3)] == [1, 2, 3]
+        assert issue(session, kept, "cash_deposit").position == 1
+
+    def test_a_declined_triage_at_issue_is_stored_with_the_ticket(
+        self, session: Session, ctx: LobbyContext, branch: str
+    ) -> None:
+        view = issue(
+            session,
+            ctx,
+            "card_open",
+            customer_id="C-1",
+            triage=TriageAtIssue(outcome=TriageOutcome.DECLINED, reason="with_cash"),
+        )
+        (touch,) = repo.touches_of(session, [view.ticket.id])[view.ticket.id]
+        assert (touch.stage, touch.outcome) == (1, TriageOutcome.DECLINED)
+        flag = repo.customer_flag(session, "C-1")
+        assert flag is not None and flag.follow_up
+
+
+class TestBranchSetUpKeptPerWorker:
+    def test_a_change_made_here_is_seen_by_the_next_ticket(
+        self, session: Session, ctx: LobbyContext, branch: str
+    ) -> None:
+        from smartcounter.lobby.schemas import QueuePrefixUpdate
+        from smartcounter.lobby.setup import set_prefix
+
+        assert issue(session, ctx, "password_reset").ticket.queue is QueueKind.STM
+        set_prefix(
+            session=session,
+            ctx=ctx,
+            actor=SYSTEM,
+            branch_id="B1",
+            queue=QueueKind.STM,
+            prefix_in=QueuePrefixUpdate(prefix="C"),
+        )
+        assert issue(session, ctx, "card_open").ticket.ticket_no == "C002"
+        service.set_terminal_status(
+            session=session,
+            ctx=ctx,
+            actor=SPECIALIST,
+            branch_id="B1",
+            point_id=point_id(session, "B1", QueueKind.STM),
+            status=TerminalStatus.DOWN,
+        )
+        assert issue(session, ctx, "password_reset").ticket.queue is QueueKind.TELLER
+
+    def test_another_workers_change_is_seen_once_the_copy_runs_out(
+        self, session: Session, clock: ManualClock, branch: str
+    ) -> None:
+        here = make_context(clock, setup_cache_seconds=0.2)
+        there = make_context(clock)
+        assert issue(session, here, "password_reset").ticket.queue is QueueKind.STM
+        service.set_terminal_status(
+            session=session,
+            ctx=there,
+            actor=SPECIALIST,
+            branch_id="B1",
+            point_id=point_id(session, "B1", QueueKind.STM),
+            status=TerminalStatus.DOWN,
+        )
+        assert issue(session, here, "password_reset").ticket.queue is QueueKind.STM
+        time.sleep(0.25)
+        assert issue(session, here, "password_reset").ticket.queue is QueueKind.TELLER
 
 
 class TestTriage:

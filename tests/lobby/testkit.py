@@ -35,7 +35,7 @@ from smartcounter.accounts.schemas import DeviceCreate, UserCreate
 from smartcounter.accounts.service import create_device, create_user
 from smartcounter.canonical.catalogue import load_catalogue
 from smartcounter.i18n import Lang
-from smartcounter.lobby.context import LobbyContext, ManualClock, build_context
+from smartcounter.lobby.context import LobbyContext, ManualClock, TimedCache, build_context
 from smartcounter.lobby.database import Database, create_db_engine, migrate
 from smartcounter.lobby.models import QueueKind, Staff
 from smartcounter.lobby.prompts import load_rules
@@ -147,14 +147,20 @@ def clock() -> ManualClock:
 def make_context(
     clock: ManualClock, rules_path: Path | None = None, **settings: object
 ) -> LobbyContext:
-    """A lobby context on the default catalogue and rules, in Shanghai time."""
+    """A lobby context on the default catalogue and rules, in Shanghai time.
+
+    It keeps branch set-ups as a server does (so that tests see changes forget them), but
+    not queue loads: wait estimates are checked right after each change.
+    """
+    lobby = LobbySettings(**settings)  # type: ignore[arg-type]
     return LobbyContext(
         catalogue=load_catalogue(),
         rules=load_rules(rules_path),
-        settings=LobbySettings(**settings),  # type: ignore[arg-type]
+        settings=lobby,
         timezone=ZoneInfo("Asia/Shanghai"),
         clock=clock,
         lang=Lang.ZH,
+        setups=TimedCache(lobby.setup_cache_seconds),
     )
 
 

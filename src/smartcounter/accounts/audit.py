@@ -12,6 +12,31 @@ from sqlalchemy.orm import Session
 
 from smartcounter.accounts.models import AuditEntry
 from smartcounter.accounts.roles import Actor
+from smartcounter.lobby.database import table_of
+
+_AUDIT = table_of(AuditEntry)
+_INSERT = sa.insert(_AUDIT)
+
+
+def entry_row(
+    *,
+    actor: Actor,
+    action: str,
+    at: datetime,
+    branch_id: str | None = None,
+    target: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The row of one audit entry, for whoever writes it (``record``, or issuing a ticket)."""
+    return {
+        "ts": at,
+        "actor": actor.label,
+        "user_id": actor.user_id,
+        "branch_id": branch_id,
+        "action": action,
+        "target": target,
+        "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+    }
 
 
 def record(
@@ -24,17 +49,16 @@ def record(
     target: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Add one entry to the audit log (committed with the change it describes)."""
-    session.add(
-        AuditEntry(
-            ts=at,
-            actor=actor.label,
-            user_id=actor.user_id,
-            branch_id=branch_id,
-            action=action,
-            target=target,
-            detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
-        )
+    """Add one entry to the audit log (committed with the change it describes).
+
+    One INSERT at once rather than an object for the next flush: cheaper, and the entry
+    needs nothing from the flush.
+    """
+    session.execute(
+        _INSERT,
+        entry_row(
+            actor=actor, action=action, at=at, branch_id=branch_id, target=target, detail=detail
+        ),
     )
 
 

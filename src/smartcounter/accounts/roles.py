@@ -46,6 +46,9 @@ class Permission(StrEnum):
     USERS = "users.manage"
     DEVICES = "devices.manage"
     ALL_BRANCHES = "branches.all"  # set-up across branches: load from the store
+    NETWORK_DASHBOARD = "dashboard.network"  # every branch's figures, the bulletin
+    BRANCH_DASHBOARD = "dashboard.branch"  # one branch's figures and staff scorecards
+    STAFF_SCORE = "scorecard.score"  # the director's own quarterly score of staff
 
 
 _HALL = frozenset(
@@ -63,9 +66,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.USERS,
             Permission.DEVICES,
             Permission.ALL_BRANCHES,
+            Permission.NETWORK_DASHBOARD,
+            Permission.BRANCH_DASHBOARD,
         }
     ),
-    Role.DIRECTOR: frozenset(Permission) - {Permission.ALL_BRANCHES},
+    Role.DIRECTOR: frozenset(Permission) - {Permission.ALL_BRANCHES, Permission.NETWORK_DASHBOARD},
     Role.LOBBY_MANAGER: _HALL
     | {Permission.TRIAGE_2, Permission.SERVE, Permission.AUTHORISE, Permission.TERMINAL},
     Role.GREETER: _HALL,

@@ -44,22 +44,38 @@ class ManualClock:
 
 
 class TimedCache:
-    """Values kept for a few seconds, per process (e.g. a queue's load for wait estimates)."""
+    """Values kept for a few seconds, per process (a queue's load, a branch's set-up).
+
+    When a value runs out, the first reader is told to refresh it (gets None) while the
+    others keep getting the old one until it is back, for at most as long again: the
+    requests that arrive together do not all run the same queries together.
+    """
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._lock = threading.Lock()
         self._values: dict[object, tuple[float, object]] = {}
+        self._refreshing: dict[object, float] = {}  # key → when its refresh was handed out
 
     def get(self, key: object) -> object | None:
-        """The value under ``key`` if still fresh."""
+        """The value under ``key`` if fresh; None tells the caller to read it and ``put`` it."""
         if self.seconds <= 0:
             return None
+        now = _time.monotonic()
         with self._lock:
             found = self._values.get(key)
-        if found is None or found[0] < _time.monotonic():
+            if found is None:
+                return None
+            expires, value = found
+            if now < expires:
+                return value
+            if now >= expires + self.seconds:
+                return None
+            started = self._refreshing.get(key)
+            if started is not None and now < started + self.seconds:
+                return value
+            self._refreshing[key] = now
             return None
-        return found[1]
 
     def put(self, key: object, value: object) -> None:
         """Keep ``value`` under ``key`` for the cache's seconds."""
@@ -67,7 +83,21 @@ class TimedCache:
             with self._lock:
                 if len(self._values) > 10_000:
                     self._values.clear()
+                    self._refreshing.clear()
                 self._values[key] = (_time.monotonic() + self.seconds, value)
+                self._refreshing.pop(key, None)
+
+    def forget(self, key: object) -> None:
+        """Drop the value under ``key``: what it was read from has changed, or is gone."""
+        with self._lock:
+            self._values.pop(key, None)
+            self._refreshing.pop(key, None)
+
+    def clear(self) -> None:
+        """Drop every value."""
+        with self._lock:
+            self._values.clear()
+            self._refreshing.clear()
 
 
 @dataclass(frozen=True)
@@ -83,10 +113,18 @@ class LobbyContext:
     # A new ticket's wait estimate may use a queue's load a second or two old: three
     # queries fewer per ticket, and on SQLite a shorter hold of the single write lock.
     loads: TimedCache = field(default_factory=lambda: TimedCache(0.0))
+    # Issuing a ticket needs the branch's queues and terminals: kept a few seconds per
+    # process instead of two queries per ticket. A change made in this process forgets
+    # them at once; another worker sees it when its copy runs out.
+    setups: TimedCache = field(default_factory=lambda: TimedCache(0.0))
 
     def now(self) -> datetime:
         """Now, as naive UTC (how the database keeps time)."""
         return self.clock.now()
+
+    def setup_changed(self, branch_id: str) -> None:
+        """Forget this worker's copy of a branch's queues and points: they were changed."""
+        self.setups.forget(branch_id)
 
     def local(self, utc: datetime) -> datetime:
         """A naive UTC time as naive local time (how the canonical format writes it)."""
@@ -116,4 +154,5 @@ def build_context(settings: Settings, *, clock: Clock | None = None) -> LobbyCon
         clock=clock or SystemClock(),
         lang=resolve_lang(settings.lang),
         loads=TimedCache(settings.lobby.load_cache_seconds),
+        setups=TimedCache(settings.lobby.setup_cache_seconds),
     )

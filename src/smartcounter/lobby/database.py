@@ -7,7 +7,9 @@ selects PostgreSQL. Services never commit: whoever opens a unit of work commits 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+import itertools
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from smartcounter.settings import Settings
 
 LOBBY_DB_FILE = "lobby.sqlite3"
+IDLE_PING_SECONDS = 10.0
 
 # Every constraint gets a predictable name, so that migrations can drop and alter them
 # on both backends.
@@ -50,6 +53,13 @@ class Base(DeclarativeBase):
     }
 
 
+def table_of(model: type[Base]) -> sa.Table:
+    """The Core table of a mapped class, for statements that skip the ORM's unit of work."""
+    table = model.__table__
+    assert isinstance(table, sa.Table)
+    return table
+
+
 def database_url(settings: Settings) -> str:
     """The SQLAlchemy URL of the lobby database for these settings."""
     url = settings.database_url
@@ -62,7 +72,13 @@ def database_url(settings: Settings) -> str:
     return url
 
 
-def create_db_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> Engine:
+def create_db_engine(
+    url: str,
+    *,
+    schema: str | None = None,
+    pool_size: int = 10,
+    idle_ping_seconds: float = IDLE_PING_SECONDS,
+) -> Engine:
     """An engine for ``url``; ``schema`` puts a PostgreSQL session's tables in that schema."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
@@ -74,13 +90,33 @@ def create_db_engine(url: str, *, schema: str | None = None, pool_size: int = 10
     connect_args: dict[str, Any] = {}
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
-    return sa.create_engine(
-        url,
-        connect_args=connect_args,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
+    engine = sa.create_engine(
+        url, connect_args=connect_args, pool_size=pool_size, max_overflow=pool_size
     )
+    _ping_when_idle(engine, idle_ping_seconds)
+    return engine
+
+
+def _ping_when_idle(engine: Engine, seconds: float) -> None:
+    """Test a pooled connection before use when it sat unused for a while.
+
+    After a database restart the pool holds dead connections. ``pool_pre_ping`` would
+    test every checkout: a round trip per request. A connection in steady use is alive.
+    """
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is not None and time.monotonic() - since > seconds:
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+            except engine.dialect.loaded_dbapi.Error as error:
+                # The pool replaces the connection and tries again.
+                raise sa.exc.DisconnectionError() from error
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -139,14 +175,49 @@ class Database:
         finally:
             session.close()
 
+    def on_commit_changing(
+        self, models: tuple[type[Any], ...], callback: Callable[[], None]
+    ) -> None:
+        """Call ``callback`` after each commit that added, changed or deleted ``models`` objects.
+
+        For caches of what those rows say (the web app's verified logins and devices).
+        """
+        changed = object()  # this registration's mark in a session's ``info``
+
+        def flushed(session: Session, _context: Any) -> None:
+            # Still the state before the flush: what it is about to write.
+            if any(
+                isinstance(entity, models)
+                for entity in itertools.chain(session.new, session.dirty, session.deleted)
+            ):
+                session.info[changed] = True
+
+        def committed(session: Session) -> None:
+            if session.info.pop(changed, False):
+                callback()
+
+        def rolled_back(session: Session) -> None:
+            session.info.pop(changed, None)
+
+        for factory in (self._write, self._read):
+            sa.event.listen(factory, "after_flush", flushed)
+            sa.event.listen(factory, "after_commit", committed)
+            sa.event.listen(factory, "after_rollback", rolled_back)
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
 
 
 def open_database(settings: Settings, *, migrate_now: bool = True) -> Database:
-    """The lobby database of ``settings``, migrated to the newest schema unless told not to."""
-    engine = create_db_engine(database_url(settings))
+    """The lobby database of ``settings``, migrated to the newest schema unless told not to.
+
+    A worker keeps a connection for each request it lets read or write at once (twice
+    ``database_slots``), and opens as many again for a moment when more are busy (live
+    pages polling): a smaller pool would open and close a connection for every busy
+    request, each one a new server process for PostgreSQL.
+    """
+    engine = create_db_engine(database_url(settings), pool_size=2 * settings.lobby.database_slots)
     if migrate_now:
         migrate(engine)
     return Database(engine)

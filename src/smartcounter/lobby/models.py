@@ -151,6 +151,23 @@ class TicketCounter(Base):
     last_no: Mapped[int]
 
 
+# A ticket's number is written with at least this many digits, zero-padded: A001 on the
+# ticket, ...-stm-0001 in the visit id. (PostgreSQL writes them in the statement that
+# takes the number: see ``repository.add_numbered_ticket``.)
+TICKET_NO_DIGITS = 3
+VISIT_NO_DIGITS = 4
+
+
+def padded(number: int, digits: int) -> str:
+    """``number`` with at least ``digits`` digits (7 → 007; 1234 stays 1234)."""
+    return f"{number:0{digits}d}"
+
+
+def visit_prefix(branch_id: str, day: date, queue: QueueKind) -> str:
+    """A visit id without its number: branch, day and queue."""
+    return f"{branch_id}-{day:%Y%m%d}-{queue.value}-"
+
+
 class Ticket(Base):
     """A customer's visit, from taking a number to leaving (取号)."""
 

@@ -1,18 +1,29 @@
-"""Every query of the lobby service; services call these and never build SQL themselves."""
+"""Every query of the lobby service; services call these and never build SQL themselves.
+
+Issuing a ticket is the hot path: its statements are built once, its writes are Core
+statements rather than ORM flushes, and on PostgreSQL they are one statement, because they
+run while the queue's counter row is locked (see ``next_number``).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from smartcounter.accounts.models import AuditEntry
+from smartcounter.lobby.database import table_of
 from smartcounter.lobby.models import (
     AT_POINT_STATUSES,
     OPEN_STATUSES,
+    TICKET_NO_DIGITS,
+    VISIT_NO_DIGITS,
     Authorisation,
     AuthorisationStatus,
     Branch,
@@ -26,12 +37,26 @@ from smartcounter.lobby.models import (
     Referral,
     ServicePoint,
     Staff,
+    TerminalStatus,
     Ticket,
     TicketCounter,
     TicketItem,
     TicketStatus,
     TriageTouch,
+    padded,
+    visit_prefix,
 )
+
+_BRANCHES = table_of(Branch)
+_QUEUES = table_of(Queue)
+_POINTS = table_of(ServicePoint)
+_COUNTERS = table_of(TicketCounter)
+_TICKETS = table_of(Ticket)
+_ITEMS = table_of(TicketItem)
+_EVENTS = table_of(LobbyEvent)
+_AUDIT = table_of(AuditEntry)
+_INSERT_EVENT = sa.insert(_EVENTS)
+_INSERT_AUDIT = sa.insert(_AUDIT)
 
 # -- branch set-up -----------------------------------------------------------------------
 
@@ -95,12 +120,79 @@ def hours(session: Session, branch_id: str) -> Sequence[OpeningHours]:
     return session.scalars(query.order_by(OpeningHours.weekday)).all()
 
 
+@dataclass(frozen=True)
+class QueueRef:
+    """A queue as issuing sees it: its id, kind and number prefix."""
+
+    id: int
+    kind: QueueKind
+    prefix: str
+
+
+@dataclass(frozen=True)
+class BranchRouting:
+    """What issuing a ticket reads of a branch's set-up, as plain values a worker may keep."""
+
+    branch_id: str
+    queues: Mapping[QueueKind, QueueRef]
+    points: tuple[tuple[QueueKind, TerminalStatus], ...]  # the active points, by kind
+
+    def statuses(self, kind: QueueKind) -> tuple[TerminalStatus, ...]:
+        """The statuses of the active points serving ``kind``."""
+        return tuple(status for k, status in self.points if k is kind)
+
+
+def branch_routing(session: Session, branch_id: str) -> BranchRouting | None:
+    """The branch's queues and active points; None when there is no such branch."""
+    rows = session.execute(
+        sa.select(_BRANCHES.c.branch_id, _QUEUES.c.id, _QUEUES.c.kind, _QUEUES.c.prefix)
+        .select_from(_BRANCHES.outerjoin(_QUEUES, _QUEUES.c.branch_id == _BRANCHES.c.branch_id))
+        .where(_BRANCHES.c.branch_id == branch_id)
+    ).all()
+    if not rows:
+        return None
+    queues = {
+        QueueKind(kind): QueueRef(int(queue_id), QueueKind(kind), str(prefix))
+        for _b, queue_id, kind, prefix in rows
+        if queue_id is not None
+    }
+    points = session.execute(
+        sa.select(_POINTS.c.kind, _POINTS.c.status)
+        .where(_POINTS.c.branch_id == branch_id, _POINTS.c.active.is_(True))
+        .order_by(_POINTS.c.kind, _POINTS.c.code)
+    ).all()
+    return BranchRouting(
+        branch_id=branch_id,
+        queues=queues,
+        points=tuple((QueueKind(k), TerminalStatus(st)) for k, st in points),
+    )
+
+
 def replace_hours(session: Session, branch_id: str, rows: Iterable[OpeningHours]) -> None:
     session.execute(sa.delete(OpeningHours).where(OpeningHours.branch_id == branch_id))
     session.add_all(list(rows))
 
 
 # -- ticket numbers ----------------------------------------------------------------------
+
+
+def _next_number_statement(insert: Any) -> Any:
+    return (
+        insert(_COUNTERS)
+        .values(queue_id=sa.bindparam("queue"), day=sa.bindparam("counter_day"), last_no=1)
+        .on_conflict_do_update(
+            index_elements=[_COUNTERS.c.queue_id, _COUNTERS.c.day],
+            set_={"last_no": _COUNTERS.c.last_no + 1},
+        )
+        .returning(_COUNTERS.c.last_no)
+    )
+
+
+# The hot path's statements are built once: building one costs about as much as running it.
+_NEXT_NUMBER = {
+    "postgresql": _next_number_statement(postgresql.insert),
+    "sqlite": _next_number_statement(sqlite.insert),
+}
 
 
 def next_number(session: Session, queue_id: int, day: date) -> int:
@@ -110,21 +202,205 @@ def next_number(session: Session, queue_id: int, day: date) -> int:
     queue up behind it and a rolled-back ticket gives its number back: numbers are
     unique and without gaps.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(TicketCounter)
-        .values(queue_id=queue_id, day=day, last_no=1)
-        .on_conflict_do_update(
-            index_elements=[TicketCounter.queue_id, TicketCounter.day],
-            set_={"last_no": TicketCounter.last_no + 1},
-        )
-        .returning(TicketCounter.last_no)
-    )
-    return int(session.execute(statement).scalar_one())
+    statement = _NEXT_NUMBER[session.get_bind().dialect.name]
+    return int(session.execute(statement, {"queue": queue_id, "counter_day": day}).scalar_one())
 
 
 # -- tickets -----------------------------------------------------------------------------
+
+_QUEUE_NOW = sa.select(
+    sa.select(sa.func.count())
+    .select_from(_TICKETS)
+    .where(
+        _TICKETS.c.branch_id == sa.bindparam("branch"),
+        _TICKETS.c.day == sa.bindparam("queue_day"),
+        _TICKETS.c.queue == sa.bindparam("kind", type_=_TICKETS.c.queue.type),
+        _TICKETS.c.status == TicketStatus.WAITING,
+        _TICKETS.c.issued_at <= sa.bindparam("at"),
+    )
+    .scalar_subquery(),
+    sa.select(_COUNTERS.c.last_no)
+    .where(
+        _COUNTERS.c.queue_id == sa.bindparam("queue"), _COUNTERS.c.day == sa.bindparam("queue_day")
+    )
+    .scalar_subquery(),
+)
+
+
+def queue_now(
+    session: Session, *, branch_id: str, day: date, queue: QueueKind, queue_id: int, at: datetime
+) -> tuple[int, int]:
+    """How many wait in a queue, and the last number its counter gave (0 for none yet).
+
+    Read before taking a number, without the counter's lock: a new ticket's position is
+    those waiting then, plus the tickets numbered since (they were issued meanwhile).
+    """
+    waiting, last = session.execute(
+        _QUEUE_NOW,
+        {"branch": branch_id, "queue_day": day, "kind": queue, "at": at, "queue": queue_id},
+    ).one()
+    return int(waiting or 0), int(last or 0)
+
+
+def _values(entity: object, table: sa.Table, *, leave_out: Iterable[str] = ()) -> dict[str, Any]:
+    """A new ORM object's column values (but its generated id), for a Core INSERT."""
+    skipped = {"id", *leave_out}
+    return {c.key: getattr(entity, c.key) for c in table.columns if c.key not in skipped}
+
+
+def _bound(table: sa.Table, prefix: str, leave_out: Iterable[str]) -> list[sa.ColumnElement[Any]]:
+    skipped = {"id", *leave_out}
+    return [
+        sa.bindparam(f"{prefix}_{c.key}", type_=c.type)
+        for c in table.columns
+        if c.key not in skipped
+    ]
+
+
+def _names(table: sa.Table, leave_out: Iterable[str]) -> list[str]:
+    skipped = {"id", *leave_out}
+    return [c.key for c in table.columns if c.key not in skipped]
+
+
+def _padded_sql(number: sa.ColumnElement[int], digits: int) -> sa.ColumnElement[str]:
+    """SQL for ``models.padded``: at least ``digits`` digits, zero-padded."""
+    text = sa.cast(number, sa.String)
+    return sa.case((number < 10**digits, sa.func.lpad(text, digits, "0")), else_=text)
+
+
+_NUMBERED = ("number", "ticket_no", "visit_id")
+
+
+def _issue_statement() -> sa.Select[int, int, str, str]:
+    """PostgreSQL: number a new ticket and write it, its items, event and audit entry.
+
+    One statement, so that the counter row it locks is held for no client round trip but
+    the commit's. Returns the ticket's id, number, ticket number and visit id.
+    """
+    counter = (
+        postgresql.insert(_COUNTERS)
+        .values(queue_id=sa.bindparam("ticket_queue_id"), day=sa.bindparam("ticket_day"), last_no=1)
+        .on_conflict_do_update(
+            index_elements=[_COUNTERS.c.queue_id, _COUNTERS.c.day],
+            set_={"last_no": _COUNTERS.c.last_no + 1},
+        )
+        .returning(_COUNTERS.c.last_no)
+        .cte("counter")
+    )
+    number = counter.c.last_no
+    ticket = (
+        sa.insert(_TICKETS)
+        .from_select(
+            [*_names(_TICKETS, _NUMBERED), *_NUMBERED],
+            sa.select(
+                *_bound(_TICKETS, "ticket", _NUMBERED),
+                number,
+                sa.bindparam("prefix", type_=sa.String) + _padded_sql(number, TICKET_NO_DIGITS),
+                sa.bindparam("visit", type_=sa.String) + _padded_sql(number, VISIT_NO_DIGITS),
+            ).select_from(counter),
+        )
+        .returning(_TICKETS.c.id, _TICKETS.c.number, _TICKETS.c.ticket_no, _TICKETS.c.visit_id)
+        .cte("new_ticket")
+    )
+    item_columns = _names(_ITEMS, ["ticket_id"])
+    declared = (
+        sa.func.unnest(
+            *(
+                sa.bindparam(f"items_{key}", type_=postgresql.ARRAY(_ITEMS.c[key].type))
+                for key in item_columns
+            )
+        )
+        .table_valued(*item_columns)
+        .render_derived(name="item")
+    )
+    items = (
+        sa.insert(_ITEMS)
+        .from_select(
+            ["ticket_id", *item_columns],
+            # One new ticket times its declared items: a join on nothing.
+            sa.select(ticket.c.id, *(declared.c[key] for key in item_columns)).select_from(
+                ticket.join(declared, sa.true())
+            ),
+        )
+        .cte("new_items")
+    )
+    event = (
+        sa.insert(_EVENTS)
+        .from_select(
+            [*_names(_EVENTS, ["ticket_no"]), "ticket_no"],
+            sa.select(*_bound(_EVENTS, "event", ["ticket_no"]), ticket.c.ticket_no),
+        )
+        .cte("new_event")
+    )
+    audit = (
+        sa.insert(_AUDIT)
+        .from_select(
+            [*_names(_AUDIT, ["target"]), "target"],
+            sa.select(*_bound(_AUDIT, "audit", ["target"]), ticket.c.ticket_no),
+        )
+        .cte("new_audit")
+    )
+    return sa.select(ticket.c.id, ticket.c.number, ticket.c.ticket_no, ticket.c.visit_id).add_cte(
+        items, event, audit
+    )
+
+
+_ISSUE_POSTGRESQL = _issue_statement()
+_INSERT_TICKET = sa.insert(_TICKETS).returning(_TICKETS.c.id)
+_INSERT_ITEMS = sa.insert(_ITEMS)
+
+
+def add_numbered_ticket(
+    session: Session,
+    ticket: Ticket,
+    items: Sequence[TicketItem],
+    *,
+    prefix: str,
+    event: Mapping[str, Any],
+    audit_entry: Mapping[str, Any],
+) -> None:
+    """Take the next number of the ticket's queue and write the ticket with it.
+
+    Writes its items, its lobby event and audit entry too (both name the ticket number),
+    and sets the ticket's id, number, ticket number and visit id and the items' ticket.
+    From the number on, the queue's counter row stays locked until commit (see
+    ``next_number``): on PostgreSQL all this is one statement, since every round trip
+    would hold it longer; SQLite has no writing CTEs, and holds its one write lock from
+    the transaction's start anyway.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        params: dict[str, Any] = {
+            f"ticket_{k}": v for k, v in _values(ticket, _TICKETS, leave_out=_NUMBERED).items()
+        }
+        params["prefix"] = prefix
+        params["visit"] = visit_prefix(ticket.branch_id, ticket.day, ticket.queue)
+        rows = [_values(i, _ITEMS, leave_out=["ticket_id"]) for i in items]
+        for key in _names(_ITEMS, ["ticket_id"]):
+            params[f"items_{key}"] = [row[key] for row in rows]
+        params.update({f"event_{k}": v for k, v in event.items() if k != "ticket_no"})
+        params.update({f"audit_{k}": v for k, v in audit_entry.items() if k != "target"})
+        ticket_id, number, ticket_no, visit_id = session.execute(_ISSUE_POSTGRESQL, params).one()
+        ticket.id, ticket.number, ticket.ticket_no, ticket.visit_id = (
+            int(ticket_id),
+            int(number),
+            str(ticket_no),
+            str(visit_id),
+        )
+    else:
+        number = next_number(session, ticket.queue_id, ticket.day)
+        ticket.number = number
+        ticket.ticket_no = prefix + padded(number, TICKET_NO_DIGITS)
+        ticket.visit_id = visit_prefix(ticket.branch_id, ticket.day, ticket.queue) + padded(
+            number, VISIT_NO_DIGITS
+        )
+        ticket.id = int(session.execute(_INSERT_TICKET, _values(ticket, _TICKETS)).scalar_one())
+        session.execute(
+            _INSERT_ITEMS, [{**_values(i, _ITEMS), "ticket_id": ticket.id} for i in items]
+        )
+        session.execute(_INSERT_EVENT, {**event, "ticket_no": ticket.ticket_no})
+        session.execute(_INSERT_AUDIT, {**audit_entry, "target": ticket.ticket_no})
+    for item in items:
+        item.ticket_id = ticket.id
 
 
 def get_ticket(
@@ -167,21 +443,36 @@ def tickets_of_day(
     return session.scalars(query).all()
 
 
+_AHEAD = (
+    sa.select(sa.func.count())
+    .select_from(_TICKETS)
+    .where(
+        _TICKETS.c.branch_id == sa.bindparam("branch"),
+        _TICKETS.c.day == sa.bindparam("ticket_day"),
+        _TICKETS.c.queue == sa.bindparam("ticket_queue", type_=_TICKETS.c.queue.type),
+        _TICKETS.c.status == TicketStatus.WAITING,
+        sa.or_(
+            _TICKETS.c.issued_at < sa.bindparam("issued"),
+            sa.and_(
+                _TICKETS.c.issued_at == sa.bindparam("issued"),
+                _TICKETS.c.id < sa.bindparam("ticket"),
+            ),
+        ),
+    )
+)
+
+
 def position(session: Session, ticket: Ticket) -> int:
     """1 for the next customer to be called in the ticket's queue."""
     ahead = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Ticket)
-        .where(
-            Ticket.branch_id == ticket.branch_id,
-            Ticket.day == ticket.day,
-            Ticket.queue == ticket.queue,
-            Ticket.status == TicketStatus.WAITING,
-            sa.or_(
-                Ticket.issued_at < ticket.issued_at,
-                sa.and_(Ticket.issued_at == ticket.issued_at, Ticket.id < ticket.id),
-            ),
-        )
+        _AHEAD,
+        {
+            "branch": ticket.branch_id,
+            "ticket_day": ticket.day,
+            "ticket_queue": ticket.queue,
+            "issued": ticket.issued_at,
+            "ticket": ticket.id,
+        },
     )
     return int(ahead or 0) + 1
 
@@ -366,6 +657,24 @@ def set_customer_flag(
 # -- live updates ------------------------------------------------------------------------
 
 
+def event_row(
+    *,
+    branch_id: str,
+    kind: str,
+    at: datetime,
+    ticket_no: str | None = None,
+    point_code: str | None = None,
+) -> dict[str, Any]:
+    """The row of a lobby event: something changed in a branch's lobby."""
+    return {
+        "branch_id": branch_id,
+        "kind": kind,
+        "ticket_no": ticket_no,
+        "point_code": point_code,
+        "created_at": at,
+    }
+
+
 def add_event(
     session: Session,
     *,
@@ -375,14 +684,12 @@ def add_event(
     ticket_no: str | None = None,
     point_code: str | None = None,
 ) -> None:
-    session.add(
-        LobbyEvent(
-            branch_id=branch_id,
-            kind=kind,
-            ticket_no=ticket_no,
-            point_code=point_code,
-            created_at=at,
-        )
+    """Record that a branch's lobby changed (one INSERT, at once: no flush needed)."""
+    session.execute(
+        _INSERT_EVENT,
+        event_row(
+            branch_id=branch_id, kind=kind, at=at, ticket_no=ticket_no, point_code=point_code
+        ),
     )
 
 

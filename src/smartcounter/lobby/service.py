@@ -127,6 +127,21 @@ class LobbyView:
     tickets_by_id: dict[int, Ticket]
 
 
+@dataclass(frozen=True)
+class _QueueSeen:
+    """A queue's load and length, and its counter's last number, as read at one moment.
+
+    Kept a second or two per worker (``load_cache_seconds``): counting the waiting
+    customers for every ticket costs as much as the rest of issuing it once hundreds wait.
+    A new ticket's position is the length seen plus the tickets numbered since; a customer
+    called meanwhile may still be counted, until the next reading.
+    """
+
+    load: QueueLoad
+    waiting: int
+    last_no: int
+
+
 # -- lookups -----------------------------------------------------------------------------
 
 
@@ -213,6 +228,19 @@ def _ensure_open_day(ticket: Ticket) -> None:
 # -- issuing -----------------------------------------------------------------------------
 
 
+def _routing(session: Session, ctx: LobbyContext, branch_id: str) -> repo.BranchRouting:
+    """The branch's queues and active points, from this worker's copy if still fresh."""
+    found = ctx.setups.get(branch_id)
+    if isinstance(found, repo.BranchRouting):
+        return found
+    routing = repo.branch_routing(session, branch_id)
+    if routing is None:
+        ctx.setups.forget(branch_id)
+        raise BranchNotFound(branch_id=branch_id)
+    ctx.setups.put(branch_id, routing)
+    return routing
+
+
 def issue_ticket(
     *,
     session: Session,
@@ -222,7 +250,8 @@ def issue_ticket(
     ticket_in: TicketCreate,
 ) -> TicketView:
     """Issue a ticket for the declared business, routed by the catalogue (取号)."""
-    branch = _branch(session, actor, branch_id, Permission.ISSUE)
+    actor.require(Permission.ISSUE, branch_id)
+    routing = _routing(session, ctx, branch_id)
     triage = ticket_in.triage
     if triage is not None:
         actor.require(Permission.TRIAGE_1, branch_id)
@@ -233,15 +262,14 @@ def issue_ticket(
         raise NothingToTriage()
     declined = triage is not None and triage.outcome is TriageOutcome.DECLINED
     declined_reason = (triage.reason or DEFAULT_DECLINE_REASON) if declined and triage else None
-    active = repo.points(session, branch_id, active_only=True)
     planned = plan_items(
         ticket_in.business,
         catalogue=ctx.catalogue,
-        stm_statuses=[p.status for p in active if p.kind is QueueKind.STM],
+        stm_statuses=routing.statuses(QueueKind.STM),
         declined_reason=declined_reason,
     )
     first = planned[0].route
-    queue = repo.queue_of(session, branch_id, first)
+    queue = routing.queues.get(first)
     if queue is None:
         raise Invalid(detail=f"no {first.value} queue")
     now = ctx.now()
@@ -252,31 +280,15 @@ def issue_ticket(
         follow_up = bool(flag and flag.follow_up)
     # Everything that only reads comes before the number: its counter row stays locked
     # until commit, so the less work after it, the more tickets per second a queue issues.
-    load: object = ctx.loads.get((branch_id, day, first))
-    if not isinstance(load, QueueLoad):
-        load = _load(session, ctx, branch_id, day, first, active)
-        ctx.loads.put((branch_id, day, first), load)
-    number = repo.next_number(session, queue.id, day)
-    ticket = Ticket(
-        visit_id=f"{branch.branch_id}-{day:%Y%m%d}-{queue.kind.value}-{number:04d}",
-        branch_id=branch.branch_id,
-        day=day,
-        queue_id=queue.id,
-        number=number,
-        ticket_no=f"{queue.prefix}{number:03d}",
-        queue=first,
-        status=TicketStatus.WAITING,
-        customer_id=ticket_in.customer_id,
-        age_band=ticket_in.age_band,
-        customer_tier=ticket_in.customer_tier,
-        has_mobile_banking=ticket_in.has_mobile_banking,
-        follow_up=follow_up,
-        issued_at=now,
-        issued_by=actor.staff_id,
-        recalls=0,
-    )
-    session.add(ticket)
-    session.flush()
+    seen = ctx.loads.get((branch_id, day, first))
+    if not isinstance(seen, _QueueSeen):
+        waiting, last_no = repo.queue_now(
+            session, branch_id=branch_id, day=day, queue=first, queue_id=queue.id, at=now
+        )
+        load = _load(session, ctx, branch_id, day, first, routing.statuses(first))
+        seen = _QueueSeen(load=load, waiting=waiting, last_no=last_no)
+        ctx.loads.put((branch_id, day, first), seen)
+    load = seen.load
     # Items keep the order the customer declared them in (``seq``), whatever their leg.
     declared = list(enumerate(ticket_in.business))
     items: list[TicketItem] = []
@@ -285,7 +297,6 @@ def issue_ticket(
         seq, _code = declared.pop(found)
         items.append(
             TicketItem(
-                ticket_id=ticket.id,
                 seq=seq,
                 business_code=plan.business_code,
                 route=plan.route,
@@ -293,28 +304,55 @@ def issue_ticket(
                 reason=plan.reason,
             )
         )
-    session.add_all(items)
+    ticket = Ticket(
+        branch_id=branch_id,
+        day=day,
+        queue_id=queue.id,
+        queue=first,
+        status=TicketStatus.WAITING,
+        point_id=None,
+        customer_id=ticket_in.customer_id,
+        age_band=ticket_in.age_band,
+        customer_tier=ticket_in.customer_tier,
+        has_mobile_banking=ticket_in.has_mobile_banking,
+        follow_up=follow_up,
+        issued_at=now,
+        issued_by=actor.staff_id,
+        called_at=None,
+        last_called_at=None,
+        served_from=None,
+        finished_at=None,
+        recalls=0,
+    )
+    prompts = evaluate(ctx.rules.prompts, _facts(ctx, ticket, items))
+    # From the number on, the queue's counter row is locked until commit: take it last,
+    # in one statement with the writes (on PostgreSQL), and leave nothing to do after it.
+    repo.add_numbered_ticket(
+        session,
+        ticket,
+        items,
+        prefix=queue.prefix,
+        event=repo.event_row(branch_id=branch_id, kind="ticket", at=now),
+        audit_entry=audit.entry_row(
+            actor=actor,
+            action="ticket.issue",
+            at=now,
+            branch_id=branch_id,
+            detail={"business": ticket_in.business},
+        ),
+    )
+    # Numbers between the last one seen and this one went to tickets issued meanwhile.
+    position = seen.waiting + (ticket.number - seen.last_no - 1) + 1
     touches = []
     if triage is not None:
         touches.append(_touch(session, ctx, actor, ticket, 1, triage.outcome, declined_reason))
-    _event(session, ctx, branch_id, "ticket", ticket)
-    _audit(
-        session,
-        ctx,
-        actor,
-        "ticket.issue",
-        branch_id,
-        ticket.ticket_no,
-        business=ticket_in.business,
-    )
-    session.flush()
-    position = repo.position(session, ticket)
+        session.flush()
     return TicketView(
         ticket=ticket,
         items=items,
         position=position,
         wait_s=estimate_wait_s(position - 1, load, slow_factor=ctx.settings.slow_factor),
-        prompts=evaluate(ctx.rules.prompts, _facts(ctx, ticket, items)),
+        prompts=prompts,
         touches=touches,
         notices=_queue_notices(load, first),
     )
@@ -839,6 +877,7 @@ def set_terminal_status(
     point = _point(session, branch_id, point_id)
     point.status = status
     point.status_changed_at = ctx.now()
+    ctx.setup_changed(branch_id)
     _event(session, ctx, branch_id, "terminal", None, point)
     _audit(session, ctx, actor, "point.status", branch_id, point.code, status=status.value)
     session.flush()
@@ -854,11 +893,11 @@ def _load(
     branch_id: str,
     day: date,
     kind: QueueKind,
-    active: Sequence[ServicePoint],
+    points: tuple[TerminalStatus, ...],
     busy: dict[QueueKind, int] | None = None,
     pending_auth: int | None = None,
 ) -> QueueLoad:
-    """What one queue's wait depends on now."""
+    """What one queue's wait depends on now, given the statuses of its active points."""
     if busy is None:
         busy = repo.busy_counts(session, branch_id, day)
     if pending_auth is None and kind is QueueKind.STM:
@@ -868,7 +907,7 @@ def _load(
         session, branch_id, kind, ctx.day_start_utc(day), ctx.settings.recent_services
     )
     return QueueLoad(
-        points=tuple(p.status for p in active if p.kind is kind),
+        points=points,
         busy=busy.get(kind, 0),
         mean_service_s=mean_or_default(
             durations, ctx.settings.service_seconds.get(kind.value, 300.0)
@@ -885,7 +924,17 @@ def _loads(
     pending = len(repo.authorisations(session, branch_id, status=AuthorisationStatus.PENDING))
     active = repo.points(session, branch_id, active_only=True)
     return {
-        kind: _load(session, ctx, branch_id, day, kind, active, busy, pending) for kind in QueueKind
+        kind: _load(
+            session,
+            ctx,
+            branch_id,
+            day,
+            kind,
+            tuple(p.status for p in active if p.kind is kind),
+            busy,
+            pending,
+        )
+        for kind in QueueKind
     }
 
 

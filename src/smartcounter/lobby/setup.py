@@ -276,6 +276,7 @@ def add_point(
         raise DuplicateValue(field="code", value=point_in.code)
     point = _new_point(branch_id, point_in.kind, point_in.code, point_in.name)
     session.add(point)
+    ctx.setup_changed(branch_id)
     repo.add_event(session, branch_id=branch_id, kind="setup", at=ctx.now(), point_code=point.code)
     _audit(session, ctx, actor, "point.add", branch_id, point_in.code, kind=point_in.kind.value)
     session.flush()
@@ -301,6 +302,7 @@ def update_point(
         point.name = changes["name"]
     if changes.get("active") is not None:
         point.active = changes["active"]
+        ctx.setup_changed(branch_id)
     repo.add_event(session, branch_id=branch_id, kind="setup", at=ctx.now(), point_code=point.code)
     _audit(session, ctx, actor, "point.update", branch_id, point.code, **changes)
     session.flush()
@@ -326,6 +328,7 @@ def set_prefix(
     ):
         raise DuplicateValue(field="prefix", value=prefix_in.prefix)
     target.prefix = prefix_in.prefix
+    ctx.setup_changed(branch_id)
     _audit(session, ctx, actor, "queue.prefix", branch_id, queue.value, prefix=prefix_in.prefix)
     session.flush()
     return target

@@ -55,12 +55,14 @@ def _js_messages(lang: Lang) -> str:
 
 
 def _home(actor: Actor) -> str:
+    if actor.can(Permission.NETWORK_DASHBOARD):
+        return "/dashboards/network"
     if actor.branch_id is None:
         return "/branches"
     if actor.role is Role.TELLER or actor.role is Role.WEALTH_MANAGER:
         return f"/branches/{quote(actor.branch_id)}/window"
     if actor.role is Role.DIRECTOR:
-        return f"/branches/{quote(actor.branch_id)}/setup"
+        return f"/branches/{quote(actor.branch_id)}/dashboard"
     return f"/branches/{quote(actor.branch_id)}/tablet"
 
 

@@ -31,6 +31,7 @@ from smartcounter.web.deps import (
     SessionDep,
     TicketId,
     Triager,
+    UnitOfWorkDep,
     Viewer,
 )
 
@@ -44,17 +45,19 @@ class CallNextPublic(BaseModel):
 
 
 @router.post("/tickets", response_model=TicketPublic, status_code=201)
-def issue_ticket(
+async def issue_ticket(
     branch_id: BranchId,
     ticket_in: TicketCreate,
-    session: SessionDep,
+    work: UnitOfWorkDep,
     ctx: ContextDep,
     actor: Issuer,
     present: PresenterDep,
 ) -> TicketPublic:
     """Issue a ticket; routing follows the business catalogue."""
-    view = service.issue_ticket(
-        session=session, ctx=ctx, actor=actor, branch_id=branch_id, ticket_in=ticket_in
+    # The busiest route: the service call and its commit in one trip to the thread pool,
+    # so that the queue's counter row is locked as briefly as possible.
+    view = await work.run(
+        service.issue_ticket, ctx=ctx, actor=actor, branch_id=branch_id, ticket_in=ticket_in
     )
     return present.ticket(view)
 

@@ -1,0 +1,51 @@
+"""The request dependencies: verified callers kept a few seconds, but never past a change."""
+
+from __future__ import annotations
+
+from testkit import Lobby
+
+from smartcounter.web.deps import SESSION_COOKIE
+
+TICKET = {"business": ["card_open"]}
+
+
+class TestCredentialCache:
+    def test_a_revoked_device_token_stops_working_at_once(self, lobby: Lobby) -> None:
+        director = lobby.client("director-b1")
+        created = director.post(
+            "/api/branches/B1/devices", json={"kind": "kiosk", "name": "lobby door"}
+        ).json()
+        kiosk = lobby.client()
+        kiosk.headers["Authorization"] = f"Bearer {created['token']}"
+        # Twice: the second one is answered from the cache.
+        for _ in range(2):
+            assert kiosk.post("/api/branches/B1/tickets", json=TICKET).status_code == 201
+        revoked = director.delete(f"/api/branches/B1/devices/{created['id']}")
+        assert revoked.status_code == 200, revoked.text
+        assert kiosk.post("/api/branches/B1/tickets", json=TICKET).status_code == 401
+
+    def test_a_logout_ends_the_login_at_once(self, lobby: Lobby) -> None:
+        greeter = lobby.client("greeter-b1")
+        cookie = greeter.cookies.get(SESSION_COOKIE)
+        for _ in range(2):
+            assert greeter.get("/api/auth/me").status_code == 200
+        assert greeter.post("/api/auth/logout").status_code == 204
+        # The client drops the cookie on logout; someone who kept a copy tries it again.
+        stale = lobby.client()
+        stale.cookies.set(SESSION_COOKIE, cookie)
+        assert stale.get("/api/auth/me").status_code == 401
+
+    def test_a_cached_login_still_needs_its_csrf_token(self, lobby: Lobby) -> None:
+        greeter = lobby.client("greeter-b1")
+        assert greeter.post("/api/branches/B1/tickets", json=TICKET).status_code == 201
+        token = greeter.headers.pop("X-CSRF-Token")
+        refused = greeter.post("/api/branches/B1/tickets", json=TICKET)
+        assert refused.status_code == 403 and refused.json()["code"] == "csrf"
+        assert greeter.get("/api/auth/me").json()["csrf_token"] == token
+
+    def test_changes_to_the_user_are_saved_though_the_login_was_cached(self, lobby: Lobby) -> None:
+        teller = lobby.client("teller-b1")
+        assert teller.get("/api/auth/me").json()["user"]["lang"] in (None, "zh")
+        assert teller.patch("/api/auth/me", json={"lang": "en"}).json()["lang"] == "en"
+        assert lobby.client("teller-b1").get("/api/auth/me").json()["user"]["lang"] == "en"
+        teller.patch("/api/auth/me", json={"lang": "zh"})
