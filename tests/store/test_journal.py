@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from smartcounter.store.journal import JOURNAL_DIR, STAGING_DIR, Transaction, recover
+from smartcounter.store.journal import (
+    JOURNAL_DIR,
+    STAGING_DIR,
+    Transaction,
+    new_txid,
+    recover,
+)
 from smartcounter.store.layout import Store, StoreError, StoreNotFoundError
 from smartcounter.store.schema import SCHEMA_VERSION
 
@@ -140,3 +146,11 @@ class TestOpening:
         (root / "smartcounter-store.json").write_text('{"format": "something else"}')
         with pytest.raises(StoreError):
             Store.open(root)
+
+
+def test_transaction_ids_sort_in_the_order_they_were_made() -> None:
+    # Import logs and journals are listed by name: ids made within one second must still
+    # sort by time, not by their random suffix.
+    ids = [new_txid() for _ in range(2_000)]
+    assert sorted(ids) == ids
+    assert len(set(ids)) == len(ids)

@@ -346,6 +346,46 @@ def week_over_week_sql(week: str, previous_week: str, by: Sequence[str]) -> str:
     """
 
 
+def shrinkage_ctes(source: str) -> str:
+    """CTEs ``peer``, ``prior`` and ``shrunk``: the empirical-Bayes estimate per peer group.
+
+    ``source`` is a relation with ``branch_type``, ``migratable``, ``migrated`` and
+    ``rate``. The prior's mean is the group's mean rate; its strength (α + β) comes from the
+    spread of the group's rates left after removing the binomial noise (method of
+    moments), bounded to [2, 10000]. ``shrunk`` adds ``peers``, ``prior_mean``,
+    ``prior_strength``, ``shrunk_rate`` and its 95 % band ``shrunk_low``/``shrunk_high``
+    (normal approximation of the posterior), all null where the rate is undefined.
+    """
+    posterior_n = "(CAST(s.migratable AS DOUBLE) + pr.prior_strength)"
+    estimate = f"((CAST(s.migrated AS DOUBLE) + pr.prior_mean * pr.prior_strength) / {posterior_n})"
+    half = f"({Z} * SQRT({estimate} * (1 - {estimate}) / ({posterior_n} + 1)))"
+    return f"""peer AS (
+      SELECT branch_type, CAST(COUNT(*) AS BIGINT) AS peers, AVG(rate) AS prior_mean,
+             VAR_POP(rate) AS spread,
+             AVG(rate * (1 - rate) / CAST(migratable AS DOUBLE)) AS noise
+      FROM {source} WHERE rate IS NOT NULL GROUP BY branch_type
+    ),
+    prior AS (
+      SELECT branch_type, peers, prior_mean,
+        CASE
+          WHEN peers < 3 OR prior_mean <= 0 OR prior_mean >= 1 THEN CAST(2 AS DOUBLE)
+          WHEN spread - noise <= CAST(0.000001 AS DOUBLE) THEN CAST(10000 AS DOUBLE)
+          ELSE LEAST(CAST(10000 AS DOUBLE), GREATEST(CAST(2 AS DOUBLE),
+               prior_mean * (1 - prior_mean) / (spread - noise) - 1))
+        END AS prior_strength
+      FROM peer
+    ),
+    shrunk AS (
+      SELECT s.*, pr.peers, pr.prior_mean, pr.prior_strength,
+        CASE WHEN s.rate IS NOT NULL THEN {estimate} END AS shrunk_rate,
+        CASE WHEN s.rate IS NOT NULL
+             THEN GREATEST(CAST(0 AS DOUBLE), {estimate} - {half}) END AS shrunk_low,
+        CASE WHEN s.rate IS NOT NULL
+             THEN LEAST(CAST(1 AS DOUBLE), {estimate} + {half}) END AS shrunk_high
+      FROM {source} s LEFT JOIN prior pr ON pr.branch_type = s.branch_type
+    )"""
+
+
 def ranking_sql(week: str, previous_week: str) -> str:
     """Branch ranking of one week: rate, interval, ranks, shrunk estimate, change from last week.
 
@@ -379,38 +419,12 @@ def ranking_sql(week: str, previous_week: str) -> str:
           PARTITION BY CASE WHEN rate IS NULL THEN 1 ELSE 0 END ORDER BY rate DESC) END AS network_rank
       FROM base
     ),
-    peer AS (
-      SELECT branch_type,
-             CAST(COUNT(*) AS BIGINT) AS peers,
-             AVG(rate) AS prior_mean,
-             VAR_POP(rate) AS spread,
-             AVG(rate * (1 - rate) / CAST(migratable AS DOUBLE)) AS noise
-      FROM ranked WHERE rate IS NOT NULL GROUP BY branch_type
-    ),
-    prior AS (
-      SELECT branch_type, peers, prior_mean,
-        CASE
-          WHEN peers < 3 OR prior_mean <= 0 OR prior_mean >= 1 THEN CAST(2 AS DOUBLE)
-          WHEN spread - noise <= CAST(0.000001 AS DOUBLE) THEN CAST(10000 AS DOUBLE)
-          ELSE LEAST(CAST(10000 AS DOUBLE), GREATEST(CAST(2 AS DOUBLE),
-               prior_mean * (1 - prior_mean) / (spread - noise) - 1))
-        END AS prior_strength
-      FROM peer
-    ),
-    shrunk AS (
-      SELECT r.*, pr.peers, pr.prior_mean, pr.prior_strength,
-        (CAST(r.migrated AS DOUBLE) + pr.prior_mean * pr.prior_strength)
-          / (CAST(r.migratable AS DOUBLE) + pr.prior_strength) AS shrunk_rate,
-        CAST(r.migratable AS DOUBLE) + pr.prior_strength AS posterior_n
-      FROM ranked r LEFT JOIN prior pr ON pr.branch_type = r.branch_type
-    )
+    {shrinkage_ctes("ranked")}
     SELECT branch_id, name, region, branch_type, staff_count, smart_counters, teller_windows,
       migratable, migrated, rate, ci_low, ci_high,
       CAST(peer_rank AS BIGINT) AS peer_rank, CAST(network_rank AS BIGINT) AS network_rank,
       CAST(peers AS BIGINT) AS peers, previous_rate, change_pp,
-      prior_mean, prior_strength, shrunk_rate,
-      shrunk_rate - {Z} * SQRT(shrunk_rate * (1 - shrunk_rate) / (posterior_n + 1)) AS shrunk_low,
-      shrunk_rate + {Z} * SQRT(shrunk_rate * (1 - shrunk_rate) / (posterior_n + 1)) AS shrunk_high
+      prior_mean, prior_strength, shrunk_rate, shrunk_low, shrunk_high
     FROM shrunk
     """
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from smartcounter.metrics.definitions import Z, rates_sql
+from smartcounter.metrics.definitions import rates_sql, shrinkage_ctes
 from smartcounter.metrics.period import Period
 
 MIX_DIMENSIONS: dict[str, str] = {"business": "business_code", "age_band": "age_band"}
@@ -84,46 +84,16 @@ def standing_sql(weeks: Sequence[str]) -> str:
       JOIN total tt ON tt.branch_id = b.branch_id
       JOIN steady s ON s.branch_id = b.branch_id
     ),
-    peer AS (
-      SELECT branch_type, CAST(COUNT(*) AS BIGINT) AS peers, AVG(rate) AS prior_mean,
-             VAR_POP(rate) AS spread,
-             AVG(rate * (1 - rate) / CAST(migratable AS DOUBLE)) AS noise
-      FROM base WHERE rate IS NOT NULL GROUP BY branch_type
-    ),
-    prior AS (
-      SELECT branch_type, peers, prior_mean,
-        CASE
-          WHEN peers < 3 OR prior_mean <= 0 OR prior_mean >= 1 THEN CAST(2 AS DOUBLE)
-          WHEN spread - noise <= CAST(0.000001 AS DOUBLE) THEN CAST(10000 AS DOUBLE)
-          ELSE LEAST(CAST(10000 AS DOUBLE), GREATEST(CAST(2 AS DOUBLE),
-               prior_mean * (1 - prior_mean) / (spread - noise) - 1))
-        END AS prior_strength
-      FROM peer
-    ),
-    shrunk AS (
-      SELECT ba.*, pr.peers, pr.prior_mean AS peer_mean, pr.prior_strength,
-        (CAST(ba.migrated AS DOUBLE) + pr.prior_mean * pr.prior_strength)
-          / (CAST(ba.migratable AS DOUBLE) + pr.prior_strength) AS shrunk_rate,
-        CAST(ba.migratable AS DOUBLE) + pr.prior_strength AS posterior_n
-      FROM base ba LEFT JOIN prior pr ON pr.branch_type = ba.branch_type
-    ),
-    bounded AS (
-      SELECT shrunk.*,
-        CASE WHEN rate IS NOT NULL THEN GREATEST(CAST(0 AS DOUBLE), shrunk_rate
-          - {Z} * SQRT(shrunk_rate * (1 - shrunk_rate) / (posterior_n + 1))) END AS shrunk_low,
-        CASE WHEN rate IS NOT NULL THEN LEAST(CAST(1 AS DOUBLE), shrunk_rate
-          + {Z} * SQRT(shrunk_rate * (1 - shrunk_rate) / (posterior_n + 1))) END AS shrunk_high
-      FROM shrunk
-    )
+    {shrinkage_ctes("base")}
     SELECT branch_id, name, region, branch_type, staff_count, smart_counters, teller_windows,
       migratable, migrated, rate, ci_low, ci_high,
       CAST({len(set(weeks))} AS BIGINT) AS weeks, weeks_active, worst_week_rate, best_week_rate,
-      weekly_sd, weeks_above_peer, CAST(peers AS BIGINT) AS peers, peer_mean, prior_strength,
-      CASE WHEN rate IS NOT NULL THEN shrunk_rate END AS shrunk_rate, shrunk_low, shrunk_high,
+      weekly_sd, weeks_above_peer, CAST(peers AS BIGINT) AS peers, prior_mean AS peer_mean,
+      prior_strength, shrunk_rate, shrunk_low, shrunk_high,
       CASE WHEN rate IS NOT NULL THEN PERCENT_RANK() OVER (
         PARTITION BY branch_type, CASE WHEN rate IS NULL THEN 1 ELSE 0 END
         ORDER BY shrunk_rate ASC) END AS peer_percentile
-    FROM bounded
+    FROM shrunk
     """
 
 
