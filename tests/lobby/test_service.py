@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 import pytest
@@ -345,7 +344,8 @@ class TestBranchSetUpKeptPerWorker:
     def test_another_workers_change_is_seen_once_the_copy_runs_out(
         self, session: Session, clock: ManualClock, branch: str
     ) -> None:
-        here = make_context(clock, setup_cache_seconds=0.2)
+        ticks = [0.0]
+        here = dataclasses.replace(make_context(clock), setups=TimedCache(2.0, lambda: ticks[0]))
         there = make_context(clock)
         assert issue(session, here, "password_reset").ticket.queue is QueueKind.STM
         service.set_terminal_status(
@@ -357,7 +357,7 @@ class TestBranchSetUpKeptPerWorker:
             status=TerminalStatus.DOWN,
         )
         assert issue(session, here, "password_reset").ticket.queue is QueueKind.STM
-        time.sleep(0.25)
+        ticks[0] += 2.5
         assert issue(session, here, "password_reset").ticket.queue is QueueKind.TELLER
 
 

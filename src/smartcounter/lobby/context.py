@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time as _time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
@@ -51,8 +52,9 @@ class TimedCache:
     requests that arrive together do not all run the same queries together.
     """
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, ticks: Callable[[], float] = _time.monotonic) -> None:
         self.seconds = seconds
+        self._ticks = ticks  # seconds from any start (tests pass a hand-turned one)
         self._lock = threading.Lock()
         self._values: dict[object, tuple[float, object]] = {}
         self._refreshing: dict[object, float] = {}  # key → when its refresh was handed out
@@ -61,7 +63,7 @@ class TimedCache:
         """The value under ``key`` if fresh; None tells the caller to read it and ``put`` it."""
         if self.seconds <= 0:
             return None
-        now = _time.monotonic()
+        now = self._ticks()
         with self._lock:
             found = self._values.get(key)
             if found is None:
@@ -84,7 +86,7 @@ class TimedCache:
                 if len(self._values) > 10_000:
                     self._values.clear()
                     self._refreshing.clear()
-                self._values[key] = (_time.monotonic() + self.seconds, value)
+                self._values[key] = (self._ticks() + self.seconds, value)
                 self._refreshing.pop(key, None)
 
     def forget(self, key: object) -> None:
