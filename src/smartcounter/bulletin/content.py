@@ -25,6 +25,7 @@ from smartcounter.canonical.tables import BRANCH_TYPES
 from smartcounter.i18n import Lang, Translator
 from smartcounter.metrics import Metrics, Period
 from smartcounter.metrics.period import shift_week, week_end, week_start, weeks_back
+from smartcounter.metrics.rows import as_int, by_key, opt_float, opt_int, rate_fields
 from smartcounter.settings import BulletinSettings
 from smartcounter.store.layout import Store
 from smartcounter.store.reading import read_table
@@ -304,30 +305,10 @@ class Labels:
 
 
 # -- conversions ----------------------------------------------------------------------
-def _int(value: Any) -> int:
-    return 0 if value is None else int(value)
-
-
-def _opt_int(value: Any) -> int | None:
-    return None if value is None else int(value)
-
-
-def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
 
 
 def _rate(row: Mapping[str, Any]) -> Rate:
-    return Rate(
-        migratable=_int(row.get("migratable")),
-        migrated=_int(row.get("migrated")),
-        rate=_opt_float(row.get("rate")),
-        ci_low=_opt_float(row.get("ci_low")),
-        ci_high=_opt_float(row.get("ci_high")),
-    )
-
-
-def _by_key(frame: pl.DataFrame, column: str) -> dict[Any, dict[str, Any]]:
-    return {r[column]: r for r in frame.iter_rows(named=True)}
+    return Rate(**rate_fields(row))
 
 
 def _split(frame: pl.DataFrame, column: str) -> dict[Any, pl.DataFrame]:
@@ -352,7 +333,7 @@ def standing_of(row: Mapping[str, Any], target: float, min_migratable: int) -> S
     shrunk = row.get("shrunk_rate")
     if rate is None:
         return Standing.NO_DATA
-    if _int(row.get("migratable")) < min_migratable:
+    if as_int(row.get("migratable")) < min_migratable:
         return Standing.FEW
     if low is not None and shrunk is not None and low >= target and shrunk >= target:
         return Standing.SURE_ABOVE
@@ -455,8 +436,8 @@ class _Builder:
     # -- rankings ----------------------------------------------------------------------
     def _branch_rows(self, ranking: pl.DataFrame) -> list[BranchRow]:
         target, least = self.config.target_rate, self.config.min_migratable
-        tickets = _by_key(self.m.daily_tickets(["branch"], self.period), "branch_id")
-        attained = _by_key(self.m.attainment(target, self.period, ["branch"]), "branch_id")
+        tickets = by_key(self.m.daily_tickets(["branch"], self.period), "branch_id")
+        attained = by_key(self.m.attainment(target, self.period, ["branch"]), "branch_id")
         out = []
         for r in ranking.iter_rows(named=True):
             bid = r["branch_id"]
@@ -468,19 +449,19 @@ class _Builder:
                     name=r["name"] or bid,
                     region=r["region"],
                     branch_type=r["branch_type"],
-                    staff_count=_opt_int(r["staff_count"]),
-                    smart_counters=_opt_int(r["smart_counters"]),
+                    staff_count=opt_int(r["staff_count"]),
+                    smart_counters=opt_int(r["smart_counters"]),
                     rate=_rate(r),
-                    shrunk_rate=_opt_float(r["shrunk_rate"]),
-                    shrunk_low=_opt_float(r["shrunk_low"]),
-                    shrunk_high=_opt_float(r["shrunk_high"]),
-                    peer_rank=_opt_int(r["peer_rank"]),
-                    peers=_opt_int(r["peers"]),
-                    network_rank=_opt_int(r["network_rank"]),
-                    previous_rate=_opt_float(r["previous_rate"]),
-                    change_pp=_opt_float(r["change_pp"]),
-                    tickets=_int(tk.get("tickets")),
-                    daily_tickets=_opt_float(tk.get("daily_tickets")),
+                    shrunk_rate=opt_float(r["shrunk_rate"]),
+                    shrunk_low=opt_float(r["shrunk_low"]),
+                    shrunk_high=opt_float(r["shrunk_high"]),
+                    peer_rank=opt_int(r["peer_rank"]),
+                    peers=opt_int(r["peers"]),
+                    network_rank=opt_int(r["network_rank"]),
+                    previous_rate=opt_float(r["previous_rate"]),
+                    change_pp=opt_float(r["change_pp"]),
+                    tickets=as_int(tk.get("tickets")),
+                    daily_tickets=opt_float(tk.get("daily_tickets")),
                     at_target=None if at is None else bool(at["at_target"]),
                     shortfall=None if at is None else int(at["shortfall"]),
                     standing=standing_of(r, target, least),
@@ -495,33 +476,33 @@ class _Builder:
         attained = _one(self.in_scope(self.m.attainment(target, self.period, self.scope)))
         tickets = _one(self.in_scope(self.m.daily_tickets(self.scope, self.period)))
         visit_rate = None
-        if _int(visits.get("visits_migratable")) > 0:
+        if as_int(visits.get("visits_migratable")) > 0:
             visit_rate = Rate(
-                migratable=_int(visits["visits_migratable"]),
-                migrated=_int(visits["visits_migrated"]),
-                rate=_opt_float(visits["rate"]),
-                ci_low=_opt_float(visits["ci_low"]),
-                ci_high=_opt_float(visits["ci_high"]),
+                migratable=as_int(visits["visits_migratable"]),
+                migrated=as_int(visits["visits_migrated"]),
+                rate=opt_float(visits["rate"]),
+                ci_low=opt_float(visits["ci_low"]),
+                ci_high=opt_float(visits["ci_high"]),
             )
         return Headline(
             rate=_rate(wow),
-            previous_rate=_opt_float(wow.get("previous_rate")),
-            change_pp=_opt_float(wow.get("change_pp")),
+            previous_rate=opt_float(wow.get("previous_rate")),
+            change_pp=opt_float(wow.get("change_pp")),
             visit_rate=visit_rate,
             branches_listed=listed,
-            branches_reporting=_int(attained.get("branches")),
-            at_target=_int(attained.get("at_target")),
-            share_at_target=_opt_float(attained.get("share_at_target")),
-            shortfall=_int(attained.get("shortfall")),
-            tickets=_int(tickets.get("tickets")),
-            daily_tickets=_opt_float(tickets.get("daily_tickets")),
+            branches_reporting=as_int(attained.get("branches")),
+            at_target=as_int(attained.get("at_target")),
+            share_at_target=opt_float(attained.get("share_at_target")),
+            shortfall=as_int(attained.get("shortfall")),
+            tickets=as_int(tickets.get("tickets")),
+            daily_tickets=opt_float(tickets.get("daily_tickets")),
         )
 
     def _groups(self, rows: list[BranchRow]) -> tuple[PeerGroup, ...]:
         by = [*self.scope, "branch_type"]
         target = self.config.target_rate
-        wow = _by_key(self.in_scope(self.m.week_over_week(self.week, by)), "branch_type")
-        attained = _by_key(self.in_scope(self.m.attainment(target, self.period, by)), "branch_type")
+        wow = by_key(self.in_scope(self.m.week_over_week(self.week, by)), "branch_type")
+        attained = by_key(self.in_scope(self.m.attainment(target, self.period, by)), "branch_type")
         out = []
         for kind in _group_order(r.branch_type for r in rows):
             members = sorted(
@@ -540,11 +521,11 @@ class _Builder:
                     branch_type=kind,
                     label=self.labels.group(kind),
                     rate=_rate(w),
-                    previous_rate=_opt_float(w.get("previous_rate")),
-                    change_pp=_opt_float(w.get("change_pp")),
-                    branches_reporting=_int(a.get("branches")),
-                    at_target=_int(a.get("at_target")),
-                    share_at_target=_opt_float(a.get("share_at_target")),
+                    previous_rate=opt_float(w.get("previous_rate")),
+                    change_pp=opt_float(w.get("change_pp")),
+                    branches_reporting=as_int(a.get("branches")),
+                    at_target=as_int(a.get("at_target")),
+                    share_at_target=opt_float(a.get("share_at_target")),
                     rows=tuple(members),
                     benchmarks=tuple(sure[: self.config.benchmarks_per_group]),
                     needs_help=tuple(weak[: self.config.help_per_group]),
@@ -595,9 +576,9 @@ class _Builder:
         return Pareto(dimension=dimension, rows=tuple(rows), total=sum(r.count for r in rows))
 
     def _triage(self, funnel: pl.DataFrame, declines: pl.DataFrame, depth: pl.DataFrame) -> Triage:
-        stages = _by_key(funnel, "stage")
+        stages = by_key(funnel, "stage")
         reasons = _split(declines, "stage")
-        depths = _by_key(depth, "depth")
+        depths = by_key(depth, "depth")
         out = []
         for stage in STAGES:
             s = stages.get(stage, {})
@@ -616,10 +597,10 @@ class _Builder:
             out.append(
                 Stage(
                     stage=stage,
-                    touches=_int(s.get("touches")),
-                    accepted=_int(s.get("accepted")),
-                    declined=_int(s.get("declined")),
-                    acceptance_rate=_opt_float(s.get("acceptance_rate")),
+                    touches=as_int(s.get("touches")),
+                    accepted=as_int(s.get("accepted")),
+                    declined=as_int(s.get("declined")),
+                    acceptance_rate=opt_float(s.get("acceptance_rate")),
                     reasons=listed,
                 )
             )
@@ -628,25 +609,25 @@ class _Builder:
             depth=tuple(
                 Depth(
                     depth=d,
-                    visits=_int(depths.get(d, {}).get("visits")),
-                    share=_opt_float(depths.get(d, {}).get("share")),
+                    visits=as_int(depths.get(d, {}).get("visits")),
+                    share=opt_float(depths.get(d, {}).get("share")),
                 )
                 for d in DEPTHS
             ),
         )
 
     def _series(self, key: str, label: str, frame: pl.DataFrame | None) -> Series:
-        weeks = _by_key(frame, "week") if frame is not None else {}
+        weeks = by_key(frame, "week") if frame is not None else {}
         points = []
         for w in self.trend_weeks:
             r = weeks.get(w, {})
             points.append(
                 TrendPoint(
                     week=w,
-                    rate=_opt_float(r.get("rate")),
-                    ci_low=_opt_float(r.get("ci_low")),
-                    ci_high=_opt_float(r.get("ci_high")),
-                    migratable=_int(r.get("migratable")),
+                    rate=opt_float(r.get("rate")),
+                    ci_low=opt_float(r.get("ci_low")),
+                    ci_high=opt_float(r.get("ci_high")),
+                    migratable=as_int(r.get("migratable")),
                 )
             )
         return Series(key=key, label=label, points=tuple(points))

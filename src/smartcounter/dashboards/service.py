@@ -69,6 +69,7 @@ from smartcounter.metrics.period import (
     week_start,
     weeks_back,
 )
+from smartcounter.metrics.rows import as_int, by_key, opt_float, opt_int, rate_fields
 from smartcounter.programme import service as programme
 from smartcounter.programme.repository import ProgrammeError
 from smartcounter.scorecard.director_scores import DirectorScore, load_scores, save_scores
@@ -143,35 +144,13 @@ def _metrics_of(store: Store, settings: Settings, metrics: Metrics | None) -> It
 # -- conversions --------------------------------------------------------------------------
 
 
-def _int(value: Any) -> int:
-    return 0 if value is None else int(value)
-
-
-def _opt_int(value: Any) -> int | None:
-    return None if value is None else int(value)
-
-
-def _opt_float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
 def _rate(row: Mapping[str, Any]) -> RateView:
-    return RateView(
-        migratable=_int(row.get("migratable")),
-        migrated=_int(row.get("migrated")),
-        rate=_opt_float(row.get("rate")),
-        ci_low=_opt_float(row.get("ci_low")),
-        ci_high=_opt_float(row.get("ci_high")),
-    )
+    return RateView(**rate_fields(row))
 
 
 def _one(frame: pl.DataFrame) -> dict[str, Any]:
     rows = frame.to_dicts()
     return rows[0] if rows else {}
-
-
-def _by_key(frame: pl.DataFrame, column: str) -> dict[Any, dict[str, Any]]:
-    return {r[column]: r for r in frame.iter_rows(named=True)}
 
 
 def _of_branch(frame: pl.DataFrame, branch_id: str) -> pl.DataFrame:
@@ -186,17 +165,17 @@ def _group_order(types: Iterable[str]) -> list[str]:
 
 
 def _series(key: str, label: str, frame: pl.DataFrame, weeks: Sequence[str]) -> TrendSeries:
-    by_week = _by_key(frame, "week") if not frame.is_empty() else {}
+    by_week = by_key(frame, "week") if not frame.is_empty() else {}
     return TrendSeries(
         key=key,
         label=label,
         points=[
             TrendPoint(
                 week=w,
-                rate=_opt_float(by_week.get(w, {}).get("rate")),
-                ci_low=_opt_float(by_week.get(w, {}).get("ci_low")),
-                ci_high=_opt_float(by_week.get(w, {}).get("ci_high")),
-                migratable=_int(by_week.get(w, {}).get("migratable")),
+                rate=opt_float(by_week.get(w, {}).get("rate")),
+                ci_low=opt_float(by_week.get(w, {}).get("ci_low")),
+                ci_high=opt_float(by_week.get(w, {}).get("ci_high")),
+                migratable=as_int(by_week.get(w, {}).get("migratable")),
             )
             for w in weeks
         ],
@@ -215,14 +194,14 @@ def _ranking_row(
         branch_type=r["branch_type"],
         group=labels.group(r["branch_type"]),
         rate=_rate(r),
-        shrunk_rate=_opt_float(r["shrunk_rate"]),
-        shrunk_low=_opt_float(r["shrunk_low"]),
-        shrunk_high=_opt_float(r["shrunk_high"]),
-        peer_rank=_opt_int(r["peer_rank"]),
-        peers=_opt_int(r["peers"]),
-        network_rank=_opt_int(r["network_rank"]),
-        previous_rate=_opt_float(r["previous_rate"]),
-        change_pp=_opt_float(r["change_pp"]),
+        shrunk_rate=opt_float(r["shrunk_rate"]),
+        shrunk_low=opt_float(r["shrunk_low"]),
+        shrunk_high=opt_float(r["shrunk_high"]),
+        peer_rank=opt_int(r["peer_rank"]),
+        peers=opt_int(r["peers"]),
+        network_rank=opt_int(r["network_rank"]),
+        previous_rate=opt_float(r["previous_rate"]),
+        change_pp=opt_float(r["change_pp"]),
         standing=standing,
         standing_label=t(f"bulletin.standing.{standing}"),
     )
@@ -358,8 +337,8 @@ def network_dashboard(
         ranking = m.ranking(chosen)
         wow = _one(m.week_over_week(chosen, []))
         attained = _one(m.attainment(target, period, []))
-        group_wow = _by_key(m.week_over_week(chosen, ["branch_type"]), "branch_type")
-        group_attained = _by_key(m.attainment(target, period, ["branch_type"]), "branch_type")
+        group_wow = by_key(m.week_over_week(chosen, ["branch_type"]), "branch_type")
+        group_attained = by_key(m.attainment(target, period, ["branch_type"]), "branch_type")
         whole = m.trend(chosen, config.trend_weeks, [])
         by_group = m.trend(chosen, config.trend_weeks, ["branch_type"])
         plan = _programme(
@@ -386,10 +365,10 @@ def network_dashboard(
                 branch_type=kind,
                 label=labels.group(kind),
                 rate=_rate(w),
-                change_pp=_opt_float(w.get("change_pp")),
-                branches_reporting=_int(a.get("branches")),
-                at_target=_int(a.get("at_target")),
-                share_at_target=_opt_float(a.get("share_at_target")),
+                change_pp=opt_float(w.get("change_pp")),
+                branches_reporting=as_int(a.get("branches")),
+                at_target=as_int(a.get("at_target")),
+                share_at_target=opt_float(a.get("share_at_target")),
                 rows=members,
             )
         )
@@ -406,13 +385,13 @@ def network_dashboard(
         groups=[Choice(value=kind, label=labels.group(kind)) for kind in kinds],
         headline=NetworkHeadline(
             rate=_rate(wow),
-            previous_rate=_opt_float(wow.get("previous_rate")),
-            change_pp=_opt_float(wow.get("change_pp")),
+            previous_rate=opt_float(wow.get("previous_rate")),
+            change_pp=opt_float(wow.get("change_pp")),
             branches_listed=len(rows),
-            branches_reporting=_int(attained.get("branches")),
-            at_target=_int(attained.get("at_target")),
-            share_at_target=_opt_float(attained.get("share_at_target")),
-            shortfall=_int(attained.get("shortfall")),
+            branches_reporting=as_int(attained.get("branches")),
+            at_target=as_int(attained.get("at_target")),
+            share_at_target=opt_float(attained.get("share_at_target")),
+            shortfall=as_int(attained.get("shortfall")),
         ),
         trend=[
             _series("all", t("dashboards.network.network"), whole, trend_weeks),
@@ -446,8 +425,8 @@ def _branch_info(store: Store, branch_id: str, labels: Labels) -> BranchInfo:
         region=b.get("region"),
         branch_type=b["branch_type"],
         group=labels.group(b["branch_type"]),
-        staff_count=_opt_int(b.get("staff_count")),
-        smart_counters=_opt_int(b.get("smart_counters")),
+        staff_count=opt_int(b.get("staff_count")),
+        smart_counters=opt_int(b.get("smart_counters")),
     )
 
 
@@ -475,7 +454,7 @@ def _pareto(dimension: str, frame: pl.DataFrame, labels: Labels, t: Translator) 
 def _funnel(
     funnel: pl.DataFrame, declines: pl.DataFrame, labels: Labels, t: Translator
 ) -> list[StageView]:
-    stages = _by_key(funnel, "stage") if not funnel.is_empty() else {}
+    stages = by_key(funnel, "stage") if not funnel.is_empty() else {}
     out = []
     for stage in STAGES:
         s = stages.get(stage, {})
@@ -484,10 +463,10 @@ def _funnel(
             StageView(
                 stage=stage,
                 label=t(f"bulletin.stage.{stage}"),
-                touches=_int(s.get("touches")),
-                accepted=_int(s.get("accepted")),
-                declined=_int(s.get("declined")),
-                acceptance_rate=_opt_float(s.get("acceptance_rate")),
+                touches=as_int(s.get("touches")),
+                accepted=as_int(s.get("accepted")),
+                declined=as_int(s.get("declined")),
+                acceptance_rate=opt_float(s.get("acceptance_rate")),
                 reasons=[
                     ParetoRow(
                         value=r["reason"],
@@ -504,13 +483,13 @@ def _funnel(
 
 
 def _depth(frame: pl.DataFrame, t: Translator) -> list[DepthView]:
-    depths = _by_key(frame, "depth") if not frame.is_empty() else {}
+    depths = by_key(frame, "depth") if not frame.is_empty() else {}
     return [
         DepthView(
             depth=d,
             label=t(f"bulletin.depth.{d}"),
-            visits=_int(depths.get(d, {}).get("visits")),
-            share=_opt_float(depths.get(d, {}).get("share")),
+            visits=as_int(depths.get(d, {}).get("visits")),
+            share=opt_float(depths.get(d, {}).get("share")),
         )
         for d in DEPTHS
     ]
@@ -528,21 +507,21 @@ def _branch_week(
     standing = standing_of(ranked, config.target_rate, config.min_migratable).value
     return BranchWeek(
         rate=_rate(ranked),
-        previous_rate=_opt_float(ranked.get("previous_rate")),
-        change_pp=_opt_float(ranked.get("change_pp")),
-        shrunk_rate=_opt_float(ranked.get("shrunk_rate")),
-        shrunk_low=_opt_float(ranked.get("shrunk_low")),
-        shrunk_high=_opt_float(ranked.get("shrunk_high")),
-        peer_rank=_opt_int(ranked.get("peer_rank")),
-        peers=_opt_int(ranked.get("peers")),
-        network_rank=_opt_int(ranked.get("network_rank")),
+        previous_rate=opt_float(ranked.get("previous_rate")),
+        change_pp=opt_float(ranked.get("change_pp")),
+        shrunk_rate=opt_float(ranked.get("shrunk_rate")),
+        shrunk_low=opt_float(ranked.get("shrunk_low")),
+        shrunk_high=opt_float(ranked.get("shrunk_high")),
+        peer_rank=opt_int(ranked.get("peer_rank")),
+        peers=opt_int(ranked.get("peers")),
+        network_rank=opt_int(ranked.get("network_rank")),
         network_ranked=network_ranked,
         standing=standing,
         standing_label=t(f"bulletin.standing.{standing}"),
         at_target=None if attained is None else bool(attained["at_target"]),
         shortfall=None if attained is None else int(attained["shortfall"]),
-        tickets=_int(tickets.get("tickets")),
-        daily_tickets=_opt_float(tickets.get("daily_tickets")),
+        tickets=as_int(tickets.get("tickets")),
+        daily_tickets=opt_float(tickets.get("daily_tickets")),
     )
 
 
