@@ -141,6 +141,22 @@ class TestRatesCommand:
         result = run("--store", str(store.root), *args)
         assert result.exit_code == 2
 
+    @pytest.mark.parametrize(
+        ("args", "zh", "en"),
+        [
+            (["--week", "2018-10"], "不是 ISO 周", "is not an ISO week"),
+            (["--week", "2018-W53"], "2018 年没有第 53 周", "2018 has no ISO week 53"),
+            (["--from", "2018-02-30"], "--from：“2018-02-30”不是日期", "is not a date"),
+            (["--from", "2018-03-05", "--to", "2018-03-04"], "早于 --from", "is before --from"),
+            (["--week", "2018-W10", "--to", "2018-03-04"], "不能与", "cannot be combined"),
+        ],
+    )
+    def test_period_errors_say_what_to_write_in_the_users_language(self, store, args, zh, en):
+        for lang, words in (("zh", zh), ("en", en)):
+            result = run("--lang", lang, "--store", str(store.root), "rates", "--by", "week", *args)
+            assert result.exit_code == 2
+            assert words in result.stderr and "Traceback" not in result.stderr
+
     def test_no_store_exits_2(self, tmp_path):
         result = run("--store", str(tmp_path / "none"), "rates", "--by", "branch")
         assert result.exit_code == 2

@@ -11,6 +11,7 @@ from typing import NoReturn
 import typer
 
 from smartcounter.i18n import Lang, Translator, resolve_lang
+from smartcounter.metrics.period import PeriodError, parse_week
 from smartcounter.settings import Settings, load_settings
 from smartcounter.store.layout import Store, StoreError, StoreNotFoundError
 
@@ -61,6 +62,15 @@ def fail(message: str, code: int = Exit.USAGE) -> NoReturn:
     """Print ``message`` on standard error and exit with ``code``."""
     print(message, file=sys.stderr)
     raise typer.Exit(code)
+
+
+def checked_week(t: Translator, week: str) -> str:
+    """``week`` if it is an ISO week (``2018-W10``); else stop with status 2, in words."""
+    try:
+        parse_week(week)
+    except PeriodError as exc:
+        fail(t(exc.key, **exc.params))
+    return week
 
 
 StoreOption = typer.Option(

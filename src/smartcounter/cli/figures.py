@@ -13,12 +13,18 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
-from smartcounter.cli.context import AppState, StoreOption, fail, state_of, with_store
+from smartcounter.cli.context import (
+    AppState,
+    StoreOption,
+    checked_week,
+    fail,
+    state_of,
+    with_store,
+)
 from smartcounter.i18n import Translator
 from smartcounter.kit.tabular import OutputFormat, write_rows
-from smartcounter.metrics import Metrics, Period, PeriodError, UnknownKeyError, open_metrics
+from smartcounter.metrics import Metrics, Period, UnknownKeyError, open_metrics
 from smartcounter.metrics.definitions import RATE_KEYS, UNMIGRATED_DIMENSIONS
-from smartcounter.metrics.period import parse_week
 
 
 class EngineName(StrEnum):
@@ -67,20 +73,26 @@ def register(app: typer.Typer) -> None:
     app.command("wow")(wow)
 
 
-def period_of(week: str | None, start: str | None, end: str | None) -> Period:
+def period_of(t: Translator, week: str | None, start: str | None, end: str | None) -> Period:
     """The period named by ``--week`` or ``--from/--to``; stop with status 2 if unusable."""
     if week is not None and (start is not None or end is not None):
-        fail("--week cannot be combined with --from/--to")
-    try:
-        if week is not None:
-            return Period.week(week)
-        first = date.fromisoformat(start) if start else None
-        last = date.fromisoformat(end) if end else None
-    except (PeriodError, ValueError) as exc:
-        fail(str(exc))
+        fail(t("period.week_and_dates"))
+    if week is not None:
+        return Period.week(checked_week(t, week))
+    first = _date(t, "--from", start)
+    last = _date(t, "--to", end)
     if first and last and last < first:
-        fail("--to is before --from")
+        fail(t("period.end_before_start", start=first.isoformat(), end=last.isoformat()))
     return Period(start=first, end=last)
+
+
+def _date(t: Translator, option: str, text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(t("period.bad_date", option=option, text=text))
 
 
 def keys_of(by: str) -> list[str]:
@@ -95,7 +107,7 @@ def metrics_for(state: AppState, engine: EngineName | None) -> Iterator[Metrics]
     try:
         metrics = open_metrics(store, state.settings, engine.value if engine else None)
     except ImportError:
-        fail("the spark engine needs pyspark: pip install 'smartcounter[spark]'")
+        fail(state.t("figures.needs_spark"))
     with metrics:
         yield metrics
 
@@ -160,7 +172,7 @@ def rates(
         fail(
             state.t("figures.unknown_key", keys=", ".join(bad) or by) + " — " + ", ".join(RATE_KEYS)
         )
-    period = period_of(week, start, end)
+    period = period_of(state_of(ctx).t, week, start, end)
     _run(ctx, store, lambda m: m.rates(keys, period), engine, fmt, "figures.title_rates")
 
 
@@ -191,7 +203,7 @@ def unmigrated(
     """未迁业务帕累托分析。Un-migrated business as a Pareto (count, share, cumulative share)."""
     if dimension not in UNMIGRATED_DIMENSIONS:
         fail(f"--dimension: {', '.join(UNMIGRATED_DIMENSIONS)}")
-    period = period_of(week, start, end)
+    period = period_of(state_of(ctx).t, week, start, end)
     _run(
         ctx,
         store,
@@ -217,7 +229,7 @@ def funnel(
     store: StoreArg = None,
 ) -> None:
     """三次分流漏斗。The triage funnel per stage, its decline reasons, or triage depth."""
-    period = period_of(week, start, end)
+    period = period_of(state_of(ctx).t, week, start, end)
     keys = keys_of(by)
     figure: dict[Show, Callable[[Metrics], pl.DataFrame]] = {
         Show.STAGES: lambda m: m.funnel(period, keys),
@@ -238,10 +250,7 @@ def ranking(
     store: StoreArg = None,
 ) -> None:
     """网点排名（同类与全辖），含区间与收缩估计。Branch ranking with intervals and shrunk estimates."""
-    try:
-        parse_week(week)
-    except PeriodError as exc:
-        fail(str(exc))
+    checked_week(state_of(ctx).t, week)
 
     def compute(m: Metrics) -> pl.DataFrame:
         frame = m.ranking(week)
@@ -267,7 +276,7 @@ def tickets(
     store: StoreArg = None,
 ) -> None:
     """日均取号客户数。Daily tickets: tickets ÷ days with at least one ticket."""
-    period = period_of(week, start, end)
+    period = period_of(state_of(ctx).t, week, start, end)
     _run(
         ctx,
         store,
@@ -289,7 +298,7 @@ def visit_rates(
     store: StoreArg = None,
 ) -> None:
     """按客户（取号）计的迁移率。Visit-based migration rate grouped by KEYS."""
-    period = period_of(week, start, end)
+    period = period_of(state_of(ctx).t, week, start, end)
     _run(
         ctx,
         store,
@@ -311,10 +320,7 @@ def wow(
     store: StoreArg = None,
 ) -> None:
     """周环比（百分点）。Week-over-week change of the rate in percentage points."""
-    try:
-        parse_week(week)
-    except PeriodError as exc:
-        fail(str(exc))
+    checked_week(state_of(ctx).t, week)
     _run(
         ctx, store, lambda m: m.week_over_week(week, keys_of(by)), engine, fmt, "figures.title_wow"
     )

@@ -15,12 +15,19 @@ from typing import Annotated, Any
 
 import typer
 
-from smartcounter.cli.context import AppState, StoreOption, fail, state_of, with_store
+from smartcounter.cli.context import (
+    AppState,
+    StoreOption,
+    checked_week,
+    fail,
+    state_of,
+    with_store,
+)
 from smartcounter.cli.figures import EngineName, metrics_for
 from smartcounter.i18n import Translator, messages
 from smartcounter.kit.tabular import OutputFormat, write_rows
 from smartcounter.metrics import UnknownKeyError
-from smartcounter.metrics.period import PeriodError, parse_week
+from smartcounter.metrics.period import PeriodError
 from smartcounter.programme import service
 from smartcounter.programme.diagnosis import Diagnosis
 from smartcounter.programme.render import Words
@@ -123,11 +130,7 @@ def register(app: typer.Typer) -> None:
 def _week(week: str | None, t: Translator) -> str:
     if week is None:
         fail(t("programme.cli.week_required"))
-    try:
-        parse_week(week)
-    except PeriodError as exc:
-        fail(str(exc))
-    return week
+    return checked_week(t, week)
 
 
 def _header(t: Translator, column: str) -> str:
@@ -188,7 +191,9 @@ def _run(state: AppState, engine: EngineName | None, body: Callable[[Any], None]
             fail(t("programme.cli.pair_missing", what=str(exc)))
         except StoreBusyError as exc:
             fail(t("app.store_busy", holder=str(exc)))
-        except (ProgrammeError, UnknownKeyError, PeriodError) as exc:
+        except PeriodError as exc:
+            fail(t(exc.key, **exc.params))
+        except (ProgrammeError, UnknownKeyError) as exc:
             fail(t("programme.cli.programme_error", detail=str(exc)))
 
 
@@ -804,7 +809,7 @@ def diagnose(
     t = state.t
     the_week = _week(week, t)
     if partner is not None and branch is None:
-        fail("--partner needs --branch")
+        fail(t("app.option_needs", option="--partner", other="--branch"))
 
     def body(metrics: Any) -> None:
         found = service.diagnose_pairs(

@@ -162,7 +162,7 @@ def scorecard(
     try:
         parse_quarter(quarter)
     except PeriodError as exc:
-        fail(str(exc))
+        fail(t(exc.key, **exc.params))
     try:
         weights = load_weights(state.settings.scorecard, weights_file)
     except WeightsError as exc:
@@ -219,7 +219,7 @@ def import_scores_command(
     state = with_store(state_of(ctx), store)
     t = state.t
     if fmt is OutputFormat.CSV:
-        fail("--format: table or json")
+        fail(t("app.option_choice", option="--format", choices="table, json"))
     opened = state.open_store()
     try:
         result = import_scores(

@@ -114,8 +114,10 @@ def simulate(
     opened = state.open_store()
     try:
         span = calibration_weeks(opened, week=week, weeks=weeks, default_weeks=sim.weeks)
-    except (PeriodError, CalibrationError) as exc:
-        fail(str(exc))
+    except PeriodError as exc:
+        fail(t(exc.key, **exc.params))
+    except CalibrationError:  # the store holds no transactions at all
+        fail(t("simulation.empty_store"))
     scenario = _scenario(
         opened,
         branch,

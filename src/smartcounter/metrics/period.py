@@ -6,24 +6,35 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from smartcounter.i18n import Lang, translate
+
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 
 
 class PeriodError(ValueError):
-    """A week, date or quarter that cannot be read."""
+    """A week, date or quarter that cannot be read; ``key`` and ``params`` name the message.
+
+    ``str()`` is the English message; the command line and the web pages show
+    ``translate(key, lang, **params)`` in the user's language.
+    """
+
+    def __init__(self, key: str, **params: object) -> None:
+        self.key = f"period.{key}"
+        self.params = params
+        super().__init__(translate(self.key, Lang.EN, **params))
 
 
 def parse_week(text: str) -> tuple[int, int]:
     """Read ``2018-W10`` as (2018, 10); raise PeriodError if it is not an ISO week."""
     match = _WEEK.match(text.strip())
     if not match:
-        raise PeriodError(f"not an ISO week (YYYY-Www): {text!r}")
+        raise PeriodError("not_a_week", text=text)
     year, week = int(match.group(1)), int(match.group(2))
     try:
         date.fromisocalendar(year, week, 1)
     except ValueError as exc:
-        raise PeriodError(f"{year} has no ISO week {week}") from exc
+        raise PeriodError("no_such_week", year=year, week=week) from exc
     return year, week
 
 
@@ -71,10 +82,10 @@ def parse_quarter(text: str) -> tuple[date, date]:
     """Read ``2018-Q1`` as its first and last day."""
     match = _QUARTER.match(text.strip())
     if not match:
-        raise PeriodError(f"not a quarter (YYYY-Qn): {text!r}")
+        raise PeriodError("not_a_quarter", text=text)
     year, q = int(match.group(1)), int(match.group(2))
     if not 1 <= year <= 9998:
-        raise PeriodError(f"no quarter in year {year}: {text!r}")
+        raise PeriodError("no_such_quarter", text=text)
     first = date(year, 3 * q - 2, 1)
     last = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
     return first, last - timedelta(days=1)
