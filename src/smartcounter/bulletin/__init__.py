@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from smartcounter.bulletin.errors import BulletinError, NoDataError, UnknownRegionError
+from smartcounter.bulletin.errors import (
+    BulletinError,
+    NoDataError,
+    UnknownBranchError,
+    UnknownRegionError,
+)
 from smartcounter.bulletin.sections import (
     CellKind,
     Column,
@@ -13,6 +18,7 @@ from smartcounter.bulletin.sections import (
     SectionTable,
 )
 from smartcounter.bulletin.service import (
+    ALL_BRANCHES,
     BulletinFormat,
     BulletinPaths,
     build_bulletin,
@@ -20,6 +26,7 @@ from smartcounter.bulletin.service import (
 )
 
 __all__ = [
+    "ALL_BRANCHES",
     "BulletinError",
     "BulletinFormat",
     "BulletinPaths",
@@ -31,6 +38,7 @@ __all__ = [
     "SectionContext",
     "SectionProvider",
     "SectionTable",
+    "UnknownBranchError",
     "UnknownRegionError",
     "build_bulletin",
     "latest_week",

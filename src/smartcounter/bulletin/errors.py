@@ -23,3 +23,9 @@ class UnknownRegionError(BulletinError):
     """No branch of the store is in the region asked for."""
 
     key = "bulletin.error.unknown_region"
+
+
+class UnknownBranchError(BulletinError):
+    """A branch asked for by ``--branch`` that the bulletin does not cover."""
+
+    key = "bulletin.error.unknown_branch"

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from smartcounter.bulletin import charts
 from smartcounter.bulletin.chapters import branch_anchor, cell_text, outline
-from smartcounter.bulletin.content import BranchRow, BulletinContent
+from smartcounter.bulletin.content import BranchPage, BranchRow, BulletinContent
 from smartcounter.bulletin.figures import Figures
 from smartcounter.bulletin.formats import Formats, capital
 from smartcounter.bulletin.sections import CellKind
@@ -47,10 +47,19 @@ def stylesheet() -> str:
 
 def render_html(content: BulletinContent, config: BulletinSettings) -> str:
     """The bulletin as one HTML document (no external reference of any kind)."""
+    return _render("bulletin.html.j2", content, config)
+
+
+def render_branch_html(content: BulletinContent, config: BulletinSettings, page: BranchPage) -> str:
+    """One branch's page as a document of its own, to send to that branch."""
+    return _render("branch.html.j2", content, config, page=page)
+
+
+def _render(name: str, content: BulletinContent, config: BulletinSettings, **extra: object) -> str:
     f = Formats(content.lang)
     words = Words(content, f)
     chapters = outline(content, f)
-    template = _environment().get_template("bulletin.html.j2")
+    template = _environment().get_template(name)
     return template.render(
         c=content,
         cfg=config,
@@ -68,6 +77,7 @@ def render_html(content: BulletinContent, config: BulletinSettings) -> str:
         numeric=(CellKind.COUNT, CellKind.DECIMAL, CellKind.RATE, CellKind.POINTS),
         row_class=_row_class,
         cap=capital,
+        **extra,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -11,9 +12,10 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from smartcounter.bulletin.content import build_content
-from smartcounter.bulletin.html import render_html
-from smartcounter.bulletin.pdf import write_pdf
+from smartcounter.bulletin.content import BranchPage, BulletinContent, build_content
+from smartcounter.bulletin.errors import UnknownBranchError
+from smartcounter.bulletin.html import render_branch_html, render_html
+from smartcounter.bulletin.pdf import write_branch_pdf, write_pdf
 from smartcounter.bulletin.sections import SectionContext, SectionProvider, default_providers
 from smartcounter.bulletin.xlsx import write_xlsx
 from smartcounter.canonical.tables import TABLES_BY_NAME
@@ -43,10 +45,19 @@ class BulletinPaths:
     xlsx: Path | None
     pdf: Path | None
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    branches: tuple[Path, ...] = ()  # the branches' own pages (HTML and PDF each)
 
     def written(self) -> list[Path]:
-        """The files written, in the order HTML, workbook, PDF."""
-        return [p for p in (self.html, self.xlsx, self.pdf) if p is not None]
+        """The files written: HTML, workbook, PDF, then the branches' own pages."""
+        return [p for p in (self.html, self.xlsx, self.pdf) if p is not None] + list(self.branches)
+
+
+ALL_BRANCHES = "all"
+
+
+def branch_file_stem(branch_id: str) -> str:
+    """A file name for a branch id (letters, digits, ``-``, ``_`` and ``.`` kept)."""
+    return re.sub(r"[^\w.-]", "_", branch_id).lstrip(".") or "_"
 
 
 def latest_week(store: Store) -> str | None:
@@ -67,10 +78,12 @@ def build_bulletin(
     sections: Sequence[SectionProvider] | None = None,
     generated_at: datetime | None = None,
     metrics: Metrics | None = None,
+    branches: Sequence[str] = (),
 ) -> BulletinPaths:
     """Write ``bulletin.html``, ``bulletin.xlsx`` and ``bulletin.pdf`` of ``week`` into ``out_dir``.
 
-    ``sections`` adds chapters of other capabilities (default: those installed, see
+    ``branches`` (ids, or ``"all"``) also writes each such branch's page as a document of
+    its own, ``branches/<branch_id>.html`` and ``.pdf``, to send to that branch. ``sections`` adds chapters of other capabilities (default: those installed, see
     ``sections.default_providers``); ``generated_at`` is the one moment printed (default:
     now, in the settings' timezone); ``metrics`` reuses an open metrics API.
     """
@@ -106,6 +119,7 @@ def build_bulletin(
                 content = content.with_sections(
                     [s for provide in providers for s in provide(context)]
                 )
+    pages = _branch_pages(content, branches)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = xlsx_path = pdf_path = None
     if BulletinFormat.HTML in formats:
@@ -118,7 +132,41 @@ def build_bulletin(
     if BulletinFormat.PDF in formats:
         with _timed(timings, "pdf"):
             pdf_path = write_pdf(content, settings.bulletin, out_dir / "bulletin.pdf").path
-    return BulletinPaths(html=html_path, xlsx=xlsx_path, pdf=pdf_path, timings=timings)
+    written: list[Path] = []
+    if pages:
+        with _timed(timings, "branches"):
+            folder = out_dir / "branches"
+            folder.mkdir(exist_ok=True)
+            for page in pages:
+                stem = folder / branch_file_stem(page.row.branch_id)
+                if BulletinFormat.HTML in formats:
+                    html = stem.with_name(stem.name + ".html")
+                    html.write_text(
+                        render_branch_html(content, settings.bulletin, page), encoding="utf-8"
+                    )
+                    written.append(html)
+                if BulletinFormat.PDF in formats:
+                    pdf = stem.with_name(stem.name + ".pdf")
+                    written.append(write_branch_pdf(content, settings.bulletin, page, pdf).path)
+    return BulletinPaths(
+        html=html_path, xlsx=xlsx_path, pdf=pdf_path, timings=timings, branches=tuple(written)
+    )
+
+
+def _branch_pages(content: BulletinContent, wanted: Sequence[str]) -> list[BranchPage]:
+    """The pages of the branches asked for, in the bulletin's order; unknown ids refused."""
+    if not wanted:
+        return []
+    if ALL_BRANCHES in wanted:
+        return list(content.pages)
+    by_id = {p.row.branch_id: p for p in content.pages}
+    for branch_id in wanted:
+        if branch_id not in by_id:
+            raise UnknownBranchError(
+                branch=branch_id, week=content.week, region=content.region or ""
+            )
+    chosen = set(wanted)
+    return [p for p in content.pages if p.row.branch_id in chosen]
 
 
 @contextmanager

@@ -7,12 +7,17 @@ from typing import Annotated
 
 import typer
 
-from smartcounter.bulletin import BulletinError, NoDataError, build_bulletin, latest_week
+from smartcounter.bulletin import (
+    BulletinError,
+    NoDataError,
+    UnknownBranchError,
+    build_bulletin,
+    latest_week,
+)
 from smartcounter.bulletin.formats import Formats
 from smartcounter.bulletin.pdf import FontMissingError
-from smartcounter.cli.context import StoreOption, fail, state_of, with_store
+from smartcounter.cli.context import StoreOption, checked_week, fail, state_of, with_store
 from smartcounter.i18n import Translator, resolve_lang
-from smartcounter.metrics.period import PeriodError, parse_week
 
 
 def register(app: typer.Typer) -> None:
@@ -35,31 +40,44 @@ def bulletin(
     region: Annotated[
         str | None, typer.Option("--region", help="Only the branches of this region.")
     ] = None,
+    branch: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--branch",
+            help="Also write this branch's page as a document of its own "
+            "(DIR/branches/<id>.html and .pdf); repeat it, separate ids by commas, or give "
+            "'all' for every branch.",
+        ),
+    ] = None,
     store: Annotated[Path | None, StoreOption] = None,
 ) -> None:
     """生成每周通报（HTML、Excel、PDF）。Write the weekly bulletin as HTML, Excel and PDF."""
     state = with_store(state_of(ctx), store)
     language = resolve_lang(lang) if lang else state.lang
     if lang and lang.strip().lower()[:2] not in ("zh", "en"):
-        fail("--lang: zh or en")
+        fail(state.t("app.option_choice", option="--lang", choices="zh, en"))
     opened = state.open_store()
     chosen = week or latest_week(opened)
     if chosen is None:
         fail(Translator(language)("bulletin.error.empty_store", path=str(state.settings.store)))
+    checked_week(Translator(language), chosen)
     try:
-        parse_week(chosen)
-    except PeriodError as exc:
-        fail(str(exc))
-    try:
-        paths = build_bulletin(opened, state.settings, chosen, out, language, region)
+        paths = build_bulletin(
+            opened, state.settings, chosen, out, language, region, branches=_ids(branch)
+        )
     except BulletinError as exc:
         params = dict(exc.params)
         if "week" in params:
             params["week"] = Formats(language).week(params["week"])
-        if "region" in params and isinstance(exc, NoDataError):
+        if "region" in params and isinstance(exc, NoDataError | UnknownBranchError):
             params["region"] = f" · {params['region']}" if params["region"] else ""
         fail(Translator(language)(exc.key, **params))
     except FontMissingError as exc:
         fail(Translator(language)("bulletin.error.font_missing", detail=str(exc)))
     for path in paths.written():
         print(path)
+
+
+def _ids(values: list[str] | None) -> list[str]:
+    """The branch ids of ``--branch`` (repeated, or separated by commas)."""
+    return [i.strip() for v in values or () for i in v.split(",") if i.strip()]

@@ -8,7 +8,7 @@ HTML's: the same content model, ``Words``, ``Formats`` and ``Figures``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,7 @@ from smartcounter.bulletin.words import Words
 from smartcounter.i18n import Lang
 from smartcounter.settings import BulletinSettings
 
-__all__ = ["FontMissingError", "PdfOutput", "write_pdf"]
+__all__ = ["FontMissingError", "PdfOutput", "write_branch_pdf", "write_pdf"]
 
 
 class _Document:
@@ -534,14 +534,41 @@ class _Document:
         for page in c.pages:
             self.branch_page(page, chapter_mark)
 
-    def branch_page(self, page: BranchPage, chapter_mark: Bookmark) -> None:
+    def branch_edition(self, page: BranchPage) -> None:
+        """One branch's page as a document of its own: a title, the page, where it is from."""
+        flow, t, f, c = self.flow, self.t, self.f, self.c
+        flow.paragraph(t("bulletin.issuer"), size=9, colour=MUTED, after=2)
+        flow.paragraph(
+            f"{f.week(c.week)} · {f.date_range(c.week_start, c.week_end)}",
+            size=9,
+            colour=MUTED,
+            after=8,
+        )
+        self.branch_page(page, None)
+        flow.y -= 4
+        flow.paragraph(
+            t("bulletin.words.branch_edition_note", week=f.week(c.week), scope=self.w.scope()),
+            size=7.5,
+            colour=MUTED,
+        )
+        flow.paragraph(
+            t("bulletin.generated_at", moment=f.moment(c.generated_at)), size=7.5, colour=MUTED
+        )
+
+    def branch_page(self, page: BranchPage, chapter_mark: Bookmark | None) -> None:
+        """A branch's page: on a page of its own in the bulletin (``chapter_mark`` given),
+        or where the flow stands in the branch's own document."""
         flow, t, f, c, r = self.flow, self.t, self.f, self.c, page.row
         # The running head names the branch: a page forwarded alone still says whose it is.
         flow.chapter = r.name
-        flow.new_page()
+        flow.page.chapter = r.name
         target = branch_anchor(r.branch_id)
+        if chapter_mark is not None:
+            flow.new_page()
+            chapter_mark.children.append(Bookmark(r.name, target))
+        else:
+            flow.bookmarks.append(Bookmark(r.name, target))
         flow.mark(target)
-        chapter_mark.children.append(Bookmark(r.name, target))
         flow.text(flow.left, flow.y - 14, r.name, 14, bold=True)
         standing = self.w.standing(r)
         badge_w = flow.text_width(standing, 8)
@@ -701,19 +728,39 @@ class PdfOutput:
 def write_pdf(content: BulletinContent, config: BulletinSettings, target: Path) -> PdfOutput:
     """Lay the bulletin out on A4 pages and write it to ``target``."""
     f = Formats(content.lang)
+    title = f"{f.t('bulletin.title.document')} · {f.week(content.week)}"
+    running = f"{title} · {Words(content, f).scope_title()}"
+    return _write(content, config, target, title, running, _Document.build)
+
+
+def write_branch_pdf(
+    content: BulletinContent, config: BulletinSettings, page: BranchPage, target: Path
+) -> PdfOutput:
+    """One branch's page as a PDF of its own, to send to that branch."""
+    f = Formats(content.lang)
+    title = f"{f.t('bulletin.title.branch_edition', name=page.row.name)} · {f.week(content.week)}"
+    return _write(content, config, target, title, title, lambda d: d.branch_edition(page))
+
+
+def _write(
+    content: BulletinContent,
+    config: BulletinSettings,
+    target: Path,
+    title: str,
+    running: str,
+    lay_out: Callable[[_Document], None],
+) -> PdfOutput:
     regular = Font(find_font(REGULAR), "F1")
     bold = Font(find_font(BOLD), "F2")
-    scope = Words(content, f).scope_title()
-    running = f"{f.t('bulletin.title.document')} · {f.week(content.week)} · {scope}"
     flow = Flow(regular, bold, running=running)
-    _Document(content, config, flow).build()
+    lay_out(_Document(content, config, flow))
     pages = flow.finish()
     data = write_document(
         pages,
         [regular, bold],
         flow.targets,
         flow.bookmarks,
-        title=f"{f.t('bulletin.title.document')} · {f.week(content.week)}",
+        title=title,
         lang="en" if content.lang is Lang.EN else "zh-CN",
     )
     target.write_bytes(data)
