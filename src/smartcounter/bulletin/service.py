@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from smartcounter.bulletin.content import BranchPage, BulletinContent, build_content
 from smartcounter.bulletin.errors import UnknownBranchError
 from smartcounter.bulletin.html import render_branch_html, render_html
-from smartcounter.bulletin.pdf import write_branch_pdf, write_pdf
+from smartcounter.bulletin.pdf import write_branch_pdfs, write_pdf
 from smartcounter.bulletin.sections import SectionContext, SectionProvider, default_providers
 from smartcounter.bulletin.xlsx import write_xlsx
 from smartcounter.canonical.tables import TABLES_BY_NAME
@@ -137,17 +137,19 @@ def build_bulletin(
         with _timed(timings, "branches"):
             folder = out_dir / "branches"
             folder.mkdir(exist_ok=True)
-            for page in pages:
-                stem = folder / branch_file_stem(page.row.branch_id)
-                if BulletinFormat.HTML in formats:
+            stems = [folder / branch_file_stem(page.row.branch_id) for page in pages]
+            if BulletinFormat.HTML in formats:
+                for page, stem in zip(pages, stems, strict=True):
                     html = stem.with_name(stem.name + ".html")
                     html.write_text(
                         render_branch_html(content, settings.bulletin, page), encoding="utf-8"
                     )
                     written.append(html)
-                if BulletinFormat.PDF in formats:
-                    pdf = stem.with_name(stem.name + ".pdf")
-                    written.append(write_branch_pdf(content, settings.bulletin, page, pdf).path)
+            if BulletinFormat.PDF in formats:
+                pdfs = [stem.with_name(stem.name + ".pdf") for stem in stems]
+                written += [
+                    o.path for o in write_branch_pdfs(content, settings.bulletin, pages, pdfs)
+                ]
     return BulletinPaths(
         html=html_path, xlsx=xlsx_path, pdf=pdf_path, timings=timings, branches=tuple(written)
     )

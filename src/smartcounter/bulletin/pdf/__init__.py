@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smartcounter.bulletin.pdf.document import PdfOutput, write_branch_pdf, write_pdf
+from smartcounter.bulletin.pdf.document import PdfOutput, write_branch_pdfs, write_pdf
 from smartcounter.bulletin.pdf.fonts import FontMissingError
 
-__all__ = ["FontMissingError", "PdfOutput", "write_branch_pdf", "write_pdf"]
+__all__ = ["FontMissingError", "PdfOutput", "write_branch_pdfs", "write_pdf"]

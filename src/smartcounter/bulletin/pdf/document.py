@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from smartcounter.bulletin.chapters import branch_anchor, cell_text, outline
@@ -18,13 +19,13 @@ from smartcounter.bulletin.figures import Figures
 from smartcounter.bulletin.formats import Formats, capital
 from smartcounter.bulletin.pdf.fonts import BOLD, REGULAR, Font, FontMissingError, find_font
 from smartcounter.bulletin.pdf.layout import BAD, GOOD, INK, MUTED, PRIMARY, Cell, Col, Flow
-from smartcounter.bulletin.pdf.writer import Bookmark, write_document
+from smartcounter.bulletin.pdf.writer import Bookmark, PageOut, write_document
 from smartcounter.bulletin.sections import CellKind, Section
 from smartcounter.bulletin.words import Words
 from smartcounter.i18n import Lang
 from smartcounter.settings import BulletinSettings
 
-__all__ = ["FontMissingError", "PdfOutput", "write_branch_pdf", "write_pdf"]
+__all__ = ["FontMissingError", "PdfOutput", "write_branch_pdfs", "write_pdf"]
 
 
 class _Document:
@@ -733,13 +734,36 @@ def write_pdf(content: BulletinContent, config: BulletinSettings, target: Path) 
     return _write(content, config, target, title, running, _Document.build)
 
 
-def write_branch_pdf(
-    content: BulletinContent, config: BulletinSettings, page: BranchPage, target: Path
-) -> PdfOutput:
-    """One branch's page as a PDF of its own, to send to that branch."""
+def write_branch_pdfs(
+    content: BulletinContent,
+    config: BulletinSettings,
+    pages: Sequence[BranchPage],
+    targets: Sequence[Path],
+) -> list[PdfOutput]:
+    """Each branch's page as a PDF of its own, to send to that branch.
+
+    The documents share their fonts: laid out first, then written with one subset of the
+    glyphs of them all (subsetting the CJK font takes about a second; once, not per branch).
+    """
     f = Formats(content.lang)
-    title = f"{f.t('bulletin.title.branch_edition', name=page.row.name)} · {f.week(content.week)}"
-    return _write(content, config, target, title, title, lambda d: d.branch_edition(page))
+    regular, bold = _fonts()
+    laid_out = []
+    for page in pages:
+        title = (
+            f"{f.t('bulletin.title.branch_edition', name=page.row.name)} · {f.week(content.week)}"
+        )
+        flow = _lay_out(
+            content, config, regular, bold, title, partial(_Document.branch_edition, page=page)
+        )
+        laid_out.append((flow, flow.finish(), title))
+    return [
+        _emit(content, regular, bold, flow, out, title, target)
+        for (flow, out, title), target in zip(laid_out, targets, strict=True)
+    ]
+
+
+def _fonts() -> tuple[Font, Font]:
+    return Font(find_font(REGULAR), "F1"), Font(find_font(BOLD), "F2")
 
 
 def _write(
@@ -750,11 +774,33 @@ def _write(
     running: str,
     lay_out: Callable[[_Document], None],
 ) -> PdfOutput:
-    regular = Font(find_font(REGULAR), "F1")
-    bold = Font(find_font(BOLD), "F2")
+    regular, bold = _fonts()
+    flow = _lay_out(content, config, regular, bold, running, lay_out)
+    return _emit(content, regular, bold, flow, flow.finish(), title, target)
+
+
+def _lay_out(
+    content: BulletinContent,
+    config: BulletinSettings,
+    regular: Font,
+    bold: Font,
+    running: str,
+    lay_out: Callable[[_Document], None],
+) -> Flow:
     flow = Flow(regular, bold, running=running)
     lay_out(_Document(content, config, flow))
-    pages = flow.finish()
+    return flow
+
+
+def _emit(
+    content: BulletinContent,
+    regular: Font,
+    bold: Font,
+    flow: Flow,
+    pages: list[PageOut],
+    title: str,
+    target: Path,
+) -> PdfOutput:
     data = write_document(
         pages,
         [regular, bold],

@@ -79,6 +79,8 @@ class Font:
     widths: dict[int, int] = field(default_factory=dict)  # code -> advance in font units
     glyphs: set[str] = field(default_factory=set)
     missing: set[str] = field(default_factory=set)
+    # The last subset made, by glyph set: documents sharing this font embed it once made.
+    _program: tuple[frozenset[str], bytes] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.tt = _open(self.file.path, self.file.index)
@@ -137,8 +139,14 @@ class Font:
 
     def subset_program(self) -> bytes:
         """The font program holding only the glyphs used: CFF for CFF fonts, else TrueType."""
+        wanted = frozenset(self.glyphs | {".notdef"})
+        if self._program is None or self._program[0] != wanted:
+            self._program = (wanted, self._subset(wanted))
+        return self._program[1]
+
+    def _subset(self, glyphs: frozenset[str]) -> bytes:
         if self.cid_keyed:
-            return _subset_cff(self.file, self.glyphs | {".notdef"})
+            return _subset_cff(self.file, set(glyphs))
         options = subset.Options()
         options.layout_features = []
         options.name_IDs = []
@@ -147,7 +155,7 @@ class Font:
         options.retain_gids = True
         font = TTFont(str(self.file.path), fontNumber=self.file.index)
         subsetter = subset.Subsetter(options)
-        subsetter.populate(glyphs=sorted(self.glyphs | {".notdef"}))
+        subsetter.populate(glyphs=sorted(glyphs))
         subsetter.subset(font)
         buffer = io.BytesIO()
         font.save(buffer)
