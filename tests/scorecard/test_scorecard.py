@@ -190,6 +190,17 @@ class TestCommand:
         g = next(r for r in rows if r["staff_id"] == "G")
         assert g["branch_id"] == "B" and float(g["score"]) == pytest.approx(77.6667, abs=1e-3)
         assert next(r for r in rows if r["staff_id"] == "D")["score"] == ""
+        assert next(r for r in rows if r["staff_id"] == "T1")["role"] == "teller"
+
+    def test_the_table_names_roles_in_the_users_language(self, store):
+        for lang, teller, greeter in (("zh", "柜员", "大堂引导员"), ("en", "Teller", "Greeter")):
+            result = CliRunner().invoke(
+                app,
+                ["--store", str(store.root), "--lang", lang, "scorecard", "--quarter", "2018-Q1"],
+            )
+            assert result.exit_code == 0, result.output
+            assert teller in result.stdout and greeter in result.stdout
+            assert "stm_specialist" not in result.stdout
 
     def test_branch_filter_json_and_xlsx(self, store, tmp_path):
         path = tmp_path / "bsc.xlsx"
@@ -220,6 +231,7 @@ class TestCommand:
         assert header[0] == "staff" and "score" in header
         rows = {r[0]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
         assert rows["T1"][header.index("score")] == pytest.approx(59.0)
+        assert rows["T1"][header.index("role")] == "Teller"
         assert book.worksheets[1].title == "Weights and rules"
 
     def test_weights_file(self, store, tmp_path):

@@ -177,7 +177,7 @@ def scorecard(
             xlsx,
             columns=COLUMNS,
             headers=[_header(t, c) for c in COLUMNS],
-            rows=[[r.get(c) for c in COLUMNS] for r in rows],
+            rows=[[_role(t, r[c]) if c == "role" else r.get(c) for c in COLUMNS] for r in rows],
             percent=PERCENT,
             scores=SCORES,
             weights=weights,
@@ -192,6 +192,8 @@ def _emit(fmt: OutputFormat, rows: list[dict[str, Any]], t: Translator, title: s
     shown = TABLE_COLUMNS if fmt is OutputFormat.TABLE else COLUMNS
     formatters: dict[str, Any] = {c: (lambda v: f"{v * 100:.1f}%") for c in shown if c in PERCENT}
     formatters.update({c: (lambda v: f"{v:.1f}") for c in shown if c in SCORES})
+    if fmt is OutputFormat.TABLE:
+        formatters["role"] = lambda v: _role(t, v)  # codes stay codes in CSV and JSON
     write_rows(
         fmt,
         shown,
@@ -265,3 +267,10 @@ def import_scores_command(
                 headers=[t(f"scorecard.import.{c}") for c in keys],
             )
     raise typer.Exit(Exit.PARTIAL if result.rejected else Exit.OK)
+
+
+def _role(t: Translator, role: Any) -> str:
+    """A role's name in the user's language (the code itself if it has none)."""
+    key = f"lobby.role.{role}"
+    name = t(key)
+    return str(role) if name == key else name
