@@ -161,3 +161,18 @@ class TestRatesCommand:
         result = run("--store", str(tmp_path / "none"), "rates", "--by", "branch")
         assert result.exit_code == 2
         assert not (tmp_path / "none").exists()
+
+
+class TestTablesNameCodes:
+    def test_table_names_reasons_and_groups_while_csv_keeps_codes(self, store):
+        args = ["--store", str(store.root), "unmigrated", "--dimension", "reason"]
+        table = run(*args)
+        assert table.exit_code == 0 and "年长不会操作" in table.stdout
+        assert "elderly_unable" not in table.stdout
+        english = run("--lang", "en", *args)
+        assert "elderly_unable" not in english.stdout and "lderly" in english.stdout
+        assert "elderly_unable" in run(*args, "--format", "csv").stdout
+        groups = run("--store", str(store.root), "rates", "--by", "branch_type")
+        codes = run("--store", str(store.root), "rates", "--by", "branch_type", "--format", "json")
+        types = {r["branch_type"] for r in json.loads(codes.stdout)}
+        assert types and not any(t in groups.stdout for t in types)

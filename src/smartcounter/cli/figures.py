@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
+from smartcounter.bulletin.content import Labels
 from smartcounter.cli.context import (
     AppState,
     StoreOption,
@@ -112,13 +113,25 @@ def metrics_for(state: AppState, engine: EngineName | None) -> Iterator[Metrics]
         yield metrics
 
 
-def show(frame: pl.DataFrame, fmt: OutputFormat, t: Translator, title: str | None = None) -> None:
-    """Print a figure frame in ``fmt``; the table speaks the user's language."""
+def show(
+    frame: pl.DataFrame,
+    fmt: OutputFormat,
+    t: Translator,
+    title: str | None = None,
+    labels: dict[str, Callable[[Any], str]] | None = None,
+) -> None:
+    """Print a figure frame in ``fmt``; the table speaks the user's language.
+
+    ``labels`` name codes in the table (a peer group, a reason, a business); CSV and JSON
+    keep the codes, for scripts.
+    """
     columns = frame.columns
     rows = frame.rows()
     formatters: dict[str, Callable[[Any], str]] = {
         c: (lambda v: f"{v * 100:.2f}%") for c in columns if c in PERCENT_COLUMNS
     }
+    if fmt is OutputFormat.TABLE:
+        formatters.update({c: f for c, f in (labels or {}).items() if c in columns})
     if "change_pp" in columns:
         formatters["change_pp"] = lambda v: f"{v:+.2f}"
     if "daily_tickets" in columns:
@@ -140,6 +153,7 @@ def _run(
     engine: EngineName | None,
     fmt: OutputFormat,
     title_key: str | None = None,
+    value_dimension: str | None = None,
 ) -> None:
     state = with_store(state_of(ctx), store)
     with metrics_for(state, engine) as metrics:
@@ -147,9 +161,35 @@ def _run(
             frame = compute(metrics)
         except UnknownKeyError as exc:
             fail(state.t("figures.unknown_key", keys=str(exc)))
+        labels = (
+            code_labels(Labels(metrics.engine.store, state.lang), value_dimension)
+            if fmt is OutputFormat.TABLE
+            else None
+        )
     show(
-        frame, fmt, state.t, state.t(title_key) if title_key and fmt is OutputFormat.TABLE else None
+        frame,
+        fmt,
+        state.t,
+        state.t(title_key) if title_key and fmt is OutputFormat.TABLE else None,
+        labels,
     )
+
+
+def code_labels(labels: Labels, value_dimension: str | None) -> dict[str, Callable[[Any], str]]:
+    """How the table names the codes of each column (staff stay ids: names repeat)."""
+
+    def item(dimension: str) -> Callable[[Any], str]:
+        return lambda v: labels.item(dimension, str(v), network=True)[0]
+
+    out: dict[str, Callable[[Any], str]] = {
+        "branch_type": labels.group,
+        "reason": labels.reason,
+        "business_code": item("business"),
+        "age_band": item("age_band"),
+    }
+    if value_dimension is not None and value_dimension in ("business", "reason", "age_band"):
+        out["value"] = item(value_dimension)
+    return out
 
 
 def rates(
@@ -211,6 +251,7 @@ def unmigrated(
         engine,
         fmt,
         "figures.title_unmigrated",
+        value_dimension=dimension,
     )
 
 
