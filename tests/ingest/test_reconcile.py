@@ -326,3 +326,40 @@ class TestReferences:
             )
         )
         assert file_report(report, "transactions").unresolved == 1
+
+    def test_visits_stored_in_other_weeks_and_branches_resolve_too(
+        self, ingest: Ingest, write_folder: WriteFolder
+    ) -> None:
+        # Visits are looked for in the rows' own weeks first, then everywhere else.
+        ingest(
+            write_folder(
+                {
+                    "branches.csv": BRANCHES,
+                    "staff.csv": STAFF,
+                    "visits.csv": visits(
+                        "V1,B001,2018-03-05 08:59:00,,,,,,,",  # the week of the rows
+                        "V2,B001,2018-01-08 08:59:00,,,,,,,",  # weeks before
+                        "V3,B002,2018-06-04 08:59:00,,,,,,,",  # weeks after, another branch
+                    ),
+                }
+            )
+        )
+        report = ingest(
+            write_folder(
+                {
+                    "transactions.csv": txns(
+                        txn(txn_id="T1", visit_id="V1"),
+                        txn(txn_id="T2", visit_id="V2"),
+                        txn(txn_id="T3", visit_id="V3"),
+                        txn(txn_id="T4", visit_id="V4"),
+                        txn(txn_id="T5", visit_id="V4"),
+                    ),
+                    "triage.csv": triage(
+                        "V3,1,S01,2018-03-05 09:01:00,accepted,",
+                        "V9,1,S01,2018-03-05 09:01:00,accepted,",
+                    ),
+                }
+            )
+        )
+        assert file_report(report, "transactions").unresolved == 2
+        assert file_report(report, "triage").unresolved == 1

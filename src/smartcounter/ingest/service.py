@@ -46,7 +46,7 @@ from smartcounter.kit.progress import NullProgress, Progress
 from smartcounter.store.journal import Transaction
 from smartcounter.store.layout import Store
 from smartcounter.store.reading import read_table
-from smartcounter.store.schema import PART
+from smartcounter.store.schema import PART, partition_of
 from smartcounter.store.writing import PartitionedWriter, write_parquet
 
 FILE = "_file"
@@ -494,31 +494,30 @@ class _Reconcile:
             self._add_unresolved(counts)
         if VISIT not in kept.columns:
             return
-        visits = kept.select(FILE, VISIT)
-        files = self.imp.store.files(_table("visits"))
-        if not files and not self.imp.new_visits:
-            # No visit is known at all: every visit named is unresolved.
-            self._add_unresolved(visits.group_by(FILE).agg(pl.col(VISIT).is_not_null().sum()))
+        visits = kept.select(FILE, VISIT, PART).drop_nulls(VISIT)
+        if visits.is_empty():
             return
-        # Every known visit's hash, sorted, and a binary search for each row's, itself in
-        # sorted order: no hash table over millions of rows, and sorting is fast.
-        known = [n.to_numpy() for n in self.imp.new_visits]
-        if files:
-            stored = (
-                pl.scan_parquet(files, hive_partitioning=False)
-                .select(pl.col("visit_id").hash().alias(VISIT))
-                .collect()
-            )
-            known.append(stored.get_column(VISIT).to_numpy())
-        pool = np.sort(np.concatenate([np.empty(0, dtype=np.uint64), *known]))
-        for (src,), rows in visits.drop_nulls(VISIT).partition_by(FILE, as_dict=True).items():
-            hashes = np.sort(rows.get_column(VISIT).to_numpy())
-            if pool.size:
-                at = np.minimum(np.searchsorted(pool, hashes), pool.size - 1)
-                missing = int(np.count_nonzero(pool[at] != hashes))
-            else:
-                missing = hashes.size
-            self.imp.reports[int(str(src))].unresolved += missing
+        # Known visits are looked at nearest first, and further only for the rows still
+        # unresolved: this import's visits, then the stored ones of the weeks the rows are
+        # in, then all other stored ones. A week's export that brings its visits along
+        # reads none of the store's.
+        store, table = self.imp.store, _table("visits")
+        weeks = {partition_of(int(c), self.table)[0] for c in visits.get_column(PART).unique()}
+        near = store.files(table, weeks)
+        far = sorted(set(store.files(table)) - set(near))
+        sources: list[Callable[[], list[np.ndarray]]] = [
+            lambda: [n.to_numpy() for n in self.imp.new_visits],
+            lambda: [_visit_hashes(near)] if near else [],
+            lambda: [_visit_hashes(far)] if far else [],
+        ]
+        missing = visits
+        for source in sources:
+            if missing.is_empty():
+                break
+            known = source()
+            if known:
+                missing = missing.filter(~_among(missing.get_column(VISIT), known))
+        self._add_unresolved(missing.group_by(FILE).len())
 
     def _add_unresolved(self, counts: pl.DataFrame) -> None:
         for src, n in counts.iter_rows():
@@ -526,13 +525,30 @@ class _Reconcile:
 
     # -- the store -----------------------------------------------------------------------------
     def _stored(self, wanted: pl.DataFrame) -> pl.DataFrame:
-        """Stored ids among ``wanted``, with the hash of their stored content."""
+        """Stored ids among ``wanted``, with the hash of their stored content.
+
+        The id columns of every stored file are read first; whole rows only from the files
+        holding one of the ids (usually none: a new week's export repeats nothing). A
+        Monday import into a store of a year's data then reads ids, not the year.
+        """
         files = self.imp.store.files(self.table)
         if not files:
             return pl.DataFrame()
+        holding = (
+            pl.scan_parquet(files, hive_partitioning=False, include_file_paths="_path")
+            .select(*self.ids, "_path")
+            .join(wanted.lazy(), on=self.ids, how="semi", nulls_equal=True)
+            .select("_path")
+            .unique()
+            .collect()
+            .get_column("_path")
+            .to_list()
+        )
+        if not holding:
+            return pl.DataFrame()
         cols = list(self.table.column_names)
         rows = (
-            pl.scan_parquet(files, hive_partitioning=False)
+            pl.scan_parquet(sorted(holding), hive_partitioning=False)
             .select(cols)
             .join(wanted.lazy(), on=self.ids, how="semi", nulls_equal=True)
             .collect()
@@ -621,6 +637,27 @@ class _Reconcile:
             if rest.height:
                 self.writer.write_frame(part, rest)
         self.writer.finish()
+
+
+def _among(hashes: pl.Series, known: list[np.ndarray]) -> pl.Series:
+    """Which of ``hashes`` are in ``known``: a binary search in the sorted known ones (no
+    hash table over millions of rows)."""
+    pool = np.sort(np.concatenate(known))
+    if not pool.size:
+        return pl.Series([False] * hashes.len())
+    values = hashes.to_numpy()
+    at = np.minimum(np.searchsorted(pool, values), pool.size - 1)
+    return pl.Series(pool[at] == values)
+
+
+def _visit_hashes(files: list[Path]) -> np.ndarray:
+    """The hashes of the visit ids stored in ``files`` (as the import hashes them)."""
+    stored = (
+        pl.scan_parquet(files, hive_partitioning=False)
+        .select(pl.col("visit_id").hash().alias(VISIT))
+        .collect()
+    )
+    return stored.get_column(VISIT).to_numpy()
 
 
 def _guarded(source: Source, tally: ReadTally) -> Iterator[RawBatch]:
