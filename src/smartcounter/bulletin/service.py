@@ -83,7 +83,8 @@ def build_bulletin(
     """Write ``bulletin.html``, ``bulletin.xlsx`` and ``bulletin.pdf`` of ``week`` into ``out_dir``.
 
     ``branches`` (ids, or ``"all"``) also writes each such branch's page as a document of
-    its own, ``branches/<branch_id>.html`` and ``.pdf``, to send to that branch. ``sections`` adds chapters of other capabilities (default: those installed, see
+    its own, ``branches/<branch_id>.html`` and ``.pdf``, to send to that branch.
+    ``sections`` adds chapters of other capabilities (default: those installed, see
     ``sections.default_providers``); ``generated_at`` is the one moment printed (default:
     now, in the settings' timezone); ``metrics`` reuses an open metrics API.
     """
@@ -132,27 +133,35 @@ def build_bulletin(
     if BulletinFormat.PDF in formats:
         with _timed(timings, "pdf"):
             pdf_path = write_pdf(content, settings.bulletin, out_dir / "bulletin.pdf").path
-    written: list[Path] = []
+    editions: list[Path] = []
     if pages:
         with _timed(timings, "branches"):
-            folder = out_dir / "branches"
-            folder.mkdir(exist_ok=True)
-            stems = [folder / branch_file_stem(page.row.branch_id) for page in pages]
-            if BulletinFormat.HTML in formats:
-                for page, stem in zip(pages, stems, strict=True):
-                    html = stem.with_name(stem.name + ".html")
-                    html.write_text(
-                        render_branch_html(content, settings.bulletin, page), encoding="utf-8"
-                    )
-                    written.append(html)
-            if BulletinFormat.PDF in formats:
-                pdfs = [stem.with_name(stem.name + ".pdf") for stem in stems]
-                written += [
-                    o.path for o in write_branch_pdfs(content, settings.bulletin, pages, pdfs)
-                ]
+            editions = _write_editions(content, settings, pages, out_dir / "branches", formats)
     return BulletinPaths(
-        html=html_path, xlsx=xlsx_path, pdf=pdf_path, timings=timings, branches=tuple(written)
+        html=html_path, xlsx=xlsx_path, pdf=pdf_path, timings=timings, branches=tuple(editions)
     )
+
+
+def _write_editions(
+    content: BulletinContent,
+    settings: Settings,
+    pages: Sequence[BranchPage],
+    folder: Path,
+    formats: Sequence[BulletinFormat],
+) -> list[Path]:
+    """Each branch's page as ``<branch_id>.html`` and ``.pdf`` in ``folder``."""
+    folder.mkdir(exist_ok=True)
+    stems = [folder / branch_file_stem(page.row.branch_id) for page in pages]
+    written: list[Path] = []
+    if BulletinFormat.HTML in formats:
+        for page, stem in zip(pages, stems, strict=True):
+            html = stem.with_name(stem.name + ".html")
+            html.write_text(render_branch_html(content, settings.bulletin, page), encoding="utf-8")
+            written.append(html)
+    if BulletinFormat.PDF in formats:
+        pdfs = [stem.with_name(stem.name + ".pdf") for stem in stems]
+        written += [o.path for o in write_branch_pdfs(content, settings.bulletin, pages, pdfs)]
+    return written
 
 
 def _branch_pages(content: BulletinContent, wanted: Sequence[str]) -> list[BranchPage]:
