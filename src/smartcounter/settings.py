@@ -2,7 +2,7 @@
 
 Sources, later ones winning: the defaults here, a TOML file (``SMARTCOUNTER_CONFIG`` or
 ``smartcounter.toml`` in the store folder), environment variables ``SMARTCOUNTER_*``, and
-the command line.
+the command line; all read by pydantic-settings' own sources, so tables merge key by key.
 """
 
 from __future__ import annotations
@@ -12,8 +12,16 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    InitSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+    TomlConfigSettingsSource,
+)
+from pydantic_settings.sources.types import Traversable
 
 from smartcounter.store.layout import default_store_path
 
@@ -210,6 +218,33 @@ def _programme_settings() -> ProgrammeSettings:
     return ProgrammeSettings.model_validate({})
 
 
+class ConfigError(ValueError):
+    """Settings that cannot be used; the message names the file or variable at fault."""
+
+
+def config_file(store: Path | str | None) -> Path:
+    """The config file: ``SMARTCOUNTER_CONFIG``, else ``smartcounter.toml`` in the store folder.
+
+    The store is the one given (a command-line override), else ``SMARTCOUNTER_STORE``, else
+    the default store. The file need not exist: without it, environment and defaults rule.
+    """
+    explicit = os.environ.get("SMARTCOUNTER_CONFIG")
+    if explicit:
+        return Path(explicit)
+    folder = store or os.environ.get("SMARTCOUNTER_STORE") or default_store_path()
+    return Path(folder) / CONFIG_FILE_NAME
+
+
+class _ConfigFileSource(TomlConfigSettingsSource):
+    """The TOML config file, read as UTF-8 with or without a BOM; a broken file is named."""
+
+    def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:
+        try:
+            return tomllib.loads(file_path.read_text("utf-8-sig"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{file_path}: {exc}") from exc
+
+
 class Settings(BaseSettings):
     """Everything configurable, in one place."""
 
@@ -232,33 +267,59 @@ class Settings(BaseSettings):
     programme: ProgrammeSettings = Field(default_factory=_programme_settings)
     simulation: SimulationSettings = Field(default_factory=SimulationSettings)
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Overrides, then ``SMARTCOUNTER_*``, then the config file; nested tables merge key by key."""
+        # The file's place depends on the store of this very construction (an override, else
+        # the environment), so it is worked out here from this call's own inputs rather than
+        # from a hint left on the class or in a context variable: nothing is shared between
+        # threads or requests, and a bare ``Settings()`` finds the same file as load_settings.
+        given = init_settings.init_kwargs if isinstance(init_settings, InitSettingsSource) else {}
+        toml = _ConfigFileSource(settings_cls, toml_file=config_file(given.get("store")))
+        return (init_settings, env_settings, toml)
 
-def _config_file(store: Path | None) -> Path | None:
-    explicit = os.environ.get("SMARTCOUNTER_CONFIG")
-    if explicit:
-        return Path(explicit)
-    if store is not None and (store / CONFIG_FILE_NAME).exists():
-        return store / CONFIG_FILE_NAME
-    return None
+
+def _origin(loc: tuple[int | str, ...], given: dict[str, Any], config: Path) -> str:
+    """Where the value at ``loc`` came from, in precedence order: override, variable, file."""
+    path = [str(part) for part in loc]
+    if _holds(given, path):
+        return "--" + ".".join(path)
+    variables = {key.upper() for key in os.environ}
+    for depth in range(len(path), 0, -1):
+        name = "SMARTCOUNTER_" + "__".join(path[:depth]).upper()
+        if name in variables:
+            return name
+    return f"{config} [{'.'.join(path)}]"
+
+
+def _holds(data: Any, path: list[str]) -> bool:
+    for part in path:
+        if not isinstance(data, dict) or part not in data:
+            return False
+        data = data[part]
+    return True
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build the settings: defaults, config file, environment, then ``overrides`` (non-None)."""
+    """Build the settings: defaults, config file, environment, then ``overrides`` (non-None).
+
+    Raises ConfigError, naming the file or variable, when a value is broken.
+    """
     given = {k: v for k, v in overrides.items() if v is not None}
-    store_hint = given.get("store") or os.environ.get("SMARTCOUNTER_STORE")
-    config = _config_file(Path(store_hint) if store_hint else None)
-    from_file: dict[str, Any] = {}
-    if config is not None and config.exists():
-        from_file = tomllib.loads(config.read_text("utf-8"))
-    base = Settings()
-    merged = base.model_dump()
-    for key, value in from_file.items():
-        if key in merged and isinstance(merged[key], dict) and isinstance(value, dict):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
-    # Environment variables win over the file: re-read them on top.
-    env_only = Settings.model_validate({}).model_dump(exclude_defaults=True)
-    merged.update(env_only)
-    merged.update(given)
-    return Settings.model_validate(merged)
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        config = config_file(given.get("store"))
+        wrong = "; ".join(
+            f"{_origin(error['loc'], given, config)}: {error['msg']}" for error in exc.errors()
+        )
+        raise ConfigError(wrong) from exc
+    except SettingsError as exc:  # a variable that is not valid JSON for a table
+        raise ConfigError(str(exc)) from exc

@@ -12,7 +12,7 @@ import typer
 
 from smartcounter.i18n import Lang, Translator, resolve_lang
 from smartcounter.metrics.period import PeriodError, parse_week
-from smartcounter.settings import Settings, load_settings
+from smartcounter.settings import ConfigError, Settings, load_settings
 from smartcounter.store.layout import Store, StoreError, StoreNotFoundError
 
 
@@ -47,7 +47,10 @@ class AppState:
 
 def build_state(store: Path | None, lang: str | None) -> AppState:
     """Settings from defaults, config file, environment and these options."""
-    settings = load_settings(store=store, lang=resolve_lang(lang).value if lang else None)
+    try:
+        settings = load_settings(store=store, lang=resolve_lang(lang).value if lang else None)
+    except ConfigError as exc:
+        fail(Translator(resolve_lang(lang))("app.config_error", detail=str(exc)))
     return AppState(settings=settings, lang=resolve_lang(lang or settings.lang))
 
 
