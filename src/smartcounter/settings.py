@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 from pydantic_settings.sources.types import Traversable
 
+from smartcounter.scorecard.roles import MOVABLE, PARTS, ROLES
 from smartcounter.store.layout import default_store_path
 
 CONFIG_FILE_NAME = "smartcounter.toml"
@@ -50,13 +51,67 @@ class BulletinSettings(BaseModel):
     branch_pareto_rows: int = 5  # items of a branch page's Pareto
 
 
-class ScorecardWeights(BaseModel):
-    """Weights of the staff scorecard (BSC); each part is scored 0–100 first."""
+def scorecard_defaults() -> dict[str, Any]:
+    """The shipped scorecards of the roles (``scorecard/defaults.toml`` in the package)."""
+    from importlib import resources
 
-    migration: float = 0.4
-    triage_acceptance: float = 0.3
-    triage_coverage: float = 0.1
-    director: float = 0.2
+    text = (resources.files("smartcounter.scorecard") / "defaults.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+class ScorecardWeights(BaseModel):
+    """Each role's scorecard (BSC): its parts and their weights; each part is 0–100 first.
+
+    A part of a role is one with a weight above 0; only parts the role can move are
+    accepted (``scorecard/roles.py``). ``role_of`` scores a staff.csv role as another.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    greeter: dict[str, float]
+    lobby_manager: dict[str, float]
+    stm_specialist: dict[str, float]
+    teller: dict[str, float]
+    wealth_manager: dict[str, float]
+    director: dict[str, float]
+    role_of: dict[str, str]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _over_defaults(cls, data: Any) -> Any:
+        # A bank's file may name one weight of one role; the rest stays the shipped default.
+        if isinstance(data, dict):
+            return _deep_merge(scorecard_defaults(), data)
+        return data
+
+    @model_validator(mode="after")
+    def _movable_only(self) -> ScorecardWeights:
+        for role in ROLES:
+            table: dict[str, float] = getattr(self, role)
+            outside = sorted(set(table) - MOVABLE[role])
+            if outside:
+                raise ValueError(
+                    f"[scorecard.{role}]: {', '.join(outside)} cannot be moved by this role "
+                    f"(it may have {', '.join(sorted(MOVABLE[role]))})"
+                )
+            if any(w < 0 for w in table.values()) or sum(table.values()) <= 0:
+                raise ValueError(f"[scorecard.{role}]: weights must be at least 0 and not all 0")
+        unknown = sorted(v for v in self.role_of.values() if v not in ROLES)
+        if unknown:
+            raise ValueError(f"[scorecard.role_of]: not a scorecard role: {', '.join(unknown)}")
+        return self
+
+    def role(self, staff_role: str | None) -> str | None:
+        """The scorecard role of a staff.csv role; None if it has no scorecard."""
+        if staff_role is None:
+            return None
+        scored = self.role_of.get(staff_role, staff_role)
+        return scored if scored in ROLES else None
+
+    def of(self, role: str) -> dict[str, float]:
+        """The weights of ``role``'s parts (weight above 0), in the order of the parts."""
+        table: dict[str, float] = getattr(self, role)
+        return {p: float(table[p]) for p in PARTS if table.get(p, 0) > 0}
 
 
 class LobbySettings(BaseModel):
@@ -259,7 +314,7 @@ class Settings(BaseSettings):
     engine: Literal["duckdb", "spark"] = "duckdb"
     spark: SparkSettings = Field(default_factory=SparkSettings)
     bulletin: BulletinSettings = Field(default_factory=BulletinSettings)
-    scorecard: ScorecardWeights = Field(default_factory=ScorecardWeights)
+    scorecard: ScorecardWeights = Field(default_factory=lambda: ScorecardWeights.model_validate({}))
     database_url: str | None = None
     secret_key: str = "change-me"
     import_wait_seconds: float = 300.0

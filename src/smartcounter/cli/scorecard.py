@@ -16,21 +16,26 @@ from smartcounter.i18n import Translator, messages
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
 from smartcounter.metrics.period import PeriodError, parse_quarter
 from smartcounter.scorecard.director_scores import ScoresFileError, import_scores
+from smartcounter.scorecard.roles import PARTS, ROLES
 from smartcounter.scorecard.service import StaffScore, scorecards
 from smartcounter.scorecard.weights import WeightsError, load_weights
 from smartcounter.scorecard.xlsx import write_workbook
+from smartcounter.settings import ScorecardWeights
 from smartcounter.store.layout import StoreBusyError
 
-COLUMNS = (
-    "staff_id",
-    "branch_id",
-    "name",
-    "role",
-    "quarter",
+
+def part_column(part: str) -> str:
+    """The column of a scorecard part (the director's part keeps its name, director_score)."""
+    return "director_score" if part == "director" else f"{part}_part"
+
+
+PART_COLUMNS = tuple(part_column(p) for p in PARTS)
+FIGURE_COLUMNS = (
     "transactions",
     "migratable",
     "authorisations",
     "migratable_at_window",
+    "reasoned_at_window",
     "referred_migrated",
     "referral_share",
     "s1_touches",
@@ -56,28 +61,21 @@ COLUMNS = (
     "home_eligible",
     "home_staff",
     "hall_coverage",
-    "migration_part",
-    "triage_acceptance_part",
-    "triage_coverage_part",
-    "director_score",
-    "score",
-    "director_note",
 )
-TABLE_COLUMNS = (
+# CSV and JSON: every figure, then every part (empty / null where the role has not got it).
+COLUMNS = (
     "staff_id",
     "branch_id",
     "name",
     "role",
-    "transactions",
-    "migratable",
-    "authorisations",
-    "touches",
-    "migration_part",
-    "triage_acceptance_part",
-    "triage_coverage_part",
-    "director_score",
+    "scorecard_role",
+    "quarter",
+    *FIGURE_COLUMNS,
+    *PART_COLUMNS,
     "score",
+    "director_note",
 )
+IDENTITY = ("staff_id", "branch_id", "name", "role")
 PERCENT = frozenset(
     {
         "referral_share",
@@ -90,9 +88,7 @@ PERCENT = frozenset(
         "hall_coverage",
     }
 )
-SCORES = frozenset(
-    {"migration_part", "triage_acceptance_part", "triage_coverage_part", "director_score", "score"}
-)
+SCORES = frozenset({*PART_COLUMNS, "score"})
 
 
 def register(app: typer.Typer) -> None:
@@ -110,17 +106,17 @@ def _row(s: StaffScore) -> dict[str, Any]:
     f = s.figures
     row: dict[str, Any] = {name: getattr(f, name) for name in f.__dataclass_fields__}
     row.update(
+        scorecard_role=s.role,
         quarter=s.quarter,
+        reasoned_at_window=s.reasoned_at_window,
         s1_acceptance=f.stage_acceptance(1),
         s2_acceptance=f.stage_acceptance(2),
         s3_acceptance=f.stage_acceptance(3),
-        migration_part=s.parts.migration,
-        triage_acceptance_part=s.parts.triage_acceptance,
-        triage_coverage_part=s.parts.triage_coverage,
-        director_score=s.parts.director,
         score=s.score,
         director_note=s.director_note,
     )
+    # Only the role's parts: a part the role has not got stays empty, never 0.
+    row.update({part_column(p): s.parts.get(p) for p in PARTS})
     return row
 
 
@@ -171,13 +167,18 @@ def scorecard(
         cards = scorecards(metrics=metrics, quarter=quarter, weights=weights, branch_id=branch)
     rows = [_row(c) for c in cards]
     title = t("scorecard.cli.title", quarter=quarter) + (f" · {branch}" if branch else "")
-    _emit(fmt, rows, t, title)
+    if fmt is OutputFormat.TABLE:
+        _tables(rows, weights, t, title)
+    else:
+        write_rows(fmt, COLUMNS, [[r.get(c) for c in COLUMNS] for r in rows])
     if xlsx is not None:
         write_workbook(
             xlsx,
             columns=COLUMNS,
             headers=[_header(t, c) for c in COLUMNS],
-            rows=[[_role(t, r[c]) if c == "role" else r.get(c) for c in COLUMNS] for r in rows],
+            rows=[
+                [_role(t, r[c]) if c in ROLE_COLUMNS else r.get(c) for c in COLUMNS] for r in rows
+            ],
             percent=PERCENT,
             scores=SCORES,
             weights=weights,
@@ -188,20 +189,32 @@ def scorecard(
             print(t("scorecard.cli.xlsx_written", path=str(xlsx)))
 
 
-def _emit(fmt: OutputFormat, rows: list[dict[str, Any]], t: Translator, title: str) -> None:
-    shown = TABLE_COLUMNS if fmt is OutputFormat.TABLE else COLUMNS
-    formatters: dict[str, Any] = {c: (lambda v: f"{v * 100:.1f}%") for c in shown if c in PERCENT}
-    formatters.update({c: (lambda v: f"{v:.1f}") for c in shown if c in SCORES})
-    if fmt is OutputFormat.TABLE:
-        formatters["role"] = lambda v: _role(t, v)  # codes stay codes in CSV and JSON
-    write_rows(
-        fmt,
-        shown,
-        [[r.get(c) for c in shown] for r in rows],
-        headers=[_header(t, c) for c in shown],
-        formatters=formatters,
-        title=title if fmt is OutputFormat.TABLE else None,
-    )
+ROLE_COLUMNS = frozenset({"role", "scorecard_role"})
+
+
+def _tables(
+    rows: list[dict[str, Any]], weights: ScorecardWeights, t: Translator, title: str
+) -> None:
+    """One table per scorecard role, with that role's parts only; then staff without one."""
+    formatters: dict[str, Any] = {c: (lambda v: f"{v:.1f}") for c in SCORES}
+    formatters["role"] = lambda v: _role(t, v)  # codes stay codes in CSV and JSON
+    groups = [*ROLES, None]
+    for role in groups:
+        members = [r for r in rows if r["scorecard_role"] == role]
+        if not members:
+            continue
+        parts = [part_column(p) for p in weights.of(role)] if role else []
+        shown = [*IDENTITY, *parts, "score"]
+        heading = (
+            f"{title} · {_role(t, role)}" if role else f"{title} · {t('scorecard.cli.no_role')}"
+        )
+        write_table(
+            shown,
+            [[r.get(c) for c in shown] for r in members],
+            headers=[_header(t, c) for c in shown],
+            formatters=formatters,
+            title=heading,
+        )
 
 
 def import_scores_command(

@@ -74,7 +74,7 @@ from smartcounter.programme import service as programme
 from smartcounter.programme.repository import ProgrammeError
 from smartcounter.scorecard.director_scores import DirectorScore, load_scores, save_scores
 from smartcounter.scorecard.figures import StaffFigures, staff_figures
-from smartcounter.scorecard.service import scorecards
+from smartcounter.scorecard.service import family_weights, scorecards
 from smartcounter.settings import Settings
 from smartcounter.store.layout import Store, StoreNotFoundError
 from smartcounter.store.reading import read_table
@@ -640,12 +640,8 @@ def branch_dashboard(
         programme_notes=[] if plan.available else plan.notes,
         quarter=shown_quarter,
         quarters=sorted({*quarters_of(weeks), shown_quarter}),
-        weights=ScorecardWeights(
-            migration=weights.migration,
-            triage_acceptance=weights.triage_acceptance,
-            triage_coverage=weights.triage_coverage,
-            director=weights.director,
-        ),
+        # Each role has its own weights now; the one caption shows their average share.
+        weights=ScorecardWeights(**family_weights(weights, [c.role for c in cards])),
         scorecards=[
             StaffScorecard(
                 staff_id=c.figures.staff_id,

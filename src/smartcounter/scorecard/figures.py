@@ -8,6 +8,7 @@ from typing import Any
 
 from smartcounter.metrics import Metrics, Period
 from smartcounter.metrics.programme_api import ProgrammeMetrics
+from smartcounter.scorecard.roles import NO_REASON
 
 
 @dataclass(frozen=True)
@@ -65,3 +66,17 @@ def staff_figures(
     frame = ProgrammeMetrics(metrics).staff_figures(period)
     rows = [StaffFigures.from_row(r) for r in frame.iter_rows(named=True)]
     return [r for r in rows if branch_id is None or r.branch_id == branch_id]
+
+
+def reasoned_at_window(*, metrics: Metrics, period: Period) -> dict[str, int]:
+    """Per staff member: migratable business they served at the window with a valid reason.
+
+    A valid reason is any reason code but unknown (none given) or none (``NO_REASON``).
+    """
+    frame = metrics.unmigrated("reason", period, by=["staff"])
+    out: dict[str, int] = {}
+    for row in frame.iter_rows(named=True):
+        staff, reason = row["staff_id"], row["value"]
+        if staff is not None and reason not in NO_REASON:
+            out[staff] = out.get(staff, 0) + int(row["count"])
+    return out

@@ -1,24 +1,36 @@
-"""Scorecard weights: the settings' ``[scorecard]``, or a bank's own TOML file over them."""
+"""Scorecard weights: the settings' ``[scorecard.<role>]``, or a bank's own TOML file over them."""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from smartcounter.settings import ScorecardWeights
-
-# The scored parts, each 0–100 before weighting.
-PARTS = ("migration", "triage_acceptance", "triage_coverage", "director")
 
 
 class WeightsError(ValueError):
     """A weights file that cannot be used; the message says why."""
 
 
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
 def load_weights(base: ScorecardWeights, path: Path | None = None) -> ScorecardWeights:
-    """``base`` with the keys of ``path`` (a ``[scorecard]`` table, or keys at the top) over it."""
+    """``base`` with ``path``'s role tables over it key by key.
+
+    The file holds ``[scorecard.<role>]`` tables (as in ``smartcounter.toml``) or ``[<role>]``
+    tables at the top; a weight of 0 drops a part of that role.
+    """
     if path is None:
         return base
     try:
@@ -29,10 +41,9 @@ def load_weights(base: ScorecardWeights, path: Path | None = None) -> ScorecardW
     if not isinstance(table, dict):
         raise WeightsError(f"{path}: [scorecard] is not a table")
     try:
-        weights = ScorecardWeights.model_validate({**base.model_dump(), **table})
+        return ScorecardWeights.model_validate(_merge(base.model_dump(), table))
     except ValidationError as exc:
-        raise WeightsError(f"{path}: {exc}") from exc
-    parts = [getattr(weights, name) for name in PARTS]
-    if any(v < 0 for v in parts) or sum(parts) <= 0:
-        raise WeightsError(f"{path}: weights must be at least 0 and not all 0")
-    return weights
+        detail = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'scorecard'}: {e['msg']}" for e in exc.errors()
+        )
+        raise WeightsError(f"{path}: {detail}") from exc

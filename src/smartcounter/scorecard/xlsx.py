@@ -1,4 +1,4 @@
-"""The scorecards as an Excel workbook: one sheet of scorecards, one of the weights used."""
+"""The scorecards as an Excel workbook: one sheet of scorecards, one of each role's weights."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from smartcounter.i18n import Translator
 from smartcounter.kit.durable import write_atomic
+from smartcounter.scorecard.roles import ROLES
 from smartcounter.settings import ScorecardWeights
 
 PERCENT_FORMAT = "0.0%"
@@ -51,18 +52,33 @@ def write_workbook(
         sheet.column_dimensions[letter].width = max(10, min(28, len(str(headers[index - 1])) + 4))
     sheet.freeze_panes = "E2"
     rules = book.create_sheet(t("scorecard.xlsx.weights_sheet")[:31])
-    rules.append([t("scorecard.xlsx.part"), t("scorecard.xlsx.weight"), t("scorecard.xlsx.rule")])
+    rules.append(
+        [
+            t("scorecard.xlsx.role"),
+            t("scorecard.xlsx.part"),
+            t("scorecard.xlsx.weight"),
+            t("scorecard.xlsx.rule"),
+        ]
+    )
     for cell in rules[1]:
         cell.font = Font(bold=True)
-    for part in ("migration", "triage_acceptance", "triage_coverage", "director"):
-        rules.append(
-            [t(f"scorecard.part.{part}"), getattr(weights, part), t(f"scorecard.rule.{part}")]
-        )
+    for role in ROLES:
+        for part, weight in weights.of(role).items():
+            rules.append(
+                [
+                    t(f"lobby.role.{role}"),
+                    t(f"scorecard.part.{part}"),
+                    weight,
+                    t(f"scorecard.rule.{part}"),
+                ]
+            )
     rules.append([])
     rules.append([t("scorecard.rule.missing_parts")])
-    rules.column_dimensions["A"].width = 18
-    rules.column_dimensions["B"].width = 10
-    rules.column_dimensions["C"].width = 100
+    rules.append([t("scorecard.rule.own_parts")])
+    rules.column_dimensions["A"].width = 16
+    rules.column_dimensions["B"].width = 22
+    rules.column_dimensions["C"].width = 10
+    rules.column_dimensions["D"].width = 100
     buffer = BytesIO()
     book.save(buffer)
     write_atomic(path, buffer.getvalue())
