@@ -562,7 +562,6 @@ class _Document:
         flow, t, f, c, r = self.flow, self.t, self.f, self.c, page.row
         # The running head names the branch: a page forwarded alone still says whose it is.
         flow.chapter = r.name
-        flow.page.chapter = r.name
         target = branch_anchor(r.branch_id)
         if chapter_mark is not None:
             flow.new_page()

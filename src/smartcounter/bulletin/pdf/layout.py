@@ -64,31 +64,73 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def _pieces(token: str, font: Font, size: float, width: float) -> list[str]:
+    """``token`` cut into pieces of at most ``width`` points: a word longer than a whole
+    line is broken between letters rather than drawn past the edge."""
+    if font.width(token.rstrip(), size) <= width:
+        return [token]
+    out: list[str] = []
+    piece = ""
+    for ch in token:
+        if piece and font.width((piece + ch).rstrip(), size) > width:
+            out.append(piece)
+            piece = ""
+        piece += ch
+    return [*out, piece] if piece else out
+
+
 def wrap(text: str, font: Font, size: float, width: float) -> list[str]:
-    """Break ``text`` into lines of at most ``width`` points (closing punctuation may hang)."""
+    """Break ``text`` into lines of at most ``width`` points.
+
+    Nothing hangs past the edge: a closing mark that does not fit takes the unit before
+    it down to the next line (a line never starts with one), and an opening mark never
+    ends a line.
+    """
     if font.width(text, size) <= width:
         return [text]
-    lines: list[str] = []
-    line = ""
+    units = [p for token in tokens(text) for p in _pieces(token, font, size, width)]
+    lines: list[list[str]] = []
+    line: list[str] = []
     line_w = 0.0
-    for token in tokens(text):
-        w = font.width(token, size)
-        fits = line_w + font.width(token.rstrip(), size) <= width
-        if fits or not line or token[0] in CLOSING:
-            line += token
-            line_w += w
+    for unit in units:
+        if not line or line_w + font.width(unit.rstrip(), size) <= width:
+            line.append(unit)
+            line_w += font.width(unit, size)
             continue
-        carry = ""
-        # An opening bracket never ends a line: it moves down with what it opens.
-        while line and line[-1] in OPENING:
-            carry = line[-1] + carry
-            line = line[:-1]
-        lines.append(line.rstrip())
-        line = carry + token
-        line_w = font.width(line, size)
+        carry: list[str] = []
+        if unit[0] in CLOSING:
+            while len(line) > 1 and line[-1][0] in CLOSING:
+                carry.insert(0, line.pop())
+            if len(line) > 1:
+                carry.insert(0, line.pop())
+        while len(line) > 1 and line[-1].rstrip()[-1:] in OPENING:
+            carry.insert(0, line.pop())
+        lines.append(line)
+        line = [*carry, unit]
+        line_w = font.width("".join(line), size)
     if line:
-        lines.append(line.rstrip())
-    return lines
+        lines.append(line)
+    return ["".join(parts).rstrip() for parts in lines]
+
+
+def balanced(text: str, font: Font, size: float, width: float) -> list[str]:
+    """``text`` in as few lines as ``wrap`` needs at ``width``, made as even as they go
+    (a heading reads 组内/排名, not 组内排/名), and never a word broken: a word wider than
+    ``width`` has a line of its own, for the caller to set smaller."""
+    # No narrower than the widest word: evening the lines must not break a word.
+    low = max((font.width(t.rstrip(), size) for t in tokens(text)), default=0.0)
+    width = max(width, low)
+    lines = wrap(text, font, size, width)
+    if len(lines) < 2:
+        return lines
+    high = width
+    for _ in range(12):
+        mid = (low + high) / 2
+        if len(wrap(text, font, size, mid)) <= len(lines):
+            high = mid
+        else:
+            low = mid
+    return wrap(text, font, size, high)
 
 
 @dataclass
@@ -112,11 +154,13 @@ class Col:
     align: str = "l"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Page:
     ops: list[str] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
-    chapter: str = ""
+    # The running head (document title, chapter) in force when the page was first drawn
+    # on: taken then, because by the time pages are finished the flow has moved on.
+    head: tuple[str, str] | None = None
 
 
 class Flow:
@@ -149,9 +193,23 @@ class Flow:
         return len(self.pages) - 1
 
     def new_page(self) -> None:
-        """Start a new page."""
-        self.pages.append(_Page(chapter=self.chapter))
+        """Start a new page (a page left blank keeps the running head in force now)."""
+        if self.pages:
+            self._claim(self.page)
+        self.pages.append(_Page())
         self.y = self.height_pt - self.top
+
+    def _claim(self, page: _Page) -> tuple[str, str]:
+        """``page``'s running head: its own, or from now on the one in force now."""
+        if page.head is None:
+            page.head = (self.running, self.chapter)
+        return page.head
+
+    def _put(self, op: str, on: _Page | None = None) -> None:
+        """Append a drawing operator; the first one fixes the page's running head."""
+        page = on or self.page
+        self._claim(page)
+        page.ops.append(op)
 
     def at_top(self) -> bool:
         """Whether nothing has been placed on the current page yet."""
@@ -182,10 +240,22 @@ class Flow:
         colour: str = INK,
         bold: bool = False,
         on: _Page | None = None,
+        width: float | None = None,
     ) -> None:
-        """Write ``text`` with its baseline at (x, baseline), on ``on`` (default: this page)."""
-        if text:
-            (on or self.page).ops.append(self._text_op(x, baseline, text, size, colour, bold))
+        """Write ``text`` with its baseline at (x, baseline), on ``on`` (default: this page),
+        within ``width`` points (default: up to the right margin)."""
+        if not text:
+            return
+        # Nothing is drawn past the margins: a line too wide for what is left of the
+        # page is set smaller (down to 60%), then shortened with an ellipsis.
+        room = self.width_pt - self.right - max(x, self.left) if width is None else width
+        w = self.text_width(text, size, bold)
+        if w > room + 0.01:
+            smaller = max(size * 0.6, size * room / w)
+            if self.text_width(text, smaller, bold) > room + 0.01:
+                text = _fit(self, text, smaller, room, bold)
+            size = smaller
+        self._put(self._text_op(max(x, self.left), baseline, text, size, colour, bold), on)
 
     def _text_op(
         self, x: float, baseline: float, text: str, size: float, colour: str, bold: bool
@@ -202,7 +272,7 @@ class Flow:
 
     def rect(self, x: float, y: float, w: float, h: float, fill: str) -> None:
         """Fill a rectangle."""
-        self.page.ops.append(f"{rgb(fill)} rg {x:.2f} {y:.2f} {w:.2f} {h:.2f} re f")
+        self._put(f"{rgb(fill)} rg {x:.2f} {y:.2f} {w:.2f} {h:.2f} re f")
 
     def hline(
         self,
@@ -214,8 +284,8 @@ class Flow:
         on: _Page | None = None,
     ) -> None:
         """Draw a horizontal rule."""
-        (on or self.page).ops.append(
-            f"{rgb(colour)} RG {width:.2f} w [] 0 d {x1:.2f} {y:.2f} m {x2:.2f} {y:.2f} l S"
+        self._put(
+            f"{rgb(colour)} RG {width:.2f} w [] 0 d {x1:.2f} {y:.2f} m {x2:.2f} {y:.2f} l S", on
         )
 
     def link(self, x: float, y: float, w: float, h: float, target: str) -> None:
@@ -228,7 +298,8 @@ class Flow:
         if not self.at_top():
             self.new_page()
         self.chapter = text
-        self.page.chapter = text
+        if not self.page.ops:
+            self.page.head = (self.running, text)
         if target:
             self.mark(target)
             self.bookmarks.append(Bookmark(f"{number} {text}" if number else text, target))
@@ -327,23 +398,23 @@ class Flow:
         footer: Sequence[Cell | str] | None = None,
         after: float = 8.0,
     ) -> None:
-        """A table across ``width``; rows never split, the header repeats on a new page."""
+        """A table across ``width``; rows never split, the header repeats on a new page and
+        never stands at the foot of a page without a row under it."""
         x0 = self.left if x is None else x
-        total = self.content_width if width is None else width
-        weights = sum(c.weight for c in cols)
-        widths = [total * c.weight / weights for c in cols]
+        total = min(self.content_width if width is None else width, self.width_pt - self.right - x0)
         pad_x, pad_y = 4.0, 2.6
         head_size = size - 0.5
+        sub_size = size - 1.5
         line_h = size * 1.35
-
-        def cell_lines(cell: Cell, w: float) -> tuple[list[str], list[str]]:
-            font = self.bold if cell.bold else self.regular
-            main = wrap(cell.text, font, size, w - 2 * pad_x) if cell.text else [""]
-            sub = wrap(cell.sub, self.regular, size - 1.5, w - 2 * pad_x) if cell.sub else []
-            return main, sub
-
+        body = [_cells(r) for r in rows]
+        foot = (
+            [Cell(c.text, c.sub, c.colour, True, c.badge, c.link) for c in _cells(footer)]
+            if footer is not None
+            else None
+        )
+        widths = self._column_widths(cols, [*body, *([foot] if foot else [])], total, size, pad_x)
         heads = [
-            wrap(c.title, self.bold, head_size, w - 2 * pad_x)
+            balanced(c.title, self.bold, head_size, w - 2 * pad_x)
             for c, w in zip(cols, widths, strict=True)
         ]
         head_h = max(len(h) for h in heads) * head_size * 1.3 + 2 * pad_y
@@ -352,75 +423,123 @@ class Flow:
             top = self.y
             for i, (col, lines) in enumerate(zip(cols, heads, strict=True)):
                 cx = x0 + sum(widths[:i])
+                inner = widths[i] - 2 * pad_x
+                # A heading word wider than its column sets the whole heading smaller,
+                # never over its neighbour.
+                widest = max([self.text_width(line, head_size, True) for line in lines] + [1.0])
+                fit = min(head_size, head_size * inner / widest)
                 y = top - pad_y - head_size * 0.95
                 for line in lines:
-                    # A heading word wider than its column is set smaller, never over its neighbour.
-                    fit = min(
-                        head_size,
-                        head_size
-                        * (widths[i] - 2 * pad_x)
-                        / max(1.0, self.text_width(line, head_size, True)),
-                    )
                     lw = self.text_width(line, fit, True)
                     tx = cx + widths[i] - pad_x - lw if col.align == "r" else cx + pad_x
-                    self.text(tx, y, line, fit, colour=MUTED, bold=True)
+                    self.text(tx, y, line, fit, colour=MUTED, bold=True, width=inner + 0.5)
                     y -= head_size * 1.3
             self.y = top - head_h
             self.hline(x0, x0 + total, self.y, INK, 0.8)
 
-        def row(
-            cells: Sequence[Cell | str], *, last_rule: str = RULE, bold_all: bool = False
-        ) -> None:
-            norm = [c if isinstance(c, Cell) else Cell(c) for c in cells]
-            if bold_all:
-                norm = [Cell(c.text, c.sub, c.colour, True, c.badge, c.link) for c in norm]
-            laid = [cell_lines(c, w) for c, w in zip(norm, widths, strict=True)]
-            h = max(len(m) * line_h + len(s) * (size - 1.5) * 1.3 for m, s in laid) + 2 * pad_y
+        def lay(cells: list[Cell]) -> tuple[list[tuple[list[str], list[str]]], float]:
+            laid = []
+            for cell, w in zip(cells, widths, strict=True):
+                font = self.bold if cell.bold else self.regular
+                inner = w - 2 * pad_x
+                main = wrap(cell.text, font, size, inner) if cell.text else [""]
+                sub = wrap(cell.sub, self.regular, sub_size, inner) if cell.sub else []
+                laid.append((main, sub))
+            h = max(len(m) * line_h + len(s) * sub_size * 1.3 for m, s in laid) + 2 * pad_y
+            return laid, h
+
+        def row(cells: list[Cell], *, last_rule: str = RULE) -> None:
+            laid, h = lay(cells)
             if self.y - h < self.bottom:
                 self.new_page()
                 header()
             top = self.y
-            for i, (cell, (main, sub)) in enumerate(zip(norm, laid, strict=True)):
+            for i, (cell, (main, sub)) in enumerate(zip(cells, laid, strict=True)):
                 cx = x0 + sum(widths[:i])
+                inner = widths[i] - 2 * pad_x
                 col = cols[i]
                 y = top - pad_y - (line_h - size) / 2 - size * 0.86
                 for line in main:
-                    tw = self.text_width(line, size, cell.bold)
+                    tw = min(inner, self.text_width(line, size, cell.bold))
                     tx = cx + widths[i] - pad_x - tw if col.align == "r" else cx + pad_x
                     if cell.badge:
                         self.badge(tx, y, tw, size, cell.badge)
                     colour = _badge_text(cell.badge) if cell.badge else cell.colour
-                    self.text(tx, y, line, size, colour=colour, bold=cell.bold)
+                    self.text(tx, y, line, size, colour=colour, bold=cell.bold, width=inner + 0.5)
                     if cell.link:
                         self.link(tx, y - 2, tw, size + 2, cell.link)
                     y -= line_h
                 for line in sub:
-                    tw = self.text_width(line, size - 1.5)
+                    tw = min(inner, self.text_width(line, sub_size))
                     tx = cx + widths[i] - pad_x - tw if col.align == "r" else cx + pad_x
                     self.text(
-                        tx, y + line_h - (size - 1.5) * 1.3 + 0.5, line, size - 1.5, colour=MUTED
+                        tx,
+                        y + line_h - sub_size * 1.3 + 0.5,
+                        line,
+                        sub_size,
+                        colour=MUTED,
+                        width=inner + 0.5,
                     )
-                    y -= (size - 1.5) * 1.3
+                    y -= sub_size * 1.3
             self.y = top - h
             self.hline(x0, x0 + total, self.y, last_rule, 0.4)
 
-        self.need(head_h + line_h * 2 + 2 * pad_y)
+        # The header goes to the next page unless its first row fits under it.
+        first = body[0] if body else foot
+        self.need(head_h + (lay(first)[1] if first else 0.0))
         header()
-        for cells in rows:
+        for cells in body:
             row(cells)
-        if footer is not None:
-            row(footer, last_rule=INK, bold_all=True)
+        if foot is not None:
+            row(foot, last_rule=INK)
         self.y -= after
+
+    def _column_widths(
+        self, cols: Sequence[Col], rows: Sequence[list[Cell]], total: float, size: float, pad: float
+    ) -> list[float]:
+        """Columns shared by weight, then moved so that none is narrower than its longest
+        word or figure (to break one would be to draw over the next column), and room a
+        column does not use goes to those whose text wraps."""
+        head_size = size - 0.5
+        least: list[float] = []
+        most: list[float] = []
+        for i, col in enumerate(cols):
+            head = self.text_width(col.title, head_size, True)
+            words = [self.text_width(t.rstrip(), head_size, True) for t in tokens(col.title)]
+            # A Chinese heading may take two lines, not one character a line.
+            lo = max([*words, head / 2 if any(_wide(ch) for ch in col.title) else 0.0])
+            hi = head
+            for cells in rows:
+                cell = cells[i]
+                whole = self.text_width(cell.text, size, cell.bold)
+                sub = self.text_width(cell.sub or "", size - 1.5)
+                hi = max(hi, whole, sub)
+                if col.align == "r" or cell.badge:
+                    lo = max(lo, whole)  # figures and badges are read whole
+                else:
+                    lo = max(
+                        [lo]
+                        + [self.text_width(t.rstrip(), size, cell.bold) for t in tokens(cell.text)]
+                    )
+            least.append(min(lo + 2 * pad, total * 0.45))
+            most.append(hi + 2 * pad)
+        weights = sum(c.weight for c in cols)
+        widths = [total * c.weight / weights for c in cols]
+        widths = _move(widths, least, lambda w, lo: lo - w)
+        return _move(widths, most, lambda w, hi: hi - w)
 
     def badge(self, x: float, baseline: float, w: float, size: float, style: str) -> None:
         """The frame (or fill) of a standing badge behind text at (x, baseline)."""
         fill = {"good strong": GOOD, "bad strong": BAD}.get(style)
         top, bottom = baseline + size * 0.95, baseline - size * 0.3
+        # The frame stays inside the margins, as the text in it does (``text``).
+        x = max(x, self.left + 2.5)
+        w = max(0.0, min(w, self.width_pt - self.right - 2.5 - x))
         if fill:
             self.rect(x - 2.5, bottom, w + 5, top - bottom, fill)
         else:
             edge = {"good": "#b9d6c4", "bad": "#e3bcbc"}.get(style, RULE)
-            self.page.ops.append(
+            self._put(
                 f"{rgb(edge)} RG 0.6 w [] 0 d {x - 2.5:.2f} {bottom:.2f} {w + 5:.2f} {top - bottom:.2f} re S"
             )
 
@@ -442,40 +561,65 @@ class Flow:
 
     def draw(self, d: charts.Drawing, x0: float, top: float, s: float) -> None:
         """Draw ``d`` with its top-left corner at (``x0``, ``top``), scaled by ``s``."""
-        ops = self.page.ops
+        put = self._put
+        right = x0 + d.width * s
+        k = self._squeeze(d, s)
 
         def X(x: float) -> float:  # noqa: N802 - reads like the mathematics
-            return x0 + x * s
+            return x0 + x * s * k
 
         def Y(y: float) -> float:  # noqa: N802
             return top - y * s
 
         for op in d.ops:
             if isinstance(op, charts.LineOp):
-                ops.append(
+                put(
                     f"{rgb(op.stroke)} RG {op.width * s:.2f} w {_dash(op.dash, s)} 0 J "
                     f"{X(op.x1):.2f} {Y(op.y1):.2f} m {X(op.x2):.2f} {Y(op.y2):.2f} l S"
                 )
             elif isinstance(op, charts.RectOp):
                 if op.w > 0 and op.h > 0:
-                    ops.append(
-                        f"{rgb(op.fill)} rg {X(op.x):.2f} {Y(op.y + op.h):.2f} {op.w * s:.2f} {op.h * s:.2f} re f"
+                    put(
+                        f"{rgb(op.fill)} rg {X(op.x):.2f} {Y(op.y + op.h):.2f} {op.w * s * k:.2f} {op.h * s:.2f} re f"
                     )
             elif isinstance(op, charts.CircleOp):
-                ops.append(_circle(X(op.x), Y(op.y), op.r * s, op.fill, op.stroke))
+                put(_circle(X(op.x), Y(op.y), op.r * s, op.fill, op.stroke))
             elif isinstance(op, charts.PolylineOp):
                 path = " ".join(
                     f"{X(px):.2f} {Y(py):.2f} {'m' if i == 0 else 'l'}"
                     for i, (px, py) in enumerate(op.points)
                 )
-                ops.append(
+                put(
                     f"{rgb(op.stroke)} RG {op.width * s:.2f} w {_dash(op.dash, s)} 1 j 1 J {path} S"
                 )
             else:
                 size = op.size * s
                 tw = self.text_width(op.content, size, op.bold)
                 x = X(op.x) - (tw / 2 if op.anchor == "middle" else tw if op.anchor == "end" else 0)
-                self.text(x, Y(op.y), op.content, size, colour=op.fill, bold=op.bold)
+                # A label that would run out of the chart is moved back into it.
+                x = max(x0, min(x, right - tw))
+                self.text(
+                    x, Y(op.y), op.content, size, colour=op.fill, bold=op.bold, width=right - x
+                )
+
+    def _squeeze(self, d: charts.Drawing, s: float) -> float:
+        """How much narrower ``d`` must be drawn for all of it to stay within its width:
+        a long label (a branch's name in a legend, a figure after the longest bar) moves
+        what is right of it past the edge unless the drawing gives way."""
+        k = 1.0
+        for op in d.ops:
+            if isinstance(op, charts.TextOp):
+                tw = self.text_width(op.content, op.size * s, op.bold)
+                end = tw if op.anchor == "start" else tw / 2 if op.anchor == "middle" else 0.0
+                if op.x > 0 and op.x * s * k + end > d.width * s:
+                    k = (d.width * s - end) / (op.x * s)
+            elif isinstance(op, charts.LineOp):
+                far = max(op.x1, op.x2)
+                if far > d.width:
+                    k = min(k, d.width / far)
+            elif isinstance(op, charts.RectOp) and op.x + op.w > d.width:
+                k = min(k, d.width / (op.x + op.w))
+        return max(0.5, k)
 
     def index_entry(
         self,
@@ -493,14 +637,14 @@ class Flow:
         self.need(line_h)
         baseline = self.y - size * 1.2
         page = self.page
-        label = _fit(self, text, size, width - 40)
+        label = _fit(self, text, size, width - 40, bold)
         self.text(x, baseline, label, size, bold=bold, on=page)
         self.link(x, baseline - 3, width, size + 5, target)
         start = x + self.text_width(label, size, bold) + 4
         # A placeholder keeps the page number next to its entry in the page's text order,
         # so that text extraction reads "title ..... 12" and not all the numbers at the end.
         slot = len(page.ops)
-        page.ops.append("")
+        self._put("", page)
 
         def number() -> None:
             if target not in self.targets:
@@ -524,11 +668,12 @@ class Flow:
         total = len(self.pages)
         out = []
         for number, page in enumerate(self.pages, 1):
+            title, chapter = self._claim(page)
             if number > 1:
                 top = self.height_pt - 32
-                running = _fit(self, self.running, 7.5, self.content_width * 0.6)
+                running = _fit(self, title, 7.5, self.content_width * 0.6)
                 self.text(self.left, top, running, 7.5, colour=MUTED, on=page)
-                chapter = _fit(self, page.chapter, 7.5, self.content_width * 0.38)
+                chapter = _fit(self, chapter, 7.5, self.content_width * 0.38)
                 right = self.width_pt - self.right - self.text_width(chapter, 7.5)
                 self.text(right, top, chapter, 7.5, colour=MUTED, on=page)
                 self.hline(self.left, self.width_pt - self.right, top - 5, RULE, 0.4, on=page)
@@ -545,13 +690,37 @@ class Flow:
         return out
 
 
-def _fit(flow: Flow, text: str, size: float, width: float) -> str:
+def _fit(flow: Flow, text: str, size: float, width: float, bold: bool = False) -> str:
     """``text`` shortened with an ellipsis to fit ``width``."""
-    if flow.text_width(text, size) <= width:
+    if flow.text_width(text, size, bold) <= width:
         return text
-    while text and flow.text_width(text + "…", size) > width:
+    while text and flow.text_width(text + "…", size, bold) > width:
         text = text[:-1]
     return text + "…"
+
+
+def _cells(cells: Sequence[Cell | str]) -> list[Cell]:
+    return [c if isinstance(c, Cell) else Cell(c) for c in cells]
+
+
+def _move(
+    widths: list[float], goals: list[float], want: Callable[[float, float], float]
+) -> list[float]:
+    """Move width to the columns short of their goal from those past it, keeping the total.
+
+    A column wants ``want(width, goal)`` more (if positive) or can give that much (if
+    negative); what moves is the lesser of the wanting and the giving, shared in proportion.
+    """
+    short = [max(0.0, want(w, g)) for w, g in zip(widths, goals, strict=True)]
+    spare = [max(0.0, -want(w, g)) for w, g in zip(widths, goals, strict=True)]
+    need, have = sum(short), sum(spare)
+    if need <= 0.01 or have <= 0.01:
+        return widths
+    moved = min(need, have)
+    return [
+        w + s * moved / need - r * moved / have
+        for w, s, r in zip(widths, short, spare, strict=True)
+    ]
 
 
 def _badge_text(style: str | None) -> str:
