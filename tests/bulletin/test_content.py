@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import pytest
 
-from smartcounter.bulletin.content import BulletinContent, Standing, build_content, standing_of
+from smartcounter.bulletin.content import BulletinContent, build_content
 from smartcounter.bulletin.errors import NoDataError, UnknownRegionError
 from smartcounter.i18n import Lang
 from smartcounter.metrics import Metrics, Period
+from smartcounter.programme.status import Status, judge
 from smartcounter.settings import Settings
 from smartcounter.store.layout import Store
 from tests.bulletin.conftest import GENERATED, SOURCE_BRANCHES, WEEK
@@ -21,44 +20,11 @@ def content(metrics: Metrics, store: Store, settings: Settings) -> BulletinConte
         metrics,
         store,
         settings.bulletin,
-        week=WEEK,
+        board=judge(metrics=metrics, settings=settings, week=WEEK),
         lang=Lang.ZH,
         region=None,
         generated_at=GENERATED,
     )
-
-
-class TestStanding:
-    ROW: ClassVar[dict[str, float]] = {
-        "rate": 0.95,
-        "ci_low": 0.91,
-        "ci_high": 0.97,
-        "shrunk_rate": 0.94,
-        "migratable": 400,
-    }
-
-    def test_named_above_only_when_interval_and_shrunk_estimate_are_above(self) -> None:
-        assert standing_of(self.ROW, 0.90, 30) is Standing.SURE_ABOVE
-        assert standing_of({**self.ROW, "ci_low": 0.89}, 0.90, 30) is Standing.LIKELY_ABOVE
-        assert standing_of({**self.ROW, "shrunk_rate": 0.899}, 0.90, 30) is Standing.LIKELY_ABOVE
-
-    def test_named_below_only_when_interval_and_shrunk_estimate_are_below(self) -> None:
-        row = {
-            "rate": 0.80,
-            "ci_low": 0.75,
-            "ci_high": 0.85,
-            "shrunk_rate": 0.82,
-            "migratable": 300,
-        }
-        assert standing_of(row, 0.90, 30) is Standing.SURE_BELOW
-        assert standing_of({**row, "ci_high": 0.905}, 0.90, 30) is Standing.LIKELY_BELOW
-        assert standing_of({**row, "shrunk_rate": 0.91}, 0.90, 30) is Standing.LIKELY_BELOW
-
-    def test_a_small_branch_is_never_named(self) -> None:
-        assert standing_of({**self.ROW, "migratable": 29}, 0.90, 30) is Standing.FEW
-
-    def test_no_migratable_business_is_no_data(self) -> None:
-        assert standing_of({"rate": None, "migratable": 0}, 0.90, 30) is Standing.NO_DATA
 
 
 class TestFiguresAreTheApis:
@@ -74,11 +40,12 @@ class TestFiguresAreTheApis:
             wow["ci_high"],
         )
         assert h.change_pp == wow["change_pp"]
-        assert (h.at_target, h.branches_reporting, h.shortfall) == (
-            attained["at_target"],
-            attained["branches"],
-            attained["shortfall"],
-        )
+        assert h.shortfall == attained["shortfall"]
+        # Counts of branches are counts of the status model's statuses.
+        board = judge(metrics=metrics, settings=settings, week=WEEK)
+        tally = board.tally()
+        assert (h.at_target, h.branches_reporting) == (tally.at_target, tally.judged)
+        assert h.at_target == sum(1 for r in content.branches if r.status.at_or_above_target)
 
     def test_every_branch_row_is_its_ranking_row(
         self, content: BulletinContent, metrics: Metrics
@@ -132,11 +99,12 @@ class TestNaming:
             for r in group.needs_help:
                 assert r.rate.ci_high is not None and r.rate.ci_high < target
 
-    def test_a_group_without_a_sure_benchmark_says_who_came_closest(
-        self, content: BulletinContent
-    ) -> None:
+    def test_the_named_lists_are_the_statuses(self, content: BulletinContent) -> None:
         for group in content.groups:
-            assert bool(group.benchmarks) != (group.best_unsure is not None) or not group.rows
+            named = {r.branch_id for r in group.benchmarks}
+            assert named == {r.branch_id for r in group.rows if r.status is Status.BENCHMARK}
+            helped = {r.branch_id for r in group.needs_help}
+            assert helped == {r.branch_id for r in group.rows if r.status is Status.NEEDS_HELP}
 
     def test_movers_are_sorted_and_large_enough(self, content: BulletinContent) -> None:
         ups = [m.row.change_pp for m in content.movers_up]
@@ -150,8 +118,21 @@ class TestNaming:
     ) -> None:
         assert {p.row.branch_id for p in content.pages} == {r.branch_id for r in content.branches}
         below = {b.row.branch_id for b in content.below_target}
-        assert below == {r.branch_id for r in content.branches if r.at_target is False}
+        assert below == {r.branch_id for r in content.branches if r.status.below}
         assert set(SOURCE_BRANCHES) <= {p.row.branch_id for p in content.pages}
+
+
+def content_network(metrics: Metrics, store: Store, settings: Settings) -> list:
+    c = build_content(
+        metrics,
+        store,
+        settings.bulletin,
+        board=judge(metrics=metrics, settings=settings, week=WEEK),
+        lang=Lang.ZH,
+        region=None,
+        generated_at=GENERATED,
+    )
+    return list(c.branches)
 
 
 class TestScope:
@@ -162,12 +143,15 @@ class TestScope:
             metrics,
             store,
             settings.bulletin,
-            week=WEEK,
+            board=judge(metrics=metrics, settings=settings, week=WEEK),
             lang=Lang.EN,
             region="镇江",
             generated_at=GENERATED,
         )
         assert {r.region for r in c.branches} == {"镇江"}
+        # A region's bulletin shows each branch's network-wide status.
+        whole = {r.branch_id: r.status for r in content_network(metrics, store, settings)}
+        assert all(r.status is whole[r.branch_id] for r in c.branches)
         api = metrics.week_over_week(WEEK, ["region"]).filter(region="镇江").row(0, named=True)
         assert c.headline.rate.rate == api["rate"]
 
@@ -179,7 +163,7 @@ class TestScope:
                 metrics,
                 store,
                 settings.bulletin,
-                week=WEEK,
+                board=judge(metrics=metrics, settings=settings, week=WEEK),
                 lang=Lang.ZH,
                 region="火星",
                 generated_at=GENERATED,
@@ -193,7 +177,7 @@ class TestScope:
                 metrics,
                 store,
                 settings.bulletin,
-                week="2019-W10",
+                board=judge(metrics=metrics, settings=settings, week="2019-W10"),
                 lang=Lang.ZH,
                 region=None,
                 generated_at=GENERATED,

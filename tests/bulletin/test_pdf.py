@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from smartcounter.bulletin import BulletinFormat
 from smartcounter.bulletin.content import build_content
+from smartcounter.programme.status import judge
 from smartcounter.bulletin.formats import Formats
 from smartcounter.bulletin.pdf import write_pdf
 from smartcounter.i18n import Lang
@@ -88,7 +89,7 @@ class TestFonts:
             metrics,
             store,
             settings.bulletin,
-            week=WEEK,
+            board=judge(metrics=metrics, settings=settings, week=WEEK),
             lang=Lang.ZH,
             region=None,
             generated_at=GENERATED,

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 import polars as pl
@@ -26,6 +25,7 @@ from smartcounter.i18n import Lang, Translator
 from smartcounter.metrics import Metrics, Period
 from smartcounter.metrics.period import shift_week, week_end, week_start, weeks_back
 from smartcounter.metrics.rows import as_int, by_key, opt_float, opt_int, rate_fields
+from smartcounter.programme.status import Status, StatusBoard
 from smartcounter.settings import BulletinSettings
 from smartcounter.store.layout import Store
 from smartcounter.store.reading import read_table
@@ -33,17 +33,6 @@ from smartcounter.store.reading import read_table
 DIMENSIONS = ("business", "reason", "staff", "hour", "age_band")
 STAGES = (1, 2, 3)
 DEPTHS = (0, 1, 2, 3)
-
-
-class Standing(StrEnum):
-    """Where a branch stands against the target, and how sure that is."""
-
-    SURE_ABOVE = "sure_above"  # the whole 95 % interval at or above target, shrunk estimate too
-    LIKELY_ABOVE = "likely_above"  # at or above target this week, within the noise
-    LIKELY_BELOW = "likely_below"  # below target this week, within the noise
-    SURE_BELOW = "sure_below"  # the whole 95 % interval below target, shrunk estimate too
-    FEW = "few"  # too few migratable transactions to say
-    NO_DATA = "no_data"  # no migratable business this week
 
 
 @dataclass(frozen=True)
@@ -76,11 +65,20 @@ class BranchRow:
     network_rank: int | None
     previous_rate: float | None
     change_pp: float | None
+    previous_peer_rank: int | None  # last week's rank in the peer group
     tickets: int
     daily_tickets: float | None
-    at_target: bool | None
     shortfall: int | None
-    standing: Standing
+    status: Status  # the status model's, judged network-wide
+    weeks_below_target: int  # weeks in a row below target, ending with this week
+    benchmark_rank: int | None
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places gained in the peer group since last week (negative: lost)."""
+        if self.peer_rank is None or self.previous_peer_rank is None:
+            return None
+        return self.previous_peer_rank - self.peer_rank
 
 
 @dataclass(frozen=True)
@@ -167,9 +165,10 @@ class Headline:
     change_pp: float | None
     visit_rate: Rate | None
     branches_listed: int
-    branches_reporting: int
-    at_target: int
+    branches_reporting: int  # with enough migratable business to be judged
+    at_target: int  # statuses benchmark, advanced, at target
     share_at_target: float | None
+    statuses: Mapping[Status, int]
     shortfall: int
     tickets: int
     daily_tickets: float | None
@@ -188,9 +187,8 @@ class PeerGroup:
     at_target: int
     share_at_target: float | None
     rows: tuple[BranchRow, ...]
-    benchmarks: tuple[BranchRow, ...]
-    needs_help: tuple[BranchRow, ...]
-    best_unsure: BranchRow | None  # the top estimate when no branch is sure enough
+    benchmarks: tuple[BranchRow, ...]  # status benchmark, surest first
+    needs_help: tuple[BranchRow, ...]  # status needs help, lowest rate first
 
 
 @dataclass(frozen=True)
@@ -222,6 +220,16 @@ class BranchPage:
 
 
 @dataclass(frozen=True)
+class PairLink:
+    """A pair the bulletin names: the branch needing help, its partner, since when."""
+
+    pair_id: int | None  # None: proposed this week, not yet confirmed
+    branch_id: str
+    partner_branch_id: str
+    start_week: str
+
+
+@dataclass(frozen=True)
 class BulletinContent:
     """The whole bulletin of one week and scope, in one language."""
 
@@ -234,6 +242,10 @@ class BulletinContent:
     region: str | None
     target: float
     min_migratable: int
+    benchmark_weeks: tuple[str, ...]  # the weeks benchmarks were judged on
+    benchmark_window: int  # the weeks the rule asks for
+    recent_weeks: tuple[str, ...]  # the weeks advanced and needing help were judged on
+    recent_window: int
     generated_at: datetime
     network_ranked: int
     headline: Headline
@@ -247,10 +259,13 @@ class BulletinContent:
     trend: tuple[Series, ...]
     pages: tuple[BranchPage, ...]
     sections: tuple[Section, ...] = ()
+    pairs: tuple[PairLink, ...] = ()
 
-    def with_sections(self, sections: Sequence[Section]) -> BulletinContent:
-        """The same content with the given extra sections."""
-        return replace(self, sections=tuple(sections))
+    def with_sections(
+        self, sections: Sequence[Section], pairs: Sequence[PairLink] = ()
+    ) -> BulletinContent:
+        """The same content with the given extra sections (and the pairs they name)."""
+        return replace(self, sections=tuple(sections), pairs=tuple(pairs))
 
 
 # -- labels ---------------------------------------------------------------------------
@@ -322,26 +337,6 @@ def _one(frame: pl.DataFrame) -> dict[str, Any]:
     return rows[0] if rows else {}
 
 
-def standing_of(row: Mapping[str, Any], target: float, min_migratable: int) -> Standing:
-    """How sure the week's data is about a branch against the target.
-
-    A branch is named above (below) the target only when its whole 95 % Wilson interval
-    lies there and its peer-shrunk estimate agrees, on at least ``min_migratable``
-    migratable transactions: a small branch's lucky or unlucky week is never enough.
-    """
-    rate, low, high = row.get("rate"), row.get("ci_low"), row.get("ci_high")
-    shrunk = row.get("shrunk_rate")
-    if rate is None:
-        return Standing.NO_DATA
-    if as_int(row.get("migratable")) < min_migratable:
-        return Standing.FEW
-    if low is not None and shrunk is not None and low >= target and shrunk >= target:
-        return Standing.SURE_ABOVE
-    if high is not None and shrunk is not None and high < target and shrunk < target:
-        return Standing.SURE_BELOW
-    return Standing.LIKELY_ABOVE if rate >= target else Standing.LIKELY_BELOW
-
-
 def _group_order(types: Iterable[str]) -> list[str]:
     present = set(types)
     known = [t for t in BRANCH_TYPES if t in present]
@@ -357,12 +352,14 @@ class _Builder:
         metrics: Metrics,
         store: Store,
         config: BulletinSettings,
-        week: str,
+        board: StatusBoard,
         lang: Lang,
         region: str | None,
     ) -> None:
         self.m = metrics
         self.config = config
+        self.board = board
+        week = board.week
         self.week = week
         self.period = Period.week(week)
         self.lang = lang
@@ -379,8 +376,8 @@ class _Builder:
         return frame.filter(pl.col("region") == self.region)
 
     def build(self, generated_at: datetime) -> BulletinContent:
-        target = self.config.target_rate
-        ranking = self.m.ranking(self.week)
+        board = self.board
+        ranking = board.ranking
         if self.region is not None and self.region not in set(ranking["region"].to_list()):
             raise UnknownRegionError(region=self.region, week=self.week)
         self.labels.branch_names = dict(
@@ -388,7 +385,7 @@ class _Builder:
         )
         network_ranked = int(ranking["network_rank"].is_not_null().sum())
         rows = self._branch_rows(self.in_scope(ranking))
-        headline = self._headline(len(rows))
+        headline = self._headline(rows)
         if headline.rate.migratable == 0 and headline.tickets == 0:
             raise NoDataError(week=self.week, region=self.region or "")
         pages = self._pages(rows)
@@ -399,7 +396,7 @@ class _Builder:
                 top_reason=p.unmigrated[1].rows[0] if p.unmigrated[1].rows else None,
             )
             for p in sorted(pages, key=_weakest_first)
-            if p.row.at_target is False
+            if p.row.status.below
         )
         up, down = self._movers(rows)
         return BulletinContent(
@@ -410,8 +407,12 @@ class _Builder:
             trend_weeks=self.trend_weeks,
             lang=self.lang,
             region=self.region,
-            target=target,
-            min_migratable=self.config.min_migratable,
+            target=board.target,
+            min_migratable=board.min_migratable,
+            benchmark_weeks=board.benchmark_weeks,
+            benchmark_window=board.benchmark_window,
+            recent_weeks=board.recent_weeks,
+            recent_window=board.recent_window,
             generated_at=generated_at,
             network_ranked=network_ranked,
             headline=headline,
@@ -435,14 +436,16 @@ class _Builder:
 
     # -- rankings ----------------------------------------------------------------------
     def _branch_rows(self, ranking: pl.DataFrame) -> list[BranchRow]:
-        target, least = self.config.target_rate, self.config.min_migratable
+        target = self.board.target
         tickets = by_key(self.m.daily_tickets(["branch"], self.period), "branch_id")
         attained = by_key(self.m.attainment(target, self.period, ["branch"]), "branch_id")
+        previous = by_key(self.m.ranking(shift_week(self.week, -1)), "branch_id")
         out = []
         for r in ranking.iter_rows(named=True):
             bid = r["branch_id"]
             tk = tickets.get(bid, {})
             at = attained.get(bid)
+            judged = self.board.of(bid)
             out.append(
                 BranchRow(
                     branch_id=bid,
@@ -460,17 +463,19 @@ class _Builder:
                     network_rank=opt_int(r["network_rank"]),
                     previous_rate=opt_float(r["previous_rate"]),
                     change_pp=opt_float(r["change_pp"]),
+                    previous_peer_rank=opt_int(previous.get(bid, {}).get("peer_rank")),
                     tickets=as_int(tk.get("tickets")),
                     daily_tickets=opt_float(tk.get("daily_tickets")),
-                    at_target=None if at is None else bool(at["at_target"]),
                     shortfall=None if at is None else int(at["shortfall"]),
-                    standing=standing_of(r, target, least),
+                    status=self.board.status(bid),
+                    weeks_below_target=judged.weeks_below_target if judged else 0,
+                    benchmark_rank=judged.benchmark_rank if judged else None,
                 )
             )
         return out
 
-    def _headline(self, listed: int) -> Headline:
-        target = self.config.target_rate
+    def _headline(self, rows: Sequence[BranchRow]) -> Headline:
+        target = self.board.target
         wow = _one(self.in_scope(self.m.week_over_week(self.week, self.scope)))
         visits = _one(self.in_scope(self.m.visit_rates(self.scope, self.period)))
         attained = _one(self.in_scope(self.m.attainment(target, self.period, self.scope)))
@@ -484,15 +489,17 @@ class _Builder:
                 ci_low=opt_float(visits["ci_low"]),
                 ci_high=opt_float(visits["ci_high"]),
             )
+        tally = self.board.tally(r.branch_id for r in rows)
         return Headline(
             rate=_rate(wow),
             previous_rate=opt_float(wow.get("previous_rate")),
             change_pp=opt_float(wow.get("change_pp")),
             visit_rate=visit_rate,
-            branches_listed=listed,
-            branches_reporting=as_int(attained.get("branches")),
-            at_target=as_int(attained.get("at_target")),
-            share_at_target=opt_float(attained.get("share_at_target")),
+            branches_listed=len(rows),
+            branches_reporting=tally.judged,
+            at_target=tally.at_target,
+            share_at_target=tally.share_at_target,
+            statuses=tally.counts,
             shortfall=as_int(attained.get("shortfall")),
             tickets=as_int(tickets.get("tickets")),
             daily_tickets=opt_float(tickets.get("daily_tickets")),
@@ -500,22 +507,23 @@ class _Builder:
 
     def _groups(self, rows: list[BranchRow]) -> tuple[PeerGroup, ...]:
         by = [*self.scope, "branch_type"]
-        target = self.config.target_rate
         wow = by_key(self.in_scope(self.m.week_over_week(self.week, by)), "branch_type")
-        attained = by_key(self.in_scope(self.m.attainment(target, self.period, by)), "branch_type")
         out = []
         for kind in _group_order(r.branch_type for r in rows):
             members = sorted(
                 (r for r in rows if r.branch_type == kind),
                 key=lambda r: (r.peer_rank is None, r.peer_rank or 0, r.branch_id),
             )
-            by_estimate = sorted(
-                (r for r in members if r.shrunk_rate is not None),
-                key=lambda r: (-(r.shrunk_rate or 0.0), r.branch_id),
+            benchmarks = sorted(
+                (r for r in members if r.status is Status.BENCHMARK),
+                key=lambda r: (r.benchmark_rank or 0, r.branch_id),
             )
-            sure = [r for r in by_estimate if r.standing is Standing.SURE_ABOVE]
-            weak = [r for r in reversed(by_estimate) if r.standing is Standing.SURE_BELOW]
-            w, a = wow.get(kind, {}), attained.get(kind, {})
+            helped = sorted(
+                (r for r in members if r.status is Status.NEEDS_HELP),
+                key=lambda r: (r.rate.rate or 0.0, r.branch_id),
+            )
+            tally = self.board.tally(r.branch_id for r in members)
+            w = wow.get(kind, {})
             out.append(
                 PeerGroup(
                     branch_type=kind,
@@ -523,13 +531,12 @@ class _Builder:
                     rate=_rate(w),
                     previous_rate=opt_float(w.get("previous_rate")),
                     change_pp=opt_float(w.get("change_pp")),
-                    branches_reporting=as_int(a.get("branches")),
-                    at_target=as_int(a.get("at_target")),
-                    share_at_target=opt_float(a.get("share_at_target")),
+                    branches_reporting=tally.judged,
+                    at_target=tally.at_target,
+                    share_at_target=tally.share_at_target,
                     rows=tuple(members),
-                    benchmarks=tuple(sure[: self.config.benchmarks_per_group]),
-                    needs_help=tuple(weak[: self.config.help_per_group]),
-                    best_unsure=by_estimate[0] if by_estimate and not sure else None,
+                    benchmarks=tuple(benchmarks),
+                    needs_help=tuple(helped),
                 )
             )
         return tuple(out)
@@ -538,7 +545,7 @@ class _Builder:
         moved = [
             r
             for r in rows
-            if r.change_pp is not None and r.rate.migratable >= self.config.min_migratable
+            if r.change_pp is not None and r.rate.migratable >= self.board.min_migratable
         ]
 
         def mover(r: BranchRow) -> Mover:
@@ -703,10 +710,13 @@ def build_content(
     store: Store,
     config: BulletinSettings,
     *,
-    week: str,
+    board: StatusBoard,
     lang: Lang,
     region: str | None,
     generated_at: datetime,
 ) -> BulletinContent:
-    """Build the bulletin's content of ``week`` (and ``region``) from the metrics API."""
-    return _Builder(metrics, store, config, week, lang, region).build(generated_at)
+    """Build the bulletin's content of ``board.week`` (and ``region``) from the metrics API.
+
+    ``board``: the week's statuses, judged network-wide by the status model.
+    """
+    return _Builder(metrics, store, config, board, lang, region).build(generated_at)

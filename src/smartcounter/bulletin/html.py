@@ -84,4 +84,4 @@ def _render(name: str, content: BulletinContent, config: BulletinSettings, **ext
 def _row_class(row: BranchRow, target: float) -> str:
     if row.rate.rate is None:
         return "nodata"
-    return "below" if row.rate.rate < target else ""
+    return "below" if row.status.below else ""

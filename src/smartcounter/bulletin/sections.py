@@ -6,13 +6,12 @@ the HTML and PDF as numbered chapters (in the table of contents), in the workboo
 sheet per table. Sections are plain data (paragraphs, typed tables, charts as drawings),
 so a provider never touches HTML, openpyxl or WeasyPrint.
 
-The benchmark-and-pairing programme plugs in by defining
-``smartcounter.programme.bulletin.bulletin_sections``; ``default_providers`` finds it.
+The benchmark-and-pairing programme's chapter is the default provider
+(``smartcounter.programme.bulletin.bulletin_sections``).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -26,9 +25,8 @@ from smartcounter.store.layout import Store
 if TYPE_CHECKING:
     from smartcounter.bulletin.content import BulletinContent
     from smartcounter.metrics import Metrics
+    from smartcounter.programme.status import StatusBoard
 
-PROGRAMME_MODULE = "smartcounter.programme.bulletin"
-PROGRAMME_FUNCTION = "bulletin_sections"
 
 Cell = str | int | float | None
 
@@ -95,6 +93,7 @@ class SectionContext:
     region: str | None
     lang: Lang
     content: BulletinContent
+    board: StatusBoard  # the week's statuses, network-wide
 
     @property
     def t(self) -> Translator:
@@ -106,14 +105,7 @@ SectionProvider = Callable[[SectionContext], Sequence[Section]]
 
 
 def default_providers() -> tuple[SectionProvider, ...]:
-    """The providers installed: the programme's, once its module exists."""
-    try:
-        module = importlib.import_module(PROGRAMME_MODULE)
-    except ModuleNotFoundError as exc:
-        # Only a missing programme module means "not installed"; any other missing
-        # import inside it is a real error and must surface.
-        if exc.name in (PROGRAMME_MODULE, PROGRAMME_MODULE.rsplit(".", 1)[0]):
-            return ()
-        raise
-    provider = getattr(module, PROGRAMME_FUNCTION, None)
-    return (provider,) if callable(provider) else ()
+    """The providers every bulletin has: the programme's chapter."""
+    from smartcounter.programme.bulletin import bulletin_sections
+
+    return (bulletin_sections,)

@@ -12,16 +12,19 @@ from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from smartcounter.bulletin.content import BranchPage, BulletinContent, build_content
+from smartcounter.bulletin.as_json import write_json
+from smartcounter.bulletin.content import BranchPage, BulletinContent, PairLink, build_content
 from smartcounter.bulletin.errors import UnknownBranchError
 from smartcounter.bulletin.html import render_branch_html, render_html
 from smartcounter.bulletin.pdf import write_branch_pdfs, write_pdf
-from smartcounter.bulletin.sections import SectionContext, SectionProvider, default_providers
+from smartcounter.bulletin.sections import SectionContext, SectionProvider
 from smartcounter.bulletin.xlsx import write_xlsx
 from smartcounter.canonical.tables import TABLES_BY_NAME
 from smartcounter.i18n import Lang
 from smartcounter.metrics import Metrics, open_metrics
 from smartcounter.metrics.period import parse_week
+from smartcounter.programme.bulletin import programme_chapter
+from smartcounter.programme.status import judge
 from smartcounter.settings import Settings
 from smartcounter.store.layout import Store
 
@@ -32,9 +35,10 @@ class BulletinFormat(StrEnum):
     HTML = "html"
     XLSX = "xlsx"
     PDF = "pdf"
+    JSON = "json"
 
 
-ALL_FORMATS = (BulletinFormat.HTML, BulletinFormat.XLSX, BulletinFormat.PDF)
+ALL_FORMATS = (BulletinFormat.HTML, BulletinFormat.XLSX, BulletinFormat.PDF, BulletinFormat.JSON)
 
 
 @dataclass(frozen=True)
@@ -46,10 +50,12 @@ class BulletinPaths:
     pdf: Path | None
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     branches: tuple[Path, ...] = ()  # the branches' own pages (HTML and PDF each)
+    json: Path | None = None
 
     def written(self) -> list[Path]:
-        """The files written: HTML, workbook, PDF, then the branches' own pages."""
-        return [p for p in (self.html, self.xlsx, self.pdf) if p is not None] + list(self.branches)
+        """The files written: HTML, workbook, PDF, JSON, then the branches' own pages."""
+        main = (self.html, self.xlsx, self.pdf, self.json)
+        return [p for p in main if p is not None] + list(self.branches)
 
 
 ALL_BRANCHES = "all"
@@ -80,46 +86,44 @@ def build_bulletin(
     metrics: Metrics | None = None,
     branches: Sequence[str] = (),
 ) -> BulletinPaths:
-    """Write ``bulletin.html``, ``bulletin.xlsx`` and ``bulletin.pdf`` of ``week`` into ``out_dir``.
+    """Write ``bulletin.html``, ``.xlsx``, ``.pdf`` and ``.json`` of ``week`` into ``out_dir``.
 
     ``branches`` (ids, or ``"all"``) also writes each such branch's page as a document of
     its own, ``branches/<branch_id>.html`` and ``.pdf``, to send to that branch.
-    ``sections`` adds chapters of other capabilities (default: those installed, see
-    ``sections.default_providers``); ``generated_at`` is the one moment printed (default:
+    ``sections``: the chapters added (default: the programme's benchmarks, pairs and
+    diagnoses); ``generated_at`` is the one moment printed (default:
     now, in the settings' timezone); ``metrics`` reuses an open metrics API.
     """
     parse_week(week)
     language = Lang(lang)
     moment = generated_at or datetime.now(ZoneInfo(settings.timezone)).replace(microsecond=0)
-    providers = default_providers() if sections is None else tuple(sections)
     timings: dict[str, float] = {}
     with ExitStack() as stack:
         if metrics is None:
             metrics = stack.enter_context(open_metrics(store, settings))
         with _timed(timings, "metrics"):
+            board = judge(metrics=metrics, settings=settings, week=week)
             content = build_content(
                 metrics,
                 store,
                 settings.bulletin,
-                week=week,
+                board=board,
                 lang=language,
                 region=region,
                 generated_at=moment,
             )
-        if providers:
-            with _timed(timings, "sections"):
-                context = SectionContext(
-                    metrics=metrics,
-                    store=store,
-                    settings=settings,
-                    week=week,
-                    region=region,
-                    lang=language,
-                    content=content,
-                )
-                content = content.with_sections(
-                    [s for provide in providers for s in provide(context)]
-                )
+        with _timed(timings, "sections"):
+            context = SectionContext(
+                metrics=metrics,
+                store=store,
+                settings=settings,
+                week=week,
+                region=region,
+                lang=language,
+                content=content,
+                board=board,
+            )
+            content = _with_chapters(content, context, sections)
     pages = _branch_pages(content, branches)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = xlsx_path = pdf_path = None
@@ -133,13 +137,38 @@ def build_bulletin(
     if BulletinFormat.PDF in formats:
         with _timed(timings, "pdf"):
             pdf_path = write_pdf(content, settings.bulletin, out_dir / "bulletin.pdf").path
+    json_path = None
+    if BulletinFormat.JSON in formats:
+        with _timed(timings, "json"):
+            json_path = write_json(content, out_dir / "bulletin.json")
     editions: list[Path] = []
     if pages:
         with _timed(timings, "branches"):
             editions = _write_editions(content, settings, pages, out_dir / "branches", formats)
     return BulletinPaths(
-        html=html_path, xlsx=xlsx_path, pdf=pdf_path, timings=timings, branches=tuple(editions)
+        html=html_path,
+        xlsx=xlsx_path,
+        pdf=pdf_path,
+        timings=timings,
+        branches=tuple(editions),
+        json=json_path,
     )
+
+
+def _with_chapters(
+    content: BulletinContent,
+    context: SectionContext,
+    providers: Sequence[SectionProvider] | None,
+) -> BulletinContent:
+    """``content`` with its chapters: the programme's by default, else those of ``providers``."""
+    if providers is not None:
+        return content.with_sections([s for provide in providers for s in provide(context)])
+    plan, chapters = programme_chapter(context)
+    links = [
+        PairLink(p.pair_id, p.branch_id, p.partner_branch_id, p.start_week)
+        for p in (plan.pairs if plan is not None else ())
+    ]
+    return content.with_sections(chapters, links)
 
 
 def _write_editions(

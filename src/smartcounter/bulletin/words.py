@@ -15,11 +15,11 @@ from smartcounter.bulletin.content import (
     Pareto,
     ParetoRow,
     PeerGroup,
-    Standing,
     Triage,
 )
 from smartcounter.bulletin.formats import Formats, capital, in_sentence
 from smartcounter.i18n import Lang
+from smartcounter.programme.status import Status, status_name
 
 
 class Words:
@@ -29,8 +29,6 @@ class Words:
         self.c = content
         self.f = f
         self.t = f.t
-        self.named_help = {r.branch_id for g in content.groups for r in g.needs_help}
-        self.named_benchmarks = {r.branch_id for g in content.groups for r in g.benchmarks}
 
     # -- small pieces ------------------------------------------------------------------
     def change(self, change_pp: float | None) -> str:
@@ -80,25 +78,12 @@ class Words:
         ]
 
     def standing(self, row: BranchRow) -> str:
-        """The short label of a branch's standing; benchmarks and named branches first."""
-        if row.branch_id in self.named_benchmarks:
-            return self.t("bulletin.standing.benchmark")
-        if row.branch_id in self.named_help:
-            return self.t("bulletin.standing.needs_help")
-        return self.t(f"bulletin.standing.{row.standing.value}")
+        """The name of a branch's status (the status model's, never decided here)."""
+        return status_name(row.status, self.t)
 
     def standing_class(self, row: BranchRow) -> str:
-        """A CSS class for the standing badge."""
-        if row.branch_id in self.named_benchmarks:
-            return "good strong"
-        if row.branch_id in self.named_help:
-            return "bad strong"
-        return {
-            Standing.SURE_ABOVE: "good",
-            Standing.SURE_BELOW: "bad",
-            Standing.LIKELY_ABOVE: "neutral",
-            Standing.LIKELY_BELOW: "neutral",
-        }.get(row.standing, "muted")
+        """A CSS class for the status badge."""
+        return row.status.tone
 
     def how_sure_above(self, row: BranchRow) -> str:
         """How sure a benchmark is: the floor of its interval and its shrunk estimate."""
@@ -109,15 +94,12 @@ class Words:
         return self.t("bulletin.words.sure_below", high=self.f.pct(row.rate.ci_high))
 
     def no_benchmark(self, group: PeerGroup) -> str:
-        """Why no branch of a group is named, and which came closest."""
-        best = group.best_unsure
-        if best is None:
+        """Why no branch of a group is a benchmark this week."""
+        if not any(r.rate.rate is not None for r in group.rows):
             return self.t("bulletin.words.no_benchmark_empty")
         return self.t(
             "bulletin.words.no_benchmark",
-            name=best.name,
-            rate=self.f.pct(best.rate.rate),
-            interval=self.f.interval(best.rate.ci_low, best.rate.ci_high),
+            weeks=len(self.c.benchmark_weeks),
             target=self.f.pct(self.c.target, 0),
         )
 
@@ -216,7 +198,7 @@ class Words:
         if triage:
             out.append(triage)
         reasons = page.unmigrated[1].rows
-        if reasons and r.at_target is False:
+        if reasons and r.status.below:
             out.append(
                 t(f"bulletin.advice.{reasons[0].value}")
                 if reasons[0].value != "unknown"
@@ -225,23 +207,21 @@ class Words:
         return out
 
     def _target_sentence(self, r: BranchRow) -> str:
-        f, t = self.f, self.t
+        f, t, st = self.f, self.t, r.status
         target = f.pct(self.c.target, 0)
-        if r.standing is Standing.FEW:
+        recent = len(self.c.recent_weeks)
+        if st is Status.TOO_FEW:
             return t(
                 "bulletin.words.branch_few",
                 n=f.count(r.rate.migratable),
                 least=self.c.min_migratable,
             )
-        if r.at_target:
-            key = (
-                "bulletin.words.branch_at_target_sure"
-                if r.standing is Standing.SURE_ABOVE
-                else "bulletin.words.branch_at_target"
-            )
-            if r.branch_id in self.named_benchmarks:
-                key = "bulletin.words.branch_benchmark"
-            return t(key, target=target, low=f.pct(r.rate.ci_low))
+        if st is Status.BENCHMARK:
+            return t("bulletin.words.branch_benchmark", target=target, low=f.pct(r.rate.ci_low))
+        if st is Status.ADVANCED:
+            return t("bulletin.words.branch_advanced", target=target, recent=recent)
+        if st.at_or_above_target:
+            return t("bulletin.words.branch_at_target", target=target)
         gap = (self.c.target - (r.rate.rate or 0.0)) * 100
         sentence = t(
             "bulletin.words.branch_below",
@@ -249,11 +229,15 @@ class Words:
             gap=f.decimal(gap),
             shortfall=f.count(r.shortfall),
         )
-        if r.branch_id in self.named_help:
-            return sentence + t("bulletin.words.branch_needs_help", high=f.pct(r.rate.ci_high))
-        if r.standing is Standing.SURE_BELOW:
-            return sentence + t("bulletin.words.branch_sure_below", high=f.pct(r.rate.ci_high))
-        return sentence + t("bulletin.words.branch_within_noise")
+        if st is Status.NEEDS_HELP:
+            sentence += t("bulletin.words.branch_needs_help", recent=recent)
+        elif st is Status.BELOW_TARGET:
+            sentence += t("bulletin.words.branch_sure_below", high=f.pct(r.rate.ci_high))
+        else:
+            sentence += t("bulletin.words.branch_within_noise")
+        if r.weeks_below_target >= 2:
+            sentence += t("bulletin.words.branch_streak", weeks=r.weeks_below_target)
+        return sentence
 
     def _unmigrated_sentence(self, paretos: Sequence[Pareto]) -> str:
         business, reason, _staff, hour, age = paretos

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
@@ -26,6 +26,7 @@ from smartcounter.i18n import Translator
 from smartcounter.kit.tabular import OutputFormat, write_rows
 from smartcounter.metrics import Metrics, Period, UnknownKeyError, open_metrics
 from smartcounter.metrics.definitions import RATE_KEYS, UNMIGRATED_DIMENSIONS
+from smartcounter.programme.status import Status, judge, status_name
 
 
 class EngineName(StrEnum):
@@ -119,12 +120,16 @@ def show(
     t: Translator,
     title: str | None = None,
     labels: dict[str, Callable[[Any], str]] | None = None,
+    table_columns: Sequence[str] | None = None,
 ) -> None:
     """Print a figure frame in ``fmt``; the table speaks the user's language.
 
     ``labels`` name codes in the table (a peer group, a reason, a business); CSV and JSON
-    keep the codes, for scripts.
+    keep the codes, for scripts. ``table_columns``: the columns a person reads (CSV and JSON
+    keep every column).
     """
+    if fmt is OutputFormat.TABLE and table_columns is not None:
+        frame = frame.select([c for c in table_columns if c in frame.columns])
     columns = frame.columns
     rows = frame.rows()
     formatters: dict[str, Callable[[Any], str]] = {
@@ -154,6 +159,7 @@ def _run(
     fmt: OutputFormat,
     title_key: str | None = None,
     value_dimension: str | None = None,
+    table_columns: Sequence[str] | None = None,
 ) -> None:
     state = with_store(state_of(ctx), store)
     with metrics_for(state, engine) as metrics:
@@ -172,6 +178,7 @@ def _run(
         state.t,
         state.t(title_key) if title_key and fmt is OutputFormat.TABLE else None,
         labels,
+        table_columns,
     )
 
 
@@ -186,6 +193,7 @@ def code_labels(labels: Labels, value_dimension: str | None) -> dict[str, Callab
         "reason": labels.reason,
         "business_code": item("business"),
         "age_band": item("age_band"),
+        "status": lambda v: status_name(Status(str(v)), labels.t),
     }
     if value_dimension is not None and value_dimension in ("business", "reason", "age_band"):
         out["value"] = item(value_dimension)
@@ -280,6 +288,23 @@ def funnel(
     _run(ctx, store, figure[show_], engine, fmt, "figures.title_funnel")
 
 
+RANKING_TABLE = (
+    "branch_id",
+    "name",
+    "branch_type",
+    "migratable",
+    "rate",
+    "ci_low",
+    "ci_high",
+    "peer_rank",
+    "network_rank",
+    "change_pp",
+    "shrunk_rate",
+    "status",
+    "weeks_below_target",
+)
+
+
 def ranking(
     ctx: typer.Context,
     week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2018-W10.")],
@@ -290,18 +315,28 @@ def ranking(
     engine: EngineOption = None,
     store: StoreArg = None,
 ) -> None:
-    """网点排名（同类与全辖），含区间与收缩估计。Branch ranking with intervals and shrunk estimates."""
-    checked_week(state_of(ctx).t, week)
+    """网点排名（同类与全辖），含区间、收缩估计与判断。Branch ranking with intervals and status."""
+    state = state_of(ctx)
+    checked_week(state.t, week)
 
     def compute(m: Metrics) -> pl.DataFrame:
-        frame = m.ranking(week)
+        board = judge(metrics=m, settings=with_store(state, store).settings, week=week)
+        ids = board.ranking["branch_id"].to_list()
+        frame = board.ranking.with_columns(
+            pl.Series("status", [board.status(b).value for b in ids], dtype=pl.String),
+            pl.Series(
+                "weeks_below_target",
+                [j.weeks_below_target if (j := board.of(b)) else 0 for b in ids],
+                dtype=pl.Int64,
+            ),
+        )
         if peer_group:
             frame = frame.filter(pl.col("branch_type") == peer_group).sort(
                 "peer_rank", "branch_id", nulls_last=True
             )
         return frame
 
-    _run(ctx, store, compute, engine, fmt, "figures.title_ranking")
+    _run(ctx, store, compute, engine, fmt, "figures.title_ranking", table_columns=RANKING_TABLE)
 
 
 def tickets(

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
+from smartcounter.cli.actor import command_actor
 from smartcounter.cli.context import (
     AppState,
     StoreOption,
@@ -26,6 +27,7 @@ from smartcounter.cli.context import (
 from smartcounter.cli.figures import EngineName, metrics_for
 from smartcounter.i18n import Translator, messages
 from smartcounter.kit.tabular import OutputFormat, write_rows
+from smartcounter.lobby.context import SystemClock
 from smartcounter.metrics import UnknownKeyError
 from smartcounter.metrics.period import PeriodError
 from smartcounter.programme import service
@@ -38,7 +40,9 @@ from smartcounter.programme.repository import (
     SavedPair,
     load_pairs,
 )
+from smartcounter.programme.status import Status, status_name, window_note
 from smartcounter.store.layout import StoreBusyError
+from smartcounter.store_database import store_unit_of_work
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")]
 EngineOption = Annotated[
@@ -160,6 +164,10 @@ def emit(
             formatters[c] = lambda v: f"{v:+.1f}"
         elif c.startswith(("why", "recommendation")) or c in ("differences", "practices"):
             formatters[c] = lambda v: "\n".join(v) if isinstance(v, list) else str(v)
+        elif fmt is OutputFormat.TABLE and c in ("status", "partner_status"):
+            formatters[c] = lambda v: status_name(Status(str(v)), t)
+        elif fmt is OutputFormat.TABLE and c == "pair_state":
+            formatters[c] = lambda v: t(f"programme.status.{v}")
     values = [[_cell(r.get(c), fmt) for c in shown] for r in rows]
     write_rows(
         fmt,
@@ -204,6 +212,7 @@ BENCHMARK_COLUMNS = (
     "name",
     "branch_type",
     "region",
+    "status",
     "rank",
     "rate",
     "ci_low",
@@ -231,6 +240,7 @@ BENCHMARK_COLUMNS = (
     "differences",
 )
 BENCHMARK_TABLE = (
+    "status",
     "branch_id",
     "name",
     "branch_type",
@@ -276,6 +286,7 @@ def benchmarks(
                 "name": s.name,
                 "branch_type": s.branch_type,
                 "region": s.region,
+                "status": report.board.status(s.branch_id).value,
                 "rank": b.rank,
                 "rate": s.rate,
                 "ci_low": s.ci_low,
@@ -302,7 +313,7 @@ def benchmarks(
                 row[name] = b.features.get(name)
                 row[f"peer_{name}"] = b.peer_features.get(name)
             rows.append(row)
-        first, last = report.weeks[0], report.weeks[-1]
+        first, last = (report.weeks[0], report.weeks[-1]) if report.weeks else (the_week,) * 2
         emit(
             fmt,
             BENCHMARK_COLUMNS,
@@ -312,13 +323,17 @@ def benchmarks(
             table_columns=BENCHMARK_TABLE,
         )
         if fmt is OutputFormat.TABLE:
+            note = window_note(report.board, t)
+            if note:
+                print(note)
             for g in report.groups:
-                if g.eligible == 0 and (not peer_group or g.branch_type == peer_group):
+                if g.benchmarks == 0 and (not peer_group or g.branch_type == peer_group):
                     print(
                         t(
                             "programme.cli.no_benchmarks",
                             group=words.group(g.branch_type),
                             branches=g.branches,
+                            weeks=len(report.weeks),
                         )
                     )
 
@@ -328,7 +343,9 @@ def benchmarks(
 # -- pairs ------------------------------------------------------------------------------------
 
 PAIR_COLUMNS = (
+    "pair_state",
     "status",
+    "partner_status",
     "pair_id",
     "branch_id",
     "name",
@@ -351,7 +368,7 @@ PAIR_COLUMNS = (
     "why",
 )
 PAIR_TABLE = (
-    "status",
+    "pair_state",
     "pair_id",
     "branch_id",
     "name",
@@ -378,9 +395,9 @@ SAVED_COLUMNS = (
 )
 
 
-def _saved_row(p: SavedPair, words: Words, status: str | None = None) -> dict[str, Any]:
+def _saved_row(p: SavedPair, words: Words, state: str | None = None) -> dict[str, Any]:
     return {
-        "status": status,
+        "pair_state": state,
         "pair_id": p.pair_id,
         "branch_id": p.branch_id,
         "partner_branch_id": p.partner_branch_id,
@@ -427,23 +444,27 @@ def pairs(
         certainty_a = state.settings.programme.advanced.certainty
         saved: list[SavedPair] = []
         if save:
-            saved = service.save_pairs(
-                store=metrics.engine.store,
-                report=report,
-                wait_seconds=state.settings.import_wait_seconds,
-            )
+            with store_unit_of_work(state.settings, metrics.engine.store) as session:
+                saved = service.save_pairs(
+                    session=session,
+                    store=metrics.engine.store,
+                    report=report,
+                    actor=command_actor(),
+                    now=SystemClock().now(),
+                )
         saved_ids = {p.branch_id: p.pair_id for p in saved}
+        board = land.board
         rows: list[dict[str, Any]] = []
         for p in report.kept:
             s, ps = land.standings.get(p.branch_id), land.standings.get(p.partner_branch_id)
-            row = _saved_row(p, words, t("programme.status.active"))
+            row = _saved_row(p, words, "active")
             row.update(_standing_cells(s, ps, certainty_l, certainty_a))
             rows.append(row)
         for pp in report.proposed:
             s, ps = pp.lagging.standing, pp.partner.standing
             sim = pp.similarity
             row = {
-                "status": t("programme.status.active") if save else t("programme.status.proposed"),
+                "pair_state": "active" if save else "proposed",
                 "pair_id": saved_ids.get(s.branch_id),
                 "branch_id": s.branch_id,
                 "partner_branch_id": ps.branch_id,
@@ -458,14 +479,9 @@ def pairs(
             }
             row.update(_standing_cells(s, ps, certainty_l, certainty_a))
             rows.append(row)
-        for c in report.unpaired:
-            row = {
-                "status": t("programme.status.unpaired"),
-                "branch_id": c.standing.branch_id,
-                "why": [],
-            }
-            row.update(_standing_cells(c.standing, None, certainty_l, certainty_a))
-            rows.append(row)
+        for row in rows:
+            row["status"] = board.status(row["branch_id"]).value
+            row["partner_status"] = board.status(row["partner_branch_id"]).value
         emit(
             fmt,
             PAIR_COLUMNS,
@@ -475,6 +491,26 @@ def pairs(
             table_columns=PAIR_TABLE,
         )
         if fmt is OutputFormat.TABLE:
+            for c, why in report.unpaired:
+                print(
+                    t(
+                        "programme.cli.unpaired",
+                        branch=c.standing.branch_id,
+                        name=c.standing.name,
+                        why=t(f"programme.cli.unpaired_{why.value}"),
+                    )
+                )
+            for p in report.to_review:
+                print(
+                    t(
+                        "programme.cli.review",
+                        pair_id=p.pair_id,
+                        branch=p.branch_id,
+                        status=status_name(board.status(p.branch_id), t),
+                        partner=p.partner_branch_id,
+                        partner_status=status_name(board.status(p.partner_branch_id), t),
+                    )
+                )
             if save:
                 print(
                     t("programme.cli.saved", count=len(saved), week=the_week)
@@ -553,18 +589,19 @@ def pairs_end(
         fail(t("programme.cli.end_target"))
     opened = state.open_store()
     try:
-        ended = service.end_pair(
-            store=opened,
-            week=the_week,
-            pair_id=pair,
-            branch_id=branch,
-            note=note,
-            wait_seconds=state.settings.import_wait_seconds,
-        )
+        with store_unit_of_work(state.settings, opened) as session:
+            ended = service.end_pair(
+                session=session,
+                store=opened,
+                week=the_week,
+                pair_id=pair,
+                branch_id=branch,
+                note=note,
+                actor=command_actor(),
+                now=SystemClock().now(),
+            )
     except PairNotFoundError:
         fail(t("programme.cli.pair_missing", what=str(branch if pair is None else pair)))
-    except StoreBusyError as exc:
-        fail(t("app.store_busy", holder=str(exc)))
     except ProgrammeError as exc:
         fail(t("programme.cli.programme_error", detail=str(exc)))
     if fmt is OutputFormat.TABLE:

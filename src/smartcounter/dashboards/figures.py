@@ -22,6 +22,7 @@ from smartcounter.dashboards.schemas import (
     TrendSeries,
 )
 from smartcounter.i18n import Lang
+from smartcounter.programme.status import Status
 
 
 class DashboardFigures:
@@ -109,6 +110,7 @@ class DashboardFigures:
         high: float | None,
         shrunk: float | None,
         target: float,
+        status: str,
         axis: tuple[float, float],
         width: float = 150,
         height: float = 20,
@@ -132,7 +134,8 @@ class DashboardFigures:
         mid = height / 2
         svg.line(pad, mid, width - pad, mid, charts.GRID, 1)
         svg.line(x(target), 2, x(target), height - 2, charts.TARGET, 1.2, "3 2")
-        colour = charts.GOOD if low >= target else charts.BAD if high < target else charts.PRIMARY
+        tone = Status(status).tone  # the status model's judgement, never decided here
+        colour = charts.GOOD if "good" in tone else charts.BAD if "bad" in tone else charts.PRIMARY
         svg.line(x(low), mid, x(high), mid, colour, 4)
         if shrunk is not None:
             svg.circle(x(shrunk), mid, 4.2, "none", charts.INK)

@@ -25,6 +25,13 @@ from smartcounter.programme.service import ProgrammeSection, programme_section
 
 def bulletin_sections(context: SectionContext) -> Sequence[Section]:
     """The programme's chapter for the bulletin of ``context.week``; none without data."""
+    return programme_chapter(context)[1]
+
+
+def programme_chapter(
+    context: SectionContext,
+) -> tuple[ProgrammeSection | None, list[Section]]:
+    """The programme's section of the bulletin's scope as data, and laid out as its chapter."""
     try:
         section = programme_section(
             store=context.store,
@@ -32,15 +39,16 @@ def bulletin_sections(context: SectionContext) -> Sequence[Section]:
             week=context.week,
             lang=context.lang,
             metrics=context.metrics,
+            board=context.board,
         )
     except (ProgrammeError, UnknownKeyError, PeriodError):
         # A bulletin without the chapter beats no bulletin; the commands say what is wrong.
-        return ()
+        return None, []
     if context.region is not None:
         section = _in_region(section, context.region)
-    if not section.benchmarks and not section.pairs:
-        return ()
-    return [lay_out(section, context)]
+    if not section.benchmarks and not section.pairs and not section.notes:
+        return section, []
+    return section, [lay_out(section, context)]
 
 
 def _in_region(section: ProgrammeSection, region: str) -> ProgrammeSection:
@@ -80,18 +88,18 @@ def lay_out(section: ProgrammeSection, context: SectionContext) -> Section:
         )
     ]
     if section.pairs:
+        recent = _span(section.recent_weeks, section.week)
         tables.append(
             SectionTable(
-                title=t("programme.bulletin.pairs"),
+                title=t("programme.bulletin.pairs", week=section.week),
                 columns=(
                     Column(t("programme.bulletin.lagging")),
                     Column(t("programme.bulletin.partner")),
                     Column(t("programme.bulletin.since")),
-                    Column(t("programme.bulletin.rate"), CellKind.RATE),
-                    Column(t("programme.bulletin.partner_rate"), CellKind.RATE),
-                    Column(t("programme.bulletin.gap"), CellKind.DECIMAL),
-                    Column(t("programme.bulletin.mix"), CellKind.DECIMAL),
-                    Column(t("programme.bulletin.performance"), CellKind.DECIMAL),
+                    Column(t("programme.bulletin.week_rate"), CellKind.RATE),
+                    Column(t("programme.bulletin.partner_week_rate"), CellKind.RATE),
+                    Column(t("programme.bulletin.gap_now"), CellKind.DECIMAL),
+                    Column(t("programme.bulletin.gap_then"), CellKind.DECIMAL),
                     Column(t("programme.bulletin.change"), CellKind.POINTS),
                 ),
                 rows=tuple(
@@ -99,18 +107,55 @@ def lay_out(section: ProgrammeSection, context: SectionContext) -> Section:
                         p.name,
                         p.partner_name,
                         p.start_week,
+                        p.week_rate,
+                        p.partner_week_rate,
+                        p.week_gap_points,
+                        p.baseline_gap_points,
+                        _change(p.week_gap_points, p.baseline_gap_points),
+                    )
+                    for p in section.pairs
+                ),
+                note=t("programme.bulletin.pairs_note"),
+            )
+        )
+        tables.append(
+            SectionTable(
+                title=t("programme.bulletin.diagnosis", span=recent),
+                columns=(
+                    Column(t("programme.bulletin.lagging")),
+                    Column(t("programme.bulletin.rate"), CellKind.RATE),
+                    Column(t("programme.bulletin.partner_rate"), CellKind.RATE),
+                    Column(t("programme.bulletin.gap"), CellKind.DECIMAL),
+                    Column(t("programme.bulletin.mix"), CellKind.DECIMAL),
+                    Column(t("programme.bulletin.performance"), CellKind.DECIMAL),
+                ),
+                rows=tuple(
+                    (
+                        p.name,
                         p.rate,
                         p.partner_rate,
                         p.gap_points,
                         p.mix_points,
                         p.performance_points,
-                        _change(
-                            p.progress[-1].gap_points if p.progress else None, p.baseline_gap_points
-                        ),
                     )
                     for p in section.pairs
                 ),
-                note=t("programme.bulletin.pairs_note"),
+                note=t("programme.bulletin.diagnosis_note"),
+            )
+        )
+        tables.append(
+            SectionTable(
+                title=t("programme.bulletin.actions"),
+                columns=(
+                    Column(t("programme.bulletin.lagging")),
+                    Column(t("programme.bulletin.action_no"), CellKind.COUNT),
+                    Column(t("programme.bulletin.action")),
+                ),
+                rows=tuple(
+                    (p.name, i, r)
+                    for p in section.pairs
+                    for i, r in enumerate(p.recommendations, start=1)
+                ),
             )
         )
     progress_rows = tuple(
@@ -134,14 +179,13 @@ def lay_out(section: ProgrammeSection, context: SectionContext) -> Section:
             )
         )
     paragraphs = list(section.notes)
-    for p in section.pairs:
-        head = t("programme.bulletin.pair_head", lagging=p.name, partner=p.partner_name)
-        paragraphs.append(
-            " ".join([head, *(f"{i}. {r}" for i, r in enumerate(p.recommendations, start=1))])
-        )
     return Section(
         key="programme", title=section.title, paragraphs=tuple(paragraphs), tables=tuple(tables)
     )
+
+
+def _span(weeks: Sequence[str], week: str) -> str:
+    return f"{weeks[0]}–{weeks[-1]}" if weeks else week
 
 
 def _change(latest: float | None, baseline: float | None) -> float | None:

@@ -6,104 +6,188 @@ bulletin and (later) the web pages. Figures come from the metrics API only.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
+from sqlalchemy.orm import Session
+
+from smartcounter.accounts.roles import Actor
 from smartcounter.i18n import Lang, Translator
 from smartcounter.metrics import Metrics, Period, open_metrics
-from smartcounter.metrics.programme_api import ProgrammeMetrics
 from smartcounter.programme import repository
-from smartcounter.programme.benchmarks import Benchmark, PeerGroupSummary, pick_benchmarks
+from smartcounter.programme.benchmarks import Benchmark, describe
 from smartcounter.programme.diagnosis import Diagnosis, diagnose
 from smartcounter.programme.pairing import Candidate, ProposedPair, propose
 from smartcounter.programme.profiles import BranchProfile, build_profiles
 from smartcounter.programme.progress import PairProgress, progress
 from smartcounter.programme.render import Words
 from smartcounter.programme.repository import PairCreate, ProgrammeError, SavedPair
-from smartcounter.programme.standing import Standing, advanced, lagging, span, standings
+from smartcounter.programme.standing import Standing
+from smartcounter.programme.status import (
+    HELPED_STATUS,
+    PARTNER_STATUSES,
+    GroupBar,
+    Status,
+    StatusBoard,
+    judge,
+)
 from smartcounter.settings import Settings
 from smartcounter.store.layout import Store
 from smartcounter.store.reading import read_table
 
 
-def target_rate(settings: Settings) -> float:
-    """The target rate the lagging and advanced rules compare with."""
-    own = settings.programme.lagging.target
-    return own if own is not None else settings.bulletin.target_rate
-
-
 @dataclass(frozen=True)
 class Landscape:
-    """Every branch over a span: standing, profile, and which lag or lead."""
+    """The week's statuses, with the recent weeks' standings and profiles pairing reads."""
 
-    week: str
-    weeks: tuple[str, ...]
-    target: float
-    standings: dict[str, Standing]
+    board: StatusBoard
     profiles: dict[str, BranchProfile]
-    lagging: list[Candidate]
-    advanced: list[Candidate]
+
+    @property
+    def week(self) -> str:
+        """The week judged."""
+        return self.board.week
+
+    @property
+    def weeks(self) -> tuple[str, ...]:
+        """The recent weeks the pairing figures cover (those the store holds)."""
+        return self.board.recent_weeks or (self.board.week,)
+
+    @property
+    def standings(self) -> dict[str, Standing]:
+        """Each branch's standing over the recent weeks."""
+        out: dict[str, Standing] = {}
+        for bid, j in self.board.judgements.items():
+            standing = j.recent or j.steady
+            if standing is not None:
+                out[bid] = standing
+        return out
+
+    def candidates(self, *statuses: Status) -> list[Candidate]:
+        """The branches with one of ``statuses``, as pairing candidates."""
+        out = []
+        for j in self.board.having(*statuses):
+            standing = j.recent or j.steady
+            if standing is not None and j.verdict is not None:
+                out.append(Candidate(standing, j.verdict))
+        return out
+
+
+def with_windows(settings: Settings, weeks: int | None) -> Settings:
+    """``settings`` with both judging windows set to ``weeks`` (the commands' ``--weeks``)."""
+    if weeks is None:
+        return settings
+    p = settings.programme
+    programme = p.model_copy(
+        update={
+            "benchmarks": p.benchmarks.model_copy(update={"weeks": weeks}),
+            "lagging": p.lagging.model_copy(update={"weeks": weeks}),
+        }
+    )
+    return settings.model_copy(update={"programme": programme})
 
 
 def landscape(
     *, metrics: Metrics, settings: Settings, week: str, weeks: int | None = None
 ) -> Landscape:
-    """Judge every branch over the ``weeks`` (default: the lagging rule's) ending with ``week``."""
-    rules = settings.programme
-    span_weeks = span(week, weeks or rules.lagging.weeks)
-    table = standings(ProgrammeMetrics(metrics).standing(span_weeks))
+    """The week's statuses and the profiles of the recent weeks."""
+    board = judge(metrics=metrics, settings=with_windows(settings, weeks), week=week)
+    span_weeks = list(board.recent_weeks or (week,))
     profiles = build_profiles(metrics=metrics, period=Period.of_weeks(span_weeks))
-    target = target_rate(settings)
-    lag: list[Candidate] = []
-    adv: list[Candidate] = []
-    for s in table.values():
-        verdict = lagging(s, rules.lagging, target)
-        if verdict is not None:
-            lag.append(Candidate(s, verdict))
-            continue
-        verdict = advanced(s, rules.advanced, target)
-        if verdict is not None:
-            adv.append(Candidate(s, verdict))
-    return Landscape(week, tuple(span_weeks), target, table, profiles, lag, adv)
+    return Landscape(board, profiles)
 
 
 @dataclass(frozen=True)
 class BenchmarkReport:
-    """The benchmarks of a week and how many branches each group had."""
+    """The benchmarks of a week, what they do differently, and each group's bar."""
 
-    week: str
-    weeks: tuple[str, ...]
+    board: StatusBoard
     benchmarks: list[Benchmark]
-    groups: list[PeerGroupSummary]
+
+    @property
+    def week(self) -> str:
+        """The week judged."""
+        return self.board.week
+
+    @property
+    def weeks(self) -> tuple[str, ...]:
+        """The weeks the benchmarks were judged on (those of the window the store holds)."""
+        return self.board.benchmark_weeks
+
+    @property
+    def groups(self) -> tuple[GroupBar, ...]:
+        """Per peer group: branches, mean, the bar and how many benchmarks."""
+        return self.board.groups
 
 
 def find_benchmarks(
-    *, metrics: Metrics, settings: Settings, week: str, weeks: int | None = None
+    *,
+    metrics: Metrics,
+    settings: Settings,
+    week: str,
+    weeks: int | None = None,
+    board: StatusBoard | None = None,
 ) -> BenchmarkReport:
-    """Per peer group, the reliably-best branches over the weeks ending with ``week``."""
-    rule = settings.programme.benchmarks
-    span_weeks = span(week, weeks or rule.weeks)
-    table = standings(ProgrammeMetrics(metrics).standing(span_weeks))
-    profiles = build_profiles(metrics=metrics, period=Period.of_weeks(span_weeks))
-    found, groups = pick_benchmarks(
-        standings=table,
+    """The week's ``benchmark`` branches (the status model's), with what they do differently."""
+    if board is None:
+        board = judge(metrics=metrics, settings=with_windows(settings, weeks), week=week)
+    steady = {bid: j.steady for bid, j in board.judgements.items() if j.steady is not None}
+    members: dict[str, list[Standing]] = defaultdict(list)
+    for s in steady.values():
+        members[s.branch_type].append(s)
+    chosen = [
+        (j.steady, j.benchmark_rank or 0, j.benchmark_low or 0.0, j.benchmark_high or 0.0)
+        for j in board.having(Status.BENCHMARK)
+        if j.steady is not None
+    ]
+    chosen.sort(key=lambda c: (c[0].branch_type, c[1], c[0].branch_id))
+    profiles = (
+        build_profiles(metrics=metrics, period=Period.of_weeks(list(board.benchmark_weeks)))
+        if chosen
+        else {}
+    )
+    found = describe(
+        chosen=chosen,
+        members=members,
         profiles=profiles,
-        rule=rule,
         peak_hours=settings.programme.diagnosis.peak_hours,
     )
-    return BenchmarkReport(week, tuple(span_weeks), found, groups)
+    return BenchmarkReport(board, found)
+
+
+class Unpaired(StrEnum):
+    """Why a branch needing help has no partner this week."""
+
+    NO_PARTNERS = "no_partners"  # no benchmark or advanced branch in the network this week
+    PARTNERS_TAKEN = "partners_taken"  # every partner already helps as many as it may
+    NO_PROFILE = "no_profile"  # no business in the recent weeks to compare on
 
 
 @dataclass(frozen=True)
 class PairingReport:
-    """Pairs kept from earlier weeks, new pairs proposed, lagging branches left unpaired."""
+    """The week's pairs: saved ones that still hold, new proposals, and who is left and why.
+
+    Every pair here is a ``needs_help`` branch with a ``benchmark`` or ``advanced`` partner.
+    Saved pairs that no longer are (the branch has improved, or the partner slipped) are in
+    ``to_review``: the centre ends them, or re-pairs the branch.
+    """
 
     landscape: Landscape
     kept: list[SavedPair]
     proposed: list[ProposedPair]
-    unpaired: list[Candidate]
+    unpaired: list[tuple[Candidate, Unpaired]]
+    to_review: list[SavedPair]
+
+
+def _pair_holds(board: StatusBoard, pair: SavedPair) -> bool:
+    return (
+        board.status(pair.branch_id) is HELPED_STATUS
+        and board.status(pair.partner_branch_id) in PARTNER_STATUSES
+    )
 
 
 def propose_pairs(
@@ -113,31 +197,46 @@ def propose_pairs(
     week: str,
     weeks: int | None = None,
     cap: int | None = None,
+    land: Landscape | None = None,
 ) -> PairingReport:
-    """Keep the active pairs of ``week`` and pair every other lagging branch optimally."""
-    land = landscape(metrics=metrics, settings=settings, week=week, weeks=weeks)
-    kept = repository.active_pairs(metrics.engine.store, week)
+    """Keep the saved pairs that still hold and pair every other branch needing help."""
+    if land is None:
+        land = landscape(metrics=metrics, settings=settings, week=week, weeks=weeks)
+    board = land.board
+    saved = repository.active_pairs(metrics.engine.store, week)
+    kept = [p for p in saved if _pair_holds(board, p)]
+    to_review = [p for p in saved if not _pair_holds(board, p)]
     paired = {p.branch_id for p in kept}
     taken = Counter(p.partner_branch_id for p in kept)
     pairing = settings.programme.pairing
     if cap is not None:
         pairing = pairing.model_copy(update={"cap": cap})
-    helpers = [c for c in land.advanced if c.standing.branch_id not in paired]
-    proposed, unpaired = propose(
-        lagging=[c for c in land.lagging if c.standing.branch_id not in paired],
+    helpers = land.candidates(*PARTNER_STATUSES)
+    needing = [c for c in land.candidates(HELPED_STATUS) if c.standing.branch_id not in paired]
+    proposed, left = propose(
+        lagging=needing,
         advanced=helpers,
         profiles=land.profiles,
         settings=pairing,
         taken=taken,
     )
     proposed.sort(key=lambda p: p.lagging.standing.branch_id)
-    return PairingReport(land, kept, proposed, unpaired)
+    unpaired: list[tuple[Candidate, Unpaired]] = []
+    for c in left:
+        if c.standing.branch_id not in land.profiles:
+            why = Unpaired.NO_PROFILE
+        elif not helpers:
+            why = Unpaired.NO_PARTNERS
+        else:
+            why = Unpaired.PARTNERS_TAKEN
+        unpaired.append((c, why))
+    return PairingReport(land, kept, proposed, unpaired, to_review)
 
 
 def save_pairs(
-    *, store: Store, report: PairingReport, wait_seconds: float = 300.0
+    *, session: Session, store: Store, report: PairingReport, actor: Actor, now: datetime
 ) -> list[SavedPair]:
-    """Save the proposed pairs of ``report``, starting in its week."""
+    """Save the proposed pairs of ``report``, starting in its week (the caller commits)."""
     items = [
         PairCreate(
             branch_id=p.lagging.standing.branch_id,
@@ -150,26 +249,30 @@ def save_pairs(
         )
         for p in report.proposed
     ]
-    return repository.add_pairs(store=store, pairs_in=items, wait_seconds=wait_seconds)
+    return repository.add_pairs(session=session, store=store, pairs_in=items, actor=actor, now=now)
 
 
 def end_pair(
     *,
+    session: Session,
     store: Store,
     week: str,
+    actor: Actor,
+    now: datetime,
     pair_id: int | None = None,
     branch_id: str | None = None,
     note: str | None = None,
-    wait_seconds: float = 300.0,
 ) -> SavedPair:
-    """End an active pair with ``week`` (its last week)."""
+    """End an active pair with ``week`` (its last week; the caller commits)."""
     return repository.end_pair(
+        session=session,
         store=store,
         week=week,
+        actor=actor,
+        now=now,
         pair_id=pair_id,
         branch_id=branch_id,
         note=note,
-        wait_seconds=wait_seconds,
     )
 
 
@@ -194,7 +297,7 @@ def diagnose_pairs(
     partner_branch_id: str | None = None,
     report: PairingReport | None = None,
 ) -> list[PairDiagnosis]:
-    """Diagnose the pairs of ``week``: one given pair, else the saved ones, else the proposed.
+    """Diagnose the pairs of ``week``: one given pair, else the week's pairs (saved and new).
 
     ``report``: this week's pairing, when the caller has it already (saves the figures).
     """
@@ -206,16 +309,13 @@ def diagnose_pairs(
     if branch_id is not None and partner_branch_id is not None:
         wanted.append((None, None, branch_id, partner_branch_id))
     else:
-        saved = repository.active_pairs(metrics.engine.store, week)
-        if saved:
-            wanted = [(p.pair_id, p.start_week, p.branch_id, p.partner_branch_id) for p in saved]
-        else:
-            if report is None:
-                report = propose_pairs(metrics=metrics, settings=settings, week=week, weeks=weeks)
-            wanted = [
-                (None, None, p.lagging.standing.branch_id, p.partner.standing.branch_id)
-                for p in report.proposed
-            ]
+        if report is None:
+            report = propose_pairs(metrics=metrics, settings=settings, week=week, land=land)
+        wanted = [(p.pair_id, p.start_week, p.branch_id, p.partner_branch_id) for p in report.kept]
+        wanted += [
+            (None, None, p.lagging.standing.branch_id, p.partner.standing.branch_id)
+            for p in report.proposed
+        ]
         if branch_id is not None:
             wanted = [w for w in wanted if branch_id in (w[2], w[3])]
     out: list[PairDiagnosis] = []
@@ -299,8 +399,11 @@ class PairEntry:
     region: str | None
     partner_branch_id: str
     partner_name: str
-    start_week: str | None
-    rate: float
+    start_week: str  # the week the pair started (this week for a new proposal)
+    week_rate: float | None  # the bulletin week's rates and gap
+    partner_week_rate: float | None
+    week_gap_points: float | None
+    rate: float  # over the recent weeks the diagnosis reads (``recent_weeks``)
     partner_rate: float
     gap_points: float
     mix_points: float
@@ -321,10 +424,11 @@ class ProgrammeSection:
     lang: Lang
     title: str
     benchmark_weeks: tuple[str, ...]
+    recent_weeks: tuple[str, ...]
     benchmarks: tuple[BenchmarkEntry, ...]
     pairs_saved: bool  # False: no saved pairs, these are this week's proposals
     pairs: tuple[PairEntry, ...]
-    unpaired: tuple[str, ...]  # lagging branches no advanced branch was left for (ids)
+    unpaired: tuple[str, ...]  # branches needing help left without a partner (ids)
     notes: tuple[str, ...]
 
 
@@ -338,14 +442,27 @@ def _metrics_of(store: Store, settings: Settings, metrics: Metrics | None) -> It
 
 
 def programme_section(
-    *, store: Store, settings: Settings, week: str, lang: Lang | str, metrics: Metrics | None = None
+    *,
+    store: Store,
+    settings: Settings,
+    week: str,
+    lang: Lang | str,
+    metrics: Metrics | None = None,
+    board: StatusBoard | None = None,
 ) -> ProgrammeSection:
-    """The bulletin's programme section for ``week`` in ``lang``, as typed data."""
+    """The bulletin's programme section for ``week`` in ``lang``, as typed data.
+
+    ``board``: the week's statuses when the caller has them (the bulletin does), so the
+    section names exactly the branches the rest of the bulletin calls benchmarks and needing
+    help.
+    """
     language = Lang(lang)
     words = words_for(store, language)
     t = words.t
     with _metrics_of(store, settings, metrics) as m:
-        report = find_benchmarks(metrics=m, settings=settings, week=week)
+        if board is None:
+            board = judge(metrics=m, settings=settings, week=week)
+        report = find_benchmarks(metrics=m, settings=settings, week=week, board=board)
         benches = tuple(
             BenchmarkEntry(
                 branch_id=b.standing.branch_id,
@@ -362,18 +479,20 @@ def programme_section(
             )
             for b in report.benchmarks
         )
-        saved = repository.active_pairs(store, week)
-        pairing = propose_pairs(metrics=m, settings=settings, week=week)
+        land = Landscape(
+            board,
+            build_profiles(metrics=m, period=Period.of_weeks(list(board.recent_weeks or (week,)))),
+        )
+        pairing = propose_pairs(metrics=m, settings=settings, week=week, land=land)
         diagnoses = diagnose_pairs(metrics=m, settings=settings, week=week, report=pairing)
         progress_by_id = {p.pair.pair_id: p for p in track_progress(metrics=m, week=week)}
-    why_by_branch = {p.branch_id: p.why for p in saved}
-    why_by_branch.update(
-        {p.lagging.standing.branch_id: p.why for p in pairing.proposed} if not saved else {}
-    )
+    why_by_branch = {p.branch_id: p.why for p in pairing.kept}
+    why_by_branch.update({p.lagging.standing.branch_id: p.why for p in pairing.proposed})
     entries: list[PairEntry] = []
     for d in diagnoses:
         dg = d.diagnosis
         prog = progress_by_id.get(d.pair_id) if d.pair_id is not None else None
+        gap_now = _gap_points(board, dg.branch_id, dg.partner_branch_id)
         entries.append(
             PairEntry(
                 pair_id=d.pair_id,
@@ -382,7 +501,10 @@ def programme_section(
                 region=d.lagging.region,
                 partner_branch_id=dg.partner_branch_id,
                 partner_name=d.partner.name,
-                start_week=d.start_week,
+                start_week=d.start_week or week,
+                week_rate=board.judgements[dg.branch_id].week.rate,
+                partner_week_rate=board.judgements[dg.partner_branch_id].week.rate,
+                week_gap_points=gap_now,
                 rate=dg.rate,
                 partner_rate=dg.partner_rate,
                 gap_points=dg.gap_points,
@@ -392,7 +514,7 @@ def programme_section(
                 findings=tuple(words.findings(dg)),
                 recommendations=tuple(words.recommendation(r, dg) for r in dg.recommendations),
                 practices=tuple(r.practice.value for r in dg.recommendations),
-                baseline_gap_points=prog.baseline_points if prog else None,
+                baseline_gap_points=prog.baseline_points if prog else gap_now,
                 progress=tuple(
                     ProgressWeek(p.week, p.rate, p.partner_rate, p.gap_points)
                     for p in (prog.points if prog else ())
@@ -400,20 +522,35 @@ def programme_section(
             )
         )
     notes: list[str] = []
-    if not saved:
+    if not pairing.kept and pairing.proposed:
         notes.append(t("programme.section.proposed_note"))
     elif pairing.proposed:
         notes.append(t("programme.section.new_laggards_note", count=len(pairing.proposed)))
-    if pairing.unpaired:
-        notes.append(t("programme.section.unpaired_note", count=len(pairing.unpaired)))
+    for why in Unpaired:
+        names = [c.standing.name or c.standing.branch_id for c, w in pairing.unpaired if w is why]
+        if names:
+            sep = t("programme.unpaired.sep")
+            notes.append(
+                t(f"programme.unpaired.{why.value}", count=len(names), names=sep.join(names))
+            )
+    if pairing.to_review:
+        notes.append(t("programme.section.review_note", count=len(pairing.to_review)))
     return ProgrammeSection(
         week=week,
         lang=language,
         title=t("programme.section.title"),
         benchmark_weeks=report.weeks,
+        recent_weeks=board.recent_weeks,
         benchmarks=benches,
-        pairs_saved=bool(saved),
+        pairs_saved=bool(pairing.kept),
         pairs=tuple(entries),
-        unpaired=tuple(c.standing.branch_id for c in pairing.unpaired),
+        unpaired=tuple(c.standing.branch_id for c, _ in pairing.unpaired),
         notes=tuple(notes),
     )
+
+
+def _gap_points(board: StatusBoard, branch_id: str, partner_id: str) -> float | None:
+    a, b = board.of(branch_id), board.of(partner_id)
+    if a is None or b is None or a.week.rate is None or b.week.rate is None:
+        return None
+    return 100 * (b.week.rate - a.week.rate)

@@ -1,8 +1,6 @@
-"""Where each branch stands over a span of weeks, and which rules call it lagging or advanced.
+"""Where each branch stands over a span of weeks: the figures a status is judged on.
 
-Every verdict here is taken on a bound, not on a raw rate: lagging means the *upper* bound
-is below the threshold, advanced means the *lower* bound is above it (metrics.md,
-Rankings: say how sure). With ``certainty = "none"`` the rate itself is used.
+The rules that turn these figures into a status live in ``programme.status`` alone.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from typing import Any, Literal
 import polars as pl
 
 from smartcounter.metrics.period import weeks_back
-from smartcounter.settings import AdvancedRule, LaggingRule
 
 Certainty = Literal["shrunk", "wilson", "none"]
 
@@ -88,55 +85,3 @@ class Verdict:
     bound: float
     target: float
     peer_mean: float | None
-
-
-def lagging(s: Standing, rule: LaggingRule, target: float) -> Verdict | None:
-    """The lagging verdict of ``s`` under ``rule``, or None if it is not surely lagging."""
-    _, high = s.bounds(rule.certainty)
-    if s.rate is None or high is None:
-        return None
-    met: list[Criterion] = []
-    if high < target:
-        met.append(Criterion.BELOW_TARGET)
-    if (
-        s.peer_percentile is not None
-        and s.peer_mean is not None
-        and (s.peers or 0) >= 2
-        and s.peer_percentile <= rule.quartile
-        and high < s.peer_mean
-    ):
-        met.append(Criterion.BOTTOM_QUARTILE)
-    wanted = {
-        "below_target": {Criterion.BELOW_TARGET},
-        "bottom_quartile": {Criterion.BOTTOM_QUARTILE},
-        "either": {Criterion.BELOW_TARGET, Criterion.BOTTOM_QUARTILE},
-        "both": {Criterion.BELOW_TARGET, Criterion.BOTTOM_QUARTILE},
-    }[rule.rule]
-    ok = wanted <= set(met) if rule.rule == "both" else bool(wanted & set(met))
-    return Verdict(tuple(met), high, target, s.peer_mean) if ok else None
-
-
-def advanced(s: Standing, rule: AdvancedRule, target: float) -> Verdict | None:
-    """The advanced verdict of ``s`` under ``rule``, or None if it is not surely advanced."""
-    low, _ = s.bounds(rule.certainty)
-    if s.rate is None or low is None:
-        return None
-    met: list[Criterion] = []
-    if low >= target:
-        met.append(Criterion.ABOVE_TARGET)
-    if (
-        s.peer_percentile is not None
-        and s.peer_mean is not None
-        and (s.peers or 0) >= 2
-        and s.peer_percentile >= 1 - rule.quartile
-        and low > s.peer_mean
-    ):
-        met.append(Criterion.TOP_QUARTILE)
-    wanted = {
-        "above_target": {Criterion.ABOVE_TARGET},
-        "top_quartile": {Criterion.TOP_QUARTILE},
-        "either": {Criterion.ABOVE_TARGET, Criterion.TOP_QUARTILE},
-        "both": {Criterion.ABOVE_TARGET, Criterion.TOP_QUARTILE},
-    }[rule.rule]
-    ok = wanted <= set(met) if rule.rule == "both" else bool(wanted & set(met))
-    return Verdict(tuple(met), low, target, s.peer_mean) if ok else None

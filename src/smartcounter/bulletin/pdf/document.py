@@ -234,7 +234,7 @@ class _Document:
             )
             rows: list[list[Cell | str]] = []
             for r in g.rows:
-                below = r.rate.rate is not None and r.rate.rate < c.target
+                below = r.status.below
                 rows.append(
                     [
                         str(r.peer_rank) if r.peer_rank is not None else "—",
