@@ -260,6 +260,9 @@ class BulletinContent:
     pages: tuple[BranchPage, ...]
     sections: tuple[Section, ...] = ()
     pairs: tuple[PairLink, ...] = ()
+    # The status rules in plain words (status code, name, rule), and the notes on them.
+    status_rules: tuple[tuple[str, str, str], ...] = ()
+    status_notes: tuple[str, ...] = ()
 
     def with_sections(
         self, sections: Sequence[Section], pairs: Sequence[PairLink] = ()

@@ -6,7 +6,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -20,11 +20,12 @@ from smartcounter.bulletin.pdf import write_branch_pdfs, write_pdf
 from smartcounter.bulletin.sections import SectionContext, SectionProvider
 from smartcounter.bulletin.xlsx import write_xlsx
 from smartcounter.canonical.tables import TABLES_BY_NAME
-from smartcounter.i18n import Lang
+from smartcounter.bulletin.formats import Formats
+from smartcounter.i18n import Lang, Translator
 from smartcounter.metrics import Metrics, open_metrics
 from smartcounter.metrics.period import parse_week
 from smartcounter.programme.bulletin import programme_chapter
-from smartcounter.programme.status import judge
+from smartcounter.programme.status import StatusBoard, judge, rule_texts, window_note
 from smartcounter.settings import Settings
 from smartcounter.store.layout import Store
 
@@ -124,6 +125,7 @@ def build_bulletin(
                 board=board,
             )
             content = _with_chapters(content, context, sections)
+    content = _with_status_rules(content, settings, board)
     pages = _branch_pages(content, branches)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = xlsx_path = pdf_path = None
@@ -153,6 +155,22 @@ def build_bulletin(
         branches=tuple(editions),
         json=json_path,
     )
+
+
+def _with_status_rules(
+    content: BulletinContent, settings: Settings, board: StatusBoard
+) -> BulletinContent:
+    """``content`` with the status rules and notes its method section prints."""
+    t = Translator(content.lang)
+    f = Formats(content.lang)
+    rules = tuple(
+        (s.value, name, text) for s, name, text in rule_texts(settings, t, lambda x: f.pct(x, 0))
+    )
+    notes = [t("status.method.order"), t("status.method.sure")]
+    young = window_note(board, t)
+    if young:
+        notes.append(young)
+    return replace(content, status_rules=rules, status_notes=tuple(notes))
 
 
 def _with_chapters(

@@ -694,13 +694,23 @@ class _Document:
             "rate",
             "interval",
             "shrunk",
-            "naming",
+            "status",
             "movers",
             "unmigrated",
             "triage",
             "tickets",
             "data",
         ):
+            if key == "status":
+                flow.paragraph(t("status.method.title"), bold=True, after=0)
+                for note in c.status_notes:
+                    flow.paragraph(note, after=3)
+                for _, name, rule in c.status_rules:
+                    flow.paragraph(
+                        f"{name}：{rule}" if f.lang.value == "zh" else f"{name}: {rule}", after=3
+                    )
+                flow.y -= 3
+                continue
             flow.paragraph(t(f"bulletin.method.{key}_title"), bold=True, after=0)
             flow.paragraph(
                 t(f"bulletin.method.{key}", target=f.pct(c.target, 0), least=c.min_migratable),
