@@ -17,6 +17,7 @@ import pytest
 from smartcounter.metrics import open_metrics
 from smartcounter.programme import service as programme
 from tests.dashboards.kit import BRANCH_A, Site, build_site
+from tests.store_database_kit import save_pairs_of
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboards"
@@ -51,7 +52,7 @@ def served(
     # The centre confirmed last week's proposed pairs: this week shows their progress.
     with open_metrics(site.store, site.settings) as m:
         report = programme.propose_pairs(metrics=m, settings=site.settings, week="2018-W10")
-        programme.save_pairs(store=site.store, report=report)
+        save_pairs_of(site.store, report)
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTCOUNTER_")}
     server = _server_class()(root, env)
     server.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -25,7 +26,6 @@ from smartcounter.dashboards.errors import (
 )
 from smartcounter.dashboards.schemas import DirectorScoresIn
 from smartcounter.i18n import Lang, Translator
-from smartcounter.lobby.database import create_db_engine, migrate
 from smartcounter.lobby.errors import Forbidden
 from smartcounter.metrics import Metrics, Period, open_metrics
 from smartcounter.programme import service as programme
@@ -36,6 +36,7 @@ from smartcounter.settings import Settings
 from smartcounter.store.layout import Store
 from smartcounter.store.reading import read_table
 from tests.dashboards.kit import BRANCH_A, BRANCH_B, LATEST, QUARTER
+from tests.store_database_kit import open_database_of, save_pairs_of
 
 ANALYST = user_actor(
     user_id=1, username="analyst", role=Role.CENTRE_ANALYST, branch_id=None, staff_id=None
@@ -69,11 +70,12 @@ def staff_of(store: Store, branch_id: str, role: str) -> list[str]:
 
 
 @pytest.fixture
-def session(tmp_path: Path) -> Session:
-    """A lobby database (for the audit log) on SQLite, migrated."""
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'lobby.sqlite3'}")
-    migrate(engine)
-    return Session(engine)
+def session(store_copy: Store) -> Iterator[Session]:
+    """The store copy's own database (the audit log, the scores), migrated."""
+    database = open_database_of(store_copy)
+    with database.new_session() as opened:
+        yield opened
+    database.dispose()
 
 
 class TestWeek:
@@ -492,7 +494,7 @@ class TestDirectorScores:
                 now=NOW,
             )
         assert (result.new, result.replaced) == (0, 1)
-        assert load_scores(store_copy)[(teller, QUARTER)].score == 75.0
+        assert load_scores(session)[(teller, QUARTER)].score == 75.0
         last = session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id.desc())).first()
         assert last is not None and '"previous": 60.0' in (last.detail or "")
 
@@ -582,7 +584,7 @@ class TestSavedPairs:
         local = settings.model_copy(update={"store": store_copy.root})
         with open_metrics(store_copy, local) as m:
             report = programme.propose_pairs(metrics=m, settings=local, week="2018-W10")
-            saved = programme.save_pairs(store=store_copy, report=report)
+            saved = save_pairs_of(store_copy, report)
             tracked = {p.pair.pair_id: p for p in programme.track_progress(metrics=m, week=LATEST)}
             view = service.network_dashboard(
                 store=store_copy, settings=local, actor=ANALYST, lang="zh", metrics=m
@@ -639,7 +641,7 @@ class TestKeptViews:
         assert len(calls) == 1
         with open_metrics(store_copy, local) as m:
             report = programme.propose_pairs(metrics=m, settings=local, week=LATEST)
-            programme.save_pairs(store=store_copy, report=report)
+            save_pairs_of(store_copy, report)
         after = show()
         assert len(calls) == 2 and all(saved for _, saved in after)
         stricter = local.model_copy(
@@ -679,4 +681,5 @@ class TestKeptViews:
             ),
             now=NOW,
         )
+        session.commit()
         assert teller_row().director == 64  # type: ignore[attr-defined]

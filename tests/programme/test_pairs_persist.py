@@ -1,13 +1,22 @@
-"""Pairs persist from week to week until the centre ends them; progress since the start."""
+"""Pairs persist from week to week until the centre ends them; progress since the start.
+
+The commands keep them in the store's database: SQLite in the store folder, or PostgreSQL
+when ``SMARTCOUNTER_DATABASE_URL`` names it.
+"""
 
 from __future__ import annotations
 
+import getpass
 import json
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from smartcounter.accounts.models import AuditEntry
+from smartcounter.accounts.roles import system_actor
 from smartcounter.cli.app import app
+from smartcounter.lobby.context import SystemClock
 from smartcounter.programme.repository import (
     PAIRS_PATH,
     PairCreate,
@@ -15,7 +24,12 @@ from smartcounter.programme.repository import (
     add_pairs,
     load_pairs,
 )
+from smartcounter.settings import load_settings
+from smartcounter.store_database import store_unit_of_work
 from tests.programme.network import pairing_network
+from tests.store_database_kit import backend, open_database_of
+
+__all__ = ["backend"]  # the fixture, used by name
 
 
 def run(*args: str):
@@ -23,7 +37,7 @@ def run(*args: str):
 
 
 @pytest.fixture
-def store(build):
+def store(build, backend):
     n = pairing_network()
     # After the pairs start, L1 catches up (75 %, then 90 %) while its partner stays at 95 %.
     for week, migrated in (("2018-W11", 45), ("2018-W12", 54)):
@@ -52,10 +66,10 @@ class TestSavedPairs:
             ("L2", "A1"),
         }
         assert all(isinstance(r["pair_id"], int) and r["start_week"] == "2018-W10" for r in rows)
-        saved = json.loads((store.root / PAIRS_PATH).read_text("utf-8"))["pairs"]
-        assert {p["start_week"] for p in saved} == {"2018-W10"} and {
-            p["end_week"] for p in saved
-        } == {None}
+        saved = load_pairs(store)
+        assert {p.start_week for p in saved} == {"2018-W10"}
+        assert {p.end_week for p in saved} == {None}
+        assert not (store.root / PAIRS_PATH).exists()
         # A week later: the same pairs, kept (not proposed again), still starting in W10.
         later = _json(run("--store", root, "pairs", "--week", "2018-W11", "--format", "json"))
         kept = [r for r in later if r["pair_id"] is not None]
@@ -98,13 +112,49 @@ class TestSavedPairs:
             (2, "L2", "2018-W12")
         ]
 
+    def test_the_audit_log_names_the_os_user(self, store):
+        root = str(store.root)
+        _json(run("--store", root, "pairs", "--week", "2018-W10", "--save", "--format", "json"))
+        run("--store", root, "pairs", "end", "L1", "--week", "2018-W11")
+        database = open_database_of(store)
+        try:
+            with database.unit_of_work(write=False) as session:
+                entries = session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id)).all()
+        finally:
+            database.dispose()
+        assert [(e.action, e.branch_id) for e in entries] == [
+            ("programme.pair_saved", "L1"),
+            ("programme.pair_saved", "L2"),
+            ("programme.pair_ended", "L1"),
+        ]
+        assert {e.actor for e in entries} == {f"system:{getpass.getuser()}"}
+
+    def test_a_refused_save_changes_nothing(self, store):
+        root = str(store.root)
+        _json(run("--store", root, "pairs", "--week", "2018-W10", "--save", "--format", "json"))
+        before = load_pairs(store)
+        # W09 is before the saved pairs start: saving its proposals would overlap them.
+        result = run("--store", root, "pairs", "--week", "2018-W09", "--save")
+        assert result.exit_code == 2
+        assert load_pairs(store) == before
+
     def test_a_branch_cannot_have_two_active_pairs(self, store):
         item = PairCreate("L1", "A2", "2018-W10", 0.7, 0.6, 0.95, ())
-        add_pairs(store=store, pairs_in=[item])
+        settings = load_settings(store=store.root)
+
+        def save(*items):
+            with store_unit_of_work(settings, store) as session:
+                add_pairs(
+                    session=session,
+                    store=store,
+                    pairs_in=items,
+                    actor=system_actor("tester"),
+                    now=SystemClock().now(),
+                )
+
+        save(item)
         with pytest.raises(PairExistsError):
-            add_pairs(
-                store=store, pairs_in=[PairCreate("L1", "A1", "2018-W11", 0.9, 0.6, 0.95, ())]
-            )
+            save(PairCreate("L1", "A1", "2018-W11", 0.9, 0.6, 0.95, ()))
         assert len(load_pairs(store)) == 1
 
 

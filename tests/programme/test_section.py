@@ -7,9 +7,9 @@ from smartcounter.programme.service import (
     ProgrammeSection,
     programme_section,
     propose_pairs,
-    save_pairs,
 )
 from tests.programme.network import pairing_network
+from tests.store_database_kit import save_pairs_of
 
 WEEKS = (
     "2018-W03",
@@ -42,7 +42,7 @@ class TestSection:
     def test_saved_pairs_with_progress_in_english(self, build, metrics_of, settings):
         store = build(pairing_network(weeks=WEEKS))
         report = propose_pairs(metrics=metrics_of(store), settings=settings, week="2018-W09")
-        save_pairs(store=store, report=report)
+        save_pairs_of(store, report)
         section = programme_section(store=store, settings=settings, week="2018-W10", lang=Lang.EN)
         assert section.pairs_saved and section.title == "Benchmarks, pairs and gap diagnosis"
         for p in section.pairs:

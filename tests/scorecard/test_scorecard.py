@@ -16,13 +16,14 @@ from typer.testing import CliRunner
 from smartcounter.cli.app import app
 from smartcounter.metrics import Metrics
 from smartcounter.metrics.duckdb_engine import DuckDBEngine
-from smartcounter.scorecard.director_scores import import_scores, load_scores
+from smartcounter.scorecard.director_scores import load_scores
 from smartcounter.scorecard.figures import StaffFigures
 from smartcounter.scorecard.roles import MOVABLE, ROLES
 from smartcounter.scorecard.service import Context, parts_of, scorecards, weighted_score
 from smartcounter.scorecard.weights import WeightsError, load_weights
 from smartcounter.settings import ConfigError, ScorecardWeights, load_settings
 from tests.programme.network import Network
+from tests.store_database_kit import import_scores_file
 
 WEEK = "2018-W10"
 
@@ -80,7 +81,7 @@ def store(build, tmp_path: Path):
     s = build(_network())
     scores = tmp_path / "scores.csv"
     scores.write_text(SCORES_CSV, encoding="utf-8")
-    result = import_scores(store=s, path=scores)
+    result = import_scores_file(s, scores)
     assert (result.read, result.imported, len(result.rejected)) == (5, 3, 2)
     return s
 
@@ -350,7 +351,7 @@ class TestDirectorScores:
     def test_import_rejects_with_reasons_and_replaces_on_reimport(self, store, tmp_path):
         again = tmp_path / "again.csv"
         again.write_text("staff_id,score\nG,85\n", encoding="gb18030")
-        result = import_scores(store=store, path=again, quarter="2018-Q1")
+        result = import_scores_file(store, again, quarter="2018-Q1")
         assert (result.imported, result.updated) == (0, 1)
         assert load_scores(store)[("G", "2018-Q1")].score == 85.0
 

@@ -10,10 +10,12 @@ from typing import Annotated, Any
 
 import typer
 
+from smartcounter.cli.actor import command_actor
 from smartcounter.cli.context import Exit, StoreOption, fail, state_of, with_store
 from smartcounter.cli.figures import EngineName, metrics_for
 from smartcounter.i18n import Translator, messages
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
+from smartcounter.lobby.context import SystemClock
 from smartcounter.metrics.period import PeriodError, parse_quarter
 from smartcounter.scorecard.director_scores import ScoresFileError, import_scores
 from smartcounter.scorecard.roles import PARTS, ROLES
@@ -21,7 +23,7 @@ from smartcounter.scorecard.service import StaffScore, scorecards
 from smartcounter.scorecard.weights import WeightsError, load_weights
 from smartcounter.scorecard.xlsx import write_workbook
 from smartcounter.settings import ScorecardWeights
-from smartcounter.store.layout import StoreBusyError
+from smartcounter.store_database import store_unit_of_work
 
 
 def part_column(part: str) -> str:
@@ -237,16 +239,17 @@ def import_scores_command(
         fail(t("app.option_choice", option="--format", choices="table, json"))
     opened = state.open_store()
     try:
-        result = import_scores(
-            store=opened,
-            path=path,
-            quarter=quarter,
-            wait_seconds=state.settings.import_wait_seconds,
-        )
+        with store_unit_of_work(state.settings, opened) as session:
+            result = import_scores(
+                session=session,
+                store=opened,
+                path=path,
+                quarter=quarter,
+                actor=command_actor(),
+                now=SystemClock().now(),
+            )
     except ScoresFileError as exc:
         fail(t("scorecard.cli.unusable", detail=str(exc)))
-    except StoreBusyError as exc:
-        fail(t("app.store_busy", holder=str(exc)))
     rejects = [
         {
             "line": r.line,

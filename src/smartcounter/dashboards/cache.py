@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from smartcounter.programme.repository import PAIRS_PATH
+from smartcounter.programme.repository import pairs_stamp
 from smartcounter.settings import Settings
 from smartcounter.store.layout import Store
 
@@ -40,7 +40,7 @@ def data_stamp(store: Store) -> str:
 
     The folder's modification time, not its listing: years of daily closes make a long list.
     """
-    return f"{_mtime(store.root / 'imports')}:{_mtime(store.root / PAIRS_PATH)}"
+    return f"{_mtime(store.root / 'imports')}:{pairs_stamp(store)}"
 
 
 def settings_stamp(settings: Settings) -> str:

@@ -83,8 +83,6 @@ from smartcounter.store.reading import read_table
 BRANCH_DIMENSIONS = ("business", "reason", "hour", "age_band")
 STAGES = (1, 2, 3)
 DEPTHS = (0, 1, 2, 3)
-# A score entered on the page waits this long for an import to finish before giving up.
-SCORE_WAIT_SECONDS = 15.0
 PROGRAMME = TypeAdapter(ProgrammeView)
 STAFF = TypeAdapter(list[StaffFigures])
 
@@ -705,7 +703,7 @@ def enter_director_scores(
             raise UnknownStaff(staff_id=item.staff_id, branch_id=branch_id)
         if not may_score(actor, branch_id, item.staff_id, member[1]):
             raise NotScorable(staff_id=item.staff_id)
-    before = load_scores(store)
+    before = load_scores(session)
     entered_at = now.replace(tzinfo=UTC).isoformat(timespec="seconds")
     scores = []
     for item in scores_in.scores:
@@ -727,5 +725,5 @@ def enter_director_scores(
         )
         scores.append(DirectorScore(item.staff_id, quarter, item.score, note, entered_at))
     session.flush()
-    new, replaced = save_scores(store=store, scores=scores, wait_seconds=SCORE_WAIT_SECONDS)
+    new, replaced = save_scores(session=session, store=store, scores=scores)
     return DirectorScoresSaved(quarter=quarter, branch_id=branch_id, new=new, replaced=replaced)

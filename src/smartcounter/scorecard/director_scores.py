@@ -1,10 +1,12 @@
 """The branch director's own quarterly score per staff member (网点主任按季打分).
 
 Imported from CSV (``staff_id,quarter,score[,note]``, UTF-8 or GB18030; ``quarter`` may
-come from the command line instead) and, once the web app has a form, entered there
-through ``save_scores``. Kept in ``scorecard/director_scores.json`` in the store folder,
-one score per staff member and quarter (a later import replaces it), written whole under
-the store's writer lock.
+come from the command line instead) or entered on the branch dashboard, through
+``save_scores``. Kept in the service's database (table ``director_scores``), one score per
+staff member and quarter (a later import replaces it), in the caller's transaction with
+the audit entries that record it: nothing here commits. Earlier versions kept the scores
+in ``scorecard/director_scores.json`` in the store folder; ``import_legacy_scores`` brings
+that file in.
 """
 
 from __future__ import annotations
@@ -18,12 +20,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from smartcounter.accounts import audit
+from smartcounter.accounts.roles import Actor
 from smartcounter.kit.encoding import BinaryFileError, UndecodableFileError, detect_encoding
 from smartcounter.metrics.period import PeriodError, parse_quarter
+from smartcounter.scorecard.models import StaffDirectorScore
 from smartcounter.store.layout import Store
 from smartcounter.store.reading import read_table
+from smartcounter.store_database import reading, retire_on_commit
 
-SCORES_PATH = "scorecard/director_scores.json"
+SCORES_PATH = "scorecard/director_scores.json"  # where earlier versions kept the scores
 FORMAT = "smartcounter-director-scores"
 REQUIRED = ("staff_id", "score")
 
@@ -84,35 +94,138 @@ class ScoresImport:
     rejected: tuple[Rejected, ...]
 
 
-def load_scores(store: Store) -> dict[tuple[str, str], DirectorScore]:
-    """Every saved score by (staff id, quarter)."""
-    path = store.root / SCORES_PATH
-    if not path.exists():
+def _all_scores(session: Session) -> list[DirectorScore]:
+    t = StaffDirectorScore
+    return [
+        DirectorScore(r.staff_id, r.quarter, r.score, r.note, _iso(r.entered_at))
+        for r in session.scalars(sa.select(t).order_by(t.quarter, t.staff_id))
+    ]
+
+
+def load_scores(source: Session | Store) -> dict[tuple[str, str], DirectorScore]:
+    """Every saved score by (staff id, quarter), from a session or the store's database."""
+    if isinstance(source, Session):
+        found = _all_scores(source)
+    else:
+        with reading(source) as session:
+            found = [] if session is None else _all_scores(session)
+    return {(s.staff_id, s.quarter): s for s in found}
+
+
+def _saved_keys(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """The scores saved already under ``keys`` (staff id, quarter)."""
+    if not keys:
         return {}
-    body = json.loads(path.read_text("utf-8"))
-    scores = (DirectorScore.from_json(s) for s in body.get("scores", []))
-    return {(s.staff_id, s.quarter): s for s in scores}
+    t = StaffDirectorScore
+    rows = session.execute(
+        sa.select(t.staff_id, t.quarter, t.score).where(
+            t.quarter.in_({q for _s, q in keys}), t.staff_id.in_({s for s, _q in keys})
+        )
+    )
+    return {(r.staff_id, r.quarter): r.score for r in rows if (r.staff_id, r.quarter) in keys}
+
+
+def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``, replacing a staff member's score of the same quarter.
+
+    One statement that cannot fail on a key another transaction just inserted, unlike a
+    look-up followed by an insert.
+    """
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(StaffDirectorScore)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[StaffDirectorScore.staff_id, StaffDirectorScore.quarter],
+            set_={
+                "score": statement.excluded.score,
+                "note": statement.excluded.note,
+                "entered_at": statement.excluded.entered_at,
+            },
+        ),
+        rows,
+    )
 
 
 def save_scores(
-    *, store: Store, scores: Sequence[DirectorScore], wait_seconds: float = 300.0
+    *, session: Session, store: Store, scores: Sequence[DirectorScore]
 ) -> tuple[int, int]:
-    """Save ``scores`` over the stored ones; return (new, replaced)."""
-    with store.writing("director scores", wait_seconds=wait_seconds) as tx:
-        current = load_scores(store)
-        new = replaced = 0
-        for s in scores:
-            if (s.staff_id, s.quarter) in current:
-                replaced += 1
-            else:
-                new += 1
-            current[(s.staff_id, s.quarter)] = s
-        ordered = sorted(current.values(), key=lambda s: (s.quarter, s.staff_id))
-        body = {"format": FORMAT, "version": 1, "scores": [s.to_json() for s in ordered]}
-        tx.stage(SCORES_PATH).write_bytes(
-            json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8")
+    """Save ``scores`` over the stored ones; return (new, replaced). Nothing is committed.
+
+    ``store``: the store whose old JSON file of scores, if still there, is imported first.
+    """
+    imported = import_legacy_scores(session, store)
+    if imported is not None:
+        retire_on_commit(session, imported)
+    if not scores:
+        return 0, 0
+    before = _saved_keys(session, {(s.staff_id, s.quarter) for s in scores})
+    _upsert(
+        session,
+        [
+            {
+                "staff_id": s.staff_id,
+                "quarter": s.quarter,
+                "score": s.score,
+                "note": s.note,
+                "entered_at": _entered_at(s),
+            }
+            for s in scores
+        ],
+    )
+    replaced = sum(1 for s in scores if (s.staff_id, s.quarter) in before)
+    return len(scores) - replaced, replaced
+
+
+def import_legacy_scores(session: Session, store: Store) -> Path | None:
+    """Import ``scorecard/director_scores.json`` if the store has it and no score is saved yet.
+
+    Returns the file, for the caller to retire once this commits, or None.
+    """
+    path = store.root / SCORES_PATH
+    if not path.exists():
+        return None
+    if session.scalar(sa.select(StaffDirectorScore.staff_id).limit(1)) is not None:
+        return None  # never on top of scores entered since
+    body = json.loads(path.read_text("utf-8"))
+    if body.get("format") != FORMAT:
+        raise ScoresFileError(f"{path}: not a director scores file")
+    # A time the old file may lack: when it was last written, at the latest.
+    written = datetime.fromtimestamp(path.stat().st_mtime, UTC).replace(tzinfo=None)
+    scores = [DirectorScore.from_json(s) for s in body.get("scores", [])]
+    if scores:
+        _upsert(
+            session,
+            [
+                {
+                    "staff_id": s.staff_id,
+                    "quarter": s.quarter,
+                    "score": s.score,
+                    "note": s.note,
+                    "entered_at": _naive_utc(s.entered_at) or written,
+                }
+                for s in scores
+            ],
         )
-    return new, replaced
+    return path
+
+
+def _entered_at(score: DirectorScore) -> datetime:
+    at = _naive_utc(score.entered_at)
+    if at is None:
+        raise ValueError(f"{score.staff_id}: entered_at {score.entered_at!r} is not an ISO time")
+    return at
+
+
+def _iso(at: datetime) -> str:
+    return at.replace(tzinfo=UTC).isoformat(timespec="seconds")
+
+
+def _naive_utc(text: str) -> datetime | None:
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
 
 
 def _read_rows(path: Path) -> list[dict[str, str]]:
@@ -134,26 +247,36 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
 
 
 def import_scores(
-    *, store: Store, path: Path, quarter: str | None = None, wait_seconds: float = 300.0
+    *,
+    session: Session,
+    store: Store,
+    path: Path,
+    actor: Actor,
+    now: datetime,
+    quarter: str | None = None,
 ) -> ScoresImport:
-    """Check and save the scores of a CSV file; rows that fail are reported, not saved."""
+    """Check and save the scores of a CSV file, each with an audit entry; nothing is committed.
+
+    Rows that fail are reported, not saved. ``now`` is naive UTC, as the database keeps time.
+    """
     if quarter is not None:
         try:
             parse_quarter(quarter)
         except PeriodError as exc:
             raise ScoresFileError(str(exc)) from exc
     rows = _read_rows(path)
-    known = set(read_table(store, "staff")["staff_id"].to_list())
+    staff = read_table(store, "staff")
+    branch_of = dict(zip(staff["staff_id"].to_list(), staff["branch_id"].to_list(), strict=True))
     good: dict[tuple[str, str], DirectorScore] = {}
     rejected: list[Rejected] = []
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    entered_at = _iso(now)
     for line, row in enumerate(rows, start=2):
         staff_id, raw_score = row.get("staff_id", ""), row.get("score", "")
         row_quarter = row.get("quarter") or quarter or ""
         if not staff_id:
             rejected.append(Rejected(line, "staff_id", staff_id, "required"))
             continue
-        if staff_id not in known:
+        if staff_id not in branch_of:
             rejected.append(Rejected(line, "staff_id", staff_id, "unknown_staff"))
             continue
         try:
@@ -173,11 +296,24 @@ def import_scores(
             rejected.append(Rejected(line, "staff_id", staff_id, "duplicate"))
             continue
         good[(staff_id, row_quarter)] = DirectorScore(
-            staff_id, row_quarter, score, row.get("note") or None, now
+            staff_id, row_quarter, score, row.get("note") or None, entered_at
         )
-    new, replaced = (
-        save_scores(store=store, scores=list(good.values()), wait_seconds=wait_seconds)
-        if good
-        else (0, 0)
-    )
+    previous = _saved_keys(session, set(good))
+    new, replaced = save_scores(session=session, store=store, scores=list(good.values()))
+    for key, s in good.items():
+        audit.record(
+            session,
+            actor=actor,
+            action="scorecard.director_score",
+            at=now,
+            branch_id=branch_of[s.staff_id],
+            target=s.staff_id,
+            detail={
+                "quarter": s.quarter,
+                "score": s.score,
+                "previous": previous.get(key),
+                "note": s.note,
+                "file": path.name,
+            },
+        )
     return ScoresImport(read=len(rows), imported=new, updated=replaced, rejected=tuple(rejected))

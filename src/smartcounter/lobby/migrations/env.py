@@ -1,4 +1,4 @@
-"""Alembic environment of the lobby database (lobby and accounts tables).
+"""Alembic environment of the service database (lobby, accounts, pairs, director scores).
 
 Run through ``smartcounter.lobby.database.migrate``, which hands over a connection; the
 ``alembic`` command works too with ``-x url=...``.
@@ -11,7 +11,9 @@ from alembic import context
 
 # Imported for their side effect: they register the tables on Base.metadata.
 import smartcounter.accounts.models
-import smartcounter.lobby.models  # noqa: F401
+import smartcounter.lobby.models
+import smartcounter.programme.models
+import smartcounter.scorecard.models  # noqa: F401
 from smartcounter.lobby.database import Base
 
 config = context.config
