@@ -73,6 +73,6 @@ class TestInTheBulletin:
         assert paths.html is not None and paths.xlsx is not None
         html = paths.html.read_text("utf-8")
         assert 'id="x-programme"' in html and "树典型、结对子与会诊" in html
-        assert "L1支行（结对 A2支行）改进建议" in html
+        assert "改进措施（每对最多三项）" in html and "L1支行" in html
         book = load_workbook(paths.xlsx)
-        assert any(name.startswith("结对与会诊") for name in book.sheetnames)
+        assert any(name.startswith("结对帮扶") for name in book.sheetnames)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from smartcounter.accounts import audit
 from smartcounter.accounts.roles import Actor, Permission
-from smartcounter.bulletin.content import Labels, standing_of
+from smartcounter.bulletin.content import Labels
 from smartcounter.canonical.tables import BRANCH_TYPES, TABLES_BY_NAME
 from smartcounter.dashboards import bulletins
 from smartcounter.dashboards.cache import ViewCache
@@ -72,6 +72,7 @@ from smartcounter.metrics.period import (
 from smartcounter.metrics.rows import as_int, by_key, opt_float, opt_int, rate_fields
 from smartcounter.programme import service as programme
 from smartcounter.programme.repository import ProgrammeError
+from smartcounter.programme.status import Status, StatusBoard, judge, status_name
 from smartcounter.scorecard.director_scores import DirectorScore, load_scores, save_scores
 from smartcounter.scorecard.figures import StaffFigures, staff_figures
 from smartcounter.scorecard.service import family_weights, scorecards
@@ -181,10 +182,9 @@ def _series(key: str, label: str, frame: pl.DataFrame, weeks: Sequence[str]) -> 
 
 
 def _ranking_row(
-    r: Mapping[str, Any], labels: Labels, t: Translator, settings: Settings
+    r: Mapping[str, Any], labels: Labels, t: Translator, board: StatusBoard
 ) -> RankingRow:
-    config = settings.bulletin
-    standing = standing_of(r, config.target_rate, config.min_migratable).value
+    status = board.status(r["branch_id"])
     return RankingRow(
         branch_id=r["branch_id"],
         name=r["name"] or r["branch_id"],
@@ -200,8 +200,8 @@ def _ranking_row(
         network_rank=opt_int(r["network_rank"]),
         previous_rate=opt_float(r["previous_rate"]),
         change_pp=opt_float(r["change_pp"]),
-        standing=standing,
-        standing_label=t(f"bulletin.standing.{standing}"),
+        standing=status.value,
+        standing_label=status_name(status, t),
     )
 
 
@@ -216,13 +216,19 @@ def _programme(
     lang: Lang,
     metrics: Metrics,
     cache: ViewCache,
+    board: StatusBoard,
 ) -> ProgrammeView:
     """The programme's week: benchmarks, pairs and their progress (kept while data is unchanged)."""
 
     def build() -> ProgrammeView:
         try:
             section = programme.programme_section(
-                store=store, settings=settings, week=week, lang=lang, metrics=metrics
+                store=store,
+                settings=settings,
+                week=week,
+                lang=lang,
+                metrics=metrics,
+                board=board,
             )
             tracked = programme.track_progress(metrics=metrics, week=week)
         except ProgrammeError:
@@ -332,17 +338,23 @@ def network_dashboard(
     labels = Labels(store, language)
     cache = ViewCache(store, settings)
     with _metrics_of(store, settings, metrics) as m:
-        ranking = m.ranking(chosen)
+        board = judge(metrics=m, settings=settings, week=chosen)
+        ranking = board.ranking
         wow = _one(m.week_over_week(chosen, []))
         attained = _one(m.attainment(target, period, []))
         group_wow = by_key(m.week_over_week(chosen, ["branch_type"]), "branch_type")
-        group_attained = by_key(m.attainment(target, period, ["branch_type"]), "branch_type")
         whole = m.trend(chosen, config.trend_weeks, [])
         by_group = m.trend(chosen, config.trend_weeks, ["branch_type"])
         plan = _programme(
-            store=store, settings=settings, week=chosen, lang=language, metrics=m, cache=cache
+            store=store,
+            settings=settings,
+            week=chosen,
+            lang=language,
+            metrics=m,
+            cache=cache,
+            board=board,
         )
-    rows = [_ranking_row(r, labels, t, settings) for r in ranking.iter_rows(named=True)]
+    rows = [_ranking_row(r, labels, t, board) for r in ranking.iter_rows(named=True)]
     kinds = _group_order(r.branch_type for r in rows)
     groups_trend = {kind: by_group.filter(pl.col("branch_type") == kind) for kind in kinds}
     peer_groups = []
@@ -357,16 +369,17 @@ def network_dashboard(
             ),
             key=lambda r: (r.peer_rank is None, r.peer_rank or 0, r.branch_id),
         )
-        w, a = group_wow.get(kind, {}), group_attained.get(kind, {})
+        w = group_wow.get(kind, {})
+        tally = board.tally(r.branch_id for r in rows if r.branch_type == kind)
         peer_groups.append(
             PeerGroupView(
                 branch_type=kind,
                 label=labels.group(kind),
                 rate=_rate(w),
                 change_pp=opt_float(w.get("change_pp")),
-                branches_reporting=as_int(a.get("branches")),
-                at_target=as_int(a.get("at_target")),
-                share_at_target=opt_float(a.get("share_at_target")),
+                branches_reporting=tally.judged,
+                at_target=tally.at_target,
+                share_at_target=tally.share_at_target,
                 rows=members,
             )
         )
@@ -386,9 +399,9 @@ def network_dashboard(
             previous_rate=opt_float(wow.get("previous_rate")),
             change_pp=opt_float(wow.get("change_pp")),
             branches_listed=len(rows),
-            branches_reporting=as_int(attained.get("branches")),
-            at_target=as_int(attained.get("at_target")),
-            share_at_target=opt_float(attained.get("share_at_target")),
+            branches_reporting=board.tally().judged,
+            at_target=board.tally().at_target,
+            share_at_target=board.tally().share_at_target,
             shortfall=as_int(attained.get("shortfall")),
         ),
         trend=[
@@ -498,11 +511,9 @@ def _branch_week(
     tickets: Mapping[str, Any],
     attained: Mapping[str, Any] | None,
     network_ranked: int,
-    settings: Settings,
+    status: Status,
     t: Translator,
 ) -> BranchWeek:
-    config = settings.bulletin
-    standing = standing_of(ranked, config.target_rate, config.min_migratable).value
     return BranchWeek(
         rate=_rate(ranked),
         previous_rate=opt_float(ranked.get("previous_rate")),
@@ -514,9 +525,9 @@ def _branch_week(
         peers=opt_int(ranked.get("peers")),
         network_rank=opt_int(ranked.get("network_rank")),
         network_ranked=network_ranked,
-        standing=standing,
-        standing_label=t(f"bulletin.standing.{standing}"),
-        at_target=None if attained is None else bool(attained["at_target"]),
+        standing=status.value,
+        standing_label=status_name(status, t),
+        at_target=status.at_or_above_target if status.judged else None,
         shortfall=None if attained is None else int(attained["shortfall"]),
         tickets=as_int(tickets.get("tickets")),
         daily_tickets=opt_float(tickets.get("daily_tickets")),
@@ -567,7 +578,8 @@ def branch_dashboard(
     cache = ViewCache(store, settings)
     by = ["branch"]
     with _metrics_of(store, settings, metrics) as m:
-        ranking = m.ranking(chosen)
+        board = judge(metrics=m, settings=settings, week=chosen)
+        ranking = board.ranking
         network_ranked = int(ranking["network_rank"].is_not_null().sum())
         ranked = _one(_of_branch(ranking, branch_id))
         tickets = _one(_of_branch(m.daily_tickets(by, period), branch_id))
@@ -589,7 +601,13 @@ def branch_dashboard(
         )
         depth = _depth(_of_branch(m.triage_depth(period, by), branch_id), t)
         plan = _programme(
-            store=store, settings=settings, week=chosen, lang=language, metrics=m, cache=cache
+            store=store,
+            settings=settings,
+            week=chosen,
+            lang=language,
+            metrics=m,
+            cache=cache,
+            board=board,
         )
         everyone = _staff_figures(metrics=m, quarter=shown_quarter, cache=cache)
         cards = scorecards(
@@ -606,7 +624,7 @@ def branch_dashboard(
             tickets,
             attained_rows[0] if attained_rows else None,
             network_ranked,
-            settings,
+            board.status(branch_id),
             t,
         )
     pairs: list[BranchPair] = []
