@@ -12,11 +12,11 @@ from pypdf import PdfReader
 
 from smartcounter.bulletin import BulletinFormat
 from smartcounter.bulletin.content import build_content
-from smartcounter.programme.status import judge
 from smartcounter.bulletin.formats import Formats
 from smartcounter.bulletin.pdf import write_pdf
 from smartcounter.i18n import Lang
 from smartcounter.metrics import Metrics
+from smartcounter.programme.status import judge
 from smartcounter.settings import Settings
 from smartcounter.store.layout import Store
 from tests.bulletin.conftest import GENERATED, SOURCE_BRANCHES, WEEK, BuildBulletin, Built

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from smartcounter.metrics import Period
 from smartcounter.metrics.period import weeks_back
 from smartcounter.metrics.programme_api import ProgrammeMetrics
 from smartcounter.programme.service import find_benchmarks

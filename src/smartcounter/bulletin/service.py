@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 from smartcounter.bulletin.as_json import write_json
 from smartcounter.bulletin.content import BranchPage, BulletinContent, PairLink, build_content
 from smartcounter.bulletin.errors import UnknownBranchError
+from smartcounter.bulletin.formats import Formats
 from smartcounter.bulletin.html import render_branch_html, render_html
 from smartcounter.bulletin.pdf import write_branch_pdfs, write_pdf
 from smartcounter.bulletin.sections import SectionContext, SectionProvider
 from smartcounter.bulletin.xlsx import write_xlsx
 from smartcounter.canonical.tables import TABLES_BY_NAME
-from smartcounter.bulletin.formats import Formats
 from smartcounter.i18n import Lang, Translator
 from smartcounter.metrics import Metrics, open_metrics
 from smartcounter.metrics.period import parse_week
