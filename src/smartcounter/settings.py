@@ -44,11 +44,34 @@ class BulletinSettings(BaseModel):
     target_rate: float = 0.90
     trend_weeks: int = 8
     min_migratable: int = 30
-    benchmarks_per_group: int = 3  # at most this many benchmarks named per peer group
-    help_per_group: int = 5  # at most this many branches needing help named per peer group
     movers: int = 5  # biggest rises and falls listed
     pareto_rows: int = 10  # items of a network-wide Pareto shown (the workbook has all)
     branch_pareto_rows: int = 5  # items of a branch page's Pareto
+    # The issuing block (发文单位, 期号, 日期) on the cover. ``issuer`` None: the catalogue's
+    # default; the issue number counts weeks from ``first_issue_week`` (issue 1), or is the
+    # ISO week number of the year when it is not set.
+    issuer: str | None = None
+    first_issue_week: str | None = None
+    # The order of regions (cities) wherever branches are listed by region; regions not
+    # named follow in the order of their names. Default: Jiangsu's cities in the
+    # province's official order.
+    region_order: list[str] = Field(
+        default_factory=lambda: [
+            "南京",
+            "无锡",
+            "徐州",
+            "常州",
+            "苏州",
+            "南通",
+            "连云港",
+            "淮安",
+            "盐城",
+            "扬州",
+            "镇江",
+            "泰州",
+            "宿迁",
+        ]
+    )
 
 
 def scorecard_defaults() -> dict[str, Any]:

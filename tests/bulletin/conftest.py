@@ -58,6 +58,16 @@ class Built:
         assert self.paths.pdf is not None
         return self.paths.pdf
 
+    @property
+    def volume_html(self) -> Path:
+        """The volume of branch pages (网点分册), HTML."""
+        return next(p for p in self.paths.volume if p.suffix == ".html")
+
+    @property
+    def volume_pdf(self) -> Path:
+        """The volume of branch pages (网点分册), PDF."""
+        return next(p for p in self.paths.volume if p.suffix == ".pdf")
+
 
 @pytest.fixture(scope="session")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:

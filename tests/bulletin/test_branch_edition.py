@@ -93,7 +93,7 @@ class TestChoosing:
         )  # fmt: skip
         assert result.exit_code == 0, result.stderr
         listed = [Path(p) for p in result.stdout.split()]
-        assert sorted(p.name for p in listed[4:]) == [
+        assert sorted(p.name for p in listed[6:]) == [
             "DY-XSK.html",
             "DY-XSK.pdf",
             "NT-KFQ.html",

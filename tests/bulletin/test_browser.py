@@ -95,11 +95,12 @@ class TestDesktop:
         page = desktop.open(zh.html)
         rate = metrics.week_over_week(WEEK, []).row(0, named=True)["rate"]
         assert page.locator("#kpi-rate .value").inner_text() == Formats(Lang.ZH).pct(rate)
-        assert page.locator("article.branch").count() == metrics.ranking(WEEK).height
         assert page.locator("svg.chart").count() > 10
+        volume = desktop.open(zh.volume_html)
+        assert volume.locator("article.branch").count() == metrics.ranking(WEEK).height
 
     def test_english_branch_page(self, desktop: Reader, en: Built, artifacts: Path) -> None:
-        page = desktop.open(en.html)
+        page = desktop.open(en.volume_html)
         article = page.locator("#b-CZ-LJL")
         article.scroll_into_view_if_needed()
         article.screenshot(path=str(artifacts / "bulletin-en-branch.png"))
@@ -113,6 +114,9 @@ class TestPhone:
     ) -> None:
         page = phone.open(zh.html)
         page.screenshot(path=str(artifacts / "bulletin-zh-phone.png"))
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        page = phone.open(zh.volume_html)
         page.locator("#b-DY-XSK").scroll_into_view_if_needed()
         page.screenshot(path=str(artifacts / "bulletin-zh-phone-branch.png"))
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

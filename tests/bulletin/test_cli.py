@@ -10,13 +10,20 @@ from tests.conftest import RunCli
 
 
 class TestWrites:
-    def test_four_files_in_the_folder_it_creates(
+    def test_the_files_in_the_folder_it_creates(
         self, run_cli: RunCli, store: Store, tmp_path: Path
     ) -> None:
         out = tmp_path / "a" / "b"
         result = run_cli("--store", store.root, "bulletin", "--week", WEEK, "--out", out)
         assert result.exit_code == 0, result.stderr
-        names = ["bulletin.html", "bulletin.xlsx", "bulletin.pdf", "bulletin.json"]
+        names = [
+            "bulletin.html",
+            "bulletin.xlsx",
+            "bulletin.pdf",
+            "bulletin.json",
+            "branches.html",
+            "branches.pdf",
+        ]
         assert result.stdout.split() == [str(out / n) for n in names]
         assert all((out / n).stat().st_size > 0 for n in names)
         assert '<html lang="zh-CN">' in (out / "bulletin.html").read_text("utf-8")

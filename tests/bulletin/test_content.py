@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smartcounter.bulletin.content import BulletinContent, build_content
+from smartcounter.bulletin.content import BulletinContent, build_content, region_key
 from smartcounter.bulletin.errors import NoDataError, UnknownRegionError
 from smartcounter.i18n import Lang
 from smartcounter.metrics import Metrics, Period
@@ -182,3 +182,49 @@ class TestScope:
                 region=None,
                 generated_at=GENERATED,
             )
+
+
+class TestIssueAndOrder:
+    def test_issuer_number_and_region_order_come_from_the_settings(
+        self, metrics: Metrics, store: Store, settings: Settings
+    ) -> None:
+        config = settings.bulletin.model_copy(
+            update={
+                "issuer": "江苏分行个人金融部渠道管理中心",
+                "first_issue_week": "2018-W01",
+                "region_order": ["镇江", "常州"],
+            }
+        )
+        c = build_content(
+            metrics,
+            store,
+            config,
+            board=judge(metrics=metrics, settings=settings, week=WEEK),
+            lang=Lang.ZH,
+            region=None,
+            generated_at=GENERATED,
+        )
+        assert c.issue.issuer == "江苏分行个人金融部渠道管理中心"
+        assert c.issue.number == 10 and c.issue.issued.isoformat() == "2018-03-12"
+        order = ["镇江", "常州"]
+        for kind in {p.row.branch_type for p in c.pages}:
+            regions = [p.row.region for p in c.pages if p.row.branch_type == kind]
+            assert regions == sorted(regions, key=lambda r: region_key(r, order))
+        first = next(p.row.region for p in c.pages if p.row.branch_type == "urban")
+        assert first in order
+
+    def test_month_and_quarter_to_date_are_the_apis(
+        self, content: BulletinContent, metrics: Metrics
+    ) -> None:
+        from datetime import date
+
+        assert content.month_start == date(2018, 3, 1) and content.quarter_start == date(2018, 1, 1)
+        month = metrics.rates([], Period.dates(date(2018, 3, 1), content.week_end)).row(
+            0, named=True
+        )
+        assert content.headline.month_rate.rate == month["rate"]
+        row = next(r for r in content.branches if r.branch_id == "CZ-LJL")
+        quarter = metrics.rates(
+            ["branch"], Period.dates(date(2018, 1, 1), content.week_end)
+        ).filter(branch_id="CZ-LJL")
+        assert row.quarter_rate is not None and row.quarter_rate.rate == quarter["rate"][0]

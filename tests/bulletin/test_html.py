@@ -68,12 +68,17 @@ class TestContent:
         kpi = re.search(r'id="kpi-rate".*?<div class="value">([^<]+)</div>', html, re.S)
         assert kpi is not None and kpi.group(1) == Formats(Lang.ZH).pct(rate)
 
-    def test_every_branch_has_its_page(self, zh: Built, metrics: Metrics) -> None:
+    def test_every_branch_has_its_page_in_the_volume_the_bulletin_links_to(
+        self, zh: Built, metrics: Metrics
+    ) -> None:
         html = zh.html.read_text("utf-8")
+        volume = zh.volume_html.read_text("utf-8")
         for branch_id in metrics.ranking(WEEK)["branch_id"].to_list():
-            assert f'<article class="branch" id="b-{branch_id}"' in html
+            assert f'<article class="branch" id="b-{branch_id}"' in volume
+            assert f'<article class="branch" id="b-{branch_id}"' not in html
+            assert f'href="branches.html#b-{branch_id}"' in html
         for name in SOURCE_BRANCHES.values():
-            assert name in html
+            assert name in html and name in volume
 
     def test_chapters_in_order(self, zh: Built) -> None:
         ids = _parse(zh.html.read_text("utf-8")).ids

@@ -33,6 +33,16 @@ def pages(reader: PdfReader) -> list[str]:
     return [page.extract_text().replace("\n", "") for page in reader.pages]
 
 
+@pytest.fixture(scope="module")
+def volume(zh: Built) -> PdfReader:
+    return PdfReader(zh.volume_pdf)
+
+
+@pytest.fixture(scope="module")
+def volume_pages(volume: PdfReader) -> list[str]:
+    return [page.extract_text().replace("\n", "") for page in volume.pages]
+
+
 class TestText:
     def test_the_headline_rate_is_the_apis(self, pages: list[str], metrics: Metrics) -> None:
         row = metrics.week_over_week(WEEK, []).row(0, named=True)
@@ -44,8 +54,9 @@ class TestText:
         )
 
     def test_each_source_branch_has_a_page_with_its_figures(
-        self, pages: list[str], metrics: Metrics
+        self, volume_pages: list[str], metrics: Metrics
     ) -> None:
+        pages = volume_pages
         ranking = {r["branch_id"]: r for r in metrics.ranking(WEEK).iter_rows(named=True)}
         f = Formats(Lang.ZH)
         for branch_id, name in SOURCE_BRANCHES.items():
@@ -76,8 +87,8 @@ class TestText:
                 rf"{re.escape(item.title.split(' ', 1)[1])}\s*\.+\s*{page_number}(?!\d)", cover
             ), item.title
 
-    def test_a_branch_page_bookmark_per_branch(self, reader: PdfReader, metrics: Metrics) -> None:
-        children = next(o for o in reader.outline if isinstance(o, list))
+    def test_a_branch_page_bookmark_per_branch(self, volume: PdfReader, metrics: Metrics) -> None:
+        children = next(o for o in volume.outline if isinstance(o, list))
         assert len(children) == metrics.ranking(WEEK).height
 
 

@@ -187,7 +187,8 @@ def long_built(
 
 def _pdfs(paths: BulletinPaths) -> list[Path]:
     assert paths.pdf is not None
-    return [paths.pdf, *(p for p in paths.branches if p.suffix == ".pdf")]
+    volume = [p for p in paths.volume if p.suffix == ".pdf"]
+    return [paths.pdf, *(p for p in paths.branches if p.suffix == ".pdf"), *volume]
 
 
 class TestRunningHead:
@@ -205,7 +206,7 @@ class TestRunningHead:
         self, zh: Built, en: Built
     ) -> None:
         for built in (zh, en):
-            reader = PdfReader(built.pdf)
+            reader = PdfReader(built.volume_pdf)
             branches = [(page, name) for page, name, branch in marks(reader) if branch]
             assert len(branches) == len(BRANCHES)
             for index, name in branches:
@@ -214,14 +215,13 @@ class TestRunningHead:
     def test_long_names_are_shortened_in_the_head_not_swapped(
         self, long_built: BulletinPaths
     ) -> None:
-        assert long_built.pdf is not None
-        reader = PdfReader(long_built.pdf)
+        reader = PdfReader(next(p for p in long_built.volume if p.suffix == ".pdf"))
         for index, name, branch in marks(reader):
             head = head_and_title(reader, index)[0].rstrip("…")
             assert not branch or (head and name.startswith(head)), name
 
     def test_a_branch_pdf_running_on_names_its_branch(self, long_built: BulletinPaths) -> None:
-        branch_pdfs = _pdfs(long_built)[1:]
+        branch_pdfs = [p for p in long_built.branches if p.suffix == ".pdf"]
         assert len(branch_pdfs) == len(BRANCHES)
         for pdf in branch_pdfs:
             reader = PdfReader(pdf)

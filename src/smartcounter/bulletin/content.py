@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -72,6 +72,8 @@ class BranchRow:
     status: Status  # the status model's, judged network-wide
     weeks_below_target: int  # weeks in a row below target, ending with this week
     benchmark_rank: int | None
+    month_rate: Rate | None = None  # from the first of the week's month to the week's end
+    quarter_rate: Rate | None = None  # from the first of its quarter to the week's end
 
     @property
     def rank_change(self) -> int | None:
@@ -169,6 +171,8 @@ class Headline:
     at_target: int  # statuses benchmark, advanced, at target
     share_at_target: float | None
     statuses: Mapping[Status, int]
+    month_rate: Rate  # month to date (to the week's Sunday)
+    quarter_rate: Rate  # quarter to date
     shortfall: int
     tickets: int
     daily_tickets: float | None
@@ -220,6 +224,16 @@ class BranchPage:
 
 
 @dataclass(frozen=True)
+class Issue:
+    """The issuing block: who issues the bulletin, its number, the day it is issued."""
+
+    issuer: str
+    number: int
+    year: int
+    issued: date
+
+
+@dataclass(frozen=True)
 class PairLink:
     """A pair the bulletin names: the branch needing help, its partner, since when."""
 
@@ -246,6 +260,9 @@ class BulletinContent:
     benchmark_window: int  # the weeks the rule asks for
     recent_weeks: tuple[str, ...]  # the weeks advanced and needing help were judged on
     recent_window: int
+    month_start: date  # the month and quarter "to date" run from these to ``week_end``
+    quarter_start: date
+    issue: Issue
     generated_at: datetime
     network_ranked: int
     headline: Headline
@@ -359,6 +376,9 @@ class _Builder:
         lang: Lang,
         region: str | None,
     ) -> None:
+        end = week_end(board.week)
+        self.month_start = end.replace(day=1)
+        self.quarter_start = date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
         self.m = metrics
         self.config = config
         self.board = board
@@ -416,6 +436,9 @@ class _Builder:
             benchmark_window=board.benchmark_window,
             recent_weeks=board.recent_weeks,
             recent_window=board.recent_window,
+            month_start=self.month_start,
+            quarter_start=self.quarter_start,
+            issue=self._issue(),
             generated_at=generated_at,
             network_ranked=network_ranked,
             headline=headline,
@@ -443,6 +466,7 @@ class _Builder:
         tickets = by_key(self.m.daily_tickets(["branch"], self.period), "branch_id")
         attained = by_key(self.m.attainment(target, self.period, ["branch"]), "branch_id")
         previous = by_key(self.m.ranking(shift_week(self.week, -1)), "branch_id")
+        month, quarter = (by_key(f, "branch_id") for f in self._to_date(["branch"]))
         out = []
         for r in ranking.iter_rows(named=True):
             bid = r["branch_id"]
@@ -473,9 +497,33 @@ class _Builder:
                     status=self.board.status(bid),
                     weeks_below_target=judged.weeks_below_target if judged else 0,
                     benchmark_rank=judged.benchmark_rank if judged else None,
+                    month_rate=_rate(month[bid]) if bid in month else None,
+                    quarter_rate=_rate(quarter[bid]) if bid in quarter else None,
                 )
             )
         return out
+
+    def _issue(self) -> Issue:
+        first = self.config.first_issue_week
+        if first is not None:
+            number = (week_start(self.week) - week_start(first)).days // 7 + 1
+        else:
+            number = int(self.week.split("-W")[1])
+        return Issue(
+            issuer=self.config.issuer or self.t("bulletin.issuer"),
+            number=number,
+            year=week_end(self.week).year,
+            # Issued the Monday after its week, as the centre does (every Monday, last week).
+            issued=week_end(self.week) + timedelta(days=1),
+        )
+
+    def _to_date(self, by: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Rates from the first of the month, and of the quarter, to the week's Sunday."""
+        end = week_end(self.week)
+        return (
+            self.m.rates(by, Period.dates(self.month_start, end)),
+            self.m.rates(by, Period.dates(self.quarter_start, end)),
+        )
 
     def _headline(self, rows: Sequence[BranchRow]) -> Headline:
         target = self.board.target
@@ -493,6 +541,7 @@ class _Builder:
                 ci_high=opt_float(visits["ci_high"]),
             )
         tally = self.board.tally(r.branch_id for r in rows)
+        month, quarter = (_one(self.in_scope(f)) for f in self._to_date(self.scope))
         return Headline(
             rate=_rate(wow),
             previous_rate=opt_float(wow.get("previous_rate")),
@@ -503,6 +552,8 @@ class _Builder:
             at_target=tally.at_target,
             share_at_target=tally.share_at_target,
             statuses=tally.counts,
+            month_rate=_rate(month),
+            quarter_rate=_rate(quarter),
             shortfall=as_int(attained.get("shortfall")),
             tickets=as_int(tickets.get("tickets")),
             daily_tickets=opt_float(tickets.get("daily_tickets")),
@@ -664,7 +715,8 @@ class _Builder:
         declines = _split(self.m.decline_reasons(self.period, by), "branch_id")
         depths = _split(self.m.triage_depth(self.period, by), "branch_id")
         pages = []
-        for r in sorted(rows, key=_page_order):
+        regions = self.config.region_order
+        for r in sorted(rows, key=lambda row: _page_order(row, regions)):
             bid = r.branch_id
             pages.append(
                 BranchPage(
@@ -697,10 +749,17 @@ _EMPTY_DECLINES = pl.DataFrame(schema={"stage": pl.Int64, "reason": pl.String})
 _EMPTY_DEPTH = pl.DataFrame(schema={"depth": pl.Int64})
 
 
-def _page_order(row: BranchRow) -> tuple[int, str, str]:
+def region_key(region: str | None, order: Sequence[str]) -> tuple[int, str]:
+    """Where ``region`` sorts: the configured order first, then the others by name."""
+    if region in order:
+        return (order.index(region), "")
+    return (len(order), region or "")
+
+
+def _page_order(row: BranchRow, regions: Sequence[str]) -> tuple[int, tuple[int, str], str]:
     kinds = list(BRANCH_TYPES)
     kind = kinds.index(row.branch_type) if row.branch_type in kinds else len(kinds)
-    return (kind, row.region or "", row.branch_id)
+    return (kind, region_key(row.region, regions), row.branch_id)
 
 
 def _weakest_first(page: BranchPage) -> tuple[float, str]:

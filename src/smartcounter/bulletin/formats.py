@@ -48,6 +48,14 @@ class Formats:
         """A number with ``digits`` decimals and thousands separators."""
         return DASH if value is None else f"{value:,.{digits}f}"
 
+    def rank_change(self, places: int | None) -> str:
+        """Places gained (▲2) or lost (▼1) in a ranking since last week; — without a rank."""
+        if places is None:
+            return "—"
+        if places == 0:
+            return "0"
+        return f"▲{places}" if places > 0 else f"▼{-places}"
+
     def interval(self, low: float | None, high: float | None) -> str:
         """A 95 % interval of two fractions (91.2–95.7%)."""
         if low is None or high is None:

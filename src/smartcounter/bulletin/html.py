@@ -45,9 +45,20 @@ def stylesheet() -> str:
     )
 
 
+VOLUME_NAME = "branches.html"
+
+
 def render_html(content: BulletinContent, config: BulletinSettings) -> str:
-    """The bulletin as one HTML document (no external reference of any kind)."""
-    return _render("bulletin.html.j2", content, config)
+    """The bulletin as one HTML document (no external reference of any kind).
+
+    Branch names link to their pages in the volume of branch pages beside it.
+    """
+    return _render("bulletin.html.j2", content, config, volume=VOLUME_NAME)
+
+
+def render_volume_html(content: BulletinContent, config: BulletinSettings) -> str:
+    """The volume of branch pages (网点分册): every branch's page, with an index."""
+    return _render("branches.html.j2", content, config)
 
 
 def render_branch_html(content: BulletinContent, config: BulletinSettings, page: BranchPage) -> str:
@@ -77,7 +88,7 @@ def _render(name: str, content: BulletinContent, config: BulletinSettings, **ext
         numeric=(CellKind.COUNT, CellKind.DECIMAL, CellKind.RATE, CellKind.POINTS),
         row_class=_row_class,
         cap=capital,
-        **extra,
+        **{"volume": "", **extra},
     )
 
 

@@ -16,8 +16,13 @@ from smartcounter.bulletin.as_json import write_json
 from smartcounter.bulletin.content import BranchPage, BulletinContent, PairLink, build_content
 from smartcounter.bulletin.errors import UnknownBranchError
 from smartcounter.bulletin.formats import Formats
-from smartcounter.bulletin.html import render_branch_html, render_html
-from smartcounter.bulletin.pdf import write_branch_pdfs, write_pdf
+from smartcounter.bulletin.html import (
+    VOLUME_NAME,
+    render_branch_html,
+    render_html,
+    render_volume_html,
+)
+from smartcounter.bulletin.pdf import write_branch_pdfs, write_pdf, write_volume_pdf
 from smartcounter.bulletin.sections import SectionContext, SectionProvider
 from smartcounter.bulletin.xlsx import write_xlsx
 from smartcounter.canonical.tables import TABLES_BY_NAME
@@ -52,11 +57,12 @@ class BulletinPaths:
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     branches: tuple[Path, ...] = ()  # the branches' own pages (HTML and PDF each)
     json: Path | None = None
+    volume: tuple[Path, ...] = ()  # the volume of branch pages: branches.html, branches.pdf
 
     def written(self) -> list[Path]:
-        """The files written: HTML, workbook, PDF, JSON, then the branches' own pages."""
+        """The files written: HTML, workbook, PDF, JSON, the volume, the branches' own pages."""
         main = (self.html, self.xlsx, self.pdf, self.json)
-        return [p for p in main if p is not None] + list(self.branches)
+        return [p for p in main if p is not None] + list(self.volume) + list(self.branches)
 
 
 ALL_BRANCHES = "all"
@@ -139,6 +145,16 @@ def build_bulletin(
     if BulletinFormat.PDF in formats:
         with _timed(timings, "pdf"):
             pdf_path = write_pdf(content, settings.bulletin, out_dir / "bulletin.pdf").path
+    volume: list[Path] = []
+    if BulletinFormat.HTML in formats:
+        with _timed(timings, "volume_html"):
+            path = out_dir / VOLUME_NAME
+            path.write_text(render_volume_html(content, settings.bulletin), encoding="utf-8")
+            volume.append(path)
+    if BulletinFormat.PDF in formats:
+        with _timed(timings, "volume_pdf"):
+            path = out_dir / VOLUME_NAME.replace(".html", ".pdf")
+            volume.append(write_volume_pdf(content, settings.bulletin, path).path)
     json_path = None
     if BulletinFormat.JSON in formats:
         with _timed(timings, "json"):
@@ -154,6 +170,7 @@ def build_bulletin(
         timings=timings,
         branches=tuple(editions),
         json=json_path,
+        volume=tuple(volume),
     )
 
 

@@ -110,6 +110,17 @@ class Words:
             return self.t("bulletin.scope.region", region=self.c.region)
         return self.t("bulletin.scope.network")
 
+    def issue_line(self) -> str:
+        """The issuing block: issuer, issue number of the year, day of issue."""
+        i = self.c.issue
+        return self.t(
+            "bulletin.issue_line",
+            issuer=i.issuer,
+            year=i.year,
+            number=i.number,
+            date=self.f.date(i.issued),
+        )
+
     def scope_title(self) -> str:
         """The scope as a title or label (capitalised in English)."""
         return capital(self.scope())
@@ -191,6 +202,15 @@ class Words:
                 )
             )
         out.append(self._target_sentence(r))
+        if r.month_rate is not None and r.quarter_rate is not None:
+            out.append(
+                t(
+                    "bulletin.words.branch_to_date",
+                    month=f.pct(r.month_rate.rate),
+                    quarter=f.pct(r.quarter_rate.rate),
+                    since=f.date(self.c.month_start),
+                )
+            )
         unmigrated = self._unmigrated_sentence(page.unmigrated)
         if unmigrated:
             out.append(unmigrated)

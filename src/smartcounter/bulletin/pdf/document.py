@@ -69,13 +69,26 @@ class _Document:
         self.unmigrated()
         self.triage()
         self.trend()
-        self.branches()
+        self.chapter("branches")
+        self.flow.paragraph(self.t("bulletin.words.branches_volume_pdf"))
         self.method()
+
+    def build_volume(self) -> None:
+        """The volume of branch pages (网点分册): a title, the index, every branch's page."""
+        flow, t, f, c = self.flow, self.t, self.f, self.c
+        flow.paragraph(self.w.issue_line(), size=9, colour=MUTED, after=4)
+        flow.paragraph(t("bulletin.title.volume"), size=18, bold=True, leading=1.3, after=4)
+        flow.paragraph(
+            f"{f.week(c.week)} · {f.date_range(c.week_start, c.week_end)} · {self.w.scope_title()}",
+            size=11,
+            after=10,
+        )
+        self.branches()
 
     def cover(self) -> None:
         flow, t, f, c = self.flow, self.t, self.f, self.c
         flow.y -= 70
-        flow.paragraph(t("bulletin.issuer"), size=10, colour=MUTED, after=6)
+        flow.paragraph(self.w.issue_line(), size=10, colour=MUTED, after=6)
         flow.paragraph(t("bulletin.title.document"), size=24, bold=True, leading=1.3, after=6)
         flow.paragraph(
             f"{f.week(c.week)} · {f.date_range(c.week_start, c.week_end)} · {self.w.scope_title()}",
@@ -132,6 +145,12 @@ class _Document:
                         at_target=f.count(h.at_target),
                         reporting=f.count(h.branches_reporting),
                     ),
+                    INK,
+                ),
+                (
+                    t("bulletin.kpi.month_to_date"),
+                    f.pct(h.month_rate.rate),
+                    t("bulletin.kpi.quarter_to_date", rate=f.pct(h.quarter_rate.rate)),
                     INK,
                 ),
                 (
@@ -213,6 +232,7 @@ class _Document:
             )
         cols = [
             Col(t("bulletin.col.rank"), 0.8, "r"),
+            Col(t("bulletin.col.rank_change"), 0.8, "r"),
             Col(t("bulletin.col.branch"), 3.4),
             Col(t("bulletin.col.rate"), 0.9, "r"),
             Col(t("bulletin.col.interval"), 1.4, "r"),
@@ -238,6 +258,7 @@ class _Document:
                 rows.append(
                     [
                         str(r.peer_rank) if r.peer_rank is not None else "—",
+                        f.rank_change(r.rank_change),
                         self.name_cell(r),
                         Cell(f.pct(r.rate.rate), colour=BAD if below else INK),
                         f.interval(r.rate.ci_low, r.rate.ci_high),
@@ -741,6 +762,14 @@ def write_pdf(content: BulletinContent, config: BulletinSettings, target: Path) 
     title = f"{f.t('bulletin.title.document')} · {f.week(content.week)}"
     running = f"{title} · {Words(content, f).scope_title()}"
     return _write(content, config, target, title, running, _Document.build)
+
+
+def write_volume_pdf(content: BulletinContent, config: BulletinSettings, target: Path) -> PdfOutput:
+    """The volume of branch pages (网点分册) as one PDF, with bookmarks per branch."""
+    f = Formats(content.lang)
+    title = f"{f.t('bulletin.title.volume')} · {f.week(content.week)}"
+    running = f"{title} · {Words(content, f).scope_title()}"
+    return _write(content, config, target, title, running, _Document.build_volume)
 
 
 def write_branch_pdfs(
