@@ -168,6 +168,10 @@ def emit(
             formatters[c] = lambda v: status_name(Status(str(v)), t)
         elif fmt is OutputFormat.TABLE and c == "pair_state":
             formatters[c] = lambda v: t(f"programme.status.{v}")
+        elif fmt is OutputFormat.TABLE and c == "reason":
+            formatters[c] = lambda v: t(f"programme.cli.unpaired_{v}")
+        elif fmt is OutputFormat.TABLE and c.endswith("branch_type"):
+            formatters[c] = lambda v: t(f"programme.group.{v}")
     values = [[_cell(r.get(c), fmt) for c in shown] for r in rows]
     write_rows(
         fmt,
@@ -380,6 +384,7 @@ PAIR_TABLE = (
     "similarity",
     "why",
 )
+UNPAIRED_COLUMNS = ("branch_id", "name", "branch_type", "status", "rate", "reason")
 SAVED_COLUMNS = (
     "pair_id",
     "branch_id",
@@ -423,6 +428,13 @@ def pairs(
     save: Annotated[
         bool, typer.Option("--save", help="Save the new pairs, starting in --week.")
     ] = False,
+    unpaired: Annotated[
+        bool,
+        typer.Option(
+            "--unpaired",
+            help="List the branches needing help left without a partner, and why, instead.",
+        ),
+    ] = False,
     fmt: FormatOption = OutputFormat.TABLE,
     engine: EngineOption = None,
     store: StoreArg = None,
@@ -454,6 +466,25 @@ def pairs(
                 )
         saved_ids = {p.branch_id: p.pair_id for p in saved}
         board = land.board
+        if unpaired:
+            emit(
+                fmt,
+                UNPAIRED_COLUMNS,
+                [
+                    {
+                        "branch_id": c.standing.branch_id,
+                        "name": c.standing.name,
+                        "branch_type": c.standing.branch_type,
+                        "status": board.status(c.standing.branch_id).value,
+                        "rate": c.standing.rate,
+                        "reason": why.value,
+                    }
+                    for c, why in report.unpaired
+                ],
+                t,
+                title=t("programme.cli.title_unpaired", week=the_week),
+            )
+            return
         rows: list[dict[str, Any]] = []
         for p in report.kept:
             s, ps = land.standings.get(p.branch_id), land.standings.get(p.partner_branch_id)
