@@ -111,6 +111,7 @@ def bulletin_data(content: BulletinContent) -> dict[str, Any]:
         "pairs": [
             {
                 "pair_id": p.pair_id,
+                "confirmed": p.pair_id is not None,
                 "branch_id": p.branch_id,
                 "partner_branch_id": p.partner_branch_id,
                 "start_week": p.start_week,

@@ -25,7 +25,7 @@ from smartcounter.i18n import Lang, Translator
 from smartcounter.metrics import Metrics, Period
 from smartcounter.metrics.period import shift_week, week_end, week_start, weeks_back
 from smartcounter.metrics.rows import as_int, by_key, opt_float, opt_int, rate_fields
-from smartcounter.programme.status import Status, StatusBoard
+from smartcounter.programme.status import Basis, Status, StatusBoard
 from smartcounter.settings import BulletinSettings
 from smartcounter.store.layout import Store
 from smartcounter.store.reading import read_table
@@ -72,6 +72,7 @@ class BranchRow:
     status: Status  # the status model's, judged network-wide
     weeks_below_target: int  # weeks in a row below target, ending with this week
     benchmark_rank: int | None
+    basis: Basis | None = None  # the weeks and bounds a multi-week status rests on
     month_rate: Rate | None = None  # from the first of the week's month to the week's end
     quarter_rate: Rate | None = None  # from the first of its quarter to the week's end
 
@@ -240,7 +241,7 @@ class PairLink:
     pair_id: int | None  # None: proposed this week, not yet confirmed
     branch_id: str
     partner_branch_id: str
-    start_week: str
+    start_week: str | None  # None: proposed, starts in the week it is confirmed
 
 
 @dataclass(frozen=True)
@@ -260,8 +261,11 @@ class BulletinContent:
     benchmark_window: int  # the weeks the rule asks for
     recent_weeks: tuple[str, ...]  # the weeks advanced and needing help were judged on
     recent_window: int
-    month_start: date  # the month and quarter "to date" run from these to ``week_end``
+    # "To date": from the first of the month (quarter) the week mostly falls in, to the week's
+    # Sunday or the month's last day, whichever comes first.
+    month_start: date
     quarter_start: date
+    to_date_end: date
     issue: Issue
     generated_at: datetime
     network_ranked: int
@@ -376,9 +380,12 @@ class _Builder:
         lang: Lang,
         region: str | None,
     ) -> None:
-        end = week_end(board.week)
-        self.month_start = end.replace(day=1)
-        self.quarter_start = date(end.year, 3 * ((end.month - 1) // 3) + 1, 1)
+        # The month (and quarter) the week mostly falls in: its Thursday's, as ISO weeks do.
+        thursday = week_start(board.week) + timedelta(days=3)
+        self.month_start = thursday.replace(day=1)
+        self.quarter_start = date(thursday.year, 3 * ((thursday.month - 1) // 3) + 1, 1)
+        following = (self.month_start + timedelta(days=32)).replace(day=1)
+        self.to_date_end = min(week_end(board.week), following - timedelta(days=1))
         self.m = metrics
         self.config = config
         self.board = board
@@ -438,6 +445,7 @@ class _Builder:
             recent_window=board.recent_window,
             month_start=self.month_start,
             quarter_start=self.quarter_start,
+            to_date_end=self.to_date_end,
             issue=self._issue(),
             generated_at=generated_at,
             network_ranked=network_ranked,
@@ -497,6 +505,7 @@ class _Builder:
                     status=self.board.status(bid),
                     weeks_below_target=judged.weeks_below_target if judged else 0,
                     benchmark_rank=judged.benchmark_rank if judged else None,
+                    basis=judged.basis if judged else None,
                     month_rate=_rate(month[bid]) if bid in month else None,
                     quarter_rate=_rate(quarter[bid]) if bid in quarter else None,
                 )
@@ -519,7 +528,7 @@ class _Builder:
 
     def _to_date(self, by: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Rates from the first of the month, and of the quarter, to the week's Sunday."""
-        end = week_end(self.week)
+        end = self.to_date_end
         return (
             self.m.rates(by, Period.dates(self.month_start, end)),
             self.m.rates(by, Period.dates(self.quarter_start, end)),

@@ -68,6 +68,19 @@ class Formats:
             return f"{day.day} {EN_MONTHS[day.month - 1]} {day.year}"
         return f"{day.year}年{day.month}月{day.day}日"
 
+    def month(self, day: dt.date) -> str:
+        """The month of ``day`` (2018年3月, March 2018)."""
+        if self.lang is Lang.EN:
+            return f"{EN_MONTHS[day.month - 1]} {day.year}"
+        return f"{day.year}年{day.month}月"
+
+    def quarter(self, day: dt.date) -> str:
+        """The quarter of ``day`` (2018年一季度, Q1 2018)."""
+        q = (day.month - 1) // 3 + 1
+        if self.lang is Lang.EN:
+            return f"Q{q} {day.year}"
+        return f"{day.year}年{'一二三四'[q - 1]}季度"
+
     def date_range(self, first: dt.date, last: dt.date) -> str:
         """A range of dates within one year (3月5日—11日, 5–11 March 2018)."""
         if self.lang is Lang.EN:

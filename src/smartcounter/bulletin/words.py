@@ -86,12 +86,37 @@ class Words:
         return row.status.tone
 
     def how_sure_above(self, row: BranchRow) -> str:
-        """How sure a benchmark is: the floor of its interval and its shrunk estimate."""
-        return self.t("bulletin.words.sure_above", low=self.f.pct(row.rate.ci_low))
+        """How sure a benchmark is: over its weeks, the surer lower end of its bounds."""
+        b = row.basis
+        if b is None:
+            return self.t("bulletin.words.sure_above", low=self.f.pct(row.rate.ci_low))
+        return self.t("bulletin.words.sure_above_weeks", weeks=b.weeks, low=self.f.pct(b.low))
 
     def how_sure_below(self, row: BranchRow) -> str:
-        """How sure a branch needing help is: the ceiling of its interval and its estimate."""
-        return self.t("bulletin.words.sure_below", high=self.f.pct(row.rate.ci_high))
+        """How sure a branch needing help is: over its weeks, the higher upper end."""
+        b = row.basis
+        if b is None:
+            return self.t("bulletin.words.sure_below", high=self.f.pct(row.rate.ci_high))
+        return self.t("bulletin.words.sure_below_weeks", weeks=b.weeks, high=self.f.pct(b.high))
+
+    def pair_sentence(self, row: BranchRow) -> str | None:
+        """Who the branch is paired with, or whom it helps, this week (None: no pair)."""
+        names = {r.branch_id: r.name for r in self.c.branches}
+        for p in self.c.pairs:
+            if p.branch_id == row.branch_id:
+                key = "pair_confirmed" if p.pair_id is not None else "pair_proposed"
+                partner = names.get(p.partner_branch_id, p.partner_branch_id)
+                return self.t(f"bulletin.words.{key}", partner=partner, since=p.start_week)
+        helped = [
+            names.get(p.branch_id, p.branch_id)
+            for p in self.c.pairs
+            if p.partner_branch_id == row.branch_id
+        ]
+        if helped:
+            return self.t("bulletin.words.pair_helps", names=self.listing(helped))
+        if row.status is Status.NEEDS_HELP:
+            return self.t("bulletin.words.pair_none")
+        return None
 
     def no_benchmark(self, group: PeerGroup) -> str:
         """Why no branch of a group is a benchmark this week."""
@@ -202,13 +227,20 @@ class Words:
                 )
             )
         out.append(self._target_sentence(r))
-        if r.month_rate is not None and r.quarter_rate is not None:
+        pair = self.pair_sentence(r)
+        if pair:
+            out.append(pair)
+        month, quarter = r.month_rate, r.quarter_rate
+        if month is not None and quarter is not None and month.migratable >= self.c.min_migratable:
             out.append(
                 t(
                     "bulletin.words.branch_to_date",
-                    month=f.pct(r.month_rate.rate),
-                    quarter=f.pct(r.quarter_rate.rate),
-                    since=f.date(self.c.month_start),
+                    month_name=f.month(self.c.month_start),
+                    end=f.date(self.c.to_date_end),
+                    month=f.pct(month.rate),
+                    migratable=f.count(month.migratable),
+                    quarter_name=f.quarter(self.c.quarter_start),
+                    quarter=f.pct(quarter.rate),
                 )
             )
         unmigrated = self._unmigrated_sentence(page.unmigrated)
@@ -236,8 +268,15 @@ class Words:
                 n=f.count(r.rate.migratable),
                 least=self.c.min_migratable,
             )
-        if st is Status.BENCHMARK:
-            return t("bulletin.words.branch_benchmark", target=target, low=f.pct(r.rate.ci_low))
+        b = r.basis
+        if st is Status.BENCHMARK and b is not None:
+            return t(
+                "bulletin.words.branch_benchmark",
+                target=target,
+                weeks=b.weeks,
+                rate=f.pct(b.rate),
+                low=f.pct(b.low),
+            )
         if st is Status.ADVANCED:
             return t("bulletin.words.branch_advanced", target=target, recent=recent)
         if st.at_or_above_target:
@@ -249,8 +288,13 @@ class Words:
             gap=f.decimal(gap),
             shortfall=f.count(r.shortfall),
         )
-        if st is Status.NEEDS_HELP:
-            sentence += t("bulletin.words.branch_needs_help", recent=recent)
+        if st is Status.NEEDS_HELP and b is not None:
+            sentence += t(
+                "bulletin.words.branch_needs_help",
+                recent=b.weeks,
+                rate=f.pct(b.rate),
+                high=f.pct(b.high),
+            )
         elif st is Status.BELOW_TARGET:
             sentence += t("bulletin.words.branch_sure_below", high=f.pct(r.rate.ci_high))
         else:

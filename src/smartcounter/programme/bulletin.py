@@ -20,7 +20,7 @@ from smartcounter.bulletin.sections import (
 )
 from smartcounter.metrics import PeriodError, UnknownKeyError
 from smartcounter.programme.repository import ProgrammeError
-from smartcounter.programme.service import ProgrammeSection, programme_section
+from smartcounter.programme.service import ProgrammeSection, Unpaired, programme_section
 
 
 def bulletin_sections(context: SectionContext) -> Sequence[Section]:
@@ -46,7 +46,7 @@ def programme_chapter(
         return None, []
     if context.region is not None:
         section = _in_region(section, context.region)
-    if not section.benchmarks and not section.pairs and not section.notes:
+    if not (section.benchmarks or section.pairs or section.notes or section.unpaired):
         return section, []
     return section, [lay_out(section, context)]
 
@@ -58,6 +58,7 @@ def _in_region(section: ProgrammeSection, region: str) -> ProgrammeSection:
         section,
         benchmarks=tuple(b for b in section.benchmarks if b.region == region),
         pairs=tuple(p for p in section.pairs if p.region == region),
+        unpaired=tuple(u for u in section.unpaired if u.region == region),
     )
 
 
@@ -74,7 +75,10 @@ def lay_out(section: ProgrammeSection, context: SectionContext) -> Section:
             columns=(
                 Column(t("programme.bulletin.branch")),
                 Column(t("programme.bulletin.group")),
-                Column(t("programme.bulletin.rate"), CellKind.RATE),
+                Column(
+                    t("programme.bulletin.window_rate", weeks=len(section.benchmark_weeks)),
+                    CellKind.RATE,
+                ),
                 Column(t("programme.bulletin.low"), CellKind.RATE),
                 Column(t("programme.bulletin.high"), CellKind.RATE),
                 Column(t("programme.bulletin.peer_mean"), CellKind.RATE),
@@ -106,7 +110,7 @@ def lay_out(section: ProgrammeSection, context: SectionContext) -> Section:
                     (
                         p.name,
                         p.partner_name,
-                        p.start_week,
+                        p.start_week or t("programme.bulletin.proposed"),
                         p.week_rate,
                         p.partner_week_rate,
                         p.week_gap_points,
@@ -179,6 +183,13 @@ def lay_out(section: ProgrammeSection, context: SectionContext) -> Section:
             )
         )
     paragraphs = list(section.notes)
+    sep = t("programme.unpaired.sep")
+    for why in Unpaired:
+        names = [u.name for u in section.unpaired if u.why is why]
+        if names:
+            paragraphs.append(
+                t(f"programme.unpaired.{why.value}", count=len(names), names=sep.join(names))
+            )
     return Section(
         key="programme", title=section.title, paragraphs=tuple(paragraphs), tables=tuple(tables)
     )

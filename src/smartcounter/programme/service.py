@@ -399,7 +399,7 @@ class PairEntry:
     region: str | None
     partner_branch_id: str
     partner_name: str
-    start_week: str  # the week the pair started (this week for a new proposal)
+    start_week: str | None  # the week the pair started; None: proposed, not yet confirmed
     week_rate: float | None  # the bulletin week's rates and gap
     partner_week_rate: float | None
     week_gap_points: float | None
@@ -417,6 +417,16 @@ class PairEntry:
 
 
 @dataclass(frozen=True)
+class UnpairedEntry:
+    """A branch needing help that has no partner this week, and why."""
+
+    branch_id: str
+    name: str
+    region: str | None
+    why: Unpaired
+
+
+@dataclass(frozen=True)
 class ProgrammeSection:
     """The bulletin's "benchmarks, pairs, diagnoses and progress" section, in one language."""
 
@@ -428,7 +438,7 @@ class ProgrammeSection:
     benchmarks: tuple[BenchmarkEntry, ...]
     pairs_saved: bool  # False: no saved pairs, these are this week's proposals
     pairs: tuple[PairEntry, ...]
-    unpaired: tuple[str, ...]  # branches needing help left without a partner (ids)
+    unpaired: tuple[UnpairedEntry, ...]  # branches needing help left without a partner
     notes: tuple[str, ...]
 
 
@@ -501,7 +511,7 @@ def programme_section(
                 region=d.lagging.region,
                 partner_branch_id=dg.partner_branch_id,
                 partner_name=d.partner.name,
-                start_week=d.start_week or week,
+                start_week=d.start_week,
                 week_rate=board.judgements[dg.branch_id].week.rate,
                 partner_week_rate=board.judgements[dg.partner_branch_id].week.rate,
                 week_gap_points=gap_now,
@@ -514,7 +524,7 @@ def programme_section(
                 findings=tuple(words.findings(dg)),
                 recommendations=tuple(words.recommendation(r, dg) for r in dg.recommendations),
                 practices=tuple(r.practice.value for r in dg.recommendations),
-                baseline_gap_points=prog.baseline_points if prog else gap_now,
+                baseline_gap_points=prog.baseline_points if prog else None,
                 progress=tuple(
                     ProgressWeek(p.week, p.rate, p.partner_rate, p.gap_points)
                     for p in (prog.points if prog else ())
@@ -526,13 +536,6 @@ def programme_section(
         notes.append(t("programme.section.proposed_note"))
     elif pairing.proposed:
         notes.append(t("programme.section.new_laggards_note", count=len(pairing.proposed)))
-    for why in Unpaired:
-        names = [c.standing.name or c.standing.branch_id for c, w in pairing.unpaired if w is why]
-        if names:
-            sep = t("programme.unpaired.sep")
-            notes.append(
-                t(f"programme.unpaired.{why.value}", count=len(names), names=sep.join(names))
-            )
     if pairing.to_review:
         notes.append(t("programme.section.review_note", count=len(pairing.to_review)))
     return ProgrammeSection(
@@ -544,7 +547,15 @@ def programme_section(
         benchmarks=benches,
         pairs_saved=bool(pairing.kept),
         pairs=tuple(entries),
-        unpaired=tuple(c.standing.branch_id for c, _ in pairing.unpaired),
+        unpaired=tuple(
+            UnpairedEntry(
+                c.standing.branch_id,
+                c.standing.name or c.standing.branch_id,
+                c.standing.region,
+                why,
+            )
+            for c, why in pairing.unpaired
+        ),
         notes=tuple(notes),
     )
 

@@ -53,6 +53,8 @@ from smartcounter.settings import AdvancedRule, BenchmarkRule, LaggingRule, Sett
 
 # Fewer weeks than this in a window and no multi-week judgement is made on it.
 MIN_WINDOW_WEEKS = 2
+# How far back "weeks in a row below target" is counted (a longer run is said as this many).
+STREAK_HORIZON = 26
 
 
 class Status(StrEnum):
@@ -137,6 +139,22 @@ class WeekFigures:
 
 
 @dataclass(frozen=True)
+class Basis:
+    """What a multi-week status rests on: the weeks, the rate, and the surer ends of both bounds."""
+
+    weeks: int
+    rate: float | None
+    low: float | None  # the lower of the Wilson and the size-adjusted lower ends
+    high: float | None  # the higher of the two upper ends
+
+
+def _basis(s: Standing) -> Basis:
+    lows = [x for x in (s.ci_low, s.shrunk_low) if x is not None]
+    highs = [x for x in (s.ci_high, s.shrunk_high) if x is not None]
+    return Basis(s.weeks, s.rate, min(lows) if lows else None, max(highs) if highs else None)
+
+
+@dataclass(frozen=True)
 class Judgement:
     """One branch's status and the evidence it rests on."""
 
@@ -150,6 +168,15 @@ class Judgement:
     benchmark_low: float | None  # the lower bound it was judged on as a benchmark
     benchmark_high: float | None
     weeks_below_target: int  # weeks in a row below target, ending with this week
+
+    @property
+    def basis(self) -> Basis | None:
+        """The weeks and bounds a benchmark, advanced or needs-help status rests on."""
+        if self.status is Status.BENCHMARK and self.steady is not None:
+            return _basis(self.steady)
+        if self.status in (Status.ADVANCED, Status.NEEDS_HELP) and self.recent is not None:
+            return _basis(self.recent)
+        return None
 
 
 @dataclass(frozen=True)
@@ -502,7 +529,7 @@ def judge(*, metrics: Metrics, settings: Settings, week: str) -> StatusBoard:
         if judge_steady
         else ({}, [])
     )
-    streaks = _streaks(metrics, week, max(settings.bulletin.trend_weeks, 1), target)
+    streaks = _streaks(metrics, week, STREAK_HORIZON, target)
     judgements: dict[str, Judgement] = {}
     for bid, wk in this_week.items():
         r = recent.get(bid)

@@ -148,9 +148,13 @@ class _Document:
                     INK,
                 ),
                 (
-                    t("bulletin.kpi.month_to_date"),
+                    t("bulletin.kpi.month_to_date", month=f.month(c.month_start)),
                     f.pct(h.month_rate.rate),
-                    t("bulletin.kpi.quarter_to_date", rate=f.pct(h.quarter_rate.rate)),
+                    t(
+                        "bulletin.kpi.quarter_to_date",
+                        quarter=f.quarter(c.quarter_start),
+                        rate=f.pct(h.quarter_rate.rate),
+                    ),
                     INK,
                 ),
                 (
