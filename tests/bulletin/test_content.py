@@ -112,6 +112,14 @@ class TestNaming:
         assert ups == sorted(ups, reverse=True) and all(c is not None and c > 0 for c in ups)
         assert downs == sorted(downs) and all(c is not None and c < 0 for c in downs)
         assert all(m.row.rate.migratable >= content.min_migratable for m in content.movers_up)
+        # "Beyond noise" is a two-sample test of the two weeks' counts at 95 %.
+        for m in (*content.movers_up, *content.movers_down):
+            r = m.row
+            n1, x1 = r.rate.migratable, r.rate.migrated
+            n0, x0 = r.previous_migratable, r.previous_migrated
+            p = (x1 + x0) / (n1 + n0)
+            z = abs(x1 / n1 - x0 / n0) / (p * (1 - p) * (1 / n1 + 1 / n0)) ** 0.5
+            assert m.beyond_noise == (z > 1.959964), r.branch_id
 
     def test_every_branch_has_a_page_and_below_target_ones_a_line(
         self, content: BulletinContent

@@ -39,6 +39,8 @@ def _headline(h: Headline) -> dict[str, Any]:
         "branches_at_target": h.at_target,
         "share_at_target": h.share_at_target,
         "statuses": {s.value: h.statuses.get(s, 0) for s in Status},
+        "month_rate": _rate(h.month_rate),
+        "quarter_rate": _rate(h.quarter_rate),
         "shortfall": h.shortfall,
         "tickets": h.tickets,
         "daily_tickets": h.daily_tickets,
@@ -66,6 +68,17 @@ def _branch(r: BranchRow, t: Translator, pair: dict[str, Any] | None) -> dict[st
         "rank_change": r.rank_change,
         "weeks_below_target": r.weeks_below_target,
         "benchmark_rank": r.benchmark_rank,
+        # What a benchmark, advanced or needs-help status rests on: its weeks and bounds.
+        "basis": None
+        if r.basis is None
+        else {
+            "weeks": r.basis.weeks,
+            "rate": r.basis.rate,
+            "low": r.basis.low,
+            "high": r.basis.high,
+        },
+        "month_rate": None if r.month_rate is None else _rate(r.month_rate),
+        "quarter_rate": None if r.quarter_rate is None else _rate(r.quarter_rate),
         "shortfall": r.shortfall,
         "tickets": r.tickets,
         "daily_tickets": r.daily_tickets,
@@ -105,6 +118,15 @@ def bulletin_data(content: BulletinContent) -> dict[str, Any]:
         "benchmark_weeks": list(content.benchmark_weeks),
         "recent_weeks": list(content.recent_weeks),
         "generated_at": content.generated_at.isoformat(),
+        "issue": {
+            "issuer": content.issue.issuer,
+            "year": content.issue.year,
+            "number": content.issue.number,
+            "issued": content.issue.issued.isoformat(),
+        },
+        "month_start": content.month_start.isoformat(),
+        "quarter_start": content.quarter_start.isoformat(),
+        "to_date_end": content.to_date_end.isoformat(),
         "headline": _headline(content.headline),  # of the scope: the network or the region
         "statuses": [s.value for s in Status],
         "branches": [_branch(r, t, pairs.get(r.branch_id)) for r in content.branches],

@@ -9,6 +9,7 @@ benchmarks or as needing help, which changes are movers — and labels in the la
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -66,6 +67,8 @@ class BranchRow:
     previous_rate: float | None
     change_pp: float | None
     previous_peer_rank: int | None  # last week's rank in the peer group
+    previous_migratable: int  # last week's counts, for how sure a change is
+    previous_migrated: int
     tickets: int
     daily_tickets: float | None
     shortfall: int | None
@@ -499,6 +502,8 @@ class _Builder:
                     previous_rate=opt_float(r["previous_rate"]),
                     change_pp=opt_float(r["change_pp"]),
                     previous_peer_rank=opt_int(previous.get(bid, {}).get("peer_rank")),
+                    previous_migratable=as_int(previous.get(bid, {}).get("migratable")),
+                    previous_migrated=as_int(previous.get(bid, {}).get("migrated")),
                     tickets=as_int(tk.get("tickets")),
                     daily_tickets=opt_float(tk.get("daily_tickets")),
                     shortfall=None if at is None else int(at["shortfall"]),
@@ -612,10 +617,7 @@ class _Builder:
         ]
 
         def mover(r: BranchRow) -> Mover:
-            prev, low, high = r.previous_rate, r.rate.ci_low, r.rate.ci_high
-            if prev is None or low is None or high is None:
-                return Mover(row=r, beyond_noise=False)
-            return Mover(row=r, beyond_noise=not low <= prev <= high)
+            return Mover(row=r, beyond_noise=_beyond_noise(r))
 
         ups = sorted(
             (r for r in moved if (r.change_pp or 0) > 0),
@@ -763,6 +765,22 @@ def region_key(region: str | None, order: Sequence[str]) -> tuple[int, str]:
     if region in order:
         return (order.index(region), "")
     return (len(order), region or "")
+
+
+Z_95 = 1.959964
+
+
+def _beyond_noise(r: BranchRow) -> bool:
+    """True when this week's and last week's rates differ by more than chance (a two-sample
+    test of proportions on the two weeks' counts, 95 %): a mover is named only then."""
+    n1, x1, n0, x0 = r.rate.migratable, r.rate.migrated, r.previous_migratable, r.previous_migrated
+    if n1 == 0 or n0 == 0:
+        return False
+    pooled = (x1 + x0) / (n1 + n0)
+    spread = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
+    if spread == 0:
+        return False
+    return abs(x1 / n1 - x0 / n0) / spread > Z_95
 
 
 def _page_order(row: BranchRow, regions: Sequence[str]) -> tuple[int, tuple[int, str], str]:

@@ -213,8 +213,12 @@ def propose_pairs(
         pairing = pairing.model_copy(update={"cap": cap})
     helpers = land.candidates(*PARTNER_STATUSES)
     needing = [c for c in land.candidates(HELPED_STATUS) if c.standing.branch_id not in paired]
+    # Fewer partner places than branches needing help: the furthest behind are helped first.
+    places = sum(max(0, pairing.cap - taken.get(h.standing.branch_id, 0)) for h in helpers)
+    needing.sort(key=lambda c: (c.standing.rate or 0.0, c.standing.branch_id))
+    waiting = needing[places:]
     proposed, left = propose(
-        lagging=needing,
+        lagging=needing[:places],
         advanced=helpers,
         profiles=land.profiles,
         settings=pairing,
@@ -222,7 +226,7 @@ def propose_pairs(
     )
     proposed.sort(key=lambda p: p.lagging.standing.branch_id)
     unpaired: list[tuple[Candidate, Unpaired]] = []
-    for c in left:
+    for c in [*left, *waiting]:
         if c.standing.branch_id not in land.profiles:
             why = Unpaired.NO_PROFILE
         elif not helpers:
