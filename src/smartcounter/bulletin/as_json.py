@@ -11,9 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from smartcounter.bulletin.content import BranchRow, BulletinContent, Headline, Rate
+from smartcounter.bulletin.content import BranchRow, BulletinContent, Headline
 from smartcounter.i18n import Translator
 from smartcounter.programme.status import Status, status_name
+from smartcounter.views import Rate
 
 FORMAT = "smartcounter-bulletin"
 VERSION = 1

@@ -20,31 +20,28 @@ import polars as pl
 from smartcounter.bulletin.errors import NoDataError, UnknownRegionError
 from smartcounter.bulletin.formats import capital
 from smartcounter.bulletin.sections import Section
-from smartcounter.canonical.catalogue import REASONS
 from smartcounter.canonical.tables import BRANCH_TYPES
 from smartcounter.i18n import Lang, Translator
 from smartcounter.metrics import Metrics, Period
 from smartcounter.metrics.period import shift_week, week_end, week_start, weeks_back
-from smartcounter.metrics.rows import as_int, by_key, opt_float, opt_int, rate_fields
+from smartcounter.metrics.rows import as_int, by_key, opt_float, opt_int
 from smartcounter.programme.status import Basis, Status, StatusBoard
 from smartcounter.settings import BulletinSettings
 from smartcounter.store.layout import Store
-from smartcounter.store.reading import read_table
+from smartcounter.views import (
+    Labels,
+    Pareto,
+    ParetoRow,
+    Rate,
+    Series,
+    Triage,
+    pareto_of,
+    rate_of,
+    series_of,
+    triage_of,
+)
 
 DIMENSIONS = ("business", "reason", "staff", "hour", "age_band")
-STAGES = (1, 2, 3)
-DEPTHS = (0, 1, 2, 3)
-
-
-@dataclass(frozen=True)
-class Rate:
-    """A migration rate with its counts and 95 % Wilson interval (None where undefined)."""
-
-    migratable: int
-    migrated: int
-    rate: float | None
-    ci_low: float | None
-    ci_high: float | None
 
 
 @dataclass(frozen=True)
@@ -85,81 +82,6 @@ class BranchRow:
         if self.peer_rank is None or self.previous_peer_rank is None:
             return None
         return self.previous_peer_rank - self.peer_rank
-
-
-@dataclass(frozen=True)
-class ParetoRow:
-    """One item of an un-migrated Pareto or a decline-reason list."""
-
-    value: str
-    label: str
-    note: str | None
-    count: int
-    share: float
-    cumulative_share: float
-
-
-@dataclass(frozen=True)
-class Pareto:
-    """Un-migrated business over one dimension, largest first."""
-
-    dimension: str
-    rows: tuple[ParetoRow, ...]
-    total: int
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One triage stage: touches, outcomes and the commonest decline reasons."""
-
-    stage: int
-    touches: int
-    accepted: int
-    declined: int
-    acceptance_rate: float | None
-    reasons: tuple[ParetoRow, ...]
-
-
-@dataclass(frozen=True)
-class Depth:
-    """Visits whose deepest triage stage was ``depth`` (0: never triaged)."""
-
-    depth: int
-    visits: int
-    share: float | None
-
-
-@dataclass(frozen=True)
-class Triage:
-    """The triage funnel per stage and the visits by triage depth."""
-
-    stages: tuple[Stage, ...]
-    depth: tuple[Depth, ...]
-
-    @property
-    def visits(self) -> int:
-        """All visits counted in the depth breakdown."""
-        return sum(d.visits for d in self.depth)
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    """A week's rate within a trend."""
-
-    week: str
-    rate: float | None
-    ci_low: float | None
-    ci_high: float | None
-    migratable: int
-
-
-@dataclass(frozen=True)
-class Series:
-    """A rate over the trend weeks, for the network, a peer group or a branch."""
-
-    key: str
-    label: str
-    points: tuple[TrendPoint, ...]
 
 
 @dataclass(frozen=True)
@@ -295,62 +217,7 @@ class BulletinContent:
         return replace(self, sections=tuple(sections), pairs=tuple(pairs))
 
 
-# -- labels ---------------------------------------------------------------------------
-class Labels:
-    """Names in the bulletin's language for codes of the data: business, reason, staff."""
-
-    def __init__(self, store: Store, lang: Lang) -> None:
-        self.t = Translator(lang)
-        self.lang = lang
-        types = read_table(store, "business_types")
-        name_col = "name_en" if lang is Lang.EN else "name_zh"
-        self.business = {
-            r["code"]: (r.get(name_col) or r["name_zh"]) for r in types.iter_rows(named=True)
-        }
-        staff = read_table(store, "staff")
-        self.staff: dict[str, tuple[str, str, str]] = {
-            r["staff_id"]: (r.get("name") or r["staff_id"], r["role"], r["branch_id"])
-            for r in staff.iter_rows(named=True)
-        }
-        self.branch_names: dict[str, str] = {}
-
-    def group(self, branch_type: str) -> str:
-        """The name of a peer group."""
-        return self.t(f"bulletin.group.{branch_type}")
-
-    def reason(self, code: str) -> str:
-        """The name of a reason code ('unknown' for a missing one)."""
-        if code in REASONS:
-            return REASONS[code].name(self.lang.value)
-        return self.t("bulletin.label.unknown")
-
-    def item(self, dimension: str, value: str, *, network: bool) -> tuple[str, str | None]:
-        """The label of a Pareto item, and a note (a staff member's role and branch)."""
-        if value == "unknown":
-            return self.t("bulletin.label.unknown"), None
-        if dimension == "business":
-            return self.business.get(value, value), None
-        if dimension == "reason":
-            return self.reason(value), None
-        if dimension == "hour":
-            hour = int(value)
-            return self.t("bulletin.fmt.hour", start=hour, end=hour + 1), None
-        if dimension == "age_band":
-            return self.t(f"bulletin.age.{value}"), None
-        if dimension == "staff":
-            name, role, branch = self.staff.get(value, (value, "", ""))
-            role_name = self.t(f"bulletin.role.{role}") if role else ""
-            where = self.branch_names.get(branch, branch) if network else ""
-            note = " · ".join(p for p in (role_name, where) if p) or None
-            return name, note
-        return value, None
-
-
 # -- conversions ----------------------------------------------------------------------
-
-
-def _rate(row: Mapping[str, Any]) -> Rate:
-    return Rate(**rate_fields(row))
 
 
 def _split(frame: pl.DataFrame, column: str) -> dict[Any, pl.DataFrame]:
@@ -492,7 +359,7 @@ class _Builder:
                     branch_type=r["branch_type"],
                     staff_count=opt_int(r["staff_count"]),
                     smart_counters=opt_int(r["smart_counters"]),
-                    rate=_rate(r),
+                    rate=rate_of(r),
                     shrunk_rate=opt_float(r["shrunk_rate"]),
                     shrunk_low=opt_float(r["shrunk_low"]),
                     shrunk_high=opt_float(r["shrunk_high"]),
@@ -511,8 +378,8 @@ class _Builder:
                     weeks_below_target=judged.weeks_below_target if judged else 0,
                     benchmark_rank=judged.benchmark_rank if judged else None,
                     basis=judged.basis if judged else None,
-                    month_rate=_rate(month[bid]) if bid in month else None,
-                    quarter_rate=_rate(quarter[bid]) if bid in quarter else None,
+                    month_rate=rate_of(month[bid]) if bid in month else None,
+                    quarter_rate=rate_of(quarter[bid]) if bid in quarter else None,
                 )
             )
         return out
@@ -557,7 +424,7 @@ class _Builder:
         tally = self.board.tally(r.branch_id for r in rows)
         month, quarter = (_one(self.in_scope(f)) for f in self._to_date(self.scope))
         return Headline(
-            rate=_rate(wow),
+            rate=rate_of(wow),
             previous_rate=opt_float(wow.get("previous_rate")),
             change_pp=opt_float(wow.get("change_pp")),
             visit_rate=visit_rate,
@@ -566,8 +433,8 @@ class _Builder:
             at_target=tally.at_target,
             share_at_target=tally.share_at_target,
             statuses=tally.counts,
-            month_rate=_rate(month),
-            quarter_rate=_rate(quarter),
+            month_rate=rate_of(month),
+            quarter_rate=rate_of(quarter),
             shortfall=as_int(attained.get("shortfall")),
             tickets=as_int(tickets.get("tickets")),
             daily_tickets=opt_float(tickets.get("daily_tickets")),
@@ -596,7 +463,7 @@ class _Builder:
                 PeerGroup(
                     branch_type=kind,
                     label=self.labels.group(kind),
-                    rate=_rate(w),
+                    rate=rate_of(w),
                     previous_rate=opt_float(w.get("previous_rate")),
                     change_pp=opt_float(w.get("change_pp")),
                     branches_reporting=tally.judged,
@@ -632,77 +499,13 @@ class _Builder:
 
     # -- un-migrated, triage, trend ----------------------------------------------------
     def _pareto(self, dimension: str, frame: pl.DataFrame, *, network: bool = True) -> Pareto:
-        rows = []
-        for r in frame.iter_rows(named=True):
-            label, note = self.labels.item(dimension, str(r["value"]), network=network)
-            rows.append(
-                ParetoRow(
-                    value=str(r["value"]),
-                    label=label,
-                    note=note,
-                    count=int(r["count"]),
-                    share=float(r["share"]),
-                    cumulative_share=float(r["cumulative_share"]),
-                )
-            )
-        return Pareto(dimension=dimension, rows=tuple(rows), total=sum(r.count for r in rows))
+        return pareto_of(dimension, frame, self.labels, network=network)
 
     def _triage(self, funnel: pl.DataFrame, declines: pl.DataFrame, depth: pl.DataFrame) -> Triage:
-        stages = by_key(funnel, "stage")
-        reasons = _split(declines, "stage")
-        depths = by_key(depth, "depth")
-        out = []
-        for stage in STAGES:
-            s = stages.get(stage, {})
-            rs = reasons.get(stage)
-            listed = tuple(
-                ParetoRow(
-                    value=r["reason"],
-                    label=self.labels.reason(r["reason"]),
-                    note=None,
-                    count=int(r["count"]),
-                    share=float(r["share"]),
-                    cumulative_share=0.0,
-                )
-                for r in (rs.iter_rows(named=True) if rs is not None else ())
-            )
-            out.append(
-                Stage(
-                    stage=stage,
-                    touches=as_int(s.get("touches")),
-                    accepted=as_int(s.get("accepted")),
-                    declined=as_int(s.get("declined")),
-                    acceptance_rate=opt_float(s.get("acceptance_rate")),
-                    reasons=listed,
-                )
-            )
-        return Triage(
-            stages=tuple(out),
-            depth=tuple(
-                Depth(
-                    depth=d,
-                    visits=as_int(depths.get(d, {}).get("visits")),
-                    share=opt_float(depths.get(d, {}).get("share")),
-                )
-                for d in DEPTHS
-            ),
-        )
+        return triage_of(funnel, declines, depth, self.labels)
 
     def _series(self, key: str, label: str, frame: pl.DataFrame | None) -> Series:
-        weeks = by_key(frame, "week") if frame is not None else {}
-        points = []
-        for w in self.trend_weeks:
-            r = weeks.get(w, {})
-            points.append(
-                TrendPoint(
-                    week=w,
-                    rate=opt_float(r.get("rate")),
-                    ci_low=opt_float(r.get("ci_low")),
-                    ci_high=opt_float(r.get("ci_high")),
-                    migratable=as_int(r.get("migratable")),
-                )
-            )
-        return Series(key=key, label=label, points=tuple(points))
+        return series_of(key, label, frame, self.trend_weeks)
 
     def _trends(self) -> tuple[Series, ...]:
         n = self.config.trend_weeks

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from smartcounter.bulletin import charts
-from smartcounter.bulletin.content import BulletinContent, Pareto, PeerGroup, Series, Triage
+from smartcounter.bulletin.content import BulletinContent, PeerGroup
 from smartcounter.bulletin.formats import Formats
+from smartcounter.views import Pareto, Series, Triage
 
 
 class Figures:

@@ -8,18 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from smartcounter.bulletin.content import (
-    BranchPage,
-    BranchRow,
-    BulletinContent,
-    Pareto,
-    ParetoRow,
-    PeerGroup,
-    Triage,
-)
+from smartcounter.bulletin.content import BranchPage, BranchRow, BulletinContent, PeerGroup
 from smartcounter.bulletin.formats import Formats, capital, in_sentence
 from smartcounter.i18n import Lang
 from smartcounter.programme.status import Status, status_name
+from smartcounter.views import Pareto, ParetoRow, Triage
 
 
 class Words:

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
-from smartcounter.bulletin.content import Labels
 from smartcounter.cli.context import (
     AppState,
     StoreOption,
@@ -27,6 +26,7 @@ from smartcounter.kit.tabular import OutputFormat, write_rows
 from smartcounter.metrics import Metrics, Period, UnknownKeyError, open_metrics
 from smartcounter.metrics.definitions import RATE_KEYS, UNMIGRATED_DIMENSIONS
 from smartcounter.programme.status import Status, judge, status_name
+from smartcounter.views import Labels
 
 
 class EngineName(StrEnum):

@@ -13,16 +13,10 @@ from markupsafe import Markup
 
 from smartcounter.bulletin import charts
 from smartcounter.bulletin.formats import Formats
-from smartcounter.dashboards.schemas import (
-    DepthView,
-    ParetoView,
-    ProgressPoint,
-    RankingRow,
-    StageView,
-    TrendSeries,
-)
+from smartcounter.dashboards.schemas import ProgressPoint, RankingRow
 from smartcounter.i18n import Lang
 from smartcounter.programme.status import Status
+from smartcounter.views import Depth, Pareto, Series, Stage
 
 
 class DashboardFigures:
@@ -34,7 +28,7 @@ class DashboardFigures:
 
     def trend(
         self,
-        series: Sequence[TrendSeries],
+        series: Sequence[Series],
         weeks: Sequence[str],
         target: float,
         *,
@@ -57,7 +51,7 @@ class DashboardFigures:
         )
         return charts.to_svg(drawing)
 
-    def pareto(self, pareto: ParetoView, rows: int = 8, width: float = 560) -> Markup:
+    def pareto(self, pareto: Pareto, rows: int = 8, width: float = 560) -> Markup:
         """The first ``rows`` items of an un-migrated Pareto, with the cumulative share."""
         bars = [charts.Bar(r.label, r.count, r.cumulative_share) for r in pareto.rows[:rows]]
         drawing = charts.pareto_chart(
@@ -69,7 +63,7 @@ class DashboardFigures:
         )
         return charts.to_svg(drawing)
 
-    def funnel(self, stages: Sequence[StageView], width: float = 560) -> Markup:
+    def funnel(self, stages: Sequence[Stage], width: float = 560) -> Markup:
         """Touches per triage stage, accepted and declined."""
         drawing = charts.funnel_chart(
             [
@@ -87,7 +81,7 @@ class DashboardFigures:
         )
         return charts.to_svg(drawing)
 
-    def depth(self, depths: Sequence[DepthView], width: float = 560) -> Markup:
+    def depth(self, depths: Sequence[Depth], width: float = 560) -> Markup:
         """Visits by their deepest triage stage, as one bar."""
         parts = [(d.label, d.share or 0.0) for d in depths]
         drawing = charts.share_bar(

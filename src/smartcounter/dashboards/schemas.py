@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from smartcounter.views import Depth, Pareto, Rate, Series, Stage
+
 Quarter = Annotated[str, StringConstraints(pattern=r"^\d{4}-Q[1-4]$")]
 StaffId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
@@ -25,38 +27,10 @@ class _View(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class RateView(_View):
-    """A migration rate with its counts and 95 % Wilson interval (None where undefined)."""
-
-    migratable: int
-    migrated: int
-    rate: float | None
-    ci_low: float | None
-    ci_high: float | None
-
-
-class TrendPoint(_View):
-    """One week of a trend."""
-
-    week: str
-    rate: float | None
-    ci_low: float | None
-    ci_high: float | None
-    migratable: int
-
-
-class TrendSeries(_View):
-    """A rate week by week: the network, a peer group or a branch."""
-
-    key: str
-    label: str
-    points: list[TrendPoint]
-
-
 class NetworkHeadline(_View):
     """The week of the whole network in a few figures."""
 
-    rate: RateView
+    rate: Rate
     previous_rate: float | None
     change_pp: float | None
     branches_listed: int
@@ -74,7 +48,7 @@ class RankingRow(_View):
     region: str | None
     branch_type: str
     group: str
-    rate: RateView
+    rate: Rate
     shrunk_rate: float | None
     shrunk_low: float | None
     shrunk_high: float | None
@@ -92,7 +66,7 @@ class PeerGroupView(_View):
 
     branch_type: str
     label: str
-    rate: RateView
+    rate: Rate
     change_pp: float | None
     branches_reporting: int
     at_target: int
@@ -191,7 +165,7 @@ class NetworkDashboard(_View):
     regions: list[str]
     groups: list[Choice]
     headline: NetworkHeadline
-    trend: list[TrendSeries]
+    trend: list[Series]
     peer_groups: list[PeerGroupView]
     benchmark_weeks: list[str]
     benchmarks: list[BenchmarkView]
@@ -217,7 +191,7 @@ class BranchInfo(_View):
 class BranchWeek(_View):
     """The branch's week: rate, interval, shrunk estimate, ranks, target, tickets."""
 
-    rate: RateView
+    rate: Rate
     previous_rate: float | None
     change_pp: float | None
     shrunk_rate: float | None
@@ -233,46 +207,6 @@ class BranchWeek(_View):
     shortfall: int | None
     tickets: int
     daily_tickets: float | None
-
-
-class ParetoRow(_View):
-    """One item of an un-migrated Pareto or a list of decline reasons."""
-
-    value: str
-    label: str
-    count: int
-    share: float
-    cumulative_share: float
-
-
-class ParetoView(_View):
-    """Un-migrated business over one dimension, largest first."""
-
-    dimension: str
-    label: str
-    total: int
-    rows: list[ParetoRow]
-
-
-class StageView(_View):
-    """One triage stage of the funnel."""
-
-    stage: int
-    label: str
-    touches: int
-    accepted: int
-    declined: int
-    acceptance_rate: float | None
-    reasons: list[ParetoRow]
-
-
-class DepthView(_View):
-    """Visits whose deepest triage stage was ``depth`` (0: never triaged)."""
-
-    depth: int
-    label: str
-    visits: int
-    share: float | None
 
 
 class BranchPair(_View):
@@ -321,10 +255,10 @@ class BranchDashboard(_View):
     target: float
     branch: BranchInfo
     this_week: BranchWeek | None  # None: no business in the week
-    trend: list[TrendSeries]
-    unmigrated: list[ParetoView]
-    funnel: list[StageView]
-    depth: list[DepthView]
+    trend: list[Series]
+    unmigrated: list[Pareto]
+    funnel: list[Stage]
+    depth: list[Depth]
     pair_weeks: int  # the weeks a pair's gap and diagnosis are taken over
     pairs_saved: bool
     pairs: list[BranchPair]

@@ -9,7 +9,7 @@ week and quarter, the role's scope, and labels in the language.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from smartcounter.accounts import audit
 from smartcounter.accounts.roles import Actor, Permission
-from smartcounter.bulletin.content import Labels
 from smartcounter.canonical.tables import BRANCH_TYPES, TABLES_BY_NAME
 from smartcounter.dashboards import bulletins
 from smartcounter.dashboards.cache import ViewCache
@@ -41,24 +40,17 @@ from smartcounter.dashboards.schemas import (
     BranchPair,
     BranchWeek,
     Choice,
-    DepthView,
     DirectorScoresIn,
     DirectorScoresSaved,
     NetworkDashboard,
     NetworkHeadline,
     PairView,
-    ParetoRow,
-    ParetoView,
     PeerGroupView,
     ProgrammeView,
     ProgressPoint,
     RankingRow,
-    RateView,
     ScorecardWeights,
     StaffScorecard,
-    StageView,
-    TrendPoint,
-    TrendSeries,
 )
 from smartcounter.i18n import Lang, Translator
 from smartcounter.metrics import Metrics, Period, open_metrics
@@ -69,7 +61,7 @@ from smartcounter.metrics.period import (
     week_start,
     weeks_back,
 )
-from smartcounter.metrics.rows import as_int, by_key, opt_float, opt_int, rate_fields
+from smartcounter.metrics.rows import as_int, by_key, opt_float, opt_int
 from smartcounter.programme import service as programme
 from smartcounter.programme.repository import ProgrammeError
 from smartcounter.programme.status import Status, StatusBoard, judge, status_name
@@ -79,6 +71,7 @@ from smartcounter.scorecard.service import family_weights, scorecards
 from smartcounter.settings import Settings
 from smartcounter.store.layout import Store, StoreNotFoundError
 from smartcounter.store.reading import read_table
+from smartcounter.views import Labels, pareto_of, rate_of, series_of, triage_of
 
 # The un-migrated Paretos a director sees (metrics.md, Un-migrated business).
 BRANCH_DIMENSIONS = ("business", "reason", "hour", "age_band")
@@ -143,10 +136,6 @@ def _metrics_of(store: Store, settings: Settings, metrics: Metrics | None) -> It
 # -- conversions --------------------------------------------------------------------------
 
 
-def _rate(row: Mapping[str, Any]) -> RateView:
-    return RateView(**rate_fields(row))
-
-
 def _one(frame: pl.DataFrame) -> dict[str, Any]:
     rows = frame.to_dicts()
     return rows[0] if rows else {}
@@ -163,24 +152,6 @@ def _group_order(types: Iterable[str]) -> list[str]:
     return [t for t in BRANCH_TYPES if t in present] + sorted(present - set(BRANCH_TYPES))
 
 
-def _series(key: str, label: str, frame: pl.DataFrame, weeks: Sequence[str]) -> TrendSeries:
-    by_week = by_key(frame, "week") if not frame.is_empty() else {}
-    return TrendSeries(
-        key=key,
-        label=label,
-        points=[
-            TrendPoint(
-                week=w,
-                rate=opt_float(by_week.get(w, {}).get("rate")),
-                ci_low=opt_float(by_week.get(w, {}).get("ci_low")),
-                ci_high=opt_float(by_week.get(w, {}).get("ci_high")),
-                migratable=as_int(by_week.get(w, {}).get("migratable")),
-            )
-            for w in weeks
-        ],
-    )
-
-
 def _ranking_row(
     r: Mapping[str, Any], labels: Labels, t: Translator, board: StatusBoard
 ) -> RankingRow:
@@ -191,7 +162,7 @@ def _ranking_row(
         region=r["region"],
         branch_type=r["branch_type"],
         group=labels.group(r["branch_type"]),
-        rate=_rate(r),
+        rate=rate_of(r),
         shrunk_rate=opt_float(r["shrunk_rate"]),
         shrunk_low=opt_float(r["shrunk_low"]),
         shrunk_high=opt_float(r["shrunk_high"]),
@@ -375,7 +346,7 @@ def network_dashboard(
             PeerGroupView(
                 branch_type=kind,
                 label=labels.group(kind),
-                rate=_rate(w),
+                rate=rate_of(w),
                 change_pp=opt_float(w.get("change_pp")),
                 branches_reporting=tally.judged,
                 at_target=tally.at_target,
@@ -395,7 +366,7 @@ def network_dashboard(
         regions=sorted({r.region for r in rows if r.region}),
         groups=[Choice(value=kind, label=labels.group(kind)) for kind in kinds],
         headline=NetworkHeadline(
-            rate=_rate(wow),
+            rate=rate_of(wow),
             previous_rate=opt_float(wow.get("previous_rate")),
             change_pp=opt_float(wow.get("change_pp")),
             branches_listed=len(rows),
@@ -405,9 +376,9 @@ def network_dashboard(
             shortfall=as_int(attained.get("shortfall")),
         ),
         trend=[
-            _series("all", t("dashboards.network.network"), whole, trend_weeks),
+            series_of("all", t("dashboards.network.network"), whole, trend_weeks),
             *(
-                _series(kind, labels.group(kind), frame, trend_weeks)
+                series_of(kind, labels.group(kind), frame, trend_weeks)
                 for kind, frame in groups_trend.items()
             ),
         ],
@@ -441,71 +412,6 @@ def _branch_info(store: Store, branch_id: str, labels: Labels) -> BranchInfo:
     )
 
 
-def _pareto(dimension: str, frame: pl.DataFrame, labels: Labels, t: Translator) -> ParetoView:
-    rows = []
-    for r in frame.iter_rows(named=True):
-        label, _note = labels.item(dimension, str(r["value"]), network=False)
-        rows.append(
-            ParetoRow(
-                value=str(r["value"]),
-                label=label,
-                count=int(r["count"]),
-                share=float(r["share"]),
-                cumulative_share=float(r["cumulative_share"]),
-            )
-        )
-    return ParetoView(
-        dimension=dimension,
-        label=t(f"bulletin.dimension.{dimension}"),
-        total=sum(r.count for r in rows),
-        rows=rows,
-    )
-
-
-def _funnel(
-    funnel: pl.DataFrame, declines: pl.DataFrame, labels: Labels, t: Translator
-) -> list[StageView]:
-    stages = by_key(funnel, "stage") if not funnel.is_empty() else {}
-    out = []
-    for stage in STAGES:
-        s = stages.get(stage, {})
-        reasons = declines.filter(pl.col("stage") == stage) if not declines.is_empty() else declines
-        out.append(
-            StageView(
-                stage=stage,
-                label=t(f"bulletin.stage.{stage}"),
-                touches=as_int(s.get("touches")),
-                accepted=as_int(s.get("accepted")),
-                declined=as_int(s.get("declined")),
-                acceptance_rate=opt_float(s.get("acceptance_rate")),
-                reasons=[
-                    ParetoRow(
-                        value=r["reason"],
-                        label=labels.reason(r["reason"]),
-                        count=int(r["count"]),
-                        share=float(r["share"]),
-                        cumulative_share=0.0,
-                    )
-                    for r in reasons.iter_rows(named=True)
-                ],
-            )
-        )
-    return out
-
-
-def _depth(frame: pl.DataFrame, t: Translator) -> list[DepthView]:
-    depths = by_key(frame, "depth") if not frame.is_empty() else {}
-    return [
-        DepthView(
-            depth=d,
-            label=t(f"bulletin.depth.{d}"),
-            visits=as_int(depths.get(d, {}).get("visits")),
-            share=opt_float(depths.get(d, {}).get("share")),
-        )
-        for d in DEPTHS
-    ]
-
-
 def _branch_week(
     ranked: Mapping[str, Any],
     tickets: Mapping[str, Any],
@@ -515,7 +421,7 @@ def _branch_week(
     t: Translator,
 ) -> BranchWeek:
     return BranchWeek(
-        rate=_rate(ranked),
+        rate=rate_of(ranked),
         previous_rate=opt_float(ranked.get("previous_rate")),
         change_pp=opt_float(ranked.get("change_pp")),
         shrunk_rate=opt_float(ranked.get("shrunk_rate")),
@@ -590,16 +496,17 @@ def branch_dashboard(
         )
         whole = m.trend(chosen, config.trend_weeks, [])
         paretos = [
-            _pareto(dim, _of_branch(m.unmigrated(dim, period, by), branch_id), labels, t)
+            pareto_of(
+                dim, _of_branch(m.unmigrated(dim, period, by), branch_id), labels, network=False
+            )
             for dim in BRANCH_DIMENSIONS
         ]
-        funnel = _funnel(
+        triage = triage_of(
             _of_branch(m.funnel(period, by), branch_id),
             _of_branch(m.decline_reasons(period, by), branch_id),
+            _of_branch(m.triage_depth(period, by), branch_id),
             labels,
-            t,
         )
-        depth = _depth(_of_branch(m.triage_depth(period, by), branch_id), t)
         plan = _programme(
             store=store,
             settings=settings,
@@ -643,13 +550,13 @@ def branch_dashboard(
         branch=info,
         this_week=this_week,
         trend=[
-            _series(branch_id, info.name, own_trend, trend_weeks),
-            _series(info.branch_type, info.group, group_trend, trend_weeks),
-            _series("all", t("dashboards.network.network"), whole, trend_weeks),
+            series_of(branch_id, info.name, own_trend, trend_weeks),
+            series_of(info.branch_type, info.group, group_trend, trend_weeks),
+            series_of("all", t("dashboards.network.network"), whole, trend_weeks),
         ],
         unmigrated=paretos,
-        funnel=funnel,
-        depth=depth,
+        funnel=list(triage.stages),
+        depth=list(triage.depth),
         pair_weeks=settings.programme.lagging.weeks,
         pairs_saved=plan.pairs_saved,
         pairs=pairs,

@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 
 from smartcounter.bulletin.chapters import branch_anchor, cell_text, outline
-from smartcounter.bulletin.content import BranchPage, BranchRow, BulletinContent, Pareto, Triage
+from smartcounter.bulletin.content import BranchPage, BranchRow, BulletinContent
 from smartcounter.bulletin.figures import Figures
 from smartcounter.bulletin.formats import Formats, capital
 from smartcounter.bulletin.pdf.fonts import BOLD, REGULAR, Font, FontMissingError, find_font
@@ -24,6 +24,7 @@ from smartcounter.bulletin.sections import CellKind, Section
 from smartcounter.bulletin.words import Words
 from smartcounter.i18n import Lang
 from smartcounter.settings import BulletinSettings
+from smartcounter.views import Pareto, Triage
 
 __all__ = ["FontMissingError", "PdfOutput", "write_branch_pdfs", "write_pdf"]
 

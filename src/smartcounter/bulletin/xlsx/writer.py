@@ -13,14 +13,7 @@ from openpyxl.chart.data_source import StrRef
 from openpyxl.chart.series import SeriesLabel
 from openpyxl.utils import get_column_letter, quote_sheetname
 
-from smartcounter.bulletin.content import (
-    BranchPage,
-    BranchRow,
-    BulletinContent,
-    Pareto,
-    Rate,
-    Triage,
-)
+from smartcounter.bulletin.content import BranchPage, BranchRow, BulletinContent
 from smartcounter.bulletin.formats import Formats, capital
 from smartcounter.bulletin.sections import CellKind, SectionTable
 from smartcounter.bulletin.words import Words
@@ -29,6 +22,7 @@ from smartcounter.bulletin.xlsx.layout import COUNT, DECIMAL, PERCENT, POINTS, C
 from smartcounter.i18n import Lang
 from smartcounter.programme.status import status_name
 from smartcounter.settings import BulletinSettings
+from smartcounter.views import Pareto, Rate, Triage
 
 # The least widths of the summary's two columns.
 SUMMARY_WIDTHS = (40.0, 30.0)
