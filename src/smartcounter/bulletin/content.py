@@ -23,7 +23,15 @@ from smartcounter.bulletin.sections import Section
 from smartcounter.canonical.tables import BRANCH_TYPES
 from smartcounter.i18n import Lang, Translator
 from smartcounter.metrics import Metrics, Period
-from smartcounter.metrics.period import shift_week, week_end, week_start, weeks_back
+from smartcounter.metrics.period import (
+    parse_quarter,
+    quarter_of_day,
+    shift_week,
+    week_end,
+    week_start,
+    week_thursday,
+    weeks_back,
+)
 from smartcounter.metrics.rows import as_int, by_key, opt_float, opt_int
 from smartcounter.programme.status import Basis, Status, StatusBoard
 from smartcounter.settings import BulletinSettings
@@ -251,9 +259,9 @@ class _Builder:
         region: str | None,
     ) -> None:
         # The month (and quarter) the week mostly falls in: its Thursday's, as ISO weeks do.
-        thursday = week_start(board.week) + timedelta(days=3)
+        thursday = week_thursday(board.week)
         self.month_start = thursday.replace(day=1)
-        self.quarter_start = date(thursday.year, 3 * ((thursday.month - 1) // 3) + 1, 1)
+        self.quarter_start = parse_quarter(quarter_of_day(thursday))[0]
         following = (self.month_start + timedelta(days=32)).replace(day=1)
         self.to_date_end = min(week_end(board.week), following - timedelta(days=1))
         self.m = metrics

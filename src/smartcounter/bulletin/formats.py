@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from smartcounter.i18n import Lang, Translator
+from smartcounter.metrics.period import quarter_of_day
 
 DASH = "—"
 EN_MONTHS = (
@@ -76,7 +77,7 @@ class Formats:
 
     def quarter(self, day: dt.date) -> str:
         """The quarter of ``day`` (2018年一季度, Q1 2018)."""
-        q = (day.month - 1) // 3 + 1
+        q = int(quarter_of_day(day)[-1])
         if self.lang is Lang.EN:
             return f"Q{q} {day.year}"
         return f"{day.year}年{'一二三四'[q - 1]}季度"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,8 @@ from smartcounter.i18n import Lang, Translator
 from smartcounter.metrics import Metrics, Period, open_metrics
 from smartcounter.metrics.period import (
     parse_quarter,
+    quarter_of_day,
+    quarter_of_week,
     shift_week,
     week_end,
     week_start,
@@ -110,9 +112,8 @@ def choose_week(store: Store, week: str | None) -> tuple[str, list[str]]:
 
 
 def quarter_of(week: str) -> str:
-    """The calendar quarter of the Thursday of ``week`` (ISO weeks belong where Thursday is)."""
-    day = date.fromordinal(week_start(week).toordinal() + 3)
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    """The calendar quarter of ``week`` (ISO weeks belong where their Thursday is)."""
+    return quarter_of_week(week)
 
 
 def quarters_of(weeks: Iterable[str]) -> list[str]:
@@ -120,7 +121,7 @@ def quarters_of(weeks: Iterable[str]) -> list[str]:
     found: set[str] = set()
     for week in weeks:
         for day in (week_start(week), week_end(week)):
-            found.add(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+            found.add(quarter_of_day(day))
     return sorted(found)
 
 

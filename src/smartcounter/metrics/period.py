@@ -78,6 +78,21 @@ def weeks_between(start: date, end: date) -> list[str]:
     return out
 
 
+def quarter_of_day(day: date) -> str:
+    """The calendar quarter of ``day`` as ``2018-Q1``."""
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def week_thursday(week: str) -> date:
+    """The Thursday of ``week``: the month, quarter and year an ISO week belongs to."""
+    return week_start(week) + timedelta(days=3)
+
+
+def quarter_of_week(week: str) -> str:
+    """The calendar quarter ``week`` belongs to (its Thursday's)."""
+    return quarter_of_day(week_thursday(week))
+
+
 def parse_quarter(text: str) -> tuple[date, date]:
     """Read ``2018-Q1`` as its first and last day."""
     match = _QUARTER.match(text.strip())
