@@ -57,6 +57,7 @@ FIGURES: dict[str, Callable[[Metrics], pl.DataFrame]] = {
     "unmigrated by business": lambda m: m.unmigrated("business", PERIOD),
     "unmigrated by reason per branch": lambda m: m.unmigrated("reason", PERIOD, ["branch"]),
     "unmigrated by staff": lambda m: m.unmigrated("staff", PERIOD),
+    "unmigrated by role per branch": lambda m: m.unmigrated("role", PERIOD, ["branch"]),
     "unmigrated by hour per type": lambda m: m.unmigrated("hour", PERIOD, ["branch_type"]),
     "unmigrated by age band": lambda m: m.unmigrated("age_band", PERIOD),
     "unmigrated by tier": lambda m: m.unmigrated("customer_tier", PERIOD),

@@ -49,7 +49,10 @@ from smartcounter.views import (
     triage_of,
 )
 
-DIMENSIONS = ("business", "reason", "staff", "hour", "age_band")
+# Un-migrated business by these, network-wide (staff by role: a network bulletin names no
+# teller) and on a branch's page (where the director reads their own staff by name).
+DIMENSIONS = ("business", "reason", "role", "hour", "age_band")
+BRANCH_DIMENSIONS = ("business", "reason", "staff", "hour", "age_band")
 
 
 @dataclass(frozen=True)
@@ -531,7 +534,8 @@ class _Builder:
         by = ["branch"]
         trends = _split(self.m.trend(self.week, self.config.trend_weeks, by), "branch_id")
         paretos = {
-            dim: _split(self.m.unmigrated(dim, self.period, by), "branch_id") for dim in DIMENSIONS
+            dim: _split(self.m.unmigrated(dim, self.period, by), "branch_id")
+            for dim in BRANCH_DIMENSIONS
         }
         funnels = _split(self.m.funnel(self.period, by), "branch_id")
         declines = _split(self.m.decline_reasons(self.period, by), "branch_id")
@@ -546,7 +550,7 @@ class _Builder:
                     trend=self._series(bid, r.name, trends.get(bid)),
                     unmigrated=tuple(
                         self._pareto(dim, paretos[dim].get(bid, _EMPTY_PARETO), network=False)
-                        for dim in DIMENSIONS
+                        for dim in BRANCH_DIMENSIONS
                     ),
                     triage=self._triage(
                         funnels.get(bid, _EMPTY_FUNNEL),

@@ -65,6 +65,8 @@ UNMIGRATED_DIMENSIONS: dict[str, str] = {
     "business": "t.business_code",
     "reason": "COALESCE(t.reason, 'unknown')",
     "staff": "COALESCE(t.staff_id, 'unknown')",
+    # The staff member's role (a teller, a specialist covering a window...), from staff.csv.
+    "role": "COALESCE(st.role, 'unknown')",
     "hour": "CAST(t.hour AS STRING)",
     "age_band": "COALESCE(v.age_band, 'unknown')",
     "customer_tier": "COALESCE(v.customer_tier, 'unknown')",
@@ -208,6 +210,8 @@ def unmigrated_sql(period: Period, dimension: str, by: Sequence[str]) -> str:
         joins.append("LEFT JOIN branches b ON b.branch_id = t.branch_id")
     if dimension in ("age_band", "customer_tier") or any(k.needs_visit for k in keys):
         joins.append("LEFT JOIN visits v ON v.visit_id = t.visit_id")
+    if dimension == "role":
+        joins.append("LEFT JOIN staff st ON st.staff_id = t.staff_id")
     return f"""
     WITH agg AS (
       SELECT {lead_sel}{value} AS value, CAST(COUNT(*) AS BIGINT) AS count

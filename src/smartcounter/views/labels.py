@@ -47,6 +47,8 @@ class Labels:
         if dimension == "hour":
             hour = int(value)
             return self.t("bulletin.fmt.hour", start=hour, end=hour + 1), None
+        if dimension == "role":
+            return self.t(f"bulletin.role.{value}"), None
         if dimension == "age_band":
             return self.t(f"bulletin.age.{value}"), None
         if dimension == "staff":
