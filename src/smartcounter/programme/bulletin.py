@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from smartcounter.bulletin.sections import (
+    Cell,
     CellKind,
     Column,
     Section,
@@ -93,33 +94,44 @@ def lay_out(section: ProgrammeSection, context: SectionContext) -> Section:
     ]
     if section.pairs:
         recent = _span(section.recent_weeks, section.week)
+        # Before the centre confirms a pair there is no start and no gap at pairing to show.
+        confirmed = any(p.pair_id is not None for p in section.pairs)
+        columns = [
+            Column(t("programme.bulletin.lagging")),
+            Column(t("programme.bulletin.partner")),
+            Column(t("programme.bulletin.since")),
+            Column(t("programme.bulletin.week_rate"), CellKind.RATE),
+            Column(t("programme.bulletin.partner_week_rate"), CellKind.RATE),
+            Column(t("programme.bulletin.gap_now"), CellKind.DECIMAL),
+        ]
+        if confirmed:
+            columns += [
+                Column(t("programme.bulletin.gap_then"), CellKind.DECIMAL),
+                Column(t("programme.bulletin.change"), CellKind.POINTS),
+            ]
+        rows = []
+        for p in section.pairs:
+            row: list[Cell] = [
+                p.name,
+                p.partner_name,
+                p.start_week or t("programme.bulletin.proposed"),
+                p.week_rate,
+                p.partner_week_rate,
+                p.week_gap_points,
+            ]
+            if confirmed:
+                row += [p.baseline_gap_points, _change(p.week_gap_points, p.baseline_gap_points)]
+            rows.append(tuple(row))
         tables.append(
             SectionTable(
                 title=t("programme.bulletin.pairs", week=section.week),
-                columns=(
-                    Column(t("programme.bulletin.lagging")),
-                    Column(t("programme.bulletin.partner")),
-                    Column(t("programme.bulletin.since")),
-                    Column(t("programme.bulletin.week_rate"), CellKind.RATE),
-                    Column(t("programme.bulletin.partner_week_rate"), CellKind.RATE),
-                    Column(t("programme.bulletin.gap_now"), CellKind.DECIMAL),
-                    Column(t("programme.bulletin.gap_then"), CellKind.DECIMAL),
-                    Column(t("programme.bulletin.change"), CellKind.POINTS),
+                columns=tuple(columns),
+                rows=tuple(rows),
+                note=t(
+                    "programme.bulletin.pairs_note"
+                    if confirmed
+                    else "programme.bulletin.pairs_note_proposed"
                 ),
-                rows=tuple(
-                    (
-                        p.name,
-                        p.partner_name,
-                        p.start_week or t("programme.bulletin.proposed"),
-                        p.week_rate,
-                        p.partner_week_rate,
-                        p.week_gap_points,
-                        p.baseline_gap_points,
-                        _change(p.week_gap_points, p.baseline_gap_points),
-                    )
-                    for p in section.pairs
-                ),
-                note=t("programme.bulletin.pairs_note"),
             )
         )
         tables.append(
