@@ -25,7 +25,7 @@ from smartcounter.i18n import Translator
 from smartcounter.kit.tabular import OutputFormat, write_rows
 from smartcounter.metrics import Metrics, Period, UnknownKeyError, open_metrics
 from smartcounter.metrics.definitions import RATE_KEYS, UNMIGRATED_DIMENSIONS
-from smartcounter.programme.status import Status, judge, status_name
+from smartcounter.programme.status import Status, StatusBoard, judge, status_name
 from smartcounter.views import Labels
 
 
@@ -61,6 +61,9 @@ PERCENT_COLUMNS = frozenset(
         "shrunk_low",
         "shrunk_high",
         "prior_mean",
+        "basis_rate",
+        "basis_low",
+        "basis_high",
     }
 )
 
@@ -288,6 +291,17 @@ def funnel(
     _run(ctx, store, figure[show_], engine, fmt, "figures.title_funnel")
 
 
+def _basis_columns(board: StatusBoard, ids: Sequence[str]) -> list[pl.Series]:
+    """What each multi-week status rests on: its weeks, rate and surer bounds (else empty)."""
+    bases = [j.basis if (j := board.of(b)) else None for b in ids]
+    return [
+        pl.Series("basis_weeks", [b.weeks if b else None for b in bases], dtype=pl.Int64),
+        pl.Series("basis_rate", [b.rate if b else None for b in bases], dtype=pl.Float64),
+        pl.Series("basis_low", [b.low if b else None for b in bases], dtype=pl.Float64),
+        pl.Series("basis_high", [b.high if b else None for b in bases], dtype=pl.Float64),
+    ]
+
+
 RANKING_TABLE = (
     "branch_id",
     "name",
@@ -301,6 +315,8 @@ RANKING_TABLE = (
     "change_pp",
     "shrunk_rate",
     "status",
+    "basis_weeks",
+    "basis_rate",
     "weeks_below_target",
 )
 
@@ -329,6 +345,7 @@ def ranking(
                 [j.weeks_below_target if (j := board.of(b)) else 0 for b in ids],
                 dtype=pl.Int64,
             ),
+            *_basis_columns(board, ids),
         )
         if peer_group:
             frame = frame.filter(pl.col("branch_type") == peer_group).sort(
