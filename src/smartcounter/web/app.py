@@ -19,7 +19,7 @@ from smartcounter.settings import Settings, load_settings
 from smartcounter.web import pages
 from smartcounter.web.deps import CredentialCache
 from smartcounter.web.errors import install_error_handlers
-from smartcounter.web.routes import admin, auth, dashboards, lobby, setup, tickets
+from smartcounter.web.routes import admin, auth, calls, dashboards, lobby, setup, tickets
 
 DEFAULT_SECRET = "change-me"
 SECRET_FILE = "lobby.secret"
@@ -106,7 +106,7 @@ def create_app(
     database.on_commit_changing(CredentialCache.WATCHED, app.state.credentials.clear)
     install_error_handlers(app)
     # Tickets first: routes are matched in order, and issuing tickets is the hot path.
-    for module in (tickets, auth, setup, lobby, admin, dashboards):
+    for module in (tickets, auth, setup, lobby, calls, admin, dashboards):
         app.include_router(module.router)
     app.include_router(pages.router)
     static = resources.files("smartcounter.web") / "static"
