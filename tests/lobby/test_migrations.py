@@ -68,7 +68,7 @@ class TestPairsAndDirectorScores:
                 ),
                 {"ts": datetime(2018, 3, 1)},
             )
-        migrate(engine)
+        migrate(engine, "0002")
         assert revision(engine) == "0002"
         assert tables(engine) >= NEW_TABLES
         with engine.connect() as connection:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from smartcounter.accounts.models import AuditEntry
 from smartcounter.accounts.roles import Actor
-from smartcounter.lobby.database import table_of
+from smartcounter.database import table_of
 
 _AUDIT = table_of(AuditEntry)
 _INSERT = sa.insert(_AUDIT)

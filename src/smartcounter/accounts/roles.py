@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from smartcounter.lobby.errors import Forbidden
+from smartcounter.errors import Forbidden
 
 
 class Role(StrEnum):

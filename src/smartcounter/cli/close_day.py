@@ -37,8 +37,8 @@ def close_day_command(
     from smartcounter.lobby import repository as repo
     from smartcounter.lobby.close_day import close_day
     from smartcounter.lobby.context import build_context
-    from smartcounter.lobby.database import open_database
-    from smartcounter.lobby.errors import SmartCounterError
+    from smartcounter.database import open_database
+    from smartcounter.errors import SmartCounterError
     from smartcounter.store.layout import Store, StoreBusyError, StoreError
 
     state = with_store(state_of(ctx), store)

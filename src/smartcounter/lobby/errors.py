@@ -1,34 +1,49 @@
-"""Errors of the lobby service: one base class carrying an HTTP status and a message key.
-
-The web layer turns every ``SmartCounterError`` into a response in one handler; the
-command line prints the same translated message. Messages live in ``lobby.toml``.
-"""
+"""Errors of the lobby service; the root and the generic kinds are in ``smartcounter.errors``."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from smartcounter.errors import (
+    BranchNotFound,
+    Conflict,
+    DuplicateValue,
+    Forbidden,
+    Invalid,
+    NotAuthenticated,
+    NotFound,
+    SmartCounterError,
+    StaffNotFound,
+    StoreUnavailable,
+)
 
-
-class SmartCounterError(Exception):
-    """A request the service refuses, with the status it maps to and a translatable message."""
-
-    status_code: ClassVar[int] = 400
-    key: ClassVar[str] = "lobby.errors.bad_request"
-
-    def __init__(self, **params: Any) -> None:
-        self.params = params
-        super().__init__(f"{self.key} {params}" if params else self.key)
-
-
-class NotFound(SmartCounterError):  # noqa: N818 (house style: TicketAlreadyServed)
-    """The thing named does not exist (or is not visible to the caller)."""
-
-    status_code = 404
-    key = "lobby.errors.not_found"
-
-
-class BranchNotFound(NotFound):
-    key = "lobby.errors.branch_not_found"
+__all__ = [
+    "AuthorisationDecided",
+    "AuthorisationNotFound",
+    "AuthorisationPending",
+    "BranchNotFound",
+    "Conflict",
+    "DayClosed",
+    "DuplicateValue",
+    "Forbidden",
+    "Invalid",
+    "NotAuthenticated",
+    "NotFound",
+    "NothingToTriage",
+    "PointBusy",
+    "PointInactive",
+    "ReasonRequired",
+    "ServicePointNotFound",
+    "SmartCounterError",
+    "StaffNotFound",
+    "StageNotAllowed",
+    "StoreUnavailable",
+    "TerminalDown",
+    "TicketAlreadyServed",
+    "TicketNotAtPoint",
+    "TicketNotFound",
+    "TicketNotWaiting",
+    "UnknownBusiness",
+    "UnknownReason",
+]
 
 
 class TicketNotFound(NotFound):
@@ -39,31 +54,8 @@ class ServicePointNotFound(NotFound):
     key = "lobby.errors.point_not_found"
 
 
-class StaffNotFound(NotFound):
-    key = "lobby.errors.staff_not_found"
-
-
 class AuthorisationNotFound(NotFound):
     key = "lobby.errors.authorisation_not_found"
-
-
-class Forbidden(SmartCounterError):  # noqa: N818 (house style: TicketAlreadyServed)
-    """The caller is known but may not do this here."""
-
-    status_code = 403
-    key = "lobby.errors.forbidden"
-
-
-class NotAuthenticated(SmartCounterError):  # noqa: N818 (house style: TicketAlreadyServed)
-    status_code = 401
-    key = "lobby.errors.not_authenticated"
-
-
-class Conflict(SmartCounterError):  # noqa: N818 (house style: TicketAlreadyServed)
-    """The request does not fit the current state of the thing it names."""
-
-    status_code = 409
-    key = "lobby.errors.conflict"
 
 
 class TicketAlreadyServed(Conflict):
@@ -98,19 +90,8 @@ class AuthorisationDecided(Conflict):
     key = "lobby.errors.authorisation_decided"
 
 
-class DuplicateValue(Conflict):
-    key = "lobby.errors.duplicate"
-
-
 class DayClosed(Conflict):
     key = "lobby.errors.day_closed"
-
-
-class Invalid(SmartCounterError):  # noqa: N818 (house style: TicketAlreadyServed)
-    """Well-formed input that the domain rejects (unknown code, missing reason)."""
-
-    status_code = 422
-    key = "lobby.errors.invalid"
 
 
 class UnknownBusiness(Invalid):
@@ -131,8 +112,3 @@ class StageNotAllowed(Invalid):
 
 class NothingToTriage(Invalid):
     key = "lobby.errors.nothing_to_triage"
-
-
-class StoreUnavailable(SmartCounterError):  # noqa: N818 (house style: TicketAlreadyServed)
-    status_code = 503
-    key = "lobby.errors.store_unavailable"

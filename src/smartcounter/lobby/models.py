@@ -8,9 +8,10 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from smartcounter.lobby.database import Base
+from smartcounter.database import ID_LENGTH, Base
+from smartcounter.organisation import Branch, Staff
 
-ID_LENGTH = 64
+__all__ = ["ID_LENGTH", "Branch", "Staff"]  # re-exported: lobby code names them from here
 
 
 class QueueKind(StrEnum):
@@ -67,20 +68,6 @@ class AuthorisationStatus(StrEnum):
     REJECTED = "rejected"
 
 
-class Branch(Base):
-    """A branch as the lobby knows it; loaded from the store and editable."""
-
-    __tablename__ = "branches"
-
-    branch_id: Mapped[str] = mapped_column(sa.String(ID_LENGTH), primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
-    region: Mapped[str | None] = mapped_column(sa.String(200))
-    branch_type: Mapped[str] = mapped_column(sa.String(16))
-    staff_count: Mapped[int | None]
-    no_show_after: Mapped[int | None]
-    created_at: Mapped[datetime]
-
-
 class OpeningHours(Base):
     """Opening hours of one weekday (0 Monday); no row means closed that day."""
 
@@ -123,20 +110,6 @@ class ServicePoint(Base):
     status: Mapped[TerminalStatus] = mapped_column(default=TerminalStatus.OK)
     active: Mapped[bool] = mapped_column(default=True)
     status_changed_at: Mapped[datetime | None]
-
-
-class Staff(Base):
-    """A member of staff, with their role and whether they are on duty today."""
-
-    __tablename__ = "staff"
-
-    staff_id: Mapped[str] = mapped_column(sa.String(ID_LENGTH), primary_key=True)
-    branch_id: Mapped[str] = mapped_column(
-        sa.ForeignKey("branches.branch_id", ondelete="CASCADE"), index=True
-    )
-    name: Mapped[str | None] = mapped_column(sa.String(200))
-    role: Mapped[str] = mapped_column(sa.String(32))
-    on_duty: Mapped[bool] = mapped_column(default=True)
 
 
 class TicketCounter(Base):

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from smartcounter.accounts.models import AuditEntry
-from smartcounter.lobby.database import table_of
+from smartcounter.database import table_of
 from smartcounter.lobby.models import (
     AT_POINT_STATUSES,
     OPEN_STATUSES,
@@ -47,6 +47,10 @@ from smartcounter.lobby.models import (
     visit_prefix,
 )
 
+# Re-exported: the lobby reads branches and staff through its repository like the rest.
+from smartcounter.organisation import get_branch as get_branch
+from smartcounter.organisation import get_staff as get_staff
+
 _BRANCHES = table_of(Branch)
 _QUEUES = table_of(Queue)
 _POINTS = table_of(ServicePoint)
@@ -59,10 +63,6 @@ _INSERT_EVENT = sa.insert(_EVENTS)
 _INSERT_AUDIT = sa.insert(_AUDIT)
 
 # -- branch set-up -----------------------------------------------------------------------
-
-
-def get_branch(session: Session, branch_id: str) -> Branch | None:
-    return session.get(Branch, branch_id)
 
 
 def list_branches(session: Session, branch_ids: Iterable[str] | None = None) -> Sequence[Branch]:
@@ -109,10 +109,6 @@ def points_by_id(session: Session, ids: Iterable[int]) -> dict[int, ServicePoint
 def staff(session: Session, branch_id: str) -> Sequence[Staff]:
     query = sa.select(Staff).where(Staff.branch_id == branch_id).order_by(Staff.staff_id)
     return session.scalars(query).all()
-
-
-def get_staff(session: Session, staff_id: str) -> Staff | None:
-    return session.get(Staff, staff_id)
 
 
 def hours(session: Session, branch_id: str) -> Sequence[OpeningHours]:

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartcounter.i18n import Translator, resolve_lang
-from smartcounter.lobby.errors import SmartCounterError
+from smartcounter.errors import SmartCounterError
 from smartcounter.lobby.prompts import RulesError
 from smartcounter.store.layout import StoreBusyError, StoreError
 from smartcounter.web.deps import LANG_COOKIE

@@ -1,6 +1,6 @@
 """Alembic environment of the service database (lobby, accounts, pairs, director scores).
 
-Run through ``smartcounter.lobby.database.migrate``, which hands over a connection; the
+Run through ``smartcounter.database.migrate``, which hands over a connection; the
 ``alembic`` command works too with ``-x url=...``.
 """
 
@@ -14,7 +14,7 @@ import smartcounter.accounts.models
 import smartcounter.lobby.models
 import smartcounter.programme.models
 import smartcounter.scorecard.models  # noqa: F401
-from smartcounter.lobby.database import Base
+from smartcounter.database import Base
 
 config = context.config
 target_metadata = Base.metadata
