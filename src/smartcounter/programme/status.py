@@ -451,7 +451,8 @@ def _benchmarks(
                 continue
             if wk.rate >= target and steady_leader(s, rule, bar, target):
                 ok.append(s)
-        ok.sort(key=lambda s: (-(_low(s, rule) or 0.0), s.branch_id))
+        # Surest first: by the lower of the two lower ends, the one the bulletin prints.
+        ok.sort(key=lambda s: (-(_basis(s).low or 0.0), s.branch_id))
         for rank, s in enumerate(ok[: rule.per_group], start=1):
             chosen[s.branch_id] = (rank, _low(s, rule) or 0.0, _high(s, rule) or 0.0)
         bars.append(

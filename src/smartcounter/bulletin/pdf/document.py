@@ -519,7 +519,8 @@ class _Document:
         flow, t, f, c = self.flow, self.t, self.f, self.c
         self.chapter("trend")
         flow.drawing(
-            self.fig.trend(c.trend), caption=t("bulletin.caption.trend", target=f.pct(c.target, 0))
+            self.fig.trend(c.trend),
+            caption=t("bulletin.caption.trend", target=f.pct(c.target, 0), scope=self.w.scope()),
         )
         cols = [Col("", 2.4)] + [Col(f.week_short(w), 1, "r") for w in c.trend_weeks]
         flow.table(cols, [[s.label, *(f.pct(p.rate) for p in s.points)] for s in c.trend])
