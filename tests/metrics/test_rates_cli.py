@@ -176,3 +176,13 @@ class TestTablesNameCodes:
         codes = run("--store", str(store.root), "rates", "--by", "branch_type", "--format", "json")
         types = {r["branch_type"] for r in json.loads(codes.stdout)}
         assert types and not any(t in groups.stdout for t in types)
+
+
+@pytest.mark.spark
+class TestSparkMaster:
+    def test_the_spark_master_option_runs_the_same_figures_on_spark(self, store):
+        base = ("--store", str(store.root), "rates", "--by", "branch,week", "--format", "json")
+        duck = json.loads(run(*base).stdout)
+        result = run(*base, "--engine", "spark", "--spark-master", "local[1]")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout) == duck

@@ -83,6 +83,14 @@ StoreOption = typer.Option(
 )
 
 
+def with_spark_master(state: AppState, master: str | None) -> AppState:
+    """The state with a command-level ``--spark-master`` (Spark's URL) taking precedence."""
+    if master is None:
+        return state
+    spark = state.settings.spark.model_copy(update={"master": master})
+    return AppState(settings=state.settings.model_copy(update={"spark": spark}), lang=state.lang)
+
+
 def with_store(state: AppState, store: Path | None) -> AppState:
     """The state with a command-level ``--store`` taking precedence."""
     if store is None:

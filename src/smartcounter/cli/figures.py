@@ -19,6 +19,7 @@ from smartcounter.cli.context import (
     checked_week,
     fail,
     state_of,
+    with_spark_master,
     with_store,
 )
 from smartcounter.i18n import Translator
@@ -45,6 +46,13 @@ ToOption = Annotated[
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")]
 EngineOption = Annotated[
     EngineName | None, typer.Option("--engine", help="duckdb (default) or spark.")
+]
+SparkMasterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master",
+        help="Spark's master URL for --engine spark: local[*], spark://HOST:PORT, yarn.",
+    ),
 ]
 StoreArg = Annotated[Path | None, StoreOption]
 
@@ -163,8 +171,9 @@ def _run(
     title_key: str | None = None,
     value_dimension: str | None = None,
     table_columns: Sequence[str] | None = None,
+    spark_master: str | None = None,
 ) -> None:
-    state = with_store(state_of(ctx), store)
+    state = with_spark_master(with_store(state_of(ctx), store), spark_master)
     with metrics_for(state, engine) as metrics:
         try:
             frame = compute(metrics)
@@ -211,6 +220,7 @@ def rates(
     end: ToOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
     engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
     store: StoreArg = None,
 ) -> None:
     """迁移率（按维度分组）。Migration rates grouped by KEYS."""
@@ -224,7 +234,15 @@ def rates(
             state.t("figures.unknown_key", keys=", ".join(bad) or by) + " — " + ", ".join(RATE_KEYS)
         )
     period = period_of(state_of(ctx).t, week, start, end)
-    _run(ctx, store, lambda m: m.rates(keys, period), engine, fmt, "figures.title_rates")
+    _run(
+        ctx,
+        store,
+        lambda m: m.rates(keys, period),
+        engine,
+        fmt,
+        "figures.title_rates",
+        spark_master=spark_master,
+    )
 
 
 class Show(StrEnum):
@@ -249,6 +267,7 @@ def unmigrated(
     end: ToOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
     engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
     store: StoreArg = None,
 ) -> None:
     """未迁业务帕累托分析。Un-migrated business as a Pareto (count, share, cumulative share)."""
@@ -263,6 +282,7 @@ def unmigrated(
         fmt,
         "figures.title_unmigrated",
         value_dimension=dimension,
+        spark_master=spark_master,
     )
 
 
@@ -278,6 +298,7 @@ def funnel(
     end: ToOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
     engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
     store: StoreArg = None,
 ) -> None:
     """三次分流漏斗。The triage funnel per stage, its decline reasons, or triage depth."""
@@ -288,7 +309,7 @@ def funnel(
         Show.REASONS: lambda m: m.decline_reasons(period, keys),
         Show.DEPTH: lambda m: m.triage_depth(period, keys),
     }
-    _run(ctx, store, figure[show_], engine, fmt, "figures.title_funnel")
+    _run(ctx, store, figure[show_], engine, fmt, "figures.title_funnel", spark_master=spark_master)
 
 
 def _basis_columns(board: StatusBoard, ids: Sequence[str]) -> list[pl.Series]:
@@ -329,6 +350,7 @@ def ranking(
     ] = None,
     fmt: FormatOption = OutputFormat.TABLE,
     engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
     store: StoreArg = None,
 ) -> None:
     """网点排名（同类与全辖），含区间、收缩估计与判断。Branch ranking with intervals and status."""
@@ -353,7 +375,16 @@ def ranking(
             )
         return frame
 
-    _run(ctx, store, compute, engine, fmt, "figures.title_ranking", table_columns=RANKING_TABLE)
+    _run(
+        ctx,
+        store,
+        compute,
+        engine,
+        fmt,
+        "figures.title_ranking",
+        table_columns=RANKING_TABLE,
+        spark_master=spark_master,
+    )
 
 
 def tickets(
@@ -366,6 +397,7 @@ def tickets(
     end: ToOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
     engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
     store: StoreArg = None,
 ) -> None:
     """日均取号客户数。Daily tickets: tickets ÷ days with at least one ticket."""
@@ -377,6 +409,7 @@ def tickets(
         engine,
         fmt,
         "figures.title_tickets",
+        spark_master=spark_master,
     )
 
 
@@ -388,6 +421,7 @@ def visit_rates(
     end: ToOption = None,
     fmt: FormatOption = OutputFormat.TABLE,
     engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
     store: StoreArg = None,
 ) -> None:
     """按客户（取号）计的迁移率。Visit-based migration rate grouped by KEYS."""
@@ -399,6 +433,7 @@ def visit_rates(
         engine,
         fmt,
         "figures.title_visit_rates",
+        spark_master=spark_master,
     )
 
 
@@ -410,10 +445,17 @@ def wow(
     ] = "branch",
     fmt: FormatOption = OutputFormat.TABLE,
     engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
     store: StoreArg = None,
 ) -> None:
     """周环比（百分点）。Week-over-week change of the rate in percentage points."""
     checked_week(state_of(ctx).t, week)
     _run(
-        ctx, store, lambda m: m.week_over_week(week, keys_of(by)), engine, fmt, "figures.title_wow"
+        ctx,
+        store,
+        lambda m: m.week_over_week(week, keys_of(by)),
+        engine,
+        fmt,
+        "figures.title_wow",
+        spark_master=spark_master,
     )

@@ -22,9 +22,10 @@ from smartcounter.cli.context import (
     checked_week,
     fail,
     state_of,
+    with_spark_master,
     with_store,
 )
-from smartcounter.cli.figures import EngineName, metrics_for
+from smartcounter.cli.figures import EngineName, SparkMasterOption, metrics_for
 from smartcounter.i18n import Translator, messages
 from smartcounter.kit.tabular import OutputFormat, write_rows
 from smartcounter.lobby.context import SystemClock
@@ -268,10 +269,11 @@ def benchmarks(
     ] = None,
     fmt: FormatOption = OutputFormat.TABLE,
     engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
     store: StoreArg = None,
 ) -> None:
     """树典型：各类网点中稳定领先的标杆。Benchmarks: the reliably-best branches per peer group."""
-    state = with_store(state_of(ctx), store)
+    state = with_spark_master(with_store(state_of(ctx), store), spark_master)
     t = state.t
     the_week = _week(week, t)
 
@@ -437,12 +439,13 @@ def pairs(
     ] = False,
     fmt: FormatOption = OutputFormat.TABLE,
     engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
     store: StoreArg = None,
 ) -> None:
     """结对子：后进网点与先进网点一对一结对。Pair each lagging branch with an advanced partner."""
     if ctx.invoked_subcommand is not None:
         return
-    state = with_store(state_of(ctx), store)
+    state = with_spark_master(with_store(state_of(ctx), store), spark_master)
     t = state.t
     the_week = _week(week, t)
 
@@ -870,10 +873,11 @@ def diagnose(
     ] = None,
     fmt: FormatOption = OutputFormat.TABLE,
     engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
     store: StoreArg = None,
 ) -> None:
     """会诊：结对网点的差距分解与改进建议。Diagnose each pair's gap and recommend practices."""
-    state = with_store(state_of(ctx), store)
+    state = with_spark_master(with_store(state_of(ctx), store), spark_master)
     t = state.t
     the_week = _week(week, t)
     if partner is not None and branch is None:
@@ -947,10 +951,11 @@ def progress(
     all_: Annotated[bool, typer.Option("--all", help="Ended pairs too.")] = False,
     fmt: FormatOption = OutputFormat.TABLE,
     engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
     store: StoreArg = None,
 ) -> None:
     """结对进展：每周差距。Each pair's gap week by week since it started."""
-    state = with_store(state_of(ctx), store)
+    state = with_spark_master(with_store(state_of(ctx), store), spark_master)
     t = state.t
     the_week = _week(week, t)
 
