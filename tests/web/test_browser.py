@@ -172,7 +172,7 @@ def test_a_morning_in_the_lobby(site: dict[str, object]) -> None:
             expect(card).to_be_visible()
             card.locator("select.reason-select").select_option("elderly_unable")
             shot(specialist, "05-specialist-stage2-before-decline")
-            card.locator("button", has_text="客户不愿意").click()
+            card.locator("button", has_text="记录原因，转柜面").click()
             expect(
                 specialist.locator('#waiting-list [data-ticket="B002"] .badge.teller')
             ).to_be_visible()
@@ -207,6 +207,7 @@ def test_a_morning_in_the_lobby(site: dict[str, object]) -> None:
             director = login("director")
             director.goto(f"{base}/setup")
             director.click("#btn-close-day")
+            director.click("#btn-close-confirm")
             expect(director.locator("#close-ok")).to_be_visible(timeout=30000)
             shot(director, "09-director-close-day")
             english = login("director")

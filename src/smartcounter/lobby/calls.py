@@ -54,7 +54,7 @@ def recent_calls(
             sa.select(LobbyEvent.ticket_no, sa.func.min(LobbyEvent.id))
             .where(today, LobbyEvent.ticket_no.in_(numbers))
             .group_by(LobbyEvent.ticket_no)
-        ).tuples()
+        ).all()
     )
     names = dict(
         session.execute(
@@ -62,7 +62,7 @@ def recent_calls(
                 ServicePoint.branch_id == branch_id,
                 ServicePoint.code.in_({e.point_code for e in events if e.point_code}),
             )
-        ).tuples()
+        ).all()
     )
     return [
         Call(

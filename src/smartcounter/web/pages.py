@@ -47,9 +47,17 @@ PAGE_PERMISSIONS: dict[str, Permission] = {
 }
 
 
+# The messages page scripts use, by the name they use them under (the key less its prefix).
+JS_PREFIXES = {"web.js.": "", "lobby.page.": "", "lobby.voice.": "voice_"}
+
+
 def _js_messages(lang: Lang) -> str:
-    prefix = "web.js."
-    found = {k.removeprefix(prefix): v for k, v in messages(lang).items() if k.startswith(prefix)}
+    found = {
+        alias + key.removeprefix(prefix): text
+        for key, text in messages(lang).items()
+        for prefix, alias in JS_PREFIXES.items()
+        if key.startswith(prefix)
+    }
     # Embedded in a <script type="application/json">: keep "</" from closing it.
     return json.dumps(found, ensure_ascii=False).replace("</", "<\\/")
 

@@ -1,112 +1,51 @@
-/* smartcounter lobby pages: talk to the REST API, refresh on server-sent events.
-   No framework and no external script: everything is served from the package. */
+/* Staff pages: the lobby tablet, the teller window / smart-counter console, the director's set-up.
+   Shared helpers (API, connection banner, messages) are in core.js. */
 (() => {
   "use strict";
-  const M = JSON.parse(document.getElementById("messages").textContent || "{}");
-  const body = document.body;
-  const branch = body.dataset.branch;
-  const lang = body.dataset.lang || "zh";
-  const perms = new Set((body.dataset.perms || "").split(" ").filter(Boolean));
-  const role = body.dataset.role || "";
-  const csrfMeta = document.querySelector('meta[name="csrf-token"]');
-  const csrf = csrfMeta ? csrfMeta.content : "";
-  const B = `/branches/${encodeURIComponent(branch)}`;
+  const { m, el, toast, api, act, live, body, branch, perms, role, B, queueBadge, waitText, itemsText, customerText } = window.Lobby;
 
-  const m = (key, params = {}) =>
-    (M[key] || key).replace(/\{(\w+)\}/g, (_, k) => (params[k] === undefined ? "" : String(params[k])));
-
-  function el(tag, attrs = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === "class") node.className = v;
-      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-      else if (k === "dataset") Object.assign(node.dataset, v);
-      else node.setAttribute(k, v === true ? "" : v);
-    }
-    for (const child of children.flat()) {
-      if (child === null || child === undefined || child === false) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
-
-  let toastTimer = null;
-  function toast(text, error = false) {
-    const box = document.getElementById("toast");
-    if (!box) return;
-    box.textContent = text;
-    box.className = "toast" + (error ? " error" : "");
-    box.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(() => { box.hidden = true; }, error ? 6000 : 3000);
-  }
-
-  async function api(method, path, payload) {
-    const options = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
-    if (payload !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(payload);
-    }
-    if (method !== "GET") options.headers["X-CSRF-Token"] = csrf;
-    const url = `/api${path}${path.includes("?") ? "&" : "?"}lang=${lang}`;
-    const response = await fetch(url, options);
-    if (response.status === 401 && !body.classList.contains("page-kiosk") && !body.classList.contains("page-display")) {
-      location.href = "/login?next=" + encodeURIComponent(location.pathname);
-      throw new Error("unauthenticated");
-    }
-    const data = response.status === 204 ? null : await response.json().catch(() => null);
-    if (!response.ok) {
-      const detail = (data && data.detail) || response.statusText;
-      toast(detail, true);
-      throw new Error(detail);
-    }
-    return data;
-  }
-
-  function live(refresh) {
-    let timer = null;
-    const soon = () => { clearTimeout(timer); timer = setTimeout(refresh, 150); };
-    const badge = document.getElementById("live");
-    const source = new EventSource(`/api${B}/events`);
-    source.addEventListener("change", () => { if (badge) badge.hidden = false; soon(); });
-    source.addEventListener("error", () => { if (badge) badge.hidden = true; });
-    // Belt and braces: a slow poll in case a proxy swallows the stream.
-    setInterval(refresh, 30000);
-    refresh();
-  }
-
-  const queueBadge = (kind, name) => el("span", { class: `badge ${kind}` }, name);
-  const waitText = (t) =>
-    t.position ? [m("position", { n: t.position }), t.wait_minutes === null ? m("wait_unknown") : m("wait", { minutes: t.wait_minutes })].join(" · ") : t.status_name;
-  const itemsText = (items) => items.map((i) => i.name).join("、");
   const pendingMigratable = (t, route) => t.items.filter((i) => i.status === "pending" && i.migratable && (!route || i.route === route));
+  // Which triage stages a ticket has had: the API's list when it gives one, else its touches.
+  const stagesDone = (t) => new Set(t.triage_stages_done || t.stages_done || (t.touches || []).map((x) => x.stage));
 
   let catalogue = null;
   async function loadCatalogue() {
     if (!catalogue) catalogue = await api("GET", "/catalogue");
     return catalogue;
   }
-  function reasonOptions(select, chosen = "customer_declined") {
-    select.replaceChildren(...catalogue.reasons.map((r) => el("option", { value: r.code, selected: r.code === chosen }, r.name)));
+
+  // A reason must be chosen: the list starts with a prompt, not with a reason.
+  function reasonOptions(select) {
+    select.replaceChildren(
+      el("option", { value: "", selected: true }, m("choose_reason")),
+      ...catalogue.reasons.map((r) => el("option", { value: r.code }, r.name)));
+  }
+
+  // A decline: the reason list, and a button that names what it does, enabled once a reason is chosen.
+  // Live refreshes redraw the cards: a reason chosen but not yet sent is kept by ticket.
+  const chosenReasons = new Map();
+  function declineControl(key, label, onDecline) {
+    const reason = el("select", { class: "reason-select", "aria-label": m("choose_reason") });
+    reasonOptions(reason);
+    reason.value = chosenReasons.get(key) || "";
+    const button = el("button", { class: "btn btn-sm btn-decline", type: "button", disabled: !reason.value }, label);
+    reason.addEventListener("change", () => { chosenReasons.set(key, reason.value); button.disabled = !reason.value; });
+    button.addEventListener("click", () => { if (reason.value) onDecline(reason.value, button); });
+    return el("span", { class: "decline" }, reason, button);
   }
 
   function promptsOf(ticket, actions) {
     return ticket.prompts.map((p) => {
       const row = el("div", { class: `prompt ${p.action || ""}` }, p.text);
       if (p.action === "refer_wealth" && actions && perms.has("ticket.refer")) {
-        row.append(" ", ticket.referrals
+        const referred = ticket.referrals || ticket.referred || ticket.queue === "wealth";
+        row.append(" ", referred
           ? el("span", { class: "badge wealth" }, m("referred"))
-          : el("button", { class: "btn btn-sm", onclick: () => act(`/tickets/${ticket.id}/referrals`, { kind: "wealth" }, m("referred")) }, m("refer")));
+          : el("button", { class: "btn btn-sm btn-refer", type: "button", title: m("refer_hint"),
+            onclick: (e) => act(`/tickets/${ticket.id}/referrals`, { kind: "wealth" }, m("referred_done", { no: ticket.ticket_no }), e.currentTarget) }, m("refer")));
       }
       return row;
     });
-  }
-
-  async function act(path, payload, done) {
-    await api("POST", `${B}${path}`, payload);
-    if (done) toast(done);
-    if (window.__refresh) window.__refresh();
   }
 
   // -- lobby tablet ----------------------------------------------------------------------
@@ -121,17 +60,24 @@
     ];
     const stage1 = document.getElementById("stage1");
     const reasonRow = stage1.querySelector(".reason-row");
-    reasonOptions(stage1.querySelector("select"));
+    const reasonSelect = stage1.querySelector("select");
+    reasonOptions(reasonSelect);
+    const submit = document.getElementById("issue-submit");
     const sync = () => {
       const any = [...chosen].some((c) => catalogue.business.find((b) => b.code === c).migratable);
       stage1.hidden = !(any && perms.has("triage.stage1"));
-      reasonRow.hidden = stage1.querySelector('input[value="declined"]').checked === false;
+      const declined = stage1.querySelector('input[value="declined"]').checked;
+      reasonRow.hidden = !declined;
+      reasonSelect.required = !stage1.hidden && declined;
     };
     for (const [title, list] of groups) {
       chips.append(el("div", { class: "chip-group" }, title));
       for (const b of list) {
         const chip = el("span", { class: `chip ${b.cash ? "cash" : ""}`, dataset: { code: b.code }, role: "button", tabindex: "0" }, b.name);
-        chip.addEventListener("click", () => { chip.classList.toggle("on"); chip.classList.contains("on") ? chosen.add(b.code) : chosen.delete(b.code); sync(); });
+        chip.addEventListener("click", () => {
+          if (!window.Lobby.isOnline()) return;
+          chip.classList.toggle("on"); chip.classList.contains("on") ? chosen.add(b.code) : chosen.delete(b.code); sync();
+        });
         chips.append(chip);
       }
     }
@@ -146,9 +92,16 @@
       if (data.get("has_mobile_banking")) payload.has_mobile_banking = data.get("has_mobile_banking") === "true";
       if (!stage1.hidden) {
         const outcome = data.get("stage1");
+        if (outcome === "declined" && !data.get("stage1_reason")) { toast(m("reason_required"), true); reasonSelect.focus(); return; }
         payload.triage = { outcome, reason: outcome === "declined" ? data.get("stage1_reason") : null };
       }
-      const ticket = await api("POST", `${B}/tickets`, payload);
+      submit.disabled = true;
+      let ticket;
+      try {
+        ticket = await api("POST", `${B}/tickets`, payload, window.Lobby.newKey());
+      } finally {
+        submit.disabled = false;
+      }
       const issued = document.getElementById("issued");
       issued.replaceChildren(
         el("div", { class: "muted" }, m("issued")),
@@ -176,7 +129,6 @@
       auth.replaceChildren(...(view.authorisations.length ? view.authorisations.map(authCard) : [el("div", { class: "empty" }, m("no_authorisations"))]));
       document.getElementById("point-list").replaceChildren(...view.points.map(pointRow));
     };
-    window.__refresh = refresh;
     live(refresh);
   }
 
@@ -192,6 +144,7 @@
   }
 
   function waitingCard(t) {
+    const customer = customerText(t);
     const card = el("div", { class: "ticket", dataset: { ticket: t.ticket_no } },
       el("div", { class: "ticket-head" },
         el("span", { class: "ticket-no" }, t.ticket_no),
@@ -200,18 +153,19 @@
         el("span", { class: "wait" }, waitText(t))),
       el("div", { class: "ticket-body" },
         itemsText(t.items),
-        t.age_band || t.customer_tier ? el("span", { class: "route" }, ` · ${[t.age_band, t.customer_tier ? m("tier_" + t.customer_tier) : null].filter(Boolean).join(" · ")}`) : null),
+        customer || t.age_band || t.customer_tier ? el("span", { class: "route" }, ` · ${[customer, t.age_band, t.customer_tier ? m("tier_" + t.customer_tier) : null].filter(Boolean).join(" · ")}`) : null),
       ...t.notices.map((n) => el("div", { class: "prompt" }, n)),
       ...promptsOf(t, true));
     const actions = el("div", { class: "ticket-actions" });
-    if (perms.has("triage.stage2")) {
+    // One outcome per stage: once the hall has triaged this customer, it is not offered again.
+    if (perms.has("triage.stage2") && !stagesDone(t).has(2)) {
       if (pendingMigratable(t, "teller").length) {
-        actions.append(el("button", { class: "btn btn-sm btn-success", onclick: () => act(`/tickets/${t.id}/triage`, { stage: 2, outcome: "accepted" }, m("moved_to_stm")) }, m("stage2_accept")));
+        actions.append(el("button", { class: "btn btn-sm btn-success", type: "button",
+          onclick: (e) => act(`/tickets/${t.id}/triage`, { stage: 2, outcome: "accepted" }, m("moved_to_stm"), e.currentTarget) }, m("stage2_accept")));
       }
       if (pendingMigratable(t, "stm").length) {
-        const reason = el("select", { class: "reason-select" });
-        reasonOptions(reason);
-        actions.append(reason, el("button", { class: "btn btn-sm", onclick: () => act(`/tickets/${t.id}/triage`, { stage: 2, outcome: "declined", reason: reason.value }, m("moved_to_teller")) }, m("stage2_decline")));
+        actions.append(declineControl(t.id, m("stage2_decline"), (reason, button) =>
+          act(`/tickets/${t.id}/triage`, { stage: 2, outcome: "declined", reason }, m("moved_to_teller"), button)));
       }
     }
     if (actions.childElementCount) card.append(actions);
@@ -228,16 +182,14 @@
       el("div", { class: "ticket-body" }, a.business_name));
     if (perms.has("stm.authorise")) {
       card.append(el("div", { class: "ticket-actions" },
-        el("button", { class: "btn btn-sm btn-success", onclick: () => decide(a.id, true) }, m("approve")),
-        el("button", { class: "btn btn-sm btn-warn", onclick: () => decide(a.id, false) }, m("reject"))));
+        el("button", { class: "btn btn-sm btn-success", type: "button", onclick: (e) => decide(a.id, true, e.currentTarget) }, m("approve")),
+        el("button", { class: "btn btn-sm btn-warn", type: "button", onclick: (e) => decide(a.id, false, e.currentTarget) }, m("reject"))));
     }
     return card;
   }
 
-  async function decide(id, approve) {
-    await api("POST", `${B}/authorisations/${id}/decision`, { approve });
-    toast(approve ? m("approved") : m("rejected"));
-    window.__refresh();
+  async function decide(id, approve, button) {
+    await act(`/authorisations/${id}/decision`, { approve }, approve ? m("approved") : m("rejected"), button);
   }
 
   function pointRow(entry) {
@@ -250,15 +202,18 @@
     if (p.kind === "stm" && perms.has("stm.status")) {
       const buttons = el("span", { class: "status-buttons" });
       for (const s of ["ok", "slow", "down"]) {
-        if (s !== p.status) buttons.append(el("button", { class: "btn btn-sm", onclick: () => setStatus(p.id, s) }, m("set_" + s)));
+        if (s !== p.status) buttons.append(el("button", { class: "btn btn-sm", type: "button", onclick: (e) => setStatus(p.id, s, e.currentTarget) }, m("set_" + s)));
       }
       row.append(buttons);
     }
     return row;
   }
 
-  async function setStatus(pointId, status) {
-    await api("PUT", `${B}/points/${pointId}/status`, { status });
+  async function setStatus(pointId, status, button) {
+    button.disabled = true;
+    try {
+      await api("PUT", `${B}/points/${pointId}/status`, { status }, window.Lobby.newKey());
+    } finally { button.disabled = false; }
     window.__refresh();
   }
 
@@ -273,10 +228,14 @@
     select.replaceChildren(...points.map((p) => el("option", { value: p.id }, `${p.name} (${p.code})`)));
     const asked = new URLSearchParams(location.search).get("point") || localStorage.getItem(`point:${branch}`);
     if (asked && points.some((p) => String(p.id) === asked)) select.value = asked;
-    select.addEventListener("change", () => { localStorage.setItem(`point:${branch}`, select.value); refresh(); });
-    reasonOptions(document.getElementById("stage3-reason"));
-    reasonOptions(document.getElementById("complete-reason"), "customer_declined");
+    select.addEventListener("change", () => { localStorage.setItem(`point:${branch}`, select.value); window.__refresh(); });
+    const stage3Reason = document.getElementById("stage3-reason");
+    const stage3Decline = document.getElementById("btn-stage3-decline");
+    reasonOptions(stage3Reason);
+    stage3Reason.addEventListener("change", () => { stage3Decline.disabled = !stage3Reason.value; });
+    reasonOptions(document.getElementById("complete-reason"));
     let current = null;
+    let shownId = null;
     const pointId = () => Number(select.value);
     const point = () => points.find((p) => p.id === pointId());
 
@@ -295,61 +254,77 @@
     };
 
     function renderCurrent(p) {
-      const number = document.getElementById("current-number");
-      const meta = document.getElementById("current-meta");
-      const items = document.getElementById("current-items");
-      const promptsBox = document.getElementById("current-prompts");
-      const authBox = document.getElementById("current-auth");
       const t = current;
-      number.textContent = t ? t.ticket_no : "—";
-      meta.replaceChildren(...(t ? [el("div", {}, queueBadge(t.queue, t.queue_name), " ", el("span", { class: "badge" }, t.status_name)),
-        el("div", { class: "muted" }, [t.customer_id, t.age_band, t.customer_tier ? m("tier_" + t.customer_tier) : null, t.recalls ? m("recalls", { n: t.recalls }) : null].filter(Boolean).join(" · ")),
+      document.getElementById("current-number").textContent = t ? t.ticket_no : "—";
+      document.getElementById("current-meta").replaceChildren(...(t ? [el("div", {}, queueBadge(t.queue, t.queue_name), " ", el("span", { class: "badge" }, t.status_name)),
+        el("div", { class: "muted" }, [customerText(t), t.age_band, t.customer_tier ? m("tier_" + t.customer_tier) : null, t.recalls ? m("recalls", { n: t.recalls }) : null].filter(Boolean).join(" · ")),
         t.follow_up ? el("span", { class: "badge follow" }, m("follow_up")) : null] : [el("span", { class: "muted" }, m("idle"))]).filter(Boolean));
-      items.replaceChildren(...(t ? t.items.map((i) => el("div", { class: `item ${i.status}` },
+      document.getElementById("current-items").replaceChildren(...(t ? t.items.map((i) => el("div", { class: `item ${i.status}` },
         queueBadge(i.route, m("route_" + i.route)), i.name, i.reason_name ? el("span", { class: "reason" }, i.reason_name) : null)) : []));
-      promptsBox.replaceChildren(...(t ? promptsOf(t, true) : []));
-      authBox.replaceChildren(...(t ? t.authorisations.map((a) => el("div", { class: `auth-state ${a.status}` }, m("auth_" + a.status, { business: a.business_name }))) : []));
+      document.getElementById("current-prompts").replaceChildren(...(t ? promptsOf(t, true) : []));
+      document.getElementById("current-auth").replaceChildren(...(t ? t.authorisations.map((a) => el("div", { class: `auth-state ${a.status}` }, m("auth_" + a.status, { business: a.business_name }))) : []));
       const atTeller = p.kind !== "stm";
       const migratableHere = t ? pendingMigratable(t, p.kind).filter((i) => !i.reason) : [];
-      document.getElementById("stage3").hidden = !(t && atTeller && perms.has("triage.stage3") && pendingMigratable(t).length);
+      document.getElementById("stage3").hidden = !(t && atTeller && perms.has("triage.stage3") && pendingMigratable(t).length && !stagesDone(t).has(3));
+      // A new customer at the point starts with no reason chosen; a refresh keeps the choice.
+      if (!t || t.id !== shownId) stage3Reason.value = "";
+      shownId = t ? t.id : null;
+      stage3Decline.disabled = !stage3Reason.value;
       document.getElementById("complete-reason-label").hidden = !(t && atTeller && migratableHere.length);
       document.getElementById("btn-call").disabled = Boolean(t);
-      for (const id of ["btn-recall", "btn-noshow"]) document.getElementById(id).disabled = !t || t.status !== "called";
-      document.getElementById("btn-start").disabled = !t || t.status !== "called";
+      for (const id of ["btn-recall", "btn-noshow", "btn-start"]) document.getElementById(id).disabled = !t || t.status !== "called";
       document.getElementById("btn-complete").disabled = !t;
       document.getElementById("btn-transfer").disabled = !t;
     }
 
-    const on = (id, fn) => document.getElementById(id).addEventListener("click", fn);
-    on("btn-call", async () => {
-      const result = await api("POST", `${B}/points/${pointId()}/call-next`);
-      toast(result.ticket ? m("called", { no: result.ticket.ticket_no }) : m("queue_empty"));
-      refresh();
+    const on = (id, fn) => document.getElementById(id).addEventListener("click", (e) => fn(e.currentTarget));
+    on("btn-call", async (button) => {
+      button.disabled = true;
+      try {
+        const result = await api("POST", `${B}/points/${pointId()}/call-next`, undefined, window.Lobby.newKey());
+        toast(result.ticket ? m("called", { no: result.ticket.ticket_no }) : m("queue_empty"));
+      } finally { window.__refresh(); }
     });
-    on("btn-recall", () => current && act(`/tickets/${current.id}/recall`, undefined, m("recalled")));
-    on("btn-start", () => current && act(`/tickets/${current.id}/start`));
-    on("btn-noshow", () => current && act(`/tickets/${current.id}/no-show`, undefined, m("no_show_done")));
-    on("btn-stage3-accept", () => current && act(`/tickets/${current.id}/triage`, { stage: 3, outcome: "accepted" }, m("moved_to_stm")));
-    on("btn-stage3-decline", () => current && act(`/tickets/${current.id}/triage`, { stage: 3, outcome: "declined", reason: document.getElementById("stage3-reason").value }));
-    on("btn-transfer", () => {
+    on("btn-recall", (b) => current && act(`/tickets/${current.id}/recall`, undefined, m("recalled"), b));
+    on("btn-start", (b) => current && act(`/tickets/${current.id}/start`, undefined, null, b));
+    on("btn-noshow", (b) => current && act(`/tickets/${current.id}/no-show`, undefined, m("no_show_done"), b));
+    on("btn-stage3-accept", (b) => current && act(`/tickets/${current.id}/triage`, { stage: 3, outcome: "accepted" }, m("moved_to_stm"), b));
+    on("btn-stage3-decline", (b) => current && stage3Reason.value && act(`/tickets/${current.id}/triage`, { stage: 3, outcome: "declined", reason: stage3Reason.value }, m("stage3_declined"), b));
+    on("btn-transfer", (b) => {
       const queue = document.getElementById("transfer-queue").value;
-      if (current && queue) act(`/tickets/${current.id}/transfer`, { queue }, m("transferred"));
+      if (!queue) { toast(m("choose_queue"), true); return; }
+      if (current) act(`/tickets/${current.id}/transfer`, { queue }, m("transferred"), b);
     });
-    on("btn-complete", () => {
+    on("btn-complete", (b) => {
       if (!current) return;
       const label = document.getElementById("complete-reason-label");
-      const payload = label.hidden ? {} : { reason: document.getElementById("complete-reason").value };
-      act(`/tickets/${current.id}/complete`, payload, m("completed", { no: current.ticket_no }));
+      const reason = document.getElementById("complete-reason").value;
+      if (!label.hidden && !reason) { toast(m("reason_required"), true); return; }
+      act(`/tickets/${current.id}/complete`, label.hidden ? {} : { reason }, m("completed", { no: current.ticket_no }), b);
     });
-    window.__refresh = refresh;
     live(refresh);
   }
 
   // -- set-up (director) -------------------------------------------------------------------
+  const auditAction = (code) => (window.Lobby.M["audit_" + code.replace(/\./g, "_")] ? m("audit_" + code.replace(/\./g, "_")) : m("audit_other"));
+  function auditActor(label, names) {
+    const [kind, ...rest] = String(label || "").split(":");
+    const name = rest.join(":");
+    if (kind === "user") return names[name] || name;
+    if (kind === "device") return m("actor_device", { name });
+    if (kind === "system" || !name) return m("actor_system");
+    return name;
+  }
+
   async function setupPage() {
-    const today = new Date();
     const dateBox = document.getElementById("close-date");
-    dateBox.value = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}-${String(today.getDate()).padStart(2, "0")}`;
+    const iso = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+    // The branch's today, from the server: the director's computer may be in another zone.
+    const board = await api("GET", `${B}/board`).catch(() => null);
+    const today = board ? board.now.slice(0, 10) : iso(new Date());
+    dateBox.value = today;
+    dateBox.max = today;
+    let names = {};
     const refresh = async () => {
       const setup = await api("GET", B);
       const pointsTable = document.getElementById("points-table");
@@ -376,6 +351,7 @@
           })).filter((d) => d.opens && d.closes);
           api("PUT", `${B}/hours`, { days }).then(() => toast(m("saved")));
         } }, m("save")));
+      names = Object.fromEntries(setup.staff.filter((s) => s.name).map((s) => [s.staff_id, s.name]));
       document.getElementById("staff-table").replaceChildren(
         el("tr", {}, ...["staff_id", "name", "role", "on_duty"].map((h) => el("th", {}, m("col_" + h)))),
         ...setup.staff.map((s) => el("tr", {}, el("td", {}, s.staff_id), el("td", {}, s.name || ""), el("td", {}, s.role_name),
@@ -389,40 +365,68 @@
         const devices = await api("GET", `${B}/devices`);
         document.getElementById("devices-table").replaceChildren(...devices.map((d) => el("tr", {},
           el("td", {}, d.name), el("td", {}, m("device_" + d.kind)), el("td", {}, d.revoked ? m("revoked") : m("active")),
-          el("td", {}, d.revoked ? "" : el("button", { class: "btn btn-sm btn-warn", onclick: () => api("DELETE", `${B}/devices/${d.id}`).then(refresh) }, m("revoke"))))));
+          el("td", {}, d.revoked ? "" : el("button", { class: "btn btn-sm btn-warn", type: "button", onclick: () => api("DELETE", `${B}/devices/${d.id}`).then(refresh) }, m("revoke"))))));
+      }
+      if (perms.has("users.manage")) {
+        // Accounts by login name, to show people rather than logins in the audit log.
+        const users = await api("GET", `${B}/users`).catch(() => []);
+        for (const u of users) names[u.username] = u.display_name || names[u.staff_id] || u.username;
       }
       if (perms.has("audit.view")) {
         const entries = await api("GET", `${B}/audit?limit=40`);
         document.getElementById("audit-table").replaceChildren(
           el("tr", {}, ...["time", "actor", "action", "target"].map((h) => el("th", {}, m("col_" + h)))),
-          ...entries.map((e) => el("tr", {}, el("td", {}, e.ts.replace("T", " ").slice(0, 19)), el("td", {}, e.actor), el("td", {}, e.action), el("td", {}, e.target || ""))));
+          ...entries.map((e) => el("tr", { dataset: { action: e.action } }, el("td", { class: "nowrap" }, e.ts.replace("T", " ").slice(5, 19)), el("td", {}, auditActor(e.actor, names)),
+            el("td", { title: e.action }, auditAction(e.action)), el("td", {}, e.target || ""))));
       }
     };
     document.getElementById("point-form").addEventListener("submit", async (event) => {
       event.preventDefault();
       const data = new FormData(event.target);
-      await api("POST", `${B}/points`, { kind: data.get("kind"), code: data.get("code"), name: data.get("name") });
+      await api("POST", `${B}/points`, { kind: data.get("kind"), code: data.get("code"), name: data.get("name") }, window.Lobby.newKey());
       event.target.reset();
       refresh();
     });
-    document.getElementById("btn-close-day").addEventListener("click", async (event) => {
-      event.target.disabled = true;
+
+    // Day close in two steps: say who is still in the lobby and will be expired, then confirm.
+    const confirmBox = document.getElementById("close-confirm");
+    const closeButton = document.getElementById("btn-close-day");
+    closeButton.addEventListener("click", async () => {
+      const day = dateBox.value || today;
+      let open = null;
+      if (day === today && perms.has("lobby.view")) {
+        const view = await api("GET", `${B}/lobby`);
+        open = view.waiting.length + view.points.filter((p) => p.ticket).length;
+      }
+      document.getElementById("close-confirm-text").textContent = open === null ? m("close_confirm_other", { day }) : open
+        ? m("close_confirm_open", { day, n: open }) : m("close_confirm_none", { day });
+      confirmBox.hidden = false;
+      closeButton.hidden = true;
+      document.getElementById("btn-close-confirm").focus();
+    });
+    document.getElementById("btn-close-cancel").addEventListener("click", () => { confirmBox.hidden = true; closeButton.hidden = false; });
+    document.getElementById("btn-close-confirm").addEventListener("click", async (event) => {
+      const button = event.currentTarget;
+      button.disabled = true;
       try {
-        const result = await api("POST", `${B}/close-day`, { day: dateBox.value || null });
+        const result = await api("POST", `${B}/close-day`, { day: dateBox.value || null, confirm: true }, window.Lobby.newKey());
         const c = result.closures[0];
-        const box = document.getElementById("close-result");
-        box.replaceChildren(
-          el("p", { class: "alert alert-ok", id: "close-ok" }, m("closed_day", { day: result.day, visits: c.visits, transactions: c.transactions, migrated: c.migrated, migratable: c.migratable })),
+        document.getElementById("close-result").replaceChildren(
+          el("p", { class: "alert alert-ok", id: "close-ok" }, m("closed_day", { day: result.day, visits: c.visits, transactions: c.transactions, migrated: c.migrated, migratable: c.migratable }),
+            result.expired ? ` ${m("close_expired", { n: result.expired })}` : ""),
           el("table", { class: "table small" },
             el("tr", {}, ...["table", "read", "imported", "skipped", "rejected"].map((h) => el("th", {}, m("col_" + h)))),
-            ...result.imports.map((f) => el("tr", {}, el("td", {}, f.table), el("td", {}, f.read), el("td", {}, f.imported), el("td", {}, f.skipped), el("td", {}, f.rejected)))));
+            ...result.imports.map((f) => el("tr", {}, el("td", {}, window.Lobby.M["table_" + f.table] ? m("table_" + f.table) : f.table),
+              el("td", {}, f.read), el("td", {}, f.imported), el("td", {}, f.skipped), el("td", {}, f.rejected)))));
+        confirmBox.hidden = true;
+        closeButton.hidden = false;
         refresh();
-      } finally { event.target.disabled = false; }
+      } finally { button.disabled = false; }
     });
     for (const kind of ["kiosk", "display"]) {
       document.getElementById(`btn-${kind}`).addEventListener("click", async () => {
-        const device = await api("POST", `${B}/devices`, { kind, name: m("device_" + kind) });
-        const link = `${location.origin}${device.activate_url}`;
+        const made = await api("POST", `${B}/devices`, { kind, name: m("device_" + kind) }, window.Lobby.newKey());
+        const link = `${location.origin}${made.activate_url}`;
         document.getElementById("device-link").replaceChildren(el("p", { class: "alert alert-ok" }, m("device_link"), " ", el("a", { href: link }, link)));
         refresh();
       });
@@ -431,94 +435,7 @@
     refresh();
   }
 
-  // -- ticket kiosk ----------------------------------------------------------------------
-  async function kiosk() {
-    await loadCatalogue();
-    const grid = document.getElementById("kiosk-grid");
-    const take = document.getElementById("kiosk-take");
-    const chosen = new Set();
-    for (const b of catalogue.business) {
-      const button = el("button", { class: "kiosk-btn", type: "button", dataset: { code: b.code } }, b.name,
-        el("span", { class: "hint" }, b.migratable ? m("hint_stm") : b.cash ? m("hint_cash") : m("hint_counter")));
-      button.addEventListener("click", () => {
-        button.classList.toggle("on");
-        button.classList.contains("on") ? chosen.add(b.code) : chosen.delete(b.code);
-        take.disabled = chosen.size === 0;
-        document.getElementById("kiosk-selected").textContent = chosen.size ? m("selected", { n: chosen.size }) : "";
-      });
-      grid.append(button);
-    }
-    let hide = null;
-    take.addEventListener("click", async () => {
-      take.disabled = true;
-      try {
-        const ticket = await api("POST", `${B}/tickets`, { business: [...chosen] });
-        const box = document.getElementById("kiosk-ticket");
-        box.replaceChildren(el("div", { class: "muted" }, m("your_number")), el("div", { class: "num" }, ticket.ticket_no),
-          el("div", {}, queueBadge(ticket.queue, ticket.queue_name), " ", waitText(ticket)),
-          ...ticket.notices.map((n) => el("div", { class: "prompt" }, n)));
-        box.hidden = false;
-        clearTimeout(hide);
-        hide = setTimeout(() => { box.hidden = true; }, 15000);
-      } finally {
-        chosen.clear();
-        grid.querySelectorAll(".on").forEach((b) => b.classList.remove("on"));
-        document.getElementById("kiosk-selected").textContent = "";
-      }
-    });
-    const refresh = async () => {
-      const board = await api("GET", `${B}/board`);
-      document.getElementById("kiosk-queues").replaceChildren(...board.queues.map((q) => el("div", { class: `kpi ${q.kind}` },
-        el("div", { class: "label" }, q.name), el("div", { class: "value" }, m("people", { n: q.waiting })),
-        el("div", { class: "sub" }, q.wait_minutes === null ? m("wait_unknown") : m("wait_new", { minutes: q.wait_minutes })),
-        ...q.notices.map((n) => el("div", { class: "notice" }, n)))));
-    };
-    window.__refresh = refresh;
-    live(refresh);
-  }
-
-  // -- calling display -------------------------------------------------------------------
-  function display() {
-    const clock = document.getElementById("clock");
-    // The branch's own time, from the server: the display's clock may be set to anything.
-    let offset = 0;
-    const pad = (n) => String(n).padStart(2, "0");
-    const tick = () => {
-      const now = new Date(Date.now() + offset);
-      clock.textContent = `${pad(now.getUTCHours())}:${pad(now.getUTCMinutes())}:${pad(now.getUTCSeconds())}`;
-    };
-    setInterval(tick, 1000);
-    let lastKey = "";
-    const refresh = async () => {
-      const board = await api("GET", `${B}/board`);
-      offset = Date.parse(board.now.slice(0, 19) + "Z") - Date.now();
-      tick();
-      const first = board.calling[0];
-      const number = document.getElementById("now-number");
-      number.textContent = first ? first.ticket_no : "—";
-      document.getElementById("now-point").textContent = first ? m("please_go", { point: first.point_name }) : m("no_calling");
-      const key = first ? `${first.ticket_no}@${first.called_at}` : "";
-      if (key && key !== lastKey) { number.classList.remove("flash"); void number.offsetWidth; number.classList.add("flash"); }
-      lastKey = key;
-      const earlier = board.calling.slice(1, 7);
-      document.getElementById("calling-table").replaceChildren(
-        el("tr", {}, el("th", { colspan: "2" }, m("recent_calls"))),
-        ...(earlier.length ? earlier.map((c) => el("tr", {}, el("td", {}, c.ticket_no), el("td", {}, c.point_name)))
-          : [el("tr", {}, el("td", { colspan: "2", class: "muted" }, m("no_recent_calls")))]));
-      document.getElementById("display-queues").replaceChildren(...board.queues.map((q) => el("div", { class: "display-queue" },
-        el("div", {}, `${q.name} (${q.prefix})`), el("div", { class: "n" }, m("people", { n: q.waiting })),
-        el("div", {}, q.wait_minutes === null ? m("wait_unknown") : m("wait_new", { minutes: q.wait_minutes })),
-        ...q.notices.map((n) => el("div", { class: "notice" }, n)))));
-      const notices = board.queues.flatMap((q) => q.notices);
-      const banner = document.getElementById("display-notice");
-      banner.textContent = notices.join("　");
-      banner.hidden = notices.length === 0;
-    };
-    window.__refresh = refresh;
-    live(refresh);
-  }
-
-  const pages = { tablet, window: windowPage, setup: setupPage, kiosk, display };
+  const pages = { tablet, window: windowPage, setup: setupPage };
   const start = pages[body.dataset.page];
   if (start) start().catch((error) => console.error(error));
 })();
