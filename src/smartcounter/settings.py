@@ -162,6 +162,26 @@ class LobbySettings(BaseModel):
     # seen at once, one made in another worker after about this long.
     setup_cache_seconds: float = Field(default=2.0, ge=0, le=60)
     credential_cache_seconds: float = Field(default=5.0, ge=0, le=60)
+    # Served over HTTPS (directly or behind a TLS reverse proxy): cookies are sent with
+    # ``Secure`` and every response carries HSTS for ``hsts_seconds``.
+    https: bool = False
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
+    # Passwords: at least this long, with letters and digits, and not the user name.
+    password_min_length: int = Field(default=10, ge=8, le=128)
+    # Logins: this many failures of one account (or from one client address) within
+    # the window lock it (or them) out for ``login_lockout_minutes``. Banks whose staff
+    # share one address (NAT) may raise the address limit.
+    login_max_failures: int = Field(default=10, ge=1, le=1000)
+    login_address_max_failures: int = Field(default=10, ge=1, le=100_000)
+    login_failure_window_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
+    login_lockout_minutes: float = Field(default=15.0, gt=0, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _https_cookies(self) -> LobbySettings:
+        # One switch for HTTPS: every cookie of the service becomes ``Secure`` with it.
+        if self.https:
+            self.cookie_secure = True
+        return self
 
 
 class BenchmarkRule(BaseModel):

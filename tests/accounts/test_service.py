@@ -19,6 +19,7 @@ from smartcounter.accounts.schemas import DeviceCreate, UserCreate
 from smartcounter.lobby import service
 from smartcounter.lobby.context import LobbyContext, ManualClock
 from smartcounter.lobby.errors import DuplicateValue, Forbidden
+from smartcounter.lobby.models import Staff
 from smartcounter.lobby.schemas import TicketCreate
 
 
@@ -30,20 +31,29 @@ def new_user(
     branch_id: str | None = "B1",
     actor=SYSTEM,
 ) -> User:  # type: ignore[no-untyped-def]
+    staff_id = None
+    if branch_id is not None:
+        # Every branch account is one member of its branch's staff.
+        staff_id = f"{branch_id}-{username}"
+        if session.get(Staff, staff_id) is None:
+            session.add(Staff(staff_id=staff_id, branch_id=branch_id, role=role.value))
+            session.flush()
     return accounts.create_user(
         session=session,
         actor=actor,
         branch_id=branch_id,
-        user_in=UserCreate(username=username, password="s3cret-pass", role=role),
+        user_in=UserCreate(
+            username=username, password="s3cret-pass-1", role=role, staff_id=staff_id
+        ),
         now=ctx.now(),
     )
 
 
 class TestPasswords:
     def test_argon2id_and_verification(self) -> None:
-        hashed = hash_password("s3cret-pass")
+        hashed = hash_password("s3cret-pass-1")
         assert hashed.startswith("$argon2id$")
-        assert verify_password(hashed, "s3cret-pass")
+        assert verify_password(hashed, "s3cret-pass-1")
         assert not verify_password(hashed, "wrong")
         assert not verify_password(None, "anything")
         assert not verify_password("not-a-hash", "anything")
@@ -54,9 +64,9 @@ class TestLogin:
         self, session: Session, ctx: LobbyContext, clock: ManualClock, branch: str
     ) -> None:
         user = new_user(session, ctx, "alice", Role.GREETER)
-        assert user.password_hash != "s3cret-pass"
+        assert user.password_hash != "s3cret-pass-1"
         found = accounts.authenticate(
-            session=session, username="alice", password="s3cret-pass", now=ctx.now()
+            session=session, username="alice", password="s3cret-pass-1", now=ctx.now()
         )
         opened = accounts.open_session(session=session, user=found, now=ctx.now(), hours=8)
         resolved = accounts.resolve_session(session=session, token=opened.token, now=ctx.now())
@@ -73,7 +83,7 @@ class TestLogin:
         assert accounts.resolve_session(session=session, token=opened.token, now=ctx.now()) is None
 
     @pytest.mark.parametrize(
-        ("username", "password"), [("carol", "wrong"), ("nobody", "s3cret-pass")]
+        ("username", "password"), [("carol", "wrong"), ("nobody", "s3cret-pass-1")]
     )
     def test_wrong_login_says_nothing_about_which_part(
         self, session: Session, ctx: LobbyContext, branch: str, username: str, password: str
@@ -91,7 +101,7 @@ class TestLogin:
         user.active = False
         with pytest.raises(accounts.InvalidLogin):
             accounts.authenticate(
-                session=session, username="dave", password="s3cret-pass", now=ctx.now()
+                session=session, username="dave", password="s3cret-pass-1", now=ctx.now()
             )
 
 

@@ -8,14 +8,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smartcounter.accounts.roles import DeviceKind, Role
-from smartcounter.lobby.database import Base
-from smartcounter.lobby.models import ID_LENGTH
+from smartcounter.database import ID_LENGTH, Base
 
 
 class User(Base):
     """A person who logs in; lobby staff belong to one branch, an analyst to none."""
 
     __tablename__ = "users"
+    # One account per member of staff: two logins never act as the same person.
+    __table_args__ = (sa.Index("uq_users_staff_id", "staff_id", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
@@ -76,3 +77,19 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(sa.String(64))
     target: Mapped[str | None] = mapped_column(sa.String(200))
     detail: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class LoginThrottle(Base):
+    """Recent failed logins of one account name or one client address, and its lockout.
+
+    Kept in the database, not in a worker's memory, so that the count holds across
+    workers and restarts.
+    """
+
+    __tablename__ = "login_throttle"
+
+    scope: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # "user" or "address"
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    first_failure_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]

@@ -9,10 +9,29 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from smartcounter.accounts.models import DeviceToken, User, UserSession
+from smartcounter.organisation import Staff
 
 
 def user_by_name(session: Session, username: str) -> User | None:
     return session.scalars(sa.select(User).where(User.username == username)).first()
+
+
+def user_by_staff(session: Session, staff_id: str) -> User | None:
+    return session.scalars(sa.select(User).where(User.staff_id == staff_id)).first()
+
+
+def any_staff(session: Session) -> bool:
+    """True when the database knows any member of staff (loaded from the store or added)."""
+    return session.scalar(sa.select(sa.exists().where(Staff.staff_id.is_not(None)))) is True
+
+
+def revoke_sessions(session: Session, user_id: int) -> None:
+    """End every login session of a user (disabled, or their password reset)."""
+    session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.revoked.is_(False))
+        .values(revoked=True)
+    )
 
 
 def get_user(session: Session, user_id: int) -> User | None:
@@ -20,6 +39,7 @@ def get_user(session: Session, user_id: int) -> User | None:
 
 
 def users_of(session: Session, branch_id: str | None) -> Sequence[User]:
+    """The users of a branch, by name; every user when ``branch_id`` is None."""
     query = sa.select(User).order_by(User.username)
     if branch_id is not None:
         query = query.where(User.branch_id == branch_id)

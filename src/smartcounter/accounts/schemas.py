@@ -13,7 +13,8 @@ Username = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
 ]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
-NewPassword = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+# Length and content are the password policy's (configurable), checked by the service.
+NewPassword = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 Name = Annotated[
     str,
     StringConstraints(
@@ -44,6 +45,14 @@ class UserCreate(_In):
     role: Role
     display_name: Name | None = None
     staff_id: StaffId | None = None
+
+
+class PasswordChange(_In):
+    """A user's own new password, with the current one and the new one typed twice."""
+
+    old_password: Password
+    new_password: NewPassword
+    confirm_password: NewPassword
 
 
 class UserPreferences(_In):

@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "demo": "demo",
     "serve": "serve",
     "close-day": "close_day",
+    "users": "users",
 }
 
 

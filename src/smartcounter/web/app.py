@@ -19,7 +19,7 @@ from smartcounter.settings import Settings, load_settings
 from smartcounter.web import pages
 from smartcounter.web.deps import CredentialCache
 from smartcounter.web.errors import install_error_handlers
-from smartcounter.web.routes import admin, auth, calls, dashboards, lobby, setup, tickets
+from smartcounter.web.routes import admin, auth, calls, dashboards, lobby, setup, tickets, users
 
 DEFAULT_SECRET = "change-me"
 SECRET_FILE = "lobby.secret"
@@ -35,23 +35,37 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
 ]
+NO_STORE = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]
+STATIC_PREFIX = "/static/"
 
 
 class SecurityHeaders:
-    """Add the security headers to every HTTP response."""
+    """Add the security headers to every HTTP response.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Anything but the static files may hold customer data (numbers, names, card digits):
+    ``Cache-Control: no-store`` keeps it out of browser and proxy caches. Served over
+    HTTPS (``[lobby] https``), responses also tell browsers to use nothing else (HSTS).
+    """
+
+    def __init__(self, app: ASGIApp, *, hsts_seconds: int | None = None) -> None:
         self.app = app
+        self.headers = list(SECURITY_HEADERS)
+        if hsts_seconds is not None:
+            self.headers.append((b"strict-transport-security", f"max-age={hsts_seconds}".encode()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        static = str(scope.get("path", "")).startswith(STATIC_PREFIX)
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+                headers = list(message.get("headers", []))
+                if not static:
+                    headers = [h for h in headers if h[0].lower() != b"cache-control"]
+                    headers += NO_STORE
+                message["headers"] = headers + self.headers
             await send(message)
 
         await self.app(scope, receive, sending)
@@ -106,12 +120,14 @@ def create_app(
     database.on_commit_changing(CredentialCache.WATCHED, app.state.credentials.clear)
     install_error_handlers(app)
     # Tickets first: routes are matched in order, and issuing tickets is the hot path.
-    for module in (tickets, auth, setup, lobby, calls, admin, dashboards):
+    for module in (tickets, auth, setup, lobby, calls, admin, dashboards, users):
         app.include_router(module.router)
     app.include_router(pages.router)
     static = resources.files("smartcounter.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        SecurityHeaders, hsts_seconds=settings.lobby.hsts_seconds if settings.lobby.https else None
+    )
     return app
 
 

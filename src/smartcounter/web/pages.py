@@ -33,7 +33,7 @@ from smartcounter.web.deps import (
     SettingsDep,
     identify,
 )
-from smartcounter.web.routes.auth import set_session_cookies
+from smartcounter.web.routes.auth import client_address, set_session_cookies
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(resources.files("smartcounter.web") / "templates"))
@@ -156,11 +156,15 @@ def login_form(
         error = t("web.login.expired")
     else:
         try:
-            user = accounts.authenticate(
-                session=session, username=username, password=password, now=ctx.now()
+            user = accounts.log_in(
+                session=session,
+                ctx=ctx,
+                username=username,
+                password=password,
+                client=client_address(request),
             )
-        except NotAuthenticated:
-            error = t("lobby.errors.invalid_login")
+        except NotAuthenticated as exc:  # wrong, or locked out until a time it names
+            error = t(exc.key, **exc.params)
     if error is not None:
         token = new_token()
         response = _render(
@@ -180,7 +184,11 @@ def login_form(
         )
         return response
     opened = accounts.open_session(
-        session=session, user=user, now=ctx.now(), hours=settings.lobby.session_hours
+        session=session,
+        user=user,
+        now=ctx.now(),
+        hours=settings.lobby.session_hours,
+        client=client_address(request),
     )
     target = _safe_next(next)
     redirect = RedirectResponse(

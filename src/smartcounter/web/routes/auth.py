@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from smartcounter.accounts import service as accounts
 from smartcounter.accounts.models import User
-from smartcounter.accounts.schemas import LoginIn, SessionPublic, UserPreferences, UserPublic
+from smartcounter.accounts.policy import PasswordPolicy
+from smartcounter.accounts.schemas import (
+    LoginIn,
+    PasswordChange,
+    SessionPublic,
+    UserPreferences,
+    UserPublic,
+)
 from smartcounter.accounts.tokens import csrf_token
+from smartcounter.errors import SmartCounterError
 from smartcounter.i18n import Translator
 from smartcounter.web.deps import (
     LANG_COOKIE,
@@ -37,21 +45,40 @@ def user_public(user: User, t: Translator) -> UserPublic:
     )
 
 
+def client_address(request: Request) -> str | None:
+    """The address a request came from (behind a trusted proxy: the one it forwarded)."""
+    return request.client.host if request.client else None
+
+
 @router.post("/login", response_model=SessionPublic)
 def login(
     login_in: LoginIn,
+    request: Request,
     response: Response,
     session: SessionDep,
     ctx: ContextDep,
     settings: SettingsDep,
     t: TranslatorDep,
 ) -> SessionPublic:
-    """Log in with username and password; sets the session cookie."""
-    user = accounts.authenticate(
-        session=session, username=login_in.username, password=login_in.password, now=ctx.now()
-    )
+    """Log in with username and password; sets the session cookie.
+
+    429 with the time to try again after too many failures of the account or from the
+    address.
+    """
+    client = client_address(request)
+    try:
+        user = accounts.log_in(
+            session=session,
+            ctx=ctx,
+            username=login_in.username,
+            password=login_in.password,
+            client=client,
+        )
+    except SmartCounterError:
+        session.commit()  # the failure counts and its audit entry stay, the answer is 401/429
+        raise
     opened = accounts.open_session(
-        session=session, user=user, now=ctx.now(), hours=settings.lobby.session_hours
+        session=session, user=user, now=ctx.now(), hours=settings.lobby.session_hours, client=client
     )
     set_session_cookies(
         response, opened.token, user, settings.lobby.cookie_secure, settings.lobby.session_hours
@@ -60,6 +87,22 @@ def login(
         user=user_public(user, t),
         csrf_token=csrf_token(settings.secret_key, opened.token),
         expires_at=ctx.local(opened.record.expires_at),
+    )
+
+
+@router.post("/password", status_code=204)
+def change_password(
+    change_in: PasswordChange, user: CurrentUser, session: SessionDep, ctx: ContextDep
+) -> None:
+    """Change one's own password: the current one, the new one and its confirmation."""
+    accounts.change_password(
+        session=session,
+        user=user,
+        old=change_in.old_password,
+        new=change_in.new_password,
+        confirm=change_in.confirm_password,
+        now=ctx.now(),
+        policy=PasswordPolicy.of(ctx.settings),
     )
 
 
@@ -81,11 +124,19 @@ def set_session_cookies(
 
 
 @router.post("/logout", status_code=204)
-def logout(caller: CallerDep, response: Response, session: SessionDep, ctx: ContextDep) -> None:
+def logout(
+    caller: CallerDep,
+    response: Response,
+    session: SessionDep,
+    ctx: ContextDep,
+    settings: SettingsDep,
+) -> None:
     """End this login session."""
     if caller.user is not None and caller.cookie_token is not None:
         accounts.close_session(session=session, token=caller.cookie_token, now=ctx.now())
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=settings.lobby.cookie_secure, httponly=True
+    )
 
 
 @router.get("/me", response_model=SessionPublic)
@@ -107,10 +158,17 @@ def update_me(
     user: CurrentUser,
     session: SessionDep,
     response: Response,
+    settings: SettingsDep,
     t: TranslatorDep,
 ) -> UserPublic:
     """Change the user's own preferences (language)."""
     updated = accounts.set_preferences(session=session, user=user, prefs_in=prefs_in)
     if updated.lang:
-        response.set_cookie(LANG_COOKIE, updated.lang, samesite="lax", path="/")
+        response.set_cookie(
+            LANG_COOKIE,
+            updated.lang,
+            samesite="lax",
+            secure=settings.lobby.cookie_secure,
+            path="/",
+        )
     return user_public(updated, t)

@@ -1,0 +1,273 @@
+"""``smartcounter users add|list|disable|enable|reset-password|set-role``: the bank's accounts.
+
+Each change runs in one transaction with its audit entry, whose actor is the operating-
+system user. Passwords are read from standard input only (``--password-stdin``), twice:
+the new one and its confirmation, one per line, so they never appear in a process list
+or a shell history.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, TypeVar
+
+import typer
+
+from smartcounter.cli.context import AppState, Exit, fail, state_of
+from smartcounter.kit.tabular import OutputFormat
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from smartcounter.accounts.models import User
+    from smartcounter.accounts.roles import Role
+
+T = TypeVar("T")
+
+users = typer.Typer(
+    name="users",
+    help="账号：新建、列出、停用、启用、重置密码、调整角色。Accounts of the lobby service.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+RoleOption = typer.Option(
+    "--role",
+    help="centre_analyst, director, lobby_manager, greeter, stm_specialist, teller, wealth_manager.",
+)
+BranchOption = typer.Option("--branch", help="Branch id (every role but centre_analyst).")
+StaffOption = typer.Option("--staff", help="Staff id of the branch this account is.")
+PasswordStdin = typer.Option(
+    "--password-stdin", help="Read the password, then its confirmation, from standard input."
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(users, name="users")
+
+
+def _role(state: AppState, value: str) -> Role:
+    from smartcounter.accounts.roles import Role
+
+    try:
+        return Role(value)
+    except ValueError:
+        fail(state.t("accounts.cli.unknown_role", value=value, roles=", ".join(Role)))
+
+
+def _read_passwords(state: AppState, password_stdin: bool) -> tuple[str, str]:
+    """The new password and its confirmation: two lines of standard input."""
+    if not password_stdin:
+        fail(state.t("accounts.cli.password_stdin_needed"))
+    lines = [sys.stdin.readline() for _ in range(2)]
+    if not lines[0] or not lines[1]:  # end of input before the second line
+        fail(state.t("accounts.cli.password_stdin_short"))
+    new, confirm = (line.rstrip("\r\n") for line in lines)
+    return new, confirm
+
+
+@contextmanager
+def _unit_of_work(state: AppState) -> Iterator[Session]:
+    """One transaction on the service database; a refused change exits 2, nothing written."""
+    from smartcounter.errors import SmartCounterError
+    from smartcounter.lobby.database import open_database
+
+    database = open_database(state.settings)
+    try:
+        with database.unit_of_work() as session:
+            yield session
+    except SmartCounterError as exc:
+        fail(state.t(exc.key, **exc.params))
+    finally:
+        database.dispose()
+
+
+def _change(ctx: typer.Context, change: Callable[..., T], /, **arguments: object) -> T:
+    """Run ``change(session=, actor=, now=, **arguments)`` as the OS user, in one transaction."""
+    from smartcounter.cli.actor import command_actor
+    from smartcounter.lobby.context import build_context
+
+    state = state_of(ctx)
+    now = build_context(state.settings).now()
+    with _unit_of_work(state) as session:
+        return change(session=session, actor=command_actor(), now=now, **arguments)
+
+
+def _said(state: AppState, value: str | None) -> str:
+    return value if value else state.t("accounts.cli.none")
+
+
+@users.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name (letters, digits, _ . -).")],
+    role: Annotated[str, RoleOption],
+    branch: Annotated[str | None, BranchOption] = None,
+    staff: Annotated[str | None, StaffOption] = None,
+    display_name: Annotated[
+        str | None, typer.Option("--display-name", help="The person's name, as pages show it.")
+    ] = None,
+    password_stdin: Annotated[bool, PasswordStdin] = False,
+) -> None:
+    """新建账号（密码从标准输入读两次）。Create an account."""
+    from pydantic import ValidationError
+
+    from smartcounter.accounts import service as accounts
+    from smartcounter.accounts.policy import PasswordPolicy
+    from smartcounter.accounts.schemas import UserCreate
+
+    state = state_of(ctx)
+    chosen = _role(state, role)
+    password, confirm = _read_passwords(state, password_stdin)
+    try:
+        user_in = UserCreate(
+            username=name, password=password, role=chosen, staff_id=staff, display_name=display_name
+        )
+    except ValidationError as exc:
+        field = str(exc.errors()[0]["loc"][0])
+        fail(state.t("accounts.cli.bad_value", field=state.t(f"accounts.column.{field}")))
+    user = _change(
+        ctx,
+        accounts.create_user,
+        branch_id=branch,
+        user_in=user_in,
+        confirm=confirm,
+        policy=PasswordPolicy.of(state.settings.lobby),
+    )
+    print(
+        state.t(
+            "accounts.cli.added",
+            username=user.username,
+            role=state.t(f"lobby.role.{chosen.value}"),
+            branch=_said(state, user.branch_id),
+            staff=_said(state, user.staff_id),
+        )
+    )
+
+
+@users.command("list")
+def list_users(
+    ctx: typer.Context,
+    branch: Annotated[str | None, typer.Option("--branch", help="Only this branch.")] = None,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="table, csv or json.")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """列出账号。List the accounts."""
+    from smartcounter.accounts import repository as repo
+    from smartcounter.kit.tabular import write_rows
+    from smartcounter.lobby.context import build_context
+
+    state = state_of(ctx)
+    lobby = build_context(state.settings)
+    columns = [
+        "username",
+        "role",
+        "branch_id",
+        "staff_id",
+        "display_name",
+        "active",
+        "last_login_at",
+    ]
+    with _unit_of_work(state) as session:
+        rows = [_row(u, lobby.local) for u in repo.users_of(session, branch)]
+    if fmt is OutputFormat.TABLE:
+        if not rows:
+            print(state.t("accounts.cli.no_users"))
+            raise typer.Exit(Exit.OK)
+        t = state.t
+        write_rows(
+            fmt,
+            columns,
+            rows,
+            headers=[t(f"accounts.column.{c}") for c in columns],
+            formatters={
+                "role": lambda r: t(f"lobby.role.{r}"),
+                "active": lambda a: t("accounts.cli.active" if a else "accounts.cli.inactive"),
+            },
+        )
+    else:
+        write_rows(fmt, columns, rows)
+
+
+def _row(user: User, local: Callable[..., object]) -> list[object]:
+    return [
+        user.username,
+        user.role.value,
+        user.branch_id,
+        user.staff_id,
+        user.display_name,
+        user.active,
+        local(user.last_login_at) if user.last_login_at else None,
+    ]
+
+
+@users.command("disable")
+def disable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """停用账号（其登录会话随即结束）。Disable an account."""
+    from smartcounter.accounts import service as accounts
+
+    _change(ctx, accounts.set_active, username=name, active=False)
+    print(state_of(ctx).t("accounts.cli.disabled", username=name))
+
+
+@users.command("enable")
+def enable(ctx: typer.Context, name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """启用账号。Enable an account."""
+    from smartcounter.accounts import service as accounts
+
+    _change(ctx, accounts.set_active, username=name, active=True)
+    print(state_of(ctx).t("accounts.cli.enabled", username=name))
+
+
+@users.command("reset-password")
+def reset_password(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name.")],
+    password_stdin: Annotated[bool, PasswordStdin] = False,
+) -> None:
+    """重置密码（从标准输入读两次）。Give an account a new password."""
+    from smartcounter.accounts import service as accounts
+    from smartcounter.accounts.policy import PasswordPolicy
+
+    state = state_of(ctx)
+    password, confirm = _read_passwords(state, password_stdin)
+    _change(
+        ctx,
+        accounts.reset_password,
+        username=name,
+        password=password,
+        confirm=confirm,
+        policy=PasswordPolicy.of(state.settings.lobby),
+    )
+    print(state.t("accounts.cli.password_reset", username=name))
+
+
+@users.command("set-role")
+def set_role(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[str, RoleOption],
+    branch: Annotated[str | None, BranchOption] = None,
+    staff: Annotated[str | None, StaffOption] = None,
+) -> None:
+    """调整角色（及网点、员工）。Change an account's role."""
+    from smartcounter.accounts import service as accounts
+
+    state = state_of(ctx)
+    chosen = _role(state, role)
+    user = _change(
+        ctx, accounts.set_role, username=name, role=chosen, branch_id=branch, staff_id=staff
+    )
+    print(
+        state.t(
+            "accounts.cli.role_set",
+            username=name,
+            role=state.t(f"lobby.role.{chosen.value}"),
+            branch=_said(state, user.branch_id),
+            staff=_said(state, user.staff_id),
+        )
+    )
