@@ -243,7 +243,7 @@ def open_database(settings: Settings, *, migrate_now: bool = True) -> Database:
     """
     engine = create_db_engine(database_url(settings), pool_size=2 * settings.lobby.database_slots)
     if migrate_now:
-        migrate(engine)
+        migrate(engine, customer_key=settings.lobby.customer_key)
     return Database(engine)
 
 
@@ -254,9 +254,14 @@ def alembic_config() -> Config:
     return config
 
 
-def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (the newest by default)."""
+def migrate(engine: Engine, revision: str = "head", *, customer_key: str | None = None) -> None:
+    """Bring the database to ``revision`` (the newest by default).
+
+    ``customer_key`` hashes customer numbers stored in clear by older versions (0004);
+    without it the migration reads the settings.
+    """
     config = alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes["customer_key"] = customer_key
         command.upgrade(config, revision)

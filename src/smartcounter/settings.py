@@ -137,10 +137,18 @@ class ScorecardWeights(BaseModel):
         return {p: float(table[p]) for p in PARTS if table.get(p, 0) > 0}
 
 
+DEFAULT_CUSTOMER_KEY = "smartcounter-default-customer-key"
+
+
 class LobbySettings(BaseModel):
     """The lobby service: queue behaviour, wait-estimate defaults, sessions and rules."""
 
     no_show_after: int = Field(default=3, ge=1, le=20)
+    # A no-show may be called back, keeping their visit, within this many minutes.
+    no_show_recall_minutes: float = Field(default=30.0, ge=0, le=24 * 60)
+    # Card and account numbers are kept only as HMAC-SHA256 under this key (the same key
+    # links a customer's visits). Set your own; the default is logged as a warning.
+    customer_key: str = Field(default=DEFAULT_CUSTOMER_KEY, min_length=16)
     service_seconds: dict[str, float] = Field(
         default_factory=lambda: {"teller": 300.0, "stm": 240.0, "wealth": 900.0}
     )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import polars as pl
+import pytest
 from sqlalchemy.orm import Session
 from testkit import SYSTEM, point_id, staff_actor
 
@@ -13,6 +14,13 @@ from smartcounter.accounts.roles import Role
 from smartcounter.lobby import service
 from smartcounter.lobby.close_day import close_day
 from smartcounter.lobby.context import LobbyContext, ManualClock
+from smartcounter.lobby.customers import customer_hash
+from smartcounter.lobby.errors import (
+    CloseNotConfirmed,
+    DayInFuture,
+    DayWithoutData,
+    TicketDayClosed,
+)
 from smartcounter.lobby.models import QueueKind, TicketStatus, TriageOutcome
 from smartcounter.lobby.schemas import TicketComplete, TicketCreate, TriageAtIssue, TriageCreate
 from smartcounter.metrics import Period, open_metrics
@@ -141,7 +149,8 @@ class TestCloseDay:
             "customer_declined",
         }
         visits = read_table(store, "visits")
-        assert visits.filter(pl.col("customer_id") == "C2").get_column("ticket_no").to_list() == [
+        c2 = customer_hash(ctx.settings.customer_key, "C2")
+        assert visits.filter(pl.col("customer_id") == c2).get_column("ticket_no").to_list() == [
             "A001"
         ]
 
@@ -158,12 +167,69 @@ class TestCloseDay:
             == 13
         )
 
-    def test_closing_an_empty_day_is_harmless(
+    def test_a_day_without_tickets_is_refused(
         self, session: Session, ctx: LobbyContext, branch: str, tmp_path: Path
     ) -> None:
+        store = Store.open_or_create(tmp_path / "store", timezone="Asia/Shanghai")
+        with pytest.raises(DayWithoutData):
+            close_day(
+                session=session, ctx=ctx, actor=SYSTEM, store=store, day=DAY, branch_ids=["B1"]
+            )
+
+
+class TestDayRules:
+    def test_a_future_day_is_refused(
+        self, session: Session, ctx: LobbyContext, clock: ManualClock, branch: str, tmp_path: Path
+    ) -> None:
+        run_a_day(session, ctx, clock)
+        store = Store.open_or_create(tmp_path / "store", timezone="Asia/Shanghai")
+        with pytest.raises(DayInFuture):
+            close_day(
+                session=session,
+                ctx=ctx,
+                actor=SYSTEM,
+                store=store,
+                day=DAY + timedelta(days=1),
+                branch_ids=["B1"],
+            )
+
+    def test_an_unconfirmed_close_changes_nothing(
+        self, session: Session, ctx: LobbyContext, clock: ManualClock, branch: str, tmp_path: Path
+    ) -> None:
+        waiting = run_a_day(session, ctx, clock)
+        store = Store.open_or_create(tmp_path / "store", timezone="Asia/Shanghai")
+        with pytest.raises(CloseNotConfirmed):
+            close_day(
+                session=session,
+                ctx=ctx,
+                actor=SYSTEM,
+                store=store,
+                day=DAY,
+                branch_ids=["B1"],
+                confirm=False,
+            )
+        view = service.get_ticket(
+            session=session, ctx=ctx, actor=SYSTEM, branch_id="B1", ticket_id=waiting
+        )
+        assert view.ticket.status is TicketStatus.WAITING
+
+    def test_the_customers_expired_are_listed_and_no_ticket_follows(
+        self, session: Session, ctx: LobbyContext, clock: ManualClock, branch: str, tmp_path: Path
+    ) -> None:
+        waiting = run_a_day(session, ctx, clock)
         store = Store.open_or_create(tmp_path / "store", timezone="Asia/Shanghai")
         result = close_day(
             session=session, ctx=ctx, actor=SYSTEM, store=store, day=DAY, branch_ids=["B1"]
         )
-        assert result.report.rejected == 0
-        assert result.closures[0].visits == 0
+        ticket_no = service.get_ticket(
+            session=session, ctx=ctx, actor=SYSTEM, branch_id="B1", ticket_id=waiting
+        ).ticket.ticket_no
+        assert [e.ticket_no for e in result.expired_tickets] == [ticket_no]
+        with pytest.raises(TicketDayClosed):
+            service.issue_ticket(
+                session=session,
+                ctx=ctx,
+                actor=GREETER,
+                branch_id="B1",
+                ticket_in=TicketCreate(business=["card_open"]),
+            )

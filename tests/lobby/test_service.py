@@ -15,6 +15,7 @@ from smartcounter.accounts.roles import Role
 from smartcounter.lobby import repository as repo
 from smartcounter.lobby import service
 from smartcounter.lobby.context import LobbyContext, ManualClock, TimedCache
+from smartcounter.lobby.customers import customer_hash
 from smartcounter.lobby.errors import (
     AuthorisationPending,
     Forbidden,
@@ -310,7 +311,7 @@ class TestIssuingWrites:
         )
         (touch,) = repo.touches_of(session, [view.ticket.id])[view.ticket.id]
         assert (touch.stage, touch.outcome) == (1, TriageOutcome.DECLINED)
-        flag = repo.customer_flag(session, "C-1")
+        flag = repo.customer_flag(session, customer_hash(ctx.settings.customer_key, "C-1"))
         assert flag is not None and flag.follow_up
 
 
@@ -382,7 +383,10 @@ class TestTriage:
         self, session: Session, ctx: LobbyContext, branch: str
     ) -> None:
         view = issue(
-            session, ctx, "card_open", triage=TriageAtIssue(outcome=TriageOutcome.DECLINED)
+            session,
+            ctx,
+            "card_open",
+            triage=TriageAtIssue(outcome=TriageOutcome.DECLINED, reason="customer_declined"),
         )
         moved = triage(session, ctx, view.ticket.id, 2, "accepted")
         assert moved.ticket.queue is QueueKind.STM
@@ -435,7 +439,7 @@ class TestTriage:
             session,
             ctx,
             "mobile_banking_signup",
-            triage=TriageAtIssue(outcome=TriageOutcome.DECLINED),
+            triage=TriageAtIssue(outcome=TriageOutcome.DECLINED, reason="customer_declined"),
         )
         call(session, ctx, QueueKind.TELLER)
         after = triage(session, ctx, view.ticket.id, 3, "accepted", actor=TELLER)

@@ -44,12 +44,16 @@ class TestLobbyDay:
             assert done.status_code == 200, done.text
             if called["id"] == ticket["id"]:
                 break
-        assert done.json()["status"] == "done"
-        closed = director.post("/api/branches/B1/close-day", json={})
+        # The referral put the customer in the wealth queue after the smart counter.
+        assert (done.json()["status"], done.json()["queue"]) == ("waiting", "wealth")
+        unconfirmed = director.post("/api/branches/B1/close-day", json={})
+        assert unconfirmed.status_code == 422
+        closed = director.post("/api/branches/B1/close-day", json={"confirm": True})
         assert closed.status_code == 200, closed.text
         body = closed.json()
         assert body["closures"][0]["migrated"] >= 1
         assert {f["table"] for f in body["imports"]} >= {"visits", "transactions", "triage"}
+        assert [e["ticket_no"] for e in body["expired_tickets"]] == [ticket["ticket_no"]]
         assert director.get("/api/branches/B1/closures").json()[0]["day"] == body["day"]
         audit = director.get("/api/branches/B1/audit").json()
         assert {"ticket.issue", "authorisation.approve", "ticket.complete", "day.close"} <= {

@@ -33,12 +33,12 @@ def close_day_command(
 ) -> None:
     """日终：把当日号票、交易和分流导入分析存储。Close the day: import it into the store."""
     from smartcounter.accounts.roles import system_actor
+    from smartcounter.database import open_database
+    from smartcounter.errors import SmartCounterError
     from smartcounter.ingest.service import IngestOptions
     from smartcounter.lobby import repository as repo
     from smartcounter.lobby.close_day import close_day
     from smartcounter.lobby.context import build_context
-    from smartcounter.database import open_database
-    from smartcounter.errors import SmartCounterError
     from smartcounter.store.layout import Store, StoreBusyError, StoreError
 
     state = with_store(state_of(ctx), store)
@@ -76,6 +76,16 @@ def close_day_command(
         body = {
             "day": when.isoformat(),
             "expired": result.expired,
+            "expired_tickets": [
+                {
+                    "branch_id": e.branch_id,
+                    "ticket_no": e.ticket_no,
+                    "visit_id": e.visit_id,
+                    "status": e.status.value,
+                    "customer": e.customer_mask,
+                }
+                for e in result.expired_tickets
+            ],
             "branches": [
                 {
                     "branch_id": c.branch_id,
@@ -107,6 +117,16 @@ def close_day_command(
             )
         if result.expired:
             print(t("lobby.cli.expired", count=result.expired))
+        for e in result.expired_tickets:
+            print(
+                t(
+                    "lobby.cli.expired_ticket",
+                    branch=e.branch_id,
+                    ticket_no=e.ticket_no,
+                    status=t(f"lobby.status.{e.status.value}"),
+                    customer=e.customer_mask or "-",
+                )
+            )
         for f in result.report.files:
             print(
                 t(

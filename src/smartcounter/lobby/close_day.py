@@ -22,15 +22,20 @@ from smartcounter.ingest.report import ImportReport
 from smartcounter.ingest.service import IngestOptions, Source, frame_source, ingest_sources
 from smartcounter.lobby import repository as repo
 from smartcounter.lobby.context import LobbyContext
-from smartcounter.lobby.errors import BranchNotFound
+from smartcounter.lobby.day import ExpiredTicket, ensure_closable, expire_open_tickets
+from smartcounter.lobby.errors import BranchNotFound, CloseNotConfirmed
 from smartcounter.lobby.models import (
     OPEN_STATUSES,
     DayClosure,
-    ItemStatus,
+    LobbyTransaction,
     QueueKind,
     Ticket,
-    TicketStatus,
+    TicketItem,
+    TriageTouch,
 )
+from smartcounter.metrics.api import Metrics
+from smartcounter.metrics.duckdb_engine import DuckDBEngine
+from smartcounter.metrics.period import Period
 from smartcounter.store.layout import Store
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -43,7 +48,12 @@ class CloseDayResult:
     day: date
     closures: list[DayClosure]
     report: ImportReport
-    expired: int
+    expired_tickets: list[ExpiredTicket]
+
+    @property
+    def expired(self) -> int:
+        """How many customers the close turned away."""
+        return len(self.expired_tickets)
 
 
 def _stamp(ctx: LobbyContext, moment: datetime | None) -> str | None:
@@ -56,17 +66,9 @@ def _frame(table: Table, rows: Sequence[Mapping[str, object]]) -> pl.DataFrame:
     return pl.DataFrame(text, schema=schema)
 
 
-def close_day(
-    *,
-    session: Session,
-    ctx: LobbyContext,
-    actor: Actor,
-    store: Store,
-    day: date,
-    branch_ids: Sequence[str] | None = None,
-    options: IngestOptions | None = None,
-) -> CloseDayResult:
-    """Expire the day's unserved tickets and import the day into the store (日终)."""
+def _branches_to_close(
+    session: Session, actor: Actor, branch_ids: Sequence[str] | None
+) -> list[str]:
     if branch_ids is None:
         branch_ids = [
             b.branch_id
@@ -77,31 +79,30 @@ def close_day(
         actor.require(Permission.CLOSE_DAY, branch_id)
         if repo.get_branch(session, branch_id) is None:
             raise BranchNotFound(branch_id=branch_id)
-    expired = 0
-    tickets: list[Ticket] = []
-    for branch_id in branch_ids:
-        for ticket in repo.open_tickets_until(session, branch_id, day):
-            ticket.status = TicketStatus.EXPIRED
-            ticket.point_id = None
-            for item in repo.items_of(session, [ticket.id])[ticket.id]:
-                if item.status is ItemStatus.PENDING:
-                    item.status = ItemStatus.DROPPED
-            expired += 1
-        tickets.extend(repo.tickets_of_day(session, branch_id, day))
-    session.flush()
-    assert all(t.status not in OPEN_STATUSES for t in tickets)
+    return list(branch_ids)
 
-    items = repo.items_of(session, [t.id for t in tickets])
-    visit_of = {t.id: t.visit_id for t in tickets}
-    transactions = repo.transactions_of_tickets(session, visit_of)
-    touches = repo.touches_of(session, visit_of)
-    visits_rows = [
+
+@dataclass
+class _DayRows:
+    """The day's lobby rows, as the store's tables want them."""
+
+    tickets: list[Ticket]
+    transactions: Sequence[LobbyTransaction]
+    touches: Mapping[int, Sequence[TriageTouch]]
+    sources: list[Source]
+
+
+def _visit_rows(
+    ctx: LobbyContext, tickets: Sequence[Ticket], items: Mapping[int, Sequence[TicketItem]]
+) -> list[dict[str, object]]:
+    return [
         {
             "visit_id": t.visit_id,
             "branch_id": t.branch_id,
             "issued_at": _stamp(ctx, t.issued_at),
             "ticket_no": t.ticket_no,
             "intent": items[t.id][0].business_code if items.get(t.id) else None,
+            # The keyed hash: repeat visits link, the card number is not in the store.
             "customer_id": t.customer_id,
             "age_band": t.age_band,
             "customer_tier": t.customer_tier,
@@ -110,7 +111,12 @@ def close_day(
         }
         for t in tickets
     ]
-    txn_rows = [
+
+
+def _transaction_rows(
+    ctx: LobbyContext, transactions: Sequence[LobbyTransaction], visit_of: Mapping[int, str]
+) -> list[dict[str, object]]:
+    return [
         {
             "txn_id": x.txn_id,
             "branch_id": x.branch_id,
@@ -125,18 +131,11 @@ def close_day(
         }
         for x in transactions
     ]
-    triage_rows = [
-        {
-            "visit_id": visit_of[ticket_id],
-            "stage": touch.stage,
-            "staff_id": touch.staff_id,
-            "ts": _stamp(ctx, touch.ts),
-            "outcome": touch.outcome.value,
-            "reason": touch.reason,
-        }
-        for ticket_id, mine in touches.items()
-        for touch in mine
-    ]
+
+
+def _setup_rows(
+    session: Session, branch_ids: Sequence[str]
+) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     branch_rows: list[dict[str, object]] = []
     staff_rows: list[dict[str, object]] = []
     for branch_id in branch_ids:
@@ -158,39 +157,100 @@ def close_day(
             {"staff_id": s.staff_id, "branch_id": s.branch_id, "name": s.name, "role": s.role}
             for s in repo.staff(session, branch_id)
         )
+    return branch_rows, staff_rows
+
+
+def _day_rows(
+    session: Session, ctx: LobbyContext, branch_ids: Sequence[str], day: date
+) -> _DayRows:
+    tickets = [t for b in branch_ids for t in repo.tickets_of_day(session, b, day)]
+    assert all(t.status not in OPEN_STATUSES for t in tickets)
+    items = repo.items_of(session, [t.id for t in tickets])
+    visit_of = {t.id: t.visit_id for t in tickets}
+    transactions = repo.transactions_of_tickets(session, visit_of)
+    touches = repo.touches_of(session, visit_of)
+    triage_rows = [
+        {
+            "visit_id": visit_of[ticket_id],
+            "stage": touch.stage,
+            "staff_id": touch.staff_id,
+            "ts": _stamp(ctx, touch.ts),
+            "outcome": touch.outcome.value,
+            "reason": touch.reason,
+        }
+        for ticket_id, mine in touches.items()
+        for touch in mine
+    ]
+    branch_rows, staff_rows = _setup_rows(session, branch_ids)
     label = f"lobby:{day.isoformat()}"
+    visits = _visit_rows(ctx, tickets, items)
+    txns = _transaction_rows(ctx, transactions, visit_of)
     sources: list[Source] = [
         frame_source(f"{label}:branches", BRANCHES, _frame(BRANCHES, branch_rows)),
-        frame_source(f"{label}:visits", VISITS, _frame(VISITS, visits_rows)),
-        frame_source(f"{label}:transactions", TRANSACTIONS, _frame(TRANSACTIONS, txn_rows)),
+        frame_source(f"{label}:visits", VISITS, _frame(VISITS, visits)),
+        frame_source(f"{label}:transactions", TRANSACTIONS, _frame(TRANSACTIONS, txns)),
         frame_source(f"{label}:triage", TRIAGE, _frame(TRIAGE, triage_rows)),
     ]
     if staff_rows:
         sources.insert(1, frame_source(f"{label}:staff", STAFF, _frame(STAFF, staff_rows)))
+    return _DayRows(tickets=tickets, transactions=transactions, touches=touches, sources=sources)
+
+
+def _store_counts(store: Store, day: date) -> dict[str, tuple[int, int]]:
+    """Migratable and migrated per branch for ``day``, by the metrics definitions."""
+    period = Period.dates(day, day)
+    with Metrics(DuckDBEngine(store)) as metrics:
+        frame = metrics.rates(["branch"], period)
+    return {
+        str(row["branch_id"]): (int(row["migratable"] or 0), int(row["migrated"] or 0))
+        for row in frame.iter_rows(named=True)
+    }
+
+
+def close_day(
+    *,
+    session: Session,
+    ctx: LobbyContext,
+    actor: Actor,
+    store: Store,
+    day: date,
+    branch_ids: Sequence[str] | None = None,
+    options: IngestOptions | None = None,
+    confirm: bool = True,
+) -> CloseDayResult:
+    """Expire the day's unserved tickets and import the day into the store (日终).
+
+    Only today or a past day with tickets; ``confirm`` must be given (the pages ask).
+    The migratable and migrated counts are read back from the store by the metrics
+    definitions, so that the close reports what the dashboards will show.
+    """
+    branches = _branches_to_close(session, actor, branch_ids)
+    if not confirm:
+        raise CloseNotConfirmed(day=day.isoformat())
+    ensure_closable(session, ctx, branches, day)
+    expired = expire_open_tickets(session, branches, day)
+    rows = _day_rows(session, ctx, branches, day)
     report = ingest_sources(
         store,
-        sources,
+        rows.sources,
         catalogue=ctx.catalogue,
         options=options or IngestOptions(lang=ctx.lang),
     )
+    counts = _store_counts(store, day)
     closures = []
     now = ctx.now()
-    for branch_id in branch_ids:
-        mine = [x for x in transactions if x.branch_id == branch_id]
-        migratable = [x for x in mine if ctx.catalogue[x.business_code].migratable]
+    for branch_id in branches:
+        mine = [t for t in rows.tickets if t.branch_id == branch_id]
         closure = repo.closure(session, branch_id, day)
         if closure is None:
             closure = DayClosure(branch_id=branch_id, day=day)
             session.add(closure)
         closure.closed_at = now
         closure.closed_by = actor.label
-        closure.visits = sum(t.branch_id == branch_id for t in tickets)
-        closure.transactions = len(mine)
-        closure.triage = sum(
-            len(touches.get(t.id, [])) for t in tickets if t.branch_id == branch_id
-        )
-        closure.migratable = len(migratable)
-        closure.migrated = sum(x.channel == "stm" for x in migratable)
+        closure.visits = len(mine)
+        closure.transactions = sum(x.branch_id == branch_id for x in rows.transactions)
+        closure.triage = sum(len(rows.touches.get(t.id, [])) for t in mine)
+        closure.migratable, closure.migrated = counts.get(branch_id, (0, 0))
         closures.append(closure)
         audit.record(
             session,
@@ -199,8 +259,12 @@ def close_day(
             at=now,
             branch_id=branch_id,
             target=day.isoformat(),
-            detail={"visits": closure.visits, "transactions": closure.transactions},
+            detail={
+                "visits": closure.visits,
+                "transactions": closure.transactions,
+                "expired": sum(e.branch_id == branch_id for e in expired),
+            },
         )
         repo.prune_events(session, branch_id, ctx.day_start_utc(day))
     session.flush()
-    return CloseDayResult(day=day, closures=closures, report=report, expired=expired)
+    return CloseDayResult(day=day, closures=closures, report=report, expired_tickets=expired)

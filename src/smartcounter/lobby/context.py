@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from smartcounter.canonical.catalogue import Catalogue, load_catalogue
 from smartcounter.i18n import Lang, resolve_lang
+from smartcounter.lobby.customers import warn_if_default_key
 from smartcounter.lobby.prompts import LobbyRules, load_rules
 from smartcounter.settings import LobbySettings, Settings
 
@@ -148,6 +149,7 @@ class LobbyContext:
 
 def build_context(settings: Settings, *, clock: Clock | None = None) -> LobbyContext:
     """The lobby context of ``settings``: catalogue and rules loaded from their files."""
+    warn_if_default_key(settings.lobby)
     return LobbyContext(
         catalogue=load_catalogue(settings.catalogue),
         rules=load_rules(settings.lobby.rules),

@@ -20,11 +20,17 @@ __all__ = [
     "AuthorisationNotFound",
     "AuthorisationPending",
     "BranchNotFound",
+    "CloseNotConfirmed",
     "Conflict",
     "DayClosed",
+    "DayInFuture",
+    "DayWithoutData",
+    "DeclineReasonRequired",
     "DuplicateValue",
     "Forbidden",
+    "IdempotencyKeyReused",
     "Invalid",
+    "NoShowNotRecallable",
     "NotAuthenticated",
     "NotFound",
     "NothingToTriage",
@@ -34,10 +40,12 @@ __all__ = [
     "ServicePointNotFound",
     "SmartCounterError",
     "StaffNotFound",
+    "StageAlreadyDone",
     "StageNotAllowed",
     "StoreUnavailable",
     "TerminalDown",
     "TicketAlreadyServed",
+    "TicketDayClosed",
     "TicketNotAtPoint",
     "TicketNotFound",
     "TicketNotWaiting",
@@ -112,3 +120,51 @@ class StageNotAllowed(Invalid):
 
 class NothingToTriage(Invalid):
     key = "lobby.errors.nothing_to_triage"
+
+
+class TicketDayClosed(Conflict):
+    """A ticket for a day already closed: its visits are in the store."""
+
+    key = "lobby.errors.ticket_day_closed"
+
+
+class StageAlreadyDone(Conflict):
+    """One triage outcome per stage per ticket: the customer is counted once."""
+
+    key = "lobby.errors.stage_already_done"
+
+
+class DeclineReasonRequired(Invalid):
+    """A triage decline says why the customer declined."""
+
+    key = "lobby.errors.decline_reason_required"
+
+
+class NoShowNotRecallable(Conflict):
+    """Only a no-show of today, within the recall time, can be called back."""
+
+    key = "lobby.errors.no_show_not_recallable"
+
+
+class IdempotencyKeyReused(Invalid):
+    """An ``Idempotency-Key`` sent again with a different request."""
+
+    key = "lobby.errors.idempotency_key_reused"
+
+
+class CloseNotConfirmed(Invalid):
+    """Closing a day is confirmed explicitly (``confirm: true``)."""
+
+    key = "lobby.errors.close_not_confirmed"
+
+
+class DayInFuture(Invalid):
+    """A day that has not come yet cannot be closed."""
+
+    key = "lobby.errors.day_in_future"
+
+
+class DayWithoutData(Invalid):
+    """A day with no ticket in the lobby has nothing to close."""
+
+    key = "lobby.errors.day_without_data"

@@ -160,7 +160,10 @@ class Ticket(Base):
     queue: Mapped[QueueKind]
     status: Mapped[TicketStatus]
     point_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_points.id"))
+    # The card or account number as a keyed hash (links visits) and masked (for display);
+    # the number itself is never stored.
     customer_id: Mapped[str | None] = mapped_column(sa.String(ID_LENGTH), index=True)
+    customer_mask: Mapped[str | None] = mapped_column(sa.String(32))
     age_band: Mapped[str | None] = mapped_column(sa.String(8))
     customer_tier: Mapped[str | None] = mapped_column(sa.String(16))
     has_mobile_banking: Mapped[bool | None]
@@ -311,3 +314,19 @@ class DayClosure(Base):
     triage: Mapped[int]
     migratable: Mapped[int]
     migrated: Mapped[int]
+
+
+class IdempotentAnswer(Base):
+    """The answer given to a request sent with an ``Idempotency-Key``, kept to replay it.
+
+    Written in the transaction of the change it answers: a request whose change was
+    committed has its answer here too, even if the server died before sending it.
+    """
+
+    __tablename__ = "idempotent_answers"
+
+    key: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    status_code: Mapped[int]
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)

@@ -26,6 +26,7 @@ from smartcounter.lobby.schemas import (
     CataloguePublic,
     CloseDayPublic,
     ClosurePublic,
+    ExpiredTicketPublic,
     ImportCountsPublic,
     ItemPublic,
     LobbyPublic,
@@ -41,6 +42,7 @@ from smartcounter.lobby.schemas import (
     TouchPublic,
 )
 from smartcounter.lobby.service import BoardView, LobbyView, TicketView
+from smartcounter.lobby.serving import recallable_until
 from smartcounter.lobby.setup import BranchSetup
 from smartcounter.lobby.waits import minutes
 
@@ -120,7 +122,8 @@ class Presenter:
             point_id=ticket.point_id,
             point_code=point_code,
             point_name=view.point.name if view.point else None,
-            customer_id=ticket.customer_id,
+            customer_id=ticket.customer_mask,
+            customer_masked=ticket.customer_mask,
             age_band=ticket.age_band,
             customer_tier=ticket.customer_tier,
             has_mobile_banking=ticket.has_mobile_banking,
@@ -147,6 +150,8 @@ class Presenter:
             authorisations=[self.authorisation(a, ticket, point_code) for a in view.authorisations],
             referrals=len(view.referrals),
             notices=[self.t(n) for n in view.notices],
+            triage_done=sorted({x.stage for x in view.touches}),
+            recallable_until=self._time(recallable_until(self.ctx, ticket)),
         )
 
     def point(self, point: ServicePoint) -> PointPublic:
@@ -278,6 +283,17 @@ class Presenter:
             ],
             rejects=result.report.rejects_path,
             expired=result.expired,
+            expired_tickets=[
+                ExpiredTicketPublic(
+                    branch_id=e.branch_id,
+                    ticket_no=e.ticket_no,
+                    visit_id=e.visit_id,
+                    status=e.status,
+                    status_name=self.t(f"lobby.status.{e.status.value}"),
+                    customer_masked=e.customer_mask,
+                )
+                for e in result.expired_tickets
+            ],
         )
 
     def catalogue(self) -> CataloguePublic:

@@ -192,9 +192,11 @@ class StaffUpdate(_In):
 
 
 class CloseDayCreate(_In):
-    """Which day to close; today when left out."""
+    """Which day to close (today when left out), confirmed explicitly."""
 
     day: date | None = None
+    # The page asks the director first; an unconfirmed close changes nothing.
+    confirm: bool = False
 
 
 # -- output ------------------------------------------------------------------------------
@@ -253,7 +255,9 @@ class TicketPublic(BaseModel):
     point_id: int | None
     point_code: str | None
     point_name: str | None
+    # Only ever the masked card or account number (6222 **** **** 2222), never the number.
     customer_id: str | None
+    customer_masked: str | None
     age_band: str | None
     customer_tier: str | None
     has_mobile_banking: bool | None
@@ -268,6 +272,10 @@ class TicketPublic(BaseModel):
     authorisations: list[AuthorisationPublic]
     referrals: int
     notices: list[str]
+    # Stages with an outcome already (one per stage): the pages offer no second one.
+    triage_done: list[int]
+    # A no-show may be called back, keeping their visit, until then; None otherwise.
+    recallable_until: datetime | None
 
 
 class QueuePublic(BaseModel):
@@ -369,12 +377,24 @@ class ImportCountsPublic(BaseModel):
     rejected: int
 
 
+class ExpiredTicketPublic(BaseModel):
+    """A customer still waiting when the day was closed."""
+
+    branch_id: str
+    ticket_no: str
+    visit_id: str
+    status: TicketStatus
+    status_name: str
+    customer_masked: str | None
+
+
 class CloseDayPublic(BaseModel):
     day: date
     closures: list[ClosurePublic]
     imports: list[ImportCountsPublic]
     rejects: str | None
     expired: int
+    expired_tickets: list[ExpiredTicketPublic]
 
 
 class SetupLoadPublic(BaseModel):

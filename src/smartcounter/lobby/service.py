@@ -4,7 +4,11 @@ Each lives in the module named for what it does:
 
 - ``tickets``: issuing a ticket (取号);
 - ``triage``: triage rounds (分流) and referrals to the wealth manager;
-- ``serving``: calling, recalling, no-shows, starting, transferring and completing;
+- ``serving``: calling, recalling, no-shows (and calling them back), starting,
+  transferring and completing;
+- ``day``: which days are open, and the customers a close expires;
+- ``customers``: card numbers hashed and masked;
+- ``idempotency``: answers kept for retried requests;
 - ``authorisations``: the specialist's authorisations and terminal statuses;
 - ``views``: what the pages show (tickets with waits and prompts, the board, the tablet);
 - ``lookups``: the small steps they share.
@@ -26,6 +30,8 @@ from smartcounter.lobby.serving import (
     complete,
     mark_no_show,
     recall,
+    recallable_until,
+    reinstate_no_show,
     start_service,
     transfer,
 )
@@ -70,8 +76,10 @@ __all__ = [
     "lobby",
     "mark_no_show",
     "recall",
+    "recallable_until",
     "record_triage",
     "refer",
+    "reinstate_no_show",
     "request_authorisation",
     "set_terminal_status",
     "start_service",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -10,8 +11,10 @@ from smartcounter.accounts.roles import Actor, Permission
 from smartcounter.lobby import repository as repo
 from smartcounter.lobby.authorisations import new_authorisation
 from smartcounter.lobby.context import LobbyContext
+from smartcounter.lobby.day import ensure_day_open
 from smartcounter.lobby.errors import (
     AuthorisationPending,
+    NoShowNotRecallable,
     PointBusy,
     PointInactive,
     ReasonRequired,
@@ -242,7 +245,9 @@ def _reasons(
     reasons: dict[int, str | None] = {}
     for item in leg:
         reason: str | None = None
-        if channel == "teller" and ctx.catalogue[item.business_code].migratable:
+        # At the wealth desk (a referral) nothing was turned away from the smart counter.
+        at_window = channel == "teller" and item.route is QueueKind.TELLER
+        if at_window and ctx.catalogue[item.business_code].migratable:
             reason = item.reason or given
             if reason is None:
                 raise ReasonRequired(business=item.business_code, ticket_no=ticket.ticket_no)
@@ -343,5 +348,41 @@ def complete(
         point=point.code,
         business=[i.business_code for i in leg],
     )
+    session.flush()
+    return ticket_view(session=session, ctx=ctx, ticket=ticket)
+
+
+def recallable_until(ctx: LobbyContext, ticket: Ticket) -> datetime | None:
+    """Until when a no-show may be called back, keeping their visit; None if not one."""
+    if ticket.status is not TicketStatus.NO_SHOW or ticket.finished_at is None:
+        return None
+    if ticket.day != ctx.today():
+        return None
+    return ticket.finished_at + timedelta(minutes=ctx.settings.no_show_recall_minutes)
+
+
+def reinstate_no_show(
+    *, session: Session, ctx: LobbyContext, actor: Actor, branch_id: str, ticket_id: int
+) -> TicketView:
+    """A no-show came back in time: back in line by their ticket's time, one visit still.
+
+    Without this a late customer takes a new ticket and the visit counts twice.
+    """
+    find_branch(session, actor, branch_id, Permission.SERVE)
+    ticket = lock_ticket(session, branch_id, ticket_id)
+    until = recallable_until(ctx, ticket)
+    if until is None or ctx.now() > until:
+        raise NoShowNotRecallable(ticket_no=ticket.ticket_no)
+    ensure_day_open(session, branch_id, ticket.day)
+    items = repo.items_of(session, [ticket.id])[ticket.id]
+    # The business the no-show dropped is the business still to do.
+    for item in items:
+        if item.status is ItemStatus.DROPPED:
+            item.status = ItemStatus.PENDING
+    upcoming = next_queue(i.route for i in pending(items)) or ticket.queue
+    requeue(ticket, upcoming)
+    ticket.finished_at = None
+    add_event(session, ctx, branch_id, "reinstate", ticket)
+    add_audit(session, ctx, actor, "ticket.reinstate", branch_id, ticket.ticket_no)
     session.flush()
     return ticket_view(session=session, ctx=ctx, ticket=ticket)

@@ -12,6 +12,8 @@ from smartcounter.accounts import audit
 from smartcounter.accounts.roles import Actor, Permission
 from smartcounter.lobby import repository as repo
 from smartcounter.lobby.context import LobbyContext
+from smartcounter.lobby.customers import customer_hash, mask
+from smartcounter.lobby.day import ensure_day_open
 from smartcounter.lobby.errors import BranchNotFound, Invalid, NothingToTriage
 from smartcounter.lobby.lookups import check_codes, check_reason
 from smartcounter.lobby.models import (
@@ -20,12 +22,11 @@ from smartcounter.lobby.models import (
     Ticket,
     TicketItem,
     TicketStatus,
-    TriageOutcome,
 )
 from smartcounter.lobby.prompts import evaluate
 from smartcounter.lobby.routing import PlannedItem, plan_items
 from smartcounter.lobby.schemas import TicketCreate
-from smartcounter.lobby.triage import DEFAULT_DECLINE_REASON, touch
+from smartcounter.lobby.triage import decline_reason, touch
 from smartcounter.lobby.views import TicketView, customer_facts, queue_load, queue_notices
 from smartcounter.lobby.waits import QueueLoad, estimate_wait_s
 
@@ -108,27 +109,28 @@ def _declined_reason(ctx: LobbyContext, ticket_in: TicketCreate) -> str | None:
     migratable = [c for c in ticket_in.business if ctx.catalogue[c].migratable]
     if not migratable:
         raise NothingToTriage()
-    if triage.outcome is not TriageOutcome.DECLINED:
-        return None
-    return triage.reason or DEFAULT_DECLINE_REASON
+    return decline_reason(triage.outcome, triage.reason)
 
 
 def _new_ticket(
+    ctx: LobbyContext,
     ticket_in: TicketCreate,
     actor: Actor,
     branch_id: str,
     queue: repo.QueueRef,
-    day: date,
     now: datetime,
 ) -> Ticket:
+    number = ticket_in.customer_id
     return Ticket(
         branch_id=branch_id,
-        day=day,
+        day=ctx.local_day(now),
         queue_id=queue.id,
         queue=queue.kind,
         status=TicketStatus.WAITING,
         point_id=None,
-        customer_id=ticket_in.customer_id,
+        # The card number itself goes no further than this: hashed to link, masked to show.
+        customer_id=customer_hash(ctx.settings.customer_key, number) if number else None,
+        customer_mask=mask(number) if number else None,
         age_band=ticket_in.age_band,
         customer_tier=ticket_in.customer_tier,
         has_mobile_banking=ticket_in.has_mobile_banking,
@@ -172,7 +174,8 @@ def issue_ticket(
         raise Invalid(detail=f"no {first.value} queue")
     now = ctx.now()
     day = ctx.local_day(now)
-    ticket = _new_ticket(ticket_in, actor, branch_id, queue, day, now)
+    ensure_day_open(session, branch_id, day)
+    ticket = _new_ticket(ctx, ticket_in, actor, branch_id, queue, now)
     if ticket.customer_id:
         flag = repo.customer_flag(session, ticket.customer_id)
         ticket.follow_up = bool(flag and flag.follow_up)

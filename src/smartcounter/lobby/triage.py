@@ -9,7 +9,12 @@ from sqlalchemy.orm import Session
 from smartcounter.accounts.roles import Actor, Permission
 from smartcounter.lobby import repository as repo
 from smartcounter.lobby.context import LobbyContext
-from smartcounter.lobby.errors import NothingToTriage, StageNotAllowed
+from smartcounter.lobby.errors import (
+    DeclineReasonRequired,
+    NothingToTriage,
+    StageAlreadyDone,
+    StageNotAllowed,
+)
 from smartcounter.lobby.lookups import (
     add_audit,
     add_event,
@@ -22,9 +27,11 @@ from smartcounter.lobby.lookups import (
 )
 from smartcounter.lobby.models import (
     AT_POINT_STATUSES,
+    ItemStatus,
     QueueKind,
     Referral,
     Ticket,
+    TicketItem,
     TicketStatus,
     TriageOutcome,
     TriageTouch,
@@ -35,6 +42,24 @@ from smartcounter.lobby.views import TicketView, ticket_view
 
 STAGE_PERMISSIONS = {1: Permission.TRIAGE_1, 2: Permission.TRIAGE_2, 3: Permission.TRIAGE_3}
 DEFAULT_DECLINE_REASON = "customer_declined"
+# What a referred customer sees the wealth manager for (the catalogue's code).
+WEALTH_BUSINESS = "wealth_product"
+
+
+def decline_reason(outcome: TriageOutcome, reason: str | None) -> str | None:
+    """The reason kept with an outcome: a decline must give one, an acceptance keeps none."""
+    if outcome is not TriageOutcome.DECLINED:
+        return None
+    if reason is None:
+        raise DeclineReasonRequired()
+    return reason
+
+
+def ensure_stage_open(session: Session, ticket: Ticket, stage: int) -> None:
+    """One outcome per stage per ticket: a second one would count the customer twice."""
+    earlier = repo.touches_of(session, [ticket.id]).get(ticket.id, [])
+    if any(t.stage == stage for t in earlier):
+        raise StageAlreadyDone(stage=stage, ticket_no=ticket.ticket_no)
 
 
 def touch(
@@ -96,12 +121,13 @@ def record_triage(
             raise StageNotAllowed(stage=3, ticket_no=ticket.ticket_no)
     elif ticket.status is not TicketStatus.WAITING:
         raise StageNotAllowed(stage=triage_in.stage, ticket_no=ticket.ticket_no)
+    ensure_stage_open(session, ticket, triage_in.stage)
+    reason = decline_reason(triage_in.outcome, triage_in.reason)
     items = repo.items_of(session, [ticket.id])[ticket.id]
     movable = [i for i in pending(items) if ctx.catalogue[i.business_code].migratable]
     if not movable:
         raise NothingToTriage()
     declined = triage_in.outcome is TriageOutcome.DECLINED
-    reason = (triage_in.reason or DEFAULT_DECLINE_REASON) if declined else None
     for item in movable:
         if declined:
             item.route = QueueKind.TELLER
@@ -141,9 +167,27 @@ def refer(
     ticket_id: int,
     referral_in: ReferralCreate,
 ) -> TicketView:
-    """Record a referral to the wealth manager (转介理财经理)."""
+    """Refer the customer to the wealth manager (转介理财经理): they join the wealth queue.
+
+    The wealth leg comes after the business they came for; a customer waiting with
+    nothing else left waits for the wealth manager at once.
+    """
     find_branch(session, actor, branch_id, Permission.REFER)
     ticket = lock_ticket(session, branch_id, ticket_id)
+    ensure_open(ticket)
+    items = repo.items_of(session, [ticket.id])[ticket.id]
+    if not any(i.route is QueueKind.WEALTH for i in pending(items)):
+        wealth = TicketItem(
+            ticket_id=ticket.id,
+            seq=max((i.seq for i in items), default=-1) + 1,
+            business_code=WEALTH_BUSINESS,
+            route=QueueKind.WEALTH,
+            status=ItemStatus.PENDING,
+        )
+        session.add(wealth)
+        items.append(wealth)
+        if ticket.status is TicketStatus.WAITING:
+            ticket.queue = next_queue(i.route for i in pending(items)) or QueueKind.WEALTH
     session.add(
         Referral(
             branch_id=branch_id,

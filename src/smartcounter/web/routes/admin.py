@@ -65,6 +65,7 @@ def close(
         day=close_in.day or ctx.today(),
         branch_ids=[branch_id],
         options=IngestOptions(lang=lang, wait_seconds=CLOSE_DAY_WAIT_S),
+        confirm=close_in.confirm,
     )
     return present.close_day(result)
 

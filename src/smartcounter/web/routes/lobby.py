@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from smartcounter.lobby import repository as repo
 from smartcounter.lobby import service
@@ -29,6 +29,7 @@ from smartcounter.web.deps import (
     Viewer,
 )
 from smartcounter.web.events import event_stream
+from smartcounter.web.routes.idempotent import IdempotencyKey, answer_once
 
 router = APIRouter(prefix="/api/branches/{branch_id}", tags=["lobby"])
 
@@ -78,22 +79,28 @@ def decide(
     branch_id: BranchId,
     authorisation_id: AuthorisationId,
     decision_in: AuthorisationDecision,
+    request: Request,
+    key: IdempotencyKey,
     session: SessionDep,
     ctx: ContextDep,
     actor: Authoriser,
     present: PresenterDep,
-) -> AuthorisationPublic:
+) -> AuthorisationPublic | JSONResponse:
     """Approve or reject a smart-counter step."""
-    authorisation = service.decide_authorisation(
-        session=session,
-        ctx=ctx,
-        actor=actor,
-        branch_id=branch_id,
-        authorisation_id=authorisation_id,
-        approve=decision_in.approve,
-    )
-    ticket = repo.get_ticket(session, branch_id, authorisation.ticket_id)
-    return present.authorisation(authorisation, ticket)
+
+    def run() -> AuthorisationPublic:
+        authorisation = service.decide_authorisation(
+            session=session,
+            ctx=ctx,
+            actor=actor,
+            branch_id=branch_id,
+            authorisation_id=authorisation_id,
+            approve=decision_in.approve,
+        )
+        ticket = repo.get_ticket(session, branch_id, authorisation.ticket_id)
+        return present.authorisation(authorisation, ticket)
+
+    return answer_once(session, ctx, request, key, decision_in, run)
 
 
 @router.get(

@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
+from smartcounter.accounts.roles import Actor
 from smartcounter.lobby import service
+from smartcounter.lobby.context import LobbyContext
 from smartcounter.lobby.models import QueueKind, TicketStatus
+from smartcounter.lobby.present import Presenter
 from smartcounter.lobby.schemas import (
     AuthorisationCreate,
     AuthorisationPublic,
@@ -34,6 +39,7 @@ from smartcounter.web.deps import (
     UnitOfWorkDep,
     Viewer,
 )
+from smartcounter.web.routes.idempotent import IdempotencyKey, answer_once
 
 router = APIRouter(prefix="/api/branches/{branch_id}", tags=["tickets"])
 
@@ -48,18 +54,46 @@ class CallNextPublic(BaseModel):
 async def issue_ticket(
     branch_id: BranchId,
     ticket_in: TicketCreate,
+    request: Request,
+    key: IdempotencyKey,
     work: UnitOfWorkDep,
     ctx: ContextDep,
     actor: Issuer,
     present: PresenterDep,
-) -> TicketPublic:
+) -> TicketPublic | JSONResponse:
     """Issue a ticket; routing follows the business catalogue."""
     # The busiest route: the service call and its commit in one trip to the thread pool,
     # so that the queue's counter row is locked as briefly as possible.
-    view = await work.run(
-        service.issue_ticket, ctx=ctx, actor=actor, branch_id=branch_id, ticket_in=ticket_in
+    return await work.run(
+        _issue,
+        ctx=ctx,
+        actor=actor,
+        branch_id=branch_id,
+        ticket_in=ticket_in,
+        present=present,
+        request=request,
+        key=key,
     )
-    return present.ticket(view)
+
+
+def _issue(
+    *,
+    session: Session,
+    ctx: LobbyContext,
+    actor: Actor,
+    branch_id: str,
+    ticket_in: TicketCreate,
+    present: Presenter,
+    request: Request,
+    key: str | None,
+) -> TicketPublic | JSONResponse:
+    def run() -> TicketPublic:
+        view = service.issue_ticket(
+            session=session, ctx=ctx, actor=actor, branch_id=branch_id, ticket_in=ticket_in
+        )
+        return present.ticket(view)
+
+    return answer_once(session, ctx, request, key, ticket_in, run, status_code=201)
 
 
 @router.get("/tickets", response_model=list[TicketPublic])
@@ -110,21 +144,27 @@ def triage(
     branch_id: BranchId,
     ticket_id: TicketId,
     triage_in: TriageCreate,
+    request: Request,
+    key: IdempotencyKey,
     session: SessionDep,
     ctx: ContextDep,
     actor: Triager,
     present: PresenterDep,
-) -> TicketPublic:
+) -> TicketPublic | JSONResponse:
     """Record a triage round; accepted sends migratable business to the smart counter."""
-    view = service.record_triage(
-        session=session,
-        ctx=ctx,
-        actor=actor,
-        branch_id=branch_id,
-        ticket_id=ticket_id,
-        triage_in=triage_in,
-    )
-    return present.ticket(view)
+
+    def run() -> TicketPublic:
+        view = service.record_triage(
+            session=session,
+            ctx=ctx,
+            actor=actor,
+            branch_id=branch_id,
+            ticket_id=ticket_id,
+            triage_in=triage_in,
+        )
+        return present.ticket(view)
+
+    return answer_once(session, ctx, request, key, triage_in, run)
 
 
 @router.post("/tickets/{ticket_id}/referrals", response_model=TicketPublic, status_code=201)
@@ -132,88 +172,137 @@ def refer(
     branch_id: BranchId,
     ticket_id: TicketId,
     referral_in: ReferralCreate,
+    request: Request,
+    key: IdempotencyKey,
     session: SessionDep,
     ctx: ContextDep,
     actor: Referrer,
     present: PresenterDep,
-) -> TicketPublic:
-    """Refer the customer to the wealth manager."""
-    view = service.refer(
-        session=session,
-        ctx=ctx,
-        actor=actor,
-        branch_id=branch_id,
-        ticket_id=ticket_id,
-        referral_in=referral_in,
-    )
-    return present.ticket(view)
+) -> TicketPublic | JSONResponse:
+    """Refer the customer to the wealth manager: they join the wealth queue."""
+
+    def run() -> TicketPublic:
+        view = service.refer(
+            session=session,
+            ctx=ctx,
+            actor=actor,
+            branch_id=branch_id,
+            ticket_id=ticket_id,
+            referral_in=referral_in,
+        )
+        return present.ticket(view)
+
+    return answer_once(session, ctx, request, key, referral_in, run, status_code=201)
 
 
 @router.post("/points/{point_id}/call-next", response_model=CallNextPublic)
 def call_next(
     branch_id: BranchId,
     point_id: PointId,
+    request: Request,
+    key: IdempotencyKey,
     session: SessionDep,
     ctx: ContextDep,
     actor: Server,
     present: PresenterDep,
-) -> CallNextPublic:
+) -> CallNextPublic | JSONResponse:
     """Call the next customer of the point's queue."""
-    view = service.call_next(
-        session=session, ctx=ctx, actor=actor, branch_id=branch_id, point_id=point_id
-    )
-    return CallNextPublic(ticket=present.ticket(view) if view else None)
+
+    def run() -> CallNextPublic:
+        view = service.call_next(
+            session=session, ctx=ctx, actor=actor, branch_id=branch_id, point_id=point_id
+        )
+        return CallNextPublic(ticket=present.ticket(view) if view else None)
+
+    return answer_once(session, ctx, request, key, None, run)
 
 
 @router.post("/tickets/{ticket_id}/recall", response_model=TicketPublic)
 def recall(
     branch_id: BranchId,
     ticket_id: TicketId,
+    request: Request,
+    key: IdempotencyKey,
     session: SessionDep,
     ctx: ContextDep,
     actor: Server,
     present: PresenterDep,
-) -> TicketPublic:
+) -> TicketPublic | JSONResponse:
     """Call the customer again; too many recalls make a no-show."""
-    return present.ticket(
-        service.recall(
+
+    def run() -> TicketPublic:
+        view = service.recall(
             session=session, ctx=ctx, actor=actor, branch_id=branch_id, ticket_id=ticket_id
         )
-    )
+        return present.ticket(view)
+
+    return answer_once(session, ctx, request, key, None, run)
 
 
 @router.post("/tickets/{ticket_id}/start", response_model=TicketPublic)
 def start(
     branch_id: BranchId,
     ticket_id: TicketId,
+    request: Request,
+    key: IdempotencyKey,
     session: SessionDep,
     ctx: ContextDep,
     actor: Server,
     present: PresenterDep,
-) -> TicketPublic:
+) -> TicketPublic | JSONResponse:
     """The customer is at the point; a smart counter asks for its authorisations."""
-    return present.ticket(
-        service.start_service(
+
+    def run() -> TicketPublic:
+        view = service.start_service(
             session=session, ctx=ctx, actor=actor, branch_id=branch_id, ticket_id=ticket_id
         )
-    )
+        return present.ticket(view)
+
+    return answer_once(session, ctx, request, key, None, run)
 
 
 @router.post("/tickets/{ticket_id}/no-show", response_model=TicketPublic)
 def no_show(
     branch_id: BranchId,
     ticket_id: TicketId,
+    request: Request,
+    key: IdempotencyKey,
     session: SessionDep,
     ctx: ContextDep,
     actor: Server,
     present: PresenterDep,
-) -> TicketPublic:
+) -> TicketPublic | JSONResponse:
     """The called customer did not come."""
-    return present.ticket(
-        service.mark_no_show(
+
+    def run() -> TicketPublic:
+        view = service.mark_no_show(
             session=session, ctx=ctx, actor=actor, branch_id=branch_id, ticket_id=ticket_id
         )
-    )
+        return present.ticket(view)
+
+    return answer_once(session, ctx, request, key, None, run)
+
+
+@router.post("/tickets/{ticket_id}/reinstate", response_model=TicketPublic)
+def reinstate(
+    branch_id: BranchId,
+    ticket_id: TicketId,
+    request: Request,
+    key: IdempotencyKey,
+    session: SessionDep,
+    ctx: ContextDep,
+    actor: Server,
+    present: PresenterDep,
+) -> TicketPublic | JSONResponse:
+    """A no-show came back within the recall time: back in line, still one visit."""
+
+    def run() -> TicketPublic:
+        view = service.reinstate_no_show(
+            session=session, ctx=ctx, actor=actor, branch_id=branch_id, ticket_id=ticket_id
+        )
+        return present.ticket(view)
+
+    return answer_once(session, ctx, request, key, None, run)
 
 
 @router.post("/tickets/{ticket_id}/transfer", response_model=TicketPublic)
@@ -221,21 +310,27 @@ def transfer(
     branch_id: BranchId,
     ticket_id: TicketId,
     transfer_in: TicketTransfer,
+    request: Request,
+    key: IdempotencyKey,
     session: SessionDep,
     ctx: ContextDep,
     actor: Server,
     present: PresenterDep,
-) -> TicketPublic:
+) -> TicketPublic | JSONResponse:
     """Send the ticket's current business to another queue."""
-    view = service.transfer(
-        session=session,
-        ctx=ctx,
-        actor=actor,
-        branch_id=branch_id,
-        ticket_id=ticket_id,
-        transfer_in=transfer_in,
-    )
-    return present.ticket(view)
+
+    def run() -> TicketPublic:
+        view = service.transfer(
+            session=session,
+            ctx=ctx,
+            actor=actor,
+            branch_id=branch_id,
+            ticket_id=ticket_id,
+            transfer_in=transfer_in,
+        )
+        return present.ticket(view)
+
+    return answer_once(session, ctx, request, key, transfer_in, run)
 
 
 @router.post("/tickets/{ticket_id}/complete", response_model=TicketPublic)
@@ -243,21 +338,27 @@ def complete(
     branch_id: BranchId,
     ticket_id: TicketId,
     complete_in: TicketComplete,
+    request: Request,
+    key: IdempotencyKey,
     session: SessionDep,
     ctx: ContextDep,
     actor: Server,
     present: PresenterDep,
-) -> TicketPublic:
+) -> TicketPublic | JSONResponse:
     """Finish the business at this point and record the transactions."""
-    view = service.complete(
-        session=session,
-        ctx=ctx,
-        actor=actor,
-        branch_id=branch_id,
-        ticket_id=ticket_id,
-        complete_in=complete_in,
-    )
-    return present.ticket(view)
+
+    def run() -> TicketPublic:
+        view = service.complete(
+            session=session,
+            ctx=ctx,
+            actor=actor,
+            branch_id=branch_id,
+            ticket_id=ticket_id,
+            complete_in=complete_in,
+        )
+        return present.ticket(view)
+
+    return answer_once(session, ctx, request, key, complete_in, run)
 
 
 @router.post(
@@ -267,18 +368,24 @@ def request_authorisation(
     branch_id: BranchId,
     ticket_id: TicketId,
     authorisation_in: AuthorisationCreate,
+    request: Request,
+    key: IdempotencyKey,
     session: SessionDep,
     ctx: ContextDep,
     actor: Server,
     present: PresenterDep,
-) -> AuthorisationPublic:
+) -> AuthorisationPublic | JSONResponse:
     """Ask the specialist to authorise a smart-counter step."""
-    authorisation = service.request_authorisation(
-        session=session,
-        ctx=ctx,
-        actor=actor,
-        branch_id=branch_id,
-        ticket_id=ticket_id,
-        authorisation_in=authorisation_in,
-    )
-    return present.authorisation(authorisation)
+
+    def run() -> AuthorisationPublic:
+        authorisation = service.request_authorisation(
+            session=session,
+            ctx=ctx,
+            actor=actor,
+            branch_id=branch_id,
+            ticket_id=ticket_id,
+            authorisation_in=authorisation_in,
+        )
+        return present.authorisation(authorisation)
+
+    return answer_once(session, ctx, request, key, authorisation_in, run, status_code=201)
