@@ -10,8 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from smartcounter.i18n import Translator, resolve_lang
 from smartcounter.errors import SmartCounterError
+from smartcounter.i18n import Translator, resolve_lang
 from smartcounter.lobby.prompts import RulesError
 from smartcounter.store.layout import StoreBusyError, StoreError
 from smartcounter.web.deps import LANG_COOKIE

@@ -6,7 +6,7 @@
 
   const pendingMigratable = (t, route) => t.items.filter((i) => i.status === "pending" && i.migratable && (!route || i.route === route));
   // Which triage stages a ticket has had: the API's list when it gives one, else its touches.
-  const stagesDone = (t) => new Set(t.triage_stages_done || t.stages_done || (t.touches || []).map((x) => x.stage));
+  const stagesDone = (t) => new Set(t.triage_done || t.triage_stages_done || (t.touches || []).map((x) => x.stage));
 
   let catalogue = null;
   async function loadCatalogue() {
