@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from smartcounter.accounts import audit
 from smartcounter.accounts import service as accounts
 from smartcounter.accounts.models import DeviceToken
+from smartcounter.accounts.policy import PasswordPolicy
 from smartcounter.accounts.schemas import (
     AuditEntryPublic,
     DeviceCreate,
@@ -125,7 +126,12 @@ def create_user(
 ) -> UserPublic:
     """Create a user of the branch."""
     user = accounts.create_user(
-        session=session, actor=actor, branch_id=branch_id, user_in=user_in, now=ctx.now()
+        session=session,
+        actor=actor,
+        branch_id=branch_id,
+        user_in=user_in,
+        now=ctx.now(),
+        policy=PasswordPolicy.of(ctx.settings),
     )
     return user_public(user, t)
 
