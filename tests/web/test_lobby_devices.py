@@ -366,6 +366,38 @@ class TestAt1024:
         assert overflow <= 0
 
 
+class TestNoShowRecall:
+    def test_the_window_puts_a_missed_customer_back_in_the_queue(
+        self, site: dict[str, Any], browser: Any
+    ) -> None:
+        from playwright.sync_api import expect
+
+        teller = Api(site, "teller")
+        kiosk_token = parse_qs(urlparse(site["devices"]["kiosk"]).query)["token"][0]
+        issued = httpx.post(
+            f"{site['url']}/api/branches/{BRANCH}/tickets",
+            json={"business": ["cash_deposit"]},
+            headers={
+                "Authorization": f"Bearer {kiosk_token}",
+                "Idempotency-Key": str(uuid.uuid4()),
+            },
+        ).json()
+        point = teller.window()
+        called = teller.post(f"/points/{point}/call-next")["ticket"]
+        while called["ticket_no"] != issued["ticket_no"]:  # earlier customers of the module
+            teller.post(f"/tickets/{called['id']}/no-show")
+            called = teller.post(f"/points/{point}/call-next")["ticket"]
+        teller.post(f"/tickets/{called['id']}/no-show")
+        page = login(browser, site, "teller")
+        page.goto(f"{site['url']}/branches/{BRANCH}/window")
+        card = page.locator(f"[data-noshow='{issued['ticket_no']}']")
+        expect(card).to_be_visible(timeout=10000)
+        card.locator("button").click()
+        expect(card).to_be_hidden(timeout=10000)
+        back = teller.client.get(f"{teller.base}/tickets/{issued['id']}").json()
+        assert back["status"] == "waiting" and back["visit_id"] == issued["visit_id"]
+
+
 class TestDayClose:
     """Last in the module: it closes the day."""
 

@@ -251,7 +251,21 @@
       const q = view.board.queues.find((x) => x.kind === p.kind);
       document.getElementById("queue-summary").textContent = q ? `${q.name}: ${m("people", { n: q.waiting })}` : "";
       renderCurrent(p);
+      await renderNoShows(p);
     };
+
+    // Customers who missed their call and may still come back: put back in the queue, same visit.
+    async function renderNoShows(p) {
+      const missed = await api("GET", `${B}/tickets?status=no_show`);
+      const now = Date.now();
+      const back = missed.filter((t) => t.queue === p.kind && t.recallable_until && Date.parse(t.recallable_until) > now);
+      document.getElementById("noshow-list").replaceChildren(...(back.length ? back.map((t) =>
+        el("div", { class: "ticket-card", "data-noshow": t.ticket_no },
+          el("strong", {}, t.ticket_no), " ", el("span", { class: "muted" }, customerText(t)), " ",
+          el("button", { class: "btn btn-sm", type: "button",
+            onclick: (e) => act(`/tickets/${t.id}/reinstate`, undefined, m("reinstated", { no: t.ticket_no }), e.currentTarget) },
+            m("reinstate")))) : [el("div", { class: "empty" }, m("no_noshows"))]));
+    }
 
     function renderCurrent(p) {
       const t = current;
