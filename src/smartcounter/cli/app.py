@@ -13,30 +13,29 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from smartcounter.cli.context import build_state
-
-# Command name → the module whose ``register(app)`` defines it.
-COMMANDS: dict[str, str] = {
-    "ingest": "ingest",
-    "rates": "figures",
-    "visit-rates": "figures",
-    "tickets": "figures",
-    "unmigrated": "figures",
-    "funnel": "figures",
-    "ranking": "figures",
-    "wow": "figures",
-    "bulletin": "bulletin",
-    "benchmarks": "programme",
-    "pairs": "programme",
-    "diagnose": "programme",
-    "progress": "programme",
-    "scorecard": "scorecard",
-    "simulate": "simulate",
-    "generate": "generate",
-    "demo": "demo",
-    "serve": "serve",
-    "close-day": "close_day",
-    "users": "users",
+# Command name → the module whose ``register(app)`` defines it, and the line ``--help``
+# lists it with (so that listing the commands imports none of them).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "ingest": ("ingest", "导入标准格式的 CSV 文件或文件夹。Import canonical CSV files or folders."),
+    "rates": ("figures", "迁移率（按维度分组）。Migration rates grouped by KEYS."),
+    "visit-rates": ("figures", "按客户（取号）计的迁移率。Visit-based migration rate."),
+    "tickets": ("figures", "日均取号客户数。Daily tickets."),
+    "unmigrated": ("figures", "未迁业务帕累托分析。Un-migrated business as a Pareto."),
+    "funnel": ("figures", "三次分流漏斗。The triage funnel, decline reasons, triage depth."),
+    "ranking": ("figures", "网点排名与判断。Branch ranking with intervals and status."),
+    "wow": ("figures", "周环比（百分点）。Week-over-week change in percentage points."),
+    "bulletin": ("bulletin", "生成每周通报。Write the weekly bulletin (HTML, Excel, PDF, JSON)."),
+    "benchmarks": ("programme", "树典型：各类网点的标杆。Benchmarks per peer group."),
+    "pairs": ("programme", "结对子：重点帮扶网点与标杆、先进网点结对。Pairs."),
+    "diagnose": ("programme", "会诊：结对差距分解与改进措施。Diagnose each pair's gap."),
+    "progress": ("programme", "结对进展：每周差距。Each pair's gap week by week."),
+    "scorecard": ("scorecard", "员工 BSC 考核。Staff scorecards (BSC) per quarter."),
+    "simulate": ("simulate", "厅堂模拟：假设分析。Simulate a branch's lobby: what-ifs."),
+    "generate": ("generate", "生成合成网点网络。Generate a synthetic branch network."),
+    "demo": ("demo", "演示：生成、导入、通报。Make a demo network, import it, show its bulletin."),
+    "serve": ("serve", "启动厅堂服务与网页。Run the lobby service and its pages."),
+    "close-day": ("close_day", "日终：当日数据导入分析存储。Close the day into the store."),
+    "users": ("users", "账号管理。Accounts of the lobby service."),
 }
 
 
@@ -62,10 +61,15 @@ class LazyCommands(TyperGroup):
         return list(COMMANDS)
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        module_name = COMMANDS.get(cmd_name)
-        if module_name is None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
             return None
-        return _module_group(module_name).get_command(ctx, cmd_name)
+        return _module_group(entry[0]).get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        # The listing from the table above: ``--help`` loads no command and no data library.
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_, summary) in COMMANDS.items()])
 
 
 app = typer.Typer(
@@ -100,6 +104,8 @@ def root(
     ] = None,
 ) -> None:
     """Smart-counter migration programme."""
+    from smartcounter.cli.context import build_state  # settings and data libraries: on use
+
     ctx.obj = build_state(store, lang)
 
 
