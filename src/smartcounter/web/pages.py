@@ -74,6 +74,19 @@ def _home(actor: Actor) -> str:
     return f"/branches/{quote(actor.branch_id)}/tablet"
 
 
+def forbidden_page(request: Request, caller: Caller, lang: Lang, secret: str) -> HTMLResponse:
+    """The page a signed-in user sees where their role or branch does not reach (403)."""
+    return _render(
+        request,
+        "message.html",
+        lang=lang,
+        caller=caller,
+        secret=secret,
+        title=Translator(lang)("lobby.errors.forbidden"),
+        status_code=403,
+    )
+
+
 def _render(
     request: Request,
     name: str,
@@ -303,18 +316,9 @@ def _branch_page(
     caller = identify(request, session, ctx)
     if caller is None:
         return _login_redirect(request)
-    t = Translator(lang)
     branch = repo.get_branch(session, branch_id)
     if not caller.actor.can(PAGE_PERMISSIONS[page], branch_id) or branch is None:
-        return _render(
-            request,
-            "message.html",
-            lang=lang,
-            caller=caller,
-            secret=settings.secret_key,
-            title=t("lobby.errors.forbidden"),
-            status_code=403,
-        )
+        return forbidden_page(request, caller, lang, settings.secret_key)
     return _render(
         request,
         f"{page}.html",

@@ -41,7 +41,7 @@ from smartcounter.web.deps import (
     SettingsDep,
     identify,
 )
-from smartcounter.web.pages import templates
+from smartcounter.web.pages import forbidden_page, templates
 
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["dashboards"])
@@ -205,18 +205,6 @@ def _login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
 
-def _refused(request: Request, caller: Caller, lang: Lang, secret: str) -> HTMLResponse:
-    return _render(
-        request,
-        "message.html",
-        lang=lang,
-        caller=caller,
-        secret=secret,
-        title=Translator(lang)("lobby.errors.forbidden"),
-        status_code=403,
-    )
-
-
 def _empty(
     request: Request,
     caller: Caller,
@@ -255,7 +243,7 @@ def network_page(
     if caller is None:
         return _login_redirect(request)
     if not caller.actor.can(Permission.NETWORK_DASHBOARD):
-        return _refused(request, caller, lang, settings.secret_key)
+        return forbidden_page(request, caller, lang, settings.secret_key)
     try:
         view = service.network_dashboard(
             store=service.open_store(settings),
@@ -342,7 +330,7 @@ def branch_page(
     if caller is None:
         return _login_redirect(request)
     if not caller.actor.can(Permission.BRANCH_DASHBOARD, branch_id):
-        return _refused(request, caller, lang, settings.secret_key)
+        return forbidden_page(request, caller, lang, settings.secret_key)
     return _branch_view(request, caller, branch_id, lang, settings, week, quarter, saved=saved)
 
 
@@ -409,7 +397,7 @@ def scores_form(
             status_code=403,
         )
     if not caller.actor.can(Permission.STAFF_SCORE, branch_id):
-        return _refused(request, caller, lang, settings.secret_key)
+        return forbidden_page(request, caller, lang, settings.secret_key)
     ids, values, notes = staff_id or [], score or [], note or []
     if not len(ids) == len(values) == len(notes):
         return _branch_view(

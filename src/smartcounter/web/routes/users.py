@@ -24,7 +24,7 @@ from smartcounter.errors import SmartCounterError
 from smartcounter.i18n import Lang, Translator
 from smartcounter.lobby import repository as lobby_repo
 from smartcounter.web.deps import Caller, ContextDep, LangDep, SessionDep, SettingsDep, identify
-from smartcounter.web.pages import _login_redirect, _render
+from smartcounter.web.pages import _login_redirect, _render, forbidden_page
 
 router = APIRouter(include_in_schema=False)
 
@@ -103,18 +103,6 @@ def _users_page(
     )
 
 
-def _forbidden(request: Request, caller: Caller, lang: Lang, secret: str) -> Response:
-    return _render(
-        request,
-        "message.html",
-        lang=lang,
-        caller=caller,
-        secret=secret,
-        title=Translator(lang)("lobby.errors.forbidden"),
-        status_code=403,
-    )
-
-
 @router.get("/users", response_model=None)
 def users_page(
     request: Request,
@@ -130,7 +118,7 @@ def users_page(
     except _RefusedError as refused:
         return refused.response
     if not caller.actor.can(Permission.USERS):
-        return _forbidden(request, caller, lang, settings.secret_key)
+        return forbidden_page(request, caller, lang, settings.secret_key)
     return _users_page(
         request, session, caller, lang, settings, ctx, done=done if done in DONE else None
     )
@@ -157,7 +145,7 @@ def _act(
     except _RefusedError as refused:
         return refused.response
     if not caller.actor.can(Permission.USERS):
-        return _forbidden(request, caller, lang, settings.secret_key)
+        return forbidden_page(request, caller, lang, settings.secret_key)
     t = Translator(lang)
     if not _csrf_ok(caller, csrf, settings.secret_key):
         return _users_page(
