@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from testkit import Lobby
+from testkit import PASSWORD, Lobby
 
 from smartcounter.web.deps import SESSION_COOKIE
 
@@ -49,3 +49,34 @@ class TestCredentialCache:
         assert teller.patch("/api/auth/me", json={"lang": "en"}).json()["lang"] == "en"
         assert lobby.client("teller-b1").get("/api/auth/me").json()["user"]["lang"] == "en"
         teller.patch("/api/auth/me", json={"lang": "zh"})
+
+
+class TestDatabaseSlots:
+    def test_a_request_holding_a_slot_can_still_identify_its_caller(self, lobby: Lobby) -> None:
+        # One slot and no kept logins: the ticket list holds its session's read slot while
+        # the caller is looked up. If that lookup waited for the same slots, the request
+        # (and, under load, the whole server) would wait forever.
+        import threading
+
+        from fastapi.testclient import TestClient
+
+        from smartcounter.web.app import create_app
+
+        lean = lobby.settings.lobby.model_copy(
+            update={"database_slots": 1, "credential_cache_seconds": 0}
+        )
+        settings = lobby.settings.model_copy(update={"lobby": lean})
+        app = create_app(settings, database=lobby.database, migrate_now=False)
+        client = TestClient(app, raise_server_exceptions=False)
+        login = client.post(
+            "/api/auth/login", json={"username": "greeter-b1", "password": PASSWORD}
+        )
+        assert login.status_code == 200, login.text
+        answers: list[int] = []
+        asking = threading.Thread(
+            target=lambda: answers.append(client.get("/api/branches/B1/tickets").status_code),
+            daemon=True,
+        )
+        asking.start()
+        asking.join(timeout=20)
+        assert answers == [200]

@@ -125,6 +125,15 @@ def browser() -> Iterator[Any]:
         chromium.close()
 
 
+@pytest.fixture(autouse=True)
+def _pages_closed_after_each_test(browser: Any) -> Iterator[None]:
+    """Close every page a test opened: each open lobby page holds a live stream (and so a
+    server thread), and the next test's pages must not queue behind them."""
+    yield
+    for context in list(browser.contexts):
+        context.close()
+
+
 class Api:
     """A member of staff calling the REST API directly, as the teller's window would."""
 

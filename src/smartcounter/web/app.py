@@ -116,6 +116,8 @@ def create_app(
     slots = settings.lobby.database_slots
     app.state.read_slots = anyio.Semaphore(slots)
     app.state.write_slots = anyio.Semaphore(1 if is_sqlite(database.engine) else slots)
+    # Looking up who calls happens while a request may hold one of the slots above.
+    app.state.caller_slots = anyio.Semaphore(slots)
     app.state.credentials = CredentialCache(settings.lobby.credential_cache_seconds)
     database.on_commit_changing(CredentialCache.WATCHED, app.state.credentials.clear)
     install_error_handlers(app)

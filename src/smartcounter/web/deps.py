@@ -265,7 +265,9 @@ async def get_caller(request: Request) -> Caller:
         raise NotAuthenticated()
     caller = credentials.get(key, ctx.now())
     if caller is None:
-        async with request.app.state.read_slots:
+        # Slots of their own: the request may already hold a read or write slot for its
+        # session, and waiting for another of the same would deadlock once all are held.
+        async with request.app.state.caller_slots:
             caller = await run_in_threadpool(
                 _identify_now, request.app.state.database, request, ctx
             )
