@@ -74,6 +74,31 @@ class BulletinSettings(BaseModel):
     )
 
 
+class PublishSettings(BaseModel):
+    """How the weekly bulletin is sent (``smartcounter publish``): SMTP and a group-chat robot.
+
+    The password is never a setting's value: ``smtp_password_file`` names a file holding it,
+    or the environment variable ``SMARTCOUNTER_SMTP_PASSWORD`` gives it.
+    """
+
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    starttls: bool = True
+    smtp_user: str | None = None
+    smtp_password_file: Path | None = None
+    sender: str | None = None
+    # The centre's reviewers (drafts) and, by region, the regional managers (approved issues).
+    reviewers: list[str] = Field(default_factory=list)
+    centre: list[str] = Field(default_factory=list)
+    regions: dict[str, list[str]] = Field(default_factory=dict)
+    # Whether lobby managers get their branch's page too, beside the director.
+    lobby_managers: bool = False
+    # A WeCom / DingTalk group robot's address; None: no group-chat notice.
+    webhook_url: str | None = None
+    webhook_kind: Literal["wecom", "dingtalk"] = "wecom"
+    timeout_seconds: float = 30.0
+
+
 def scorecard_defaults() -> dict[str, Any]:
     """The shipped scorecards of the roles (``scorecard/defaults.toml`` in the package)."""
     from importlib import resources
@@ -372,6 +397,7 @@ class Settings(BaseSettings):
     lobby: LobbySettings = Field(default_factory=LobbySettings)
     programme: ProgrammeSettings = Field(default_factory=_programme_settings)
     simulation: SimulationSettings = Field(default_factory=SimulationSettings)
+    publish: PublishSettings = Field(default_factory=PublishSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -36,6 +36,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("serve", "启动厅堂服务与网页。Run the lobby service and its pages."),
     "close-day": ("close_day", "日终：当日数据导入分析存储。Close the day into the store."),
     "users": ("users", "账号管理。Accounts of the lobby service."),
+    "publish": ("publish", "发布通报：审阅稿、邮件、群通知。Publish the weekly bulletin."),
+    "store": ("store", "存储维护（压缩分区）。Store upkeep: compact partitions."),
 }
 
 
