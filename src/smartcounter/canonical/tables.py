@@ -49,6 +49,9 @@ CUSTOMER_TIERS = ("mass", "affluent", "private")
 CHANNELS = ("stm", "teller")
 OUTCOMES = ("accepted", "declined")
 STAGES = (1, 2, 3)
+# An e-mail address as a person writes one (local part, @, a domain with a dot); what a
+# mail server accepts is its own business, this catches what cannot be an address.
+EMAIL_PATTERN = r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\".]+$"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,9 @@ class Column:
     references: str | None = None
     on_unknown: OnUnknown = OnUnknown.REJECT
     default: str | None = None
+    # A text value must match this (``re`` syntax); else the row is rejected as ``failure``.
+    pattern: str | None = None
+    failure: str = "reject.pattern"
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,7 @@ STAFF = Table(
         Column("branch_id", Kind.TEXT, required=True, references="branches"),
         Column("name", Kind.TEXT),
         Column("role", Kind.CHOICE, required=True, choices=ROLES),
+        Column("email", Kind.TEXT, pattern=EMAIL_PATTERN, failure="reject.email"),
     ),
     depends_on=("branches",),
 )

@@ -218,6 +218,8 @@ def _first_failures(raw: pl.DataFrame, failures: list[tuple[str, str, pl.Series]
 def _check_column(column: Column, text: pl.Series, known: Known) -> _Column:
     checked = _typed(column, text, known)
     value = checked.value
+    if column.pattern is not None:
+        checked.fail(column.failure, ~value.str.contains(column.pattern))
     if column.references == "branches" and column.on_unknown is OnUnknown.REJECT:
         # One lookup both checks the branch and finds its bucket.
         branch = value.cast(known.branch_enum, strict=False)
