@@ -58,6 +58,8 @@ class BulletinPaths:
     branches: tuple[Path, ...] = ()  # the branches' own pages (HTML and PDF each)
     json: Path | None = None
     volume: tuple[Path, ...] = ()  # the volume of branch pages: branches.html, branches.pdf
+    # What the files say, for those who pass the bulletin on in words (``publish``).
+    content: BulletinContent | None = field(default=None, compare=False, repr=False)
 
     def written(self) -> list[Path]:
         """The files written: HTML, workbook, PDF, JSON, the volume, the branches' own pages."""
@@ -171,6 +173,7 @@ def build_bulletin(
         branches=tuple(editions),
         json=json_path,
         volume=tuple(volume),
+        content=content,
     )
 
 

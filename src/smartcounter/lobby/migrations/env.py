@@ -13,6 +13,7 @@ from alembic import context
 import smartcounter.accounts.models
 import smartcounter.lobby.models
 import smartcounter.programme.models
+import smartcounter.publish.models
 import smartcounter.scorecard.models  # noqa: F401
 from smartcounter.database import Base
 

@@ -1,0 +1,42 @@
+"""Why nothing can be published; each carries a message key of ``publish.toml``."""
+
+from __future__ import annotations
+
+from smartcounter.errors import SmartCounterError
+
+
+class PublishError(SmartCounterError):
+    """Nothing was sent: the settings, the week or the recipients do not allow it."""
+
+    status_code = 409
+    key = "publish.error.generic"
+
+
+class PublishNotConfigured(PublishError):  # noqa: N818 (house style: TicketAlreadyServed)
+    """A ``[publish]`` setting is missing or unusable (``problem`` says which)."""
+
+    key = "publish.error.settings"
+
+
+class NoWeekData(PublishError):  # noqa: N818 (house style: TicketAlreadyServed)
+    """The store holds no transactions of the week asked for."""
+
+    key = "publish.error.no_data"
+
+
+class NoCompleteWeek(PublishError):  # noqa: N818 (house style: TicketAlreadyServed)
+    """``--week last``: the store holds no week that has ended."""
+
+    key = "publish.error.no_complete_week"
+
+
+class NoRecipients(PublishError):  # noqa: N818 (house style: TicketAlreadyServed)
+    """No address to send the edition to."""
+
+    key = "publish.error.no_recipients"
+
+
+class SmtpUnreachable(PublishError):  # noqa: N818 (house style: TicketAlreadyServed)
+    """The mail server could not be reached or refused the login: nothing was sent."""
+
+    key = "publish.error.smtp"

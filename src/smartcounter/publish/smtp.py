@@ -1,0 +1,128 @@
+"""Sending mails over SMTP: STARTTLS and login as the settings say, one mail per recipient.
+
+One mail per recipient, so that a server refusing one address fails that delivery alone
+and the log can say who got what.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import smtplib
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
+
+from smartcounter.publish.messages import Letter
+
+
+@dataclass(frozen=True)
+class SmtpServer:
+    """Where and as whom mails are sent (from ``[publish]``; the password never a setting)."""
+
+    host: str
+    port: int
+    starttls: bool
+    user: str | None
+    password: str | None
+    sender: str
+    timeout: float
+
+
+class SmtpUnavailable(Exception):  # noqa: N818 (house style: TicketAlreadyServed)
+    """The server could not be reached, refused STARTTLS or the login: nothing can be sent."""
+
+
+class RecipientRefused(Exception):  # noqa: N818 (house style: TicketAlreadyServed)
+    """The server refused one mail (an address it does not take, a message too large)."""
+
+
+def compose(letter: Letter, sender: str) -> EmailMessage:
+    """The MIME message of ``letter``, with a Message-ID of the sender's domain."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = letter.recipient.address
+    message["Subject"] = letter.subject
+    message["Date"] = formatdate(localtime=False)
+    domain = parseaddr(sender)[1].rpartition("@")[2] or None
+    message["Message-ID"] = make_msgid(domain=domain)
+    message.set_content(letter.body)
+    for attachment in letter.attachments:
+        kind = mimetypes.guess_type(attachment.filename)[0] or "application/octet-stream"
+        main, sub = kind.split("/", 1)
+        message.add_attachment(
+            attachment.path.read_bytes(),
+            maintype=main,
+            subtype=sub,
+            filename=attachment.filename,
+        )
+    return message
+
+
+class Mailer:
+    """An open SMTP session that sends one letter at a time."""
+
+    def __init__(self, client: smtplib.SMTP, sender: str) -> None:
+        self._client = client
+        self._sender = sender
+
+    def send(self, letter: Letter) -> str:
+        """Send ``letter``; its Message-ID. ``RecipientRefused`` when the server says no."""
+        message = compose(letter, self._sender)
+        try:
+            refused = self._client.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()))
+            raise RecipientRefused(_reply(code, text)) from exc
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+            raise RecipientRefused(_reply(exc.smtp_code, exc.smtp_error)) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise SmtpUnavailable(str(exc) or type(exc).__name__) from exc
+        if refused:
+            code, text = next(iter(refused.values()))
+            raise RecipientRefused(_reply(code, text))
+        return str(message["Message-ID"])
+
+
+@contextmanager
+def connect(server: SmtpServer) -> Iterator[Mailer]:
+    """An SMTP session: connected, STARTTLS if asked, logged in if a user is set."""
+    try:
+        client = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise SmtpUnavailable(f"{server.host}:{server.port}: {exc}") from exc
+    try:
+        try:
+            client.ehlo()
+            if server.starttls:
+                client.starttls(context=ssl.create_default_context())
+                client.ehlo()
+            if server.user:
+                client.login(server.user, server.password or "")
+        except (OSError, smtplib.SMTPException) as exc:
+            raise SmtpUnavailable(f"{server.host}:{server.port}: {exc}") from exc
+        yield Mailer(client, server.sender)
+    finally:
+        try:
+            client.quit()
+        except (OSError, smtplib.SMTPException):
+            client.close()
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    said = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"{code} {said}"
+
+
+def valid_sender(sender: str) -> bool:
+    """True when ``sender`` reads as one address (a display name may come with it)."""
+    try:
+        message = EmailMessage()
+        message["From"] = sender
+        addresses: tuple[Address, ...] = message["From"].addresses
+    except (ValueError, IndexError, TypeError):
+        return False
+    return len(addresses) == 1 and bool(addresses[0].domain)
