@@ -1,30 +1,105 @@
-"""``smartcounter --help`` lists every command without loading any of them or a data library."""
+"""A lean command line: ``--help`` loads no data library; each command loads what it needs.
+
+Each probe runs the real command line in a fresh interpreter and reports which of the
+heavy libraries ended up in ``sys.modules``.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
 
 HEAVY = ("polars", "duckdb", "pyarrow", "fastapi", "sqlalchemy", "scipy", "jinja2", "pyspark")
+# What the figure commands need no part of: the web stack, the database, the PDF writer,
+# Spark, statistics and the spreadsheet libraries.
+NOT_FOR_RATES = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "sqlalchemy",
+    "alembic",
+    "jinja2",
+    "pyspark",
+    "weasyprint",
+    "scipy",
+    "pandas",
+    "openpyxl",
+    "xlsxwriter",
+    "rich",
+)
+DATA_LIBRARIES = ("polars", "duckdb", "pyarrow", "numpy", "pandas")
 
-PROBE = f"""
+
+def loaded(args: list[str], watch: tuple[str, ...]) -> tuple[str, list[str]]:
+    """Run ``smartcounter ARGS`` in a new interpreter: its output, and which of ``watch`` it loaded."""
+    probe = f"""
 import sys
 from smartcounter.cli.app import main
-sys.argv = ["smartcounter", "--help"]
+sys.argv = ["smartcounter", *{args!r}]
 try:
     main()
-except SystemExit:
-    pass
-print("LOADED=" + ",".join(m for m in {HEAVY!r} if m in sys.modules))
+except SystemExit as exc:
+    if exc.code:
+        raise
+print("LOADED=" + ",".join(m for m in {watch!r} if m in sys.modules))
 """
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    *body, last = out.strip().splitlines()
+    assert last.startswith("LOADED=")
+    return "\n".join(body), [m for m in last[len("LOADED=") :].split(",") if m]
 
 
 def test_help_lists_every_command_and_loads_no_data_library() -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True
-    ).stdout
+    out, heavy = loaded(["--help"], HEAVY)
     from smartcounter.cli.app import COMMANDS
 
     for name in COMMANDS:
         assert f"  {name}" in out
-    assert out.strip().splitlines()[-1] == "LOADED="
+    assert heavy == []
+
+
+@pytest.mark.parametrize("command", ["rates", "bulletin", "ranking", "unmigrated"])
+def test_a_figure_commands_help_loads_no_data_library(command: str) -> None:
+    out, heavy = loaded([command, "--help"], (*DATA_LIBRARIES, *NOT_FOR_RATES))
+    assert "--engine" in out and "--spark-master" in out
+    assert heavy == []
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from smartcounter.store.layout import Store
+    from smartcounter.synthetic import NetworkSpec, write_network
+
+    root = tmp_path_factory.mktemp("lean")
+    store = Store.open_or_create(root / "store", timezone="Asia/Shanghai")
+    spec = NetworkSpec(branches=6, weeks=2, start=date(2018, 3, 5), seed=3, source_branches=False)
+    summary = write_network(root / "csv", spec, write_csv=False, store=store)
+    assert summary.rejected == 0
+    return root / "store"
+
+
+def test_rates_loads_no_web_database_pdf_or_spark_library(small_store: Path) -> None:
+    out, heavy = loaded(
+        ["--store", str(small_store), "rates", "--by", "branch,week", "--format", "csv"],
+        NOT_FOR_RATES,
+    )
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rows and {r["week"] for r in rows} == {"2018-W10", "2018-W11"}
+    assert sum(int(r["migratable"]) for r in rows) > 0
+    assert heavy == []
+
+
+def test_the_settings_default_store_is_the_stores_own() -> None:
+    # The settings ask for the default folder without loading the storage layer.
+    from smartcounter.store.layout import default_store_path as layout_default
+    from smartcounter.store.paths import default_store_path
+
+    assert default_store_path() == layout_default()

@@ -24,7 +24,7 @@ from pydantic_settings import (
 from pydantic_settings.sources.types import Traversable
 
 from smartcounter.scorecard.roles import MOVABLE, PARTS, ROLES
-from smartcounter.store.layout import default_store_path
+from smartcounter.store.paths import default_store_path
 
 CONFIG_FILE_NAME = "smartcounter.toml"
 

@@ -1,4 +1,8 @@
-"""``smartcounter bulletin --week W [--out DIR] [--lang zh|en] [--region R]`` (cli.md)."""
+"""``smartcounter bulletin --week W [--out DIR] [--lang zh|en] [--region R]`` (cli.md),
+computed by the settings' engine or ``--engine duckdb|spark [--spark-master URL]``.
+
+The bulletin's writers (HTML, Excel, PDF) and the engines load when the command runs.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,16 @@ from typing import Annotated
 
 import typer
 
-from smartcounter.bulletin import (
-    BulletinError,
-    NoDataError,
-    UnknownBranchError,
-    build_bulletin,
-    latest_week,
+from smartcounter.cli.context import (
+    EngineOption,
+    SparkMasterOption,
+    StoreOption,
+    checked_week,
+    fail,
+    state_of,
+    with_engine,
+    with_store,
 )
-from smartcounter.bulletin.formats import Formats
-from smartcounter.bulletin.pdf import FontMissingError
-from smartcounter.cli.context import StoreOption, checked_week, fail, state_of, with_store
 from smartcounter.i18n import Translator, resolve_lang
 
 
@@ -49,10 +53,22 @@ def bulletin(
             "'all' for every branch.",
         ),
     ] = None,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
     store: Annotated[Path | None, StoreOption] = None,
 ) -> None:
     """生成每周通报（HTML、Excel、PDF）。Write the weekly bulletin as HTML, Excel and PDF."""
-    state = with_store(state_of(ctx), store)
+    from smartcounter.bulletin import (
+        BulletinError,
+        NoDataError,
+        UnknownBranchError,
+        build_bulletin,
+        latest_week,
+    )
+    from smartcounter.bulletin.formats import Formats
+    from smartcounter.bulletin.pdf import FontMissingError
+
+    state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     language = resolve_lang(lang) if lang else state.lang
     if lang and lang.strip().lower()[:2] not in ("zh", "en"):
         fail(state.t("app.option_choice", option="--lang", choices="zh, en"))

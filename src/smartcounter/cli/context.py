@@ -1,19 +1,29 @@
-"""What every command shares: the settings, the language, how to open the store, exit codes."""
+"""What every command shares: the settings, the language, how to open the store and the
+engine, exit codes.
+
+Light on purpose: every command imports this module, and its ``--help`` should load no
+data library. The settings (pydantic), the store (Arrow, Polars) and the metrics engines
+are imported where they are first used.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from smartcounter.i18n import Lang, Translator, resolve_lang
-from smartcounter.metrics.period import PeriodError, parse_week
-from smartcounter.settings import ConfigError, Settings, load_settings
-from smartcounter.store.layout import Store, StoreError, StoreNotFoundError
+
+if TYPE_CHECKING:
+    from smartcounter.metrics import Metrics
+    from smartcounter.settings import Settings
+    from smartcounter.store.layout import Store
 
 
 class Exit(IntEnum):
@@ -37,6 +47,8 @@ class AppState:
 
     def open_store(self) -> Store:
         """Open the configured store, or stop with exit status 2 and a clear message."""
+        from smartcounter.store.layout import Store, StoreError, StoreNotFoundError
+
         try:
             return Store.open(self.settings.store)
         except StoreNotFoundError:
@@ -47,6 +59,8 @@ class AppState:
 
 def build_state(store: Path | None, lang: str | None) -> AppState:
     """Settings from defaults, config file, environment and these options."""
+    from smartcounter.settings import ConfigError, load_settings
+
     try:
         settings = load_settings(store=store, lang=resolve_lang(lang).value if lang else None)
     except ConfigError as exc:
@@ -69,6 +83,8 @@ def fail(message: str, code: int = Exit.USAGE) -> NoReturn:
 
 def checked_week(t: Translator, week: str) -> str:
     """``week`` if it is an ISO week (``2018-W10``); else stop with status 2, in words."""
+    from smartcounter.metrics.period import PeriodError, parse_week
+
     try:
         parse_week(week)
     except PeriodError as exc:
@@ -83,12 +99,60 @@ StoreOption = typer.Option(
 )
 
 
+class EngineName(StrEnum):
+    """Which engine computes the figures."""
+
+    DUCKDB = "duckdb"
+    SPARK = "spark"
+
+
+EngineOption = Annotated[
+    EngineName | None,
+    typer.Option("--engine", help="duckdb or spark (default: the settings' engine, duckdb)."),
+]
+SparkMasterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-master",
+        help="Spark's master URL: local[*], spark://HOST:PORT, yarn, k8s://... "
+        "(default: [spark] master of the settings). Implies --engine spark unless "
+        "--engine is given.",
+    ),
+]
+
+
+def with_engine(state: AppState, engine: EngineName | None, master: str | None) -> AppState:
+    """The state with a command's ``--engine`` and ``--spark-master`` taking precedence over
+    the settings (``engine``, ``[spark] master``); a master alone means Spark."""
+    if engine is None and master is None:
+        return state
+    update: dict[str, object] = {}
+    if engine is not None:
+        update["engine"] = engine.value
+    elif master is not None:
+        update["engine"] = EngineName.SPARK.value
+    if master is not None:
+        update["spark"] = state.settings.spark.model_copy(update={"master": master})
+    return AppState(settings=state.settings.model_copy(update=update), lang=state.lang)
+
+
 def with_spark_master(state: AppState, master: str | None) -> AppState:
     """The state with a command-level ``--spark-master`` (Spark's URL) taking precedence."""
-    if master is None:
-        return state
-    spark = state.settings.spark.model_copy(update={"master": master})
-    return AppState(settings=state.settings.model_copy(update={"spark": spark}), lang=state.lang)
+    return with_engine(state, None, master)
+
+
+@contextmanager
+def metrics_for(state: AppState, engine: EngineName | None = None) -> Iterator[Metrics]:
+    """Open the store and the settings' engine (or ``engine``) for one command."""
+    from smartcounter.metrics import open_metrics
+
+    store = state.open_store()
+    try:
+        metrics = open_metrics(store, state.settings, engine.value if engine else None)
+    except ImportError:
+        fail(state.t("figures.needs_spark"))
+    with metrics:
+        yield metrics
 
 
 def with_store(state: AppState, store: Path | None) -> AppState:

@@ -3,39 +3,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 
 from smartcounter.cli.context import (
-    AppState,
+    EngineName,
+    EngineOption,
+    SparkMasterOption,
     StoreOption,
     checked_week,
     fail,
+    metrics_for,
     state_of,
-    with_spark_master,
+    with_engine,
     with_store,
 )
 from smartcounter.i18n import Translator
 from smartcounter.kit.tabular import OutputFormat, write_rows
-from smartcounter.metrics import Metrics, Period, UnknownKeyError, open_metrics
 from smartcounter.metrics.definitions import RATE_KEYS, UNMIGRATED_DIMENSIONS
-from smartcounter.programme.status import Status, StatusBoard, judge, status_name
-from smartcounter.views import Labels
+from smartcounter.metrics.period import Period
 
+if TYPE_CHECKING:
+    import polars as pl
 
-class EngineName(StrEnum):
-    """Which engine computes the figures."""
+    from smartcounter.metrics import Metrics
+    from smartcounter.programme.status import StatusBoard
+    from smartcounter.views import Labels
 
-    DUCKDB = "duckdb"
-    SPARK = "spark"
-
+# Data libraries (Polars, Arrow, the engines) load when a command runs, not with --help.
+# The engine options are shared by every command that reads figures (cli/context.py).
+__all__ = ["EngineName", "EngineOption", "SparkMasterOption", "metrics_for"]
 
 ByOption = Annotated[str, typer.Option("--by", help="Comma-separated keys, e.g. branch,week.")]
 WeekOption = Annotated[str | None, typer.Option("--week", help="ISO week, e.g. 2018-W10.")]
@@ -44,16 +46,6 @@ ToOption = Annotated[
     str | None, typer.Option("--to", help="Last local date, YYYY-MM-DD (inclusive).")
 ]
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")]
-EngineOption = Annotated[
-    EngineName | None, typer.Option("--engine", help="duckdb (default) or spark.")
-]
-SparkMasterOption = Annotated[
-    str | None,
-    typer.Option(
-        "--spark-master",
-        help="Spark's master URL for --engine spark: local[*], spark://HOST:PORT, yarn.",
-    ),
-]
 StoreArg = Annotated[Path | None, StoreOption]
 
 PERCENT_COLUMNS = frozenset(
@@ -113,18 +105,6 @@ def keys_of(by: str) -> list[str]:
     return [k.strip() for k in by.split(",") if k.strip()]
 
 
-@contextmanager
-def metrics_for(state: AppState, engine: EngineName | None) -> Iterator[Metrics]:
-    """Open the store and the engine for one command."""
-    store = state.open_store()
-    try:
-        metrics = open_metrics(store, state.settings, engine.value if engine else None)
-    except ImportError:
-        fail(state.t("figures.needs_spark"))
-    with metrics:
-        yield metrics
-
-
 def show(
     frame: pl.DataFrame,
     fmt: OutputFormat,
@@ -173,17 +153,19 @@ def _run(
     table_columns: Sequence[str] | None = None,
     spark_master: str | None = None,
 ) -> None:
-    state = with_spark_master(with_store(state_of(ctx), store), spark_master)
-    with metrics_for(state, engine) as metrics:
+    from smartcounter.metrics import UnknownKeyError
+
+    state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
+    with metrics_for(state) as metrics:
         try:
             frame = compute(metrics)
         except UnknownKeyError as exc:
             fail(state.t("figures.unknown_key", keys=str(exc)))
-        labels = (
-            code_labels(Labels(metrics.engine.store, state.lang), value_dimension)
-            if fmt is OutputFormat.TABLE
-            else None
-        )
+        labels = None
+        if fmt is OutputFormat.TABLE:
+            from smartcounter.views import Labels
+
+            labels = code_labels(Labels(metrics.engine.store, state.lang), value_dimension)
     show(
         frame,
         fmt,
@@ -196,6 +178,7 @@ def _run(
 
 def code_labels(labels: Labels, value_dimension: str | None) -> dict[str, Callable[[Any], str]]:
     """How the table names the codes of each column (staff stay ids: names repeat)."""
+    from smartcounter.programme.status import Status, status_name
 
     def item(dimension: str) -> Callable[[Any], str]:
         return lambda v: labels.item(dimension, str(v), network=True)[0]
@@ -314,6 +297,8 @@ def funnel(
 
 def _basis_columns(board: StatusBoard, ids: Sequence[str]) -> list[pl.Series]:
     """What each multi-week status rests on: its weeks, rate and surer bounds (else empty)."""
+    import polars as pl
+
     bases = [j.basis if (j := board.of(b)) else None for b in ids]
     return [
         pl.Series("basis_weeks", [b.weeks if b else None for b in bases], dtype=pl.Int64),
@@ -358,6 +343,10 @@ def ranking(
     checked_week(state.t, week)
 
     def compute(m: Metrics) -> pl.DataFrame:
+        import polars as pl
+
+        from smartcounter.programme.status import judge
+
         board = judge(metrics=m, settings=with_store(state, store).settings, week=week)
         ids = board.ranking["branch_id"].to_list()
         frame = board.ranking.with_columns(

@@ -18,14 +18,17 @@ import typer
 from smartcounter.cli.actor import command_actor
 from smartcounter.cli.context import (
     AppState,
+    EngineName,
+    EngineOption,
+    SparkMasterOption,
     StoreOption,
     checked_week,
     fail,
+    metrics_for,
     state_of,
-    with_spark_master,
+    with_engine,
     with_store,
 )
-from smartcounter.cli.figures import EngineName, SparkMasterOption, metrics_for
 from smartcounter.i18n import Translator, messages
 from smartcounter.kit.tabular import OutputFormat, write_rows
 from smartcounter.lobby.context import SystemClock
@@ -46,9 +49,6 @@ from smartcounter.store.layout import StoreBusyError
 from smartcounter.store_database import store_unit_of_work
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")]
-EngineOption = Annotated[
-    EngineName | None, typer.Option("--engine", help="duckdb (default) or spark.")
-]
 StoreArg = Annotated[Path | None, StoreOption]
 WeeksOption = Annotated[
     int | None,
@@ -273,7 +273,7 @@ def benchmarks(
     store: StoreArg = None,
 ) -> None:
     """树典型：各类网点中稳定领先的标杆。Benchmarks: the reliably-best branches per peer group."""
-    state = with_spark_master(with_store(state_of(ctx), store), spark_master)
+    state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
     the_week = _week(week, t)
 
@@ -445,7 +445,7 @@ def pairs(
     """结对子：后进网点与先进网点一对一结对。Pair each lagging branch with an advanced partner."""
     if ctx.invoked_subcommand is not None:
         return
-    state = with_spark_master(with_store(state_of(ctx), store), spark_master)
+    state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
     the_week = _week(week, t)
 
@@ -877,7 +877,7 @@ def diagnose(
     store: StoreArg = None,
 ) -> None:
     """会诊：结对网点的差距分解与改进建议。Diagnose each pair's gap and recommend practices."""
-    state = with_spark_master(with_store(state_of(ctx), store), spark_master)
+    state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
     the_week = _week(week, t)
     if partner is not None and branch is None:
@@ -955,7 +955,7 @@ def progress(
     store: StoreArg = None,
 ) -> None:
     """结对进展：每周差距。Each pair's gap week by week since it started."""
-    state = with_spark_master(with_store(state_of(ctx), store), spark_master)
+    state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
     the_week = _week(week, t)
 

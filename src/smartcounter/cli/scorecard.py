@@ -11,8 +11,17 @@ from typing import Annotated, Any
 import typer
 
 from smartcounter.cli.actor import command_actor
-from smartcounter.cli.context import Exit, StoreOption, fail, state_of, with_store
-from smartcounter.cli.figures import EngineName, metrics_for
+from smartcounter.cli.context import (
+    EngineOption,
+    Exit,
+    SparkMasterOption,
+    StoreOption,
+    fail,
+    metrics_for,
+    state_of,
+    with_engine,
+    with_store,
+)
 from smartcounter.i18n import Translator, messages
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
 from smartcounter.lobby.context import SystemClock
@@ -145,15 +154,14 @@ def scorecard(
     weights_file: Annotated[
         Path | None, typer.Option("--weights", help="TOML file with scorecard weights.")
     ] = None,
-    engine: Annotated[
-        EngineName | None, typer.Option("--engine", help="duckdb (default) or spark.")
-    ] = None,
+    engine: EngineOption = None,
+    spark_master: SparkMasterOption = None,
     store: Annotated[Path | None, StoreOption] = None,
 ) -> None:
     """员工 BSC 考核表（按季）。Staff scorecards of a quarter: figures, parts, weighted score."""
     if ctx.invoked_subcommand is not None:
         return
-    state = with_store(state_of(ctx), store)
+    state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
     if quarter is None:
         fail(t("scorecard.cli.quarter_required"))
@@ -165,7 +173,7 @@ def scorecard(
         weights = load_weights(state.settings.scorecard, weights_file)
     except WeightsError as exc:
         fail(t("scorecard.cli.bad_weights", detail=str(exc)))
-    with metrics_for(state, engine) as metrics:
+    with metrics_for(state) as metrics:
         cards = scorecards(metrics=metrics, quarter=quarter, weights=weights, branch_id=branch)
     rows = [_row(c) for c in cards]
     title = t("scorecard.cli.title", quarter=quarter) + (f" · {branch}" if branch else "")

@@ -1,0 +1,163 @@
+"""``smartcounter rates --by branch,week`` as a whole process vs pandas over the same Parquet.
+
+Both sides are whole processes started from the shell, as a bank's script would run them:
+the command line (``smartcounter --store S rates --by branch,week --format csv``) and a
+pandas script that reads the store's transaction Parquet (hive partitions), flags the
+migratable business and the smart-counter channel, groups by branch and week, computes the
+rate and its 95 % Wilson interval and writes the same CSV. The bare interpreter
+(``python -c pass``) is run alongside as the floor. Runs are interleaved ``--repeat``
+times and the medians compared; both outputs are checked to agree.
+
+The command line's time is then split, from ``python -X importtime`` of one more run, into
+interpreter start, importing modules, and the rest (reading the store and the query).
+
+    python benchmarks/bench_rates.py                      # 1,000 branches x 13 weeks (~5M)
+    python benchmarks/bench_rates.py --branches 200 --repeat 5
+
+The store is generated once under benchmarks/data/ (git-ignored) and reused (the same one
+as bench_metrics.py with the same size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BIN = Path(sys.executable).with_name("smartcounter")
+
+# The baseline as a bank analyst would write it with pandas.
+PANDAS = r"""
+import sys
+import numpy as np
+import pandas as pd
+
+tables = sys.argv[1] + "/tables"
+bt = pd.read_parquet(tables + "/business_types", columns=["code", "migratable"])
+migratable = bt.loc[bt["migratable"].fillna(False).astype(bool), "code"]
+tx = pd.read_parquet(tables + "/transactions", columns=["branch_id", "week", "business_code", "channel"])
+tx["week"] = tx["week"].astype(str)
+m = tx["business_code"].isin(migratable)
+tx["migratable"] = m.astype("int64")
+tx["migrated"] = (m & (tx["channel"] == "stm")).astype("int64")
+g = tx.groupby(["branch_id", "week"], sort=True)[["migratable", "migrated"]].sum().reset_index()
+n = g["migratable"].astype(float).replace(0, np.nan)
+p = g["migrated"] / n
+z = 1.959964
+denom = 1 + z * z / n
+center = (p + z * z / (2 * n)) / denom
+half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+g["rate"] = p
+g["ci_low"] = (center - half).clip(lower=0)
+g["ci_high"] = (center + half).clip(upper=1)
+g.to_csv(sys.stdout, index=False)
+"""
+
+
+def command_line(root: Path) -> list[str]:
+    return [str(BIN), "--store", str(root), "rates", "--by", "branch,week", "--format", "csv"]
+
+
+def run(cmd: list[str]) -> tuple[float, str]:
+    """Wall seconds of one run of ``cmd`` and what it printed."""
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return time.perf_counter() - start, proc.stdout
+
+
+def counts(text: str) -> dict[tuple[str, str], tuple[int, int]]:
+    """(branch, week) → (migratable, migrated) of a rates CSV."""
+    rows = csv.DictReader(io.StringIO(text))
+    return {(r["branch_id"], r["week"]): (int(r["migratable"]), int(r["migrated"])) for r in rows}
+
+
+def import_seconds(root: Path) -> float:
+    """Seconds the command line spends importing modules (``-X importtime``, top level)."""
+    probe = (
+        "import sys; from smartcounter.cli.app import main; sys.argv[0] = 'smartcounter'; main()"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", probe, *command_line(root)[1:]],
+        capture_output=True,
+        text=True,
+    )
+    total = 0
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:"):
+            continue
+        parts = line.split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit() and not parts[2].startswith("  "):
+            total += int(parts[1])  # a top-level import's cumulative microseconds
+    return total / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--branches", type=int, default=1_000)
+    parser.add_argument("--weeks", type=int, default=13)
+    parser.add_argument("--ticket-scale", type=float, default=0.64)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--store", type=Path, help="an existing store instead of generating one")
+    args = parser.parse_args()
+    if args.store is not None:
+        root = args.store
+    else:
+        sys.path.insert(0, str(HERE))
+        from bench_metrics import ensure_store
+
+        root = ensure_store(args.branches, args.weeks, args.ticket_scale)
+
+    import duckdb
+
+    files = sorted((root / "tables" / "transactions").rglob("*.parquet"))
+    listed = [str(f) for f in files]
+    rows = duckdb.sql(f"SELECT count(*) FROM read_parquet({listed})").fetchall()[0][0]
+    size = sum(f.stat().st_size for f in files)
+
+    cases = {
+        "python -c pass (floor)": [sys.executable, "-c", "pass"],
+        "smartcounter rates": command_line(root),
+        "pandas over Parquet": [sys.executable, "-c", PANDAS, str(root)],
+    }
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    outputs: dict[str, str] = {}
+    run(command_line(root))  # one warm-up: the files in the page cache for both sides
+    # Interleaved, so that a noisy moment of the machine falls on every case alike.
+    for _ in range(args.repeat):
+        for name, cmd in cases.items():
+            seconds, out = run(cmd)
+            times[name].append(seconds)
+            outputs[name] = out
+    imports = statistics.median(import_seconds(root) for _ in range(3))
+
+    ours = counts(outputs["smartcounter rates"])
+    theirs = counts(outputs["pandas over Parquet"])
+    floor = statistics.median(times["python -c pass (floor)"])
+    mine = statistics.median(times["smartcounter rates"])
+    base = statistics.median(times["pandas over Parquet"])
+    print(
+        f"store: {rows:,} transactions in {len(files):,} Parquet files "
+        f"(average {size / max(len(files), 1) / 1e3:,.0f} KB); {len(ours):,} branch-weeks"
+    )
+    print(f"{'case':26} {'median s':>9} {'min s':>7} {'vs pandas':>10}")
+    for name in cases:
+        median = statistics.median(times[name])
+        print(f"{name:26} {median:9.3f} {min(times[name]):7.3f} {base / median:9.2f}x")
+    print(f"\npandas / smartcounter rates = {base / mine:.2f}x  (aim: >= 3x)")
+    print(
+        f"smartcounter rates {mine:.3f} s = interpreter {floor:.3f} s + imports {imports:.3f} s "
+        f"+ store and query {max(mine - floor - imports, 0.0):.3f} s"
+    )
+    print("outputs agree (branch, week, migratable, migrated):", ours == theirs)
+
+
+if __name__ == "__main__":
+    main()
