@@ -43,10 +43,13 @@ from smartcounter.ingest.sources import (
     read_batches,
 )
 from smartcounter.kit.progress import NullProgress, Progress
+from smartcounter.metrics.rollups import stage_rollups
+from smartcounter.store import known_ids
+from smartcounter.store.compaction import compact_after, touched_partitions
 from smartcounter.store.journal import Transaction
 from smartcounter.store.layout import Store
 from smartcounter.store.reading import read_table
-from smartcounter.store.schema import PART, partition_of
+from smartcounter.store.schema import PART, PART_BUCKETS, partition_of
 from smartcounter.store.writing import PartitionedWriter, write_parquet
 
 FILE = "_file"
@@ -170,18 +173,26 @@ def ingest_sources(
     """Import the given sources in one all-or-nothing change to the store."""
     order = [t.name for t in TABLES]
     ordered = sorted(sources, key=lambda s: order.index(s.table.name))
-    with store.writing("ingest", wait_seconds=options.wait_seconds, on_wait=options.on_wait) as tx:
-        run = _ImportRun(store, tx, catalogue, options, progress or NullProgress(), ordered)
-        for table in TABLES:
-            mine = [i for i, s in enumerate(ordered) if s.table.name == table.name]
-            if table.kind is TableKind.REFERENCE:
-                for i in mine:
-                    run.import_reference(i)
-            elif mine:
-                run.import_events(table, mine)
-        run.write_references()
-        # Leaving the block commits the transaction (or discards it on an error).
-        return run.finish()
+    with store.writer("ingest", wait_seconds=options.wait_seconds, on_wait=options.on_wait) as w:
+        with w.transaction() as tx:
+            run = _ImportRun(store, tx, catalogue, options, progress or NullProgress(), ordered)
+            for table in TABLES:
+                mine = [i for i, s in enumerate(ordered) if s.table.name == table.name]
+                if table.kind is TableKind.REFERENCE:
+                    for i in mine:
+                        run.import_reference(i)
+                elif mine:
+                    run.import_events(table, mine)
+            run.write_references()
+            # The weekly rollups of every week this import changes, in the same commit.
+            stage_rollups(store, tx)
+            report = run.finish()
+            touched = touched_partitions(tx)
+            # Leaving the block commits the transaction (or discards it on an error).
+        # A second transaction, still under the writer lock: the import is committed
+        # whatever happens to it, and it changes how rows are laid out, never which.
+        compact_after(store, w, touched)
+    return report
 
 
 class _ImportRun:
@@ -324,7 +335,8 @@ class _ImportRun:
                     if good.is_empty():
                         continue
                     good = good.with_columns(
-                        content_hash(good, list(table.column_names)), _id_hash(ids).alias(KEY)
+                        content_hash(good, list(table.column_names)),
+                        known_ids.id_hash(table).alias(KEY),
                     )
                     keys = [
                         *ids,
@@ -408,6 +420,7 @@ class _Reconcile:
         self.writer = writer
         self.keys = keys
         self.ids = list(table.id_columns)
+        self.holding: list[str] = []
 
     def reconcile(self) -> None:
         """Count, log and drop repeated rows; rewrite what must change; count unresolved."""
@@ -437,7 +450,7 @@ class _Reconcile:
             keys.join(later.select(FILE, REC), on=[FILE, REC], how="anti") if later.height else keys
         )
 
-        stored = self._stored(firsts_all.select(ids))
+        stored = self._stored(firsts_all)
         drop_ids = pl.DataFrame(schema={c: keys.schema[c] for c in ids})
         replaced = drop_ids
         if stored.height:
@@ -480,6 +493,7 @@ class _Reconcile:
             self._rewrite_staged(later, firsts_all, drop_ids)
         if replaced.height:
             self._remove_stored(replaced)
+        self._index(kept)
 
     # -- counts -------------------------------------------------------------------------------
     def _count(self, rows: pl.DataFrame, what: str) -> None:
@@ -502,13 +516,12 @@ class _Reconcile:
         # in, then all other stored ones. A week's export that brings its visits along
         # reads none of the store's.
         store, table = self.imp.store, _table("visits")
-        weeks = {partition_of(int(c), self.table)[0] for c in visits.get_column(PART).unique()}
-        near = store.files(table, weeks)
-        far = sorted(set(store.files(table)) - set(near))
+        near = _weeks_of(visits, self.table)
+        far = set(store.weeks(table)) - near
         sources: list[Callable[[], list[np.ndarray]]] = [
             lambda: [n.to_numpy() for n in self.imp.new_visits],
-            lambda: [_visit_hashes(near)] if near else [],
-            lambda: [_visit_hashes(far)] if far else [],
+            lambda: [known_ids.stored_hashes(store, table, near)],
+            lambda: [known_ids.stored_hashes(store, table, far)],
         ]
         missing = visits
         for source in sources:
@@ -527,14 +540,21 @@ class _Reconcile:
     def _stored(self, wanted: pl.DataFrame) -> pl.DataFrame:
         """Stored ids among ``wanted``, with the hash of their stored content.
 
-        The id columns of every stored file are read first; whole rows only from the files
-        holding one of the ids (usually none: a new week's export repeats nothing). A
-        Monday import into a store of a year's data then reads ids, not the year.
+        Only weeks that may hold one of the ids are read (the weeks the rows fall in, and
+        others whose index lists one of their hashes: ``known_ids``); of those, the id
+        columns first, and whole rows only from the files holding one of the ids (usually
+        none: a new week's export repeats nothing). A Monday import into a store of a
+        year's data then reads about what one into an empty store reads.
         """
-        files = self.imp.store.files(self.table)
+        store = self.imp.store
+        weeks = known_ids.weeks_to_read(
+            store, self.table, wanted.get_column(KEY), _weeks_of(wanted, self.table)
+        )
+        files = store.files(self.table, weeks)
         if not files:
             return pl.DataFrame()
-        holding = (
+        wanted = wanted.select(self.ids)
+        self.holding = (
             pl.scan_parquet(files, hive_partitioning=False, include_file_paths="_path")
             .select(*self.ids, "_path")
             .join(wanted.lazy(), on=self.ids, how="semi", nulls_equal=True)
@@ -542,13 +562,14 @@ class _Reconcile:
             .unique()
             .collect()
             .get_column("_path")
+            .sort()
             .to_list()
         )
-        if not holding:
+        if not self.holding:
             return pl.DataFrame()
         cols = list(self.table.column_names)
         rows = (
-            pl.scan_parquet(sorted(holding), hive_partitioning=False)
+            pl.scan_parquet(self.holding, hive_partitioning=False)
             .select(cols)
             .join(wanted.lazy(), on=self.ids, how="semi", nulls_equal=True)
             .collect()
@@ -557,32 +578,33 @@ class _Reconcile:
 
     def _remove_stored(self, replaced: pl.DataFrame) -> None:
         """Rewrite the stored files holding rows that this import replaces."""
-        files = self.imp.store.files(self.table)
-        holding = (
-            pl.scan_parquet(
-                files,
-                hive_partitioning=False,
-                include_file_paths="_path",
-            )
-            .select(*self.ids, "_path")
-            .join(replaced.lazy(), on=self.ids, how="semi", nulls_equal=True)
-            .select("_path")
-            .unique()
-            .collect()
-            .get_column("_path")
-            .to_list()
-        )
         store = self.imp.store
-        for path_text in sorted(holding):
+        for path_text in self.holding:
             path = Path(path_text)
             frame = pl.read_parquet(path, hive_partitioning=False)
             keep = frame.join(replaced, on=self.ids, how="anti", nulls_equal=True)
+            if keep.height == frame.height:
+                continue  # it held only rows that stay (same content)
             rel = store.relpath(path)
             self.imp.tx.remove(rel)
             if keep.height:
                 n = self.imp.tx.next_file_number()
                 new_rel = f"{Path(rel).parent.as_posix()}/part-{self.imp.tx.txid}-{n:05d}.parquet"
                 write_parquet(keep, self.table, self.imp.tx.stage(new_rel))
+
+    def _index(self, kept: pl.DataFrame) -> None:
+        """Stage the hashes of the ids this import stores, week by week (``known_ids``)."""
+        if not known_ids.needs_index(self.table) or kept.is_empty():
+            return
+        store = self.imp.store
+        stored_weeks = set(store.weeks(self.table))
+        week_no = (pl.col(PART) // PART_BUCKETS).alias("_w")
+        for (code,), rows in kept.select(KEY, week_no).partition_by("_w", as_dict=True).items():
+            week = partition_of(int(str(code)) * PART_BUCKETS, self.table)[0]
+            hashes = rows.get_column(KEY).to_numpy()
+            known_ids.stage_week(
+                store, self.imp.tx, self.table, week, hashes, fresh=week not in stored_weeks
+            )
 
     # -- staged files holding rows that must go --------------------------------------------------
     def _rewrite_staged(
@@ -640,24 +662,9 @@ class _Reconcile:
 
 
 def _among(hashes: pl.Series, known: list[np.ndarray]) -> pl.Series:
-    """Which of ``hashes`` are in ``known``: a binary search in the sorted known ones (no
-    hash table over millions of rows)."""
-    pool = np.sort(np.concatenate(known))
-    if not pool.size:
-        return pl.Series([False] * hashes.len())
-    values = hashes.to_numpy()
-    at = np.minimum(np.searchsorted(pool, values), pool.size - 1)
-    return pl.Series(pool[at] == values)
-
-
-def _visit_hashes(files: list[Path]) -> np.ndarray:
-    """The hashes of the visit ids stored in ``files`` (as the import hashes them)."""
-    stored = (
-        pl.scan_parquet(files, hive_partitioning=False)
-        .select(pl.col("visit_id").hash().alias(VISIT))
-        .collect()
-    )
-    return stored.get_column(VISIT).to_numpy()
+    """Which of ``hashes`` are in ``known``."""
+    pool = pl.Series(np.concatenate(known), dtype=hashes.dtype, strict=False)
+    return hashes.is_in(pool.implode())
 
 
 def _guarded(source: Source, tally: ReadTally) -> Iterator[RawBatch]:
@@ -674,16 +681,18 @@ def content_hash(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
     return frame.select(columns).hash_rows().alias(HASH)
 
 
+def _weeks_of(rows: pl.DataFrame, table: Table) -> set[str]:
+    """The ISO weeks of rows carrying the partition code ``_part``."""
+    codes = rows.get_column(PART).unique().to_list()
+    return {partition_of(int(c), table)[0] for c in codes}
+
+
 def _repeated_values(values: pl.Series) -> pl.Series:
     """The values that occur more than once (a sort: much faster than hashing them all)."""
     array = np.sort(values.to_numpy())
     repeats = array[1:][array[1:] == array[:-1]]  # sorted, each value once per repeat
     distinct = repeats[np.concatenate(([True], repeats[1:] != repeats[:-1]))[: repeats.size]]
     return pl.Series(distinct, dtype=values.dtype)
-
-
-def _id_hash(ids: list[str]) -> pl.Expr:
-    return pl.col(ids[0]).hash() if len(ids) == 1 else pl.struct(ids).hash()
 
 
 def _id_text(ids: list[str]) -> pl.Expr:

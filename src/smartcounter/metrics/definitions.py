@@ -12,6 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from smartcounter.metrics.period import Period
+from smartcounter.metrics.rollups import (
+    MIGRATABLE,
+    MIGRATED,
+    ROLLUP,
+    UNMIGRATED_CONDITION,
+    plan,
+)
 
 Z = "CAST(1.959964 AS DOUBLE)"
 
@@ -92,7 +99,42 @@ def _wilson(successes: str, trials: str) -> str:
     )
 
 
-def _flagged_transactions(period: Period, keys: Sequence[Key], *, visits: bool) -> str:
+def _day_filter(period: Period) -> bool:
+    return period.start is not None or period.end is not None
+
+
+def _rollup_dim(period: Period, keys: Sequence[Key], value_column: str | None = None) -> str | None:
+    """The rollup set (rollups.py) that answers a figure over ``keys``, or None (rows)."""
+    columns = [k.expr.split(".", 1)[1] for k in keys if not k.needs_branch]
+    if value_column is not None:
+        columns.append(value_column)
+    return plan(columns, day_filter=_day_filter(period))
+
+
+def _rolled_transactions(period: Period, keys: Sequence[Key], dim: str) -> str:
+    """The rows of ``_flagged_transactions`` as counts from the rollup's set ``dim``."""
+    joins = []
+    if any(k.needs_branch for k in keys):
+        joins.append("LEFT JOIN branches b ON b.branch_id = t.branch_id")
+    select = ", ".join(f"{k.expr.replace('v.', 't.')} AS {k.column}" for k in keys)
+    select = f"{select}, " if select else ""
+    return f"""
+    SELECT {select}t.migratable AS is_migratable, t.migrated AS is_migrated
+    FROM {ROLLUP} t
+    {" ".join(joins)}
+    WHERE t.dim = '{dim}' AND {period.sql_filter("t")}
+    """
+
+
+def _flagged_transactions(
+    period: Period, keys: Sequence[Key], *, visits: bool, rows: bool = False
+) -> str:
+    """Each transaction's flags, or their counts from the rollup where one set answers
+    (``rows``: the figure needs each transaction's visit, so never the rollup)."""
+    if not visits and not rows:
+        dim = _rollup_dim(period, keys)
+        if dim is not None:
+            return _rolled_transactions(period, keys, dim)
     joins = ["LEFT JOIN business_types bt ON bt.code = t.business_code"]
     if any(k.needs_branch for k in keys):
         joins.append("LEFT JOIN branches b ON b.branch_id = t.branch_id")
@@ -102,8 +144,7 @@ def _flagged_transactions(period: Period, keys: Sequence[Key], *, visits: bool) 
     select = f"{select}, " if select else ""
     return f"""
     SELECT {select}t.visit_id AS visit_id, t.channel AS channel,
-           CASE WHEN bt.migratable THEN 1 ELSE 0 END AS is_migratable,
-           CASE WHEN bt.migratable AND t.channel = 'stm' THEN 1 ELSE 0 END AS is_migrated
+           {MIGRATABLE} AS is_migratable, {MIGRATED} AS is_migrated
     FROM transactions t
     {" ".join(joins)}
     WHERE {period.sql_filter("t")}
@@ -135,7 +176,7 @@ def visit_rates_sql(period: Period, by: Sequence[str]) -> str:
     lead = f"{cols}, " if cols else ""
     group = f"GROUP BY {cols}" if cols else ""
     return f"""
-    WITH tx AS ({_flagged_transactions(period, keys, visits=False)}),
+    WITH tx AS ({_flagged_transactions(period, keys, visits=False, rows=True)}),
     per_visit AS (
       SELECT {lead}visit_id, SUM(is_migratable) AS m, SUM(is_migrated) AS d
       FROM tx WHERE visit_id IS NOT NULL
@@ -195,28 +236,55 @@ def daily_tickets_sql(period: Period, by: Sequence[str]) -> str:
     """
 
 
+# The rollup column (rollups.py) of each un-migrated dimension; ``role`` is the staff set
+# joined to staff.csv.
+_UNMIGRATED_ROLLUP_COLUMNS = {
+    "business": "business_code",
+    "reason": "reason",
+    "staff": "staff_id",
+    "role": "staff_id",
+    "hour": "hour",
+    "age_band": "age_band",
+    "customer_tier": "customer_tier",
+}
+
+
 def unmigrated_sql(period: Period, dimension: str, by: Sequence[str]) -> str:
     """Migratable transactions done at a teller window, as a Pareto over ``dimension``."""
     keys = _keys(by)
     value = UNMIGRATED_DIMENSIONS[dimension]
-    select = ", ".join(f"{k.expr} AS {k.column}" for k in keys)
     cols = ", ".join(k.column for k in keys)
-    lead_sel = f"{select}, " if select else ""
     lead = f"{cols}, " if cols else ""
-    lead_expr = "".join(f"{k.expr}, " for k in keys)
     partition = f"PARTITION BY {cols}" if cols else ""
-    joins = ["JOIN business_types bt ON bt.code = t.business_code"]
+    dim = _rollup_dim(period, keys, _UNMIGRATED_ROLLUP_COLUMNS[dimension])
+    rolled = dim is not None
+    exprs = [k.expr.replace("v.", "t.") if rolled else k.expr for k in keys]
+    if rolled:
+        value = value.replace("v.", "t.")
+    select = ", ".join(f"{e} AS {k.column}" for e, k in zip(exprs, keys, strict=True))
+    lead_sel = f"{select}, " if select else ""
+    lead_expr = "".join(f"{e}, " for e in exprs)
+    joins = []
     if any(k.needs_branch for k in keys):
         joins.append("LEFT JOIN branches b ON b.branch_id = t.branch_id")
-    if dimension in ("age_band", "customer_tier") or any(k.needs_visit for k in keys):
-        joins.append("LEFT JOIN visits v ON v.visit_id = t.visit_id")
     if dimension == "role":
         joins.append("LEFT JOIN staff st ON st.staff_id = t.staff_id")
+    if rolled:
+        source = f"{ROLLUP} t"
+        count = "CAST(SUM(t.unmigrated) AS BIGINT)"
+        where = f"t.dim = '{dim}' AND t.unmigrated > 0"
+    else:
+        source = "transactions t"
+        joins.insert(0, "JOIN business_types bt ON bt.code = t.business_code")
+        if dimension in ("age_band", "customer_tier") or any(k.needs_visit for k in keys):
+            joins.append("LEFT JOIN visits v ON v.visit_id = t.visit_id")
+        count = "CAST(COUNT(*) AS BIGINT)"
+        where = f"{UNMIGRATED_CONDITION}"
     return f"""
     WITH agg AS (
-      SELECT {lead_sel}{value} AS value, CAST(COUNT(*) AS BIGINT) AS count
-      FROM transactions t {" ".join(joins)}
-      WHERE {period.sql_filter("t")} AND bt.migratable AND t.channel = 'teller'
+      SELECT {lead_sel}{value} AS value, {count} AS count
+      FROM {source} {" ".join(joins)}
+      WHERE {period.sql_filter("t")} AND {where}
       GROUP BY {lead_expr}{value}
     )
     SELECT {lead}value, count,

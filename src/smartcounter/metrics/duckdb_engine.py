@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import duckdb
 import pyarrow as pa
 
-from smartcounter.metrics.engine import scans
+from smartcounter.metrics.engine import rollup_view, scans
+from smartcounter.metrics.rollups import TX_ROLLUP
 from smartcounter.store.layout import Store
 from smartcounter.store.schema import read_schema
 
@@ -37,8 +38,15 @@ class DuckDBEngine:
         """Run ``sql`` with each table a view over only the files it needs."""
         with self.store.reading():
             for scan in scans(weeks):
-                files = self.store.files(scan.table, scan.weeks)
                 name = scan.table.name
+                if scan.table is TX_ROLLUP:
+                    files, computed = rollup_view(self.store, scan)
+                    if computed is not None:
+                        self._views[name] = ()
+                        self._con.execute(f"CREATE OR REPLACE VIEW {name} AS {computed}")
+                        continue
+                else:
+                    files = self.store.files(scan.table, scan.weeks)
                 listing = tuple(str(f) for f in files)
                 if self._views.get(name) == listing:
                     continue  # the view already reads exactly these files

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import pyarrow as pa
 
 from smartcounter.canonical.tables import TABLES, Table
 from smartcounter.metrics.period import shift_week
+from smartcounter.metrics.rollups import TX_ROLLUP, rollup_files, rollup_sql
 from smartcounter.store.layout import Store
 
 
@@ -43,7 +45,7 @@ def scans(weeks: Sequence[str] | None) -> list[Scan]:
     week before its transaction (Sunday evening), so they are read one week wider.
     """
     if weeks is None:
-        return [Scan(t, None) for t in TABLES]
+        return [*(Scan(t, None) for t in TABLES), Scan(TX_ROLLUP, None)]
     wanted = tuple(sorted(set(weeks)))
     wider = tuple(
         sorted(
@@ -58,4 +60,15 @@ def scans(weeks: Sequence[str] | None) -> list[Scan]:
             out.append(Scan(table, wanted))
         else:
             out.append(Scan(table, wider))
+    # Last: where it must be computed, the rollup reads the views above.
+    out.append(Scan(TX_ROLLUP, wanted))
     return out
+
+
+def rollup_view(store: Store, scan: Scan) -> tuple[list[Path], str | None]:
+    """How an engine makes the ``tx_rollup`` view of ``scan``: its files, or (no rollup on
+    disk for one of the weeks) the rollup's own SQL over the rows, run by the engine."""
+    files = rollup_files(store, scan.weeks)
+    if files is None:
+        return [], rollup_sql(scan.weeks)
+    return files, None

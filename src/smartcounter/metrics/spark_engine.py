@@ -12,7 +12,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from smartcounter.metrics.engine import scans
+from smartcounter.metrics.engine import rollup_view, scans
+from smartcounter.metrics.rollups import TX_ROLLUP
 from smartcounter.settings import SparkSettings
 from smartcounter.store.layout import Store
 from smartcounter.store.schema import read_schema
@@ -80,7 +81,13 @@ class SparkEngine:
         """Run ``sql`` with each table a temporary view over only the files it needs."""
         with self.store.reading():
             for scan in scans(weeks):
-                files = self.store.files(scan.table, scan.weeks)
+                if scan.table is TX_ROLLUP:
+                    files, computed = rollup_view(self.store, scan)
+                    if computed is not None:
+                        self._spark.sql(computed).createOrReplaceTempView(scan.table.name)
+                        continue
+                else:
+                    files = self.store.files(scan.table, scan.weeks)
                 schema = spark_schema(read_schema(scan.table))
                 if files:
                     frame = (

@@ -83,6 +83,11 @@ class Transaction:
         return self._files - 1
 
     @property
+    def removed(self) -> list[str]:
+        """The committed files this transaction deletes on commit."""
+        return list(self._removes)
+
+    @property
     def staged(self) -> list[str]:
         """The final paths of the files staged so far."""
         return list(self._adds)
@@ -188,18 +193,30 @@ def _prune_empty_dirs(folders: set[Path], top: Path) -> None:
             path = path.parent
 
 
+def pending_journals(root: Path) -> list[Path]:
+    """Committed journals not yet carried out (only after a crash, or during a commit)."""
+    journal_dir = root / JOURNAL_DIR
+    if not journal_dir.exists():
+        return []
+    return sorted(journal_dir.glob("*.json"))
+
+
+def finish_journals(root: Path) -> int:
+    """Carry out every committed journal (hold the commit lock); return how many."""
+    journals = pending_journals(root)
+    for journal in journals:
+        apply_journal(root, journal)
+    return len(journals)
+
+
 def recover(root: Path) -> int:
     """Finish committed journals and drop uncommitted staging; return journals finished."""
-    finished = 0
-    journal_dir = root / JOURNAL_DIR
-    if journal_dir.exists():
-        for journal in sorted(journal_dir.glob("*.json")):
-            apply_journal(root, journal)
-            finished += 1
+    finished = finish_journals(root)
     staging = root / STAGING_DIR
     if staging.exists():
         for leftover in staging.iterdir():
             shutil.rmtree(leftover, ignore_errors=True)
+    journal_dir = root / JOURNAL_DIR
     if journal_dir.exists():
         # Half-written journals (killed before their rename) never committed anything.
         for partial in journal_dir.glob(".*.tmp-*"):

@@ -1,0 +1,189 @@
+"""The weekly rollups answer exactly what the rows answer, and the import keeps them so.
+
+Every figure here is computed twice on the same generated network: once from the
+rollup files the import wrote, once from a copy of the store without them (the engine
+then runs the rollup's SQL over the rows). The two must be equal, figure by figure.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from smartcounter.canonical.catalogue import load_catalogue
+from smartcounter.canonical.tables import TRANSACTIONS
+from smartcounter.ingest.service import IngestOptions, ingest_paths
+from smartcounter.metrics import Metrics, Period
+from smartcounter.metrics.duckdb_engine import DuckDBEngine
+from smartcounter.metrics.rollups import TX_ROLLUP, rebuild_rollups, rollup_files
+from smartcounter.store.layout import Store
+from tests.conftest import RunCli
+
+WEEK = "2018-W02"
+
+Figure = Callable[[Metrics], pl.DataFrame]
+
+FIGURES: dict[str, Figure] = {
+    "rates by branch and week": lambda m: m.rates(["branch", "week"]),
+    "rates by day": lambda m: m.rates(["day"]),
+    "rates by region, a week": lambda m: m.rates(["region"], Period.week(WEEK)),
+    "rates by month and type": lambda m: m.rates(["month", "branch_type"]),
+    "rates by branch and hour": lambda m: m.rates(["branch", "hour"], Period.week(WEEK)),
+    "rates by business": lambda m: m.rates(["business"], Period.week(WEEK)),
+    "rates by staff": lambda m: m.rates(["staff"], Period.week(WEEK)),
+    "rates by channel": lambda m: m.rates(["channel"]),
+    "rates by age band and region": lambda m: m.rates(["region", "age_band"]),
+    "rates by tier": lambda m: m.rates(["customer_tier"], Period.week(WEEK)),
+    "rates over dates": lambda m: m.rates(
+        ["branch"], Period(start=date(2018, 1, 3), end=date(2018, 1, 12))
+    ),
+    "rates by business over dates (rows)": lambda m: m.rates(
+        ["business"], Period(start=date(2018, 1, 3), end=date(2018, 1, 12))
+    ),
+    "rates by business and hour (rows)": lambda m: m.rates(["business", "hour"]),
+    "un-migrated by business": lambda m: m.unmigrated("business", Period.week(WEEK)),
+    "un-migrated by reason per branch": lambda m: m.unmigrated(
+        "reason", Period.week(WEEK), ["branch"]
+    ),
+    "un-migrated by staff": lambda m: m.unmigrated("staff"),
+    "un-migrated by role per region": lambda m: m.unmigrated("role", Period.week(WEEK), ["region"]),
+    "un-migrated by hour": lambda m: m.unmigrated("hour", Period.week(WEEK)),
+    "un-migrated by age band per type": lambda m: m.unmigrated(
+        "age_band", Period.week(WEEK), ["branch_type"]
+    ),
+    "un-migrated by tier": lambda m: m.unmigrated("customer_tier"),
+    "ranking": lambda m: m.ranking(WEEK),
+    "week over week": lambda m: m.week_over_week(WEEK),
+    "attainment": lambda m: m.attainment(0.9, Period.week(WEEK), ["region"]),
+    "trend": lambda m: m.trend(WEEK, 2, ["branch_type"]),
+}
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated network's export: 10 branches, 3 weeks."""
+    from typer.testing import CliRunner
+
+    from smartcounter.cli.app import app
+
+    out = tmp_path_factory.mktemp("rollups") / "export"
+    result = CliRunner().invoke(
+        app, ["generate", str(out), "--branches", "10", "--weeks", "3", "--seed", "11"]
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _ingest(root: Path, *folders: Path) -> None:
+    for folder in folders:
+        report = ingest_paths(
+            root,
+            [folder],
+            timezone="Asia/Shanghai",
+            catalogue=load_catalogue(),
+            options=IngestOptions(),
+        )
+        assert report.rejected == 0
+
+
+@pytest.fixture(scope="module")
+def stores(network: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The imported network, and a copy of it without rollup files."""
+    top = tmp_path_factory.mktemp("stores")
+    rolled = top / "rolled"
+    _ingest(rolled, network)
+    bare = top / "bare"
+    shutil.copytree(rolled, bare)
+    shutil.rmtree(bare / "tables" / TX_ROLLUP.name)
+    return rolled, bare
+
+
+@pytest.fixture
+def pair(stores: tuple[Path, Path]) -> Iterator[tuple[Metrics, Metrics]]:
+    rolled, bare = (Metrics(DuckDBEngine(Store.open(p))) for p in stores)
+    yield rolled, bare
+    rolled.close()
+    bare.close()
+
+
+def _same(a: pl.DataFrame, b: pl.DataFrame) -> None:
+    assert a.height > 0
+    assert_frame_equal(a, b, check_exact=False, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_the_import_rolls_up_every_week(stores: tuple[Path, Path]) -> None:
+    store = Store.open(stores[0])
+    weeks = store.weeks(TRANSACTIONS)
+    assert len(weeks) >= 3
+    assert store.weeks(TX_ROLLUP) == weeks
+    assert rollup_files(store, None)
+    assert rollup_files(Store.open(stores[1]), None) is None
+
+
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_rollup_answers_equal_row_answers(name: str, pair: tuple[Metrics, Metrics]) -> None:
+    rolled, bare = pair
+    _same(FIGURES[name](rolled), FIGURES[name](bare))
+
+
+def test_rollups_are_much_smaller_than_the_rows(stores: tuple[Path, Path]) -> None:
+    """What makes them worth keeping: the totals hold a row per branch and day."""
+    import duckdb
+
+    root = stores[0]
+    counts = duckdb.sql(
+        f"SELECT dim, SUM(transactions) AS n, COUNT(*) AS rows FROM read_parquet("
+        f"'{root}/tables/tx_rollup/*/*.parquet') GROUP BY dim"
+    ).pl()
+    rows = duckdb.sql(
+        f"SELECT COUNT(*) FROM read_parquet('{root}/tables/transactions/*/*/*.parquet')"
+    ).fetchall()[0][0]
+    # Every set counts every transaction once.
+    assert set(counts["n"].to_list()) == {rows}
+    totals = counts.filter(pl.col("dim") == "")["rows"][0]
+    assert totals * 20 < rows
+
+
+def test_a_later_import_rolls_up_the_weeks_it_touches(
+    network: Path, tmp_path: Path, run_cli: RunCli
+) -> None:
+    """Visits arriving after their week's business change that week's age bands too."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    for name in ("branches.csv", "staff.csv", "transactions.csv", "triage.csv"):
+        shutil.copy(network / name, first / name)
+    shutil.copy(network / "visits.csv", second / "visits.csv")
+    root = tmp_path / "store"
+    _ingest(root, first)
+    with Metrics(DuckDBEngine(Store.open(root))) as m:
+        before = m.rates(["age_band"])
+    assert before["age_band"].null_count() == before.height  # no visits yet
+    _ingest(root, second)
+    whole = tmp_path / "whole"
+    _ingest(whole, network)
+    with (
+        Metrics(DuckDBEngine(Store.open(root))) as late,
+        Metrics(DuckDBEngine(Store.open(whole))) as once,
+    ):
+        _same(late.rates(["age_band", "week"]), once.rates(["age_band", "week"]))
+        _same(late.unmigrated("customer_tier"), once.unmigrated("customer_tier"))
+
+
+def test_rebuilding_gives_the_same_rollups(stores: tuple[Path, Path], tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(stores[1], copy)
+    store = Store.open(copy)
+    assert rebuild_rollups(store) == store.weeks(TRANSACTIONS)
+    with (
+        Metrics(DuckDBEngine(Store.open(copy))) as rebuilt,
+        Metrics(DuckDBEngine(Store.open(stores[0]))) as imported,
+    ):
+        for name in ("rates by branch and hour", "un-migrated by role per region", "ranking"):
+            _same(FIGURES[name](rebuilt), FIGURES[name](imported))
