@@ -29,7 +29,7 @@ from smartcounter.simulation.model import (
 )
 from smartcounter.store.layout import Store
 from smartcounter.synthetic import NetworkSpec, write_network
-from smartcounter.synthetic.behaviour import Behaviour
+from smartcounter.simulation.behaviour import Behaviour
 
 WEEKS = ("2018-W07", "2018-W08", "2018-W09", "2018-W10")
 SOURCE = ("DY-XSK", "NT-KFQ", "CZ-LJL", "LYG-DHCZ")

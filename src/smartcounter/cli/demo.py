@@ -6,6 +6,7 @@ import json
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -22,10 +23,13 @@ from smartcounter.kit.progress import NullProgress, Progress, RichProgress
 from smartcounter.kit.tabular import OutputFormat
 from smartcounter.metrics import Period, open_metrics
 from smartcounter.store.layout import Store, default_store_path
-from smartcounter.synthetic import SOURCE_BRANCHES, NetworkSpec, write_network
+from smartcounter.synthetic import SOURCE_BRANCHES, NetworkSpec, build_network, write_network
+from smartcounter.synthetic.changes import adoption_changes
 
 MARKER = "smartcounter-demo.json"
 SOURCE_WEEK = "2018-W10"
+# The week the demo's laggards are paired and start to take over their partners' practice.
+PAIRING_WEEK = "2018-W03"
 # The source's published rates (domain.md), to print beside what the demo measures.
 SOURCE_RATES = {"DY-XSK": 0.9385, "NT-KFQ": 0.9034, "CZ-LJL": 0.8123, "LYG-DHCZ": 0.9381}
 # The branch whose lobby the demo opens: 镇江丹阳新市口支行.
@@ -71,7 +75,12 @@ def demo(
     root = folder or default_demo_dir()
     _prepare(root, state)
     export, store_dir = root / "export", root / "store"
-    spec = NetworkSpec(branches=branches, seed=seed)
+    # The programme's story: the laggards paired in an early week take over their partners'
+    # practices from then on, so the weekly trend shows their gaps closing.
+    base = NetworkSpec(branches=branches, seed=seed)
+    network = build_network(base)
+    changes = adoption_changes(network.practices, network.branch_ids.to_list(), PAIRING_WEEK)
+    spec = replace(base, changes=changes)
     bar = RichProgress() if sys.stderr.isatty() else None
     progress: Progress = bar or NullProgress()
     started = time.perf_counter()
@@ -82,6 +91,13 @@ def demo(
                 branches=branches,
                 start=spec.start.isoformat(),
                 end=spec.end.isoformat(),
+            )
+        )
+        print(
+            t(
+                "demo.story",
+                week=PAIRING_WEEK,
+                laggards=len({c.branch_id for c in changes}),
             )
         )
         summary = write_network(export, spec, progress=progress, lang=state.lang.value)

@@ -1,4 +1,5 @@
-"""``smartcounter generate OUT --branches N --weeks W --start DATE --seed S [--store DIR]``."""
+"""``smartcounter generate OUT --branches N --weeks W --start DATE --seed S [--store DIR]
+[--change BRANCH@WEEK:KEY=VALUE[,KEY=VALUE] …]``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import typer
 from smartcounter.cli.context import Exit, fail, state_of
 from smartcounter.kit.progress import NullProgress, Progress, RichProgress
 from smartcounter.synthetic import NetworkSpec, write_network
-from smartcounter.synthetic.network import SOURCE_BRANCHES
+from smartcounter.synthetic.changes import ChangeError, parse_change
+from smartcounter.synthetic.network import SOURCE_BRANCHES, build_network
 from smartcounter.synthetic.writer import TRUTH_DIR, TRUTH_FILE
 
 DEFAULT = NetworkSpec()
@@ -50,6 +52,15 @@ def generate(
             help="Scale the generic branches' daily tickets (sizes a network for benchmarks).",
         ),
     ] = 1.0,
+    change: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--change",
+            help="A dated practice change, BRANCH@WEEK:KEY=VALUE[,KEY=VALUE] (repeatable); "
+            "keys: specialists, smart_counters, tellers, greeters, triage_rounds, cash_split, "
+            "backup_teller.",
+        ),
+    ] = None,
     store: Annotated[
         Path | None,
         typer.Option(
@@ -65,9 +76,22 @@ def generate(
         first = date.fromisoformat(start)
     except ValueError:
         fail(t("synthetic.bad_start", value=start))
+    try:
+        changes = tuple(parse_change(c) for c in change or ())
+    except ChangeError as exc:
+        fail(t(f"synthetic.{exc.key}", **exc.fields))
     spec = NetworkSpec(
-        branches=branches, weeks=weeks, start=first, seed=seed, ticket_scale=ticket_scale
+        branches=branches,
+        weeks=weeks,
+        start=first,
+        seed=seed,
+        ticket_scale=ticket_scale,
+        changes=changes,
     )
+    try:
+        build_network(spec)  # names every wrong branch or week before anything is written
+    except ChangeError as exc:
+        fail(t(f"synthetic.{exc.key}", **exc.fields))
     target = None
     if store is not None:
         from smartcounter.store.layout import Store, StoreError

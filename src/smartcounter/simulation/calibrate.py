@@ -30,6 +30,7 @@ from smartcounter.metrics.programme_api import ProgrammeMetrics
 from smartcounter.metrics.simulation_api import SimulationMetrics
 from smartcounter.metrics.simulation_sql import QUANTILE_STEPS
 from smartcounter.settings import Settings, SimulationSettings
+from smartcounter.simulation.behaviour import Behaviour
 from smartcounter.simulation.distributions import Empirical, Lognormal, ServiceDistribution
 from smartcounter.simulation.fit import Moments, fit, funnel_moments, proportions, share
 from smartcounter.simulation.model import (
@@ -48,7 +49,6 @@ from smartcounter.simulation.model import (
 )
 from smartcounter.store.layout import Store
 from smartcounter.store.reading import read_table
-from smartcounter.synthetic.behaviour import Behaviour
 
 # How much a business mix of one age band leans on its kind's mix over all ages.
 _MIX_PRIOR = 2.0

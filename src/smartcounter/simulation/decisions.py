@@ -15,6 +15,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from smartcounter.canonical.catalogue import load_catalogue
+from smartcounter.simulation.behaviour import (
+    REASON_INDEX,
+    acceptance_logit,
+    draw_rows,
+    expit,
+    self_logit,
+    tables,
+)
 from smartcounter.simulation.customers import (
     U_ACCEPT,
     U_COVER,
@@ -27,14 +35,6 @@ from smartcounter.simulation.customers import (
     DayCustomers,
 )
 from smartcounter.simulation.model import COMPOSITE, MIGRATABLE, BranchModel, Practice
-from smartcounter.synthetic.behaviour import (
-    REASON_INDEX,
-    acceptance_logit,
-    draw_rows,
-    expit,
-    self_logit,
-    tables,
-)
 
 
 @dataclass(frozen=True, eq=False)

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from smartcounter.simulation import rules
+from smartcounter.simulation.behaviour import REASON_INDEX
 from smartcounter.simulation.customers import DayCustomers
 from smartcounter.simulation.decisions import Choices, CodeFacts, decide
 from smartcounter.simulation.model import MIGRATABLE, BranchModel
 from smartcounter.simulation.servers import SMART_COUNTER, Server, duties_of, staff_of
-from smartcounter.synthetic.behaviour import REASON_INDEX
 
 # Queues, as recorded.
 TELLER_QUEUE, STM_QUEUE, AUTH_QUEUE = 0, 1, 2

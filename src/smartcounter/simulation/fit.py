@@ -19,11 +19,11 @@ import polars as pl
 
 from smartcounter.canonical.tables import AGE_BANDS
 from smartcounter.settings import SimulationSettings
+from smartcounter.simulation.behaviour import Behaviour
 from smartcounter.simulation.customers import DayCustomers, draw_week
 from smartcounter.simulation.decisions import Chances, CodeFacts, chances
 from smartcounter.simulation.model import NONCASH, Arrivals, BranchModel, Practice
 from smartcounter.simulation.runner import run_streams
-from smartcounter.synthetic.behaviour import Behaviour
 
 PATH_COLUMNS = ("age_band", "kind", "m", "d", "t1", "a1", "t2", "a2", "t3", "a3", "busy", "fault")
 MIN_TOUCHES = 5  # fewer touches at a stage say too little about its acceptance

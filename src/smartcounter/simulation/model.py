@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from smartcounter.canonical.tables import AGE_BANDS
+from smartcounter.simulation.behaviour import Behaviour
 from smartcounter.simulation.distributions import ServiceDistribution
-from smartcounter.synthetic.behaviour import Behaviour
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

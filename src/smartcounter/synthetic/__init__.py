@@ -1,7 +1,7 @@
 """A synthetic, province-like branch network whose migration rates follow from how each
 branch works: staffing, triage rounds, devices, practices and customers' age."""
 
-from smartcounter.synthetic.behaviour import Behaviour
+from smartcounter.simulation.behaviour import Behaviour
 from smartcounter.synthetic.network import (
     SOURCE_BRANCHES,
     SOURCE_WEEK_START,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from smartcounter.synthetic.behaviour import Behaviour, draw_rows
+from smartcounter.simulation.behaviour import Behaviour, draw_rows
 from smartcounter.synthetic.network import Practices
 
 HABIT = np.uint8(1)

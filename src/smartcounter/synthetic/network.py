@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
@@ -19,6 +20,9 @@ import polars as pl
 from smartcounter.canonical.catalogue import load_catalogue
 from smartcounter.canonical.tables import BRANCH_TYPES, ROLES
 from smartcounter.synthetic.names import CITIES, branch_names, city_index, person_names
+
+if TYPE_CHECKING:
+    from smartcounter.synthetic.changes import PracticeChange
 
 # W10 of 2018, the week of the source's migration rates.
 SOURCE_WEEK_START = date(2018, 3, 5)
@@ -60,6 +64,8 @@ class NetworkSpec:
     # Scales the generic branches' daily tickets (the source branches keep theirs): a
     # benchmark can size a network to a number of transactions without fewer branches.
     ticket_scale: float = 1.0
+    # Dated practice changes (``--change``); without them every practice stays as drawn.
+    changes: tuple[PracticeChange, ...] = ()
 
     @property
     def end(self) -> date:
@@ -260,6 +266,8 @@ class Practices:
     pool_size: np.ndarray
     not_at_stm: np.ndarray  # (branches, len(CODES)): business its devices do not do
     staff_start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # Staff on the books per role (the most a branch has in any week): staff ids by role.
+    role_slots: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.int64))
 
     def __len__(self) -> int:
         """Number of branches."""
@@ -280,7 +288,10 @@ class Practices:
 
     def role_start(self, role: str) -> np.ndarray:
         """Global staff index of each branch's first staff member of ``role``."""
-        before = self.role_counts[:, : ROLE_INDEX[role]].sum(axis=1)
+        slots = self.role_slots if self.role_slots.shape == self.role_counts.shape else None
+        before = (slots if slots is not None else self.role_counts)[:, : ROLE_INDEX[role]].sum(
+            axis=1
+        )
         return np.asarray(self.staff_start + before)
 
 
@@ -291,8 +302,13 @@ class Network:
     spec: NetworkSpec
     branch_ids: pl.Series
     names: pl.Series
-    practices: Practices
+    practices: Practices  # as drawn, the first week's
     staff: pl.DataFrame  # canonical staff columns
+    weekly: list[Practices] | None = None  # every week's, when changes are dated
+
+    def practices_at(self, week: int) -> Practices:
+        """The practices of week ``week`` of the run (from 0)."""
+        return self.weekly[week] if self.weekly is not None else self.practices
 
     @property
     def size(self) -> int:
@@ -317,15 +333,17 @@ class Network:
                 "name": self.names,
                 "region": pl.Series([c.name for c in CITIES]).gather(p.region),
                 "branch_type": pl.Series(BRANCH_TYPES).gather(p.branch_type),
-                "staff_count": p.staff_count.astype(np.int64),
+                "staff_count": p.role_slots.sum(axis=1).astype(np.int64)
+                if p.role_slots.shape == p.role_counts.shape
+                else p.staff_count.astype(np.int64),
                 "smart_counters": p.smart_counters.astype(np.int64),
                 "teller_windows": p.teller_windows.astype(np.int64),
             }
         )
 
-    def truth_frame(self) -> pl.DataFrame:
-        """Ground truth of every branch's practice, for checking gap diagnosis later."""
-        p = self.practices
+    def truth_frame(self, week: int = 0) -> pl.DataFrame:
+        """Ground truth of every branch's practice in ``week``, for checking gap diagnosis."""
+        p = self.practices_at(week)
         rc = {role: p.role_count(role).astype(np.int64) for role in ROLES}
         return self.branches_frame().with_columns(
             pl.Series("source_branch", p.is_source),
@@ -396,10 +414,23 @@ def build_network(spec: NetworkSpec) -> Network:
     practices.pool_size = np.maximum(np.ceil(practices.daily_tickets * POOL_DAYS), 50).astype(
         np.int64
     )
-    per_branch = practices.role_counts.sum(axis=1)
-    practices.staff_start = np.concatenate([[0], np.cumsum(per_branch)[:-1]]).astype(np.int64)
+    weekly = None
+    if spec.changes:
+        from smartcounter.synthetic.changes import check_changes, practices_by_week
+
+        check_changes(spec.changes, ids.to_list(), spec.start, spec.weeks)
+        weekly = practices_by_week(practices, spec.changes, ids.to_list(), spec.start, spec.weeks)
+    distinct = list({id(p): p for p in (weekly or [practices])}.values())
+    slots = np.maximum.reduce([p.role_counts for p in distinct])
+    per_branch = slots.sum(axis=1)
+    staff_start = np.concatenate([[0], np.cumsum(per_branch)[:-1]]).astype(np.int64)
+    for p in distinct:
+        p.role_slots = slots
+        p.staff_start = staff_start
     staff = _staff_frame(ids, practices, rng)
-    return Network(spec=spec, branch_ids=ids, names=names, practices=practices, staff=staff)
+    return Network(
+        spec=spec, branch_ids=ids, names=names, practices=practices, staff=staff, weekly=weekly
+    )
 
 
 def _sources(sources: tuple[SourceBranch, ...]) -> Practices:
@@ -579,7 +610,7 @@ def _concat(parts: list[Practices]) -> Practices:
 
 def _staff_frame(ids: pl.Series, p: Practices, rng: np.random.Generator) -> pl.DataFrame:
     """One row per staff member: id like NJ0001-S03, branch, a name, the role."""
-    counts = p.role_counts
+    counts = p.role_slots
     per_branch = counts.sum(axis=1)
     branch = np.repeat(np.arange(len(p)), per_branch)
     role = np.repeat(np.tile(np.arange(len(ROLES)), len(p)), counts.reshape(-1))

@@ -15,7 +15,7 @@ import numpy as np
 
 from smartcounter.canonical.catalogue import Catalogue, load_catalogue
 from smartcounter.canonical.tables import AGE_BANDS, CUSTOMER_TIERS
-from smartcounter.synthetic.behaviour import (
+from smartcounter.simulation.behaviour import (
     LEG_CASH,
     LEG_COMPOSITE,
     LEG_COUNTER,
@@ -30,6 +30,7 @@ from smartcounter.synthetic.behaviour import (
     self_logit,
     tables,
 )
+from smartcounter.simulation.queues import FAULT, GAVE_UP, Routes, simulate_queues
 from smartcounter.synthetic.customers import (
     FOLLOW_UP,
     HABIT,
@@ -223,22 +224,54 @@ def simulate_week(
     bound = bound | acc2
     touch3 = mig & ~bound & (r[5] < c3)
     acc3 = touch3 & (r[6] < p3)
-    intent = bound | acc3
+    intent = (bound | acc3) & (p.smart_counters[vb] > 0)
 
-    # -- devices: faults and load ----------------------------------------------------
-    available = _available_devices(p, is_open, b, rng)  # (nb*7*HOURS,)
+    # -- routes through the lobby's queues --------------------------------------------------
     auth = np.where(
         specialists > 0,
         np.where(p.backup_teller, b.auth_backup, 1.0),
         np.where(lobby > 0, b.auth_lobby_manager, b.auth_tellers),
     )
-    stm_cap = available * (60.0 / b.stm_minutes) * np.repeat(auth, 7 * HOURS)
-    stm_demand = np.bincount(hb[intent], minlength=buckets)
-    rho = stm_demand / np.maximum(stm_cap, 1e-9)
-    p_busy = np.clip(b.busy_slope * (rho - b.busy_threshold), 0.0, b.busy_max)
+    lv = leg_visit
+    nl = lv.shape[0]
+    id_check = leg_mig & (rng.random(nl) < t.id_check[leg_code])
+    planned = leg_mig & intent[lv] & ~unsupported & ~id_check  # business for the device
+    age_f = np.asarray(b.age_duration)[age[lv]]
+    noise = np.exp(rng.normal(0.0, 0.3, nl)) * age_f
+    stm_dur = np.maximum(t.stm_seconds[leg_code] * noise, 20.0).astype(np.int64)
+    tel_dur = np.maximum(t.teller_seconds[leg_code] * noise, 20.0).astype(np.int64)
+    stm_first = intent & ~comp & ~acc3
+    teller_s = np.bincount(lv, weights=tel_dur * ~planned, minlength=n) + b.repromotion_s * touch3
+    device_s = np.bincount(lv, weights=stm_dur * planned, minlength=n)
+    back_s = np.bincount(lv, weights=tel_dur * planned, minlength=n)
     r2 = rng.random((6, n))
-    fault = intent & (available[hb] == 0)
-    busy = intent & ~fault & (r2[0] < p_busy[hb])
+    hall_delay = b.hall_delay_s[0] + r2[0] * (b.hall_delay_s[1] - b.hall_delay_s[0])
+    ts1 = issued + rng.integers(0, 21, n)
+    stm_delay = np.where(acc2, hall_delay, ts1 - issued) + b.walk_s
+    patience = b.stm_patience_s * rng.weibull(b.stm_patience_shape, n) / _weibull_mean(b)
+    days = nb * 7
+    down_start, down_end = _faults(p, is_open, b, rng)
+    q = simulate_queues(
+        Routes(
+            day_start=np.concatenate([[0], np.cumsum(per_day.ravel())]),
+            windows=np.repeat(np.maximum(np.minimum(tellers, p.teller_windows), 1), 7),
+            devices=np.repeat(p.smart_counters, 7),
+            down_start=down_start.reshape(days, -1),
+            down_end=down_end.reshape(days, -1),
+            arrival=issued.astype(np.float64),
+            stm_first=stm_first,
+            stm_delay=stm_delay,
+            teller_s=teller_s,
+            # Authorisation by staff away from the hall (a lobby manager, tellers leaving
+            # their windows) keeps the device longer than its recorded transaction times.
+            stm_s=device_s / np.minimum(auth, 1.0)[vb],
+            back_s=back_s,
+            patience=patience,
+            walk_s=b.walk_s,
+        )
+    )
+    fault = q.outcome == FAULT
+    busy = q.outcome == GAVE_UP
     blocked = fault | busy
     stm_visit = intent & ~blocked
     device_reason = np.where(fault, REASON_INDEX["device_fault"], REASON_INDEX["device_busy"])
@@ -255,9 +288,7 @@ def simulate_week(
     teller_reason = np.where(~doable & mig, REASON_INDEX["not_supported"], teller_reason)
 
     # -- transactions: channel, staff, reason ----------------------------------------------
-    lv = leg_visit
-    id_check = leg_mig & (rng.random(lv.shape[0]) < t.id_check[leg_code])
-    leg_stm = leg_mig & stm_visit[lv] & ~unsupported & ~id_check
+    leg_stm = planned & stm_visit[lv]
     leg_reason = np.where(
         leg_mig & ~leg_stm,
         np.where(
@@ -270,52 +301,43 @@ def simulate_week(
     teller_staff = p.role_start("teller")[vb] + (r2[2] * np.maximum(tellers[vb], 1)).astype(
         np.int64
     )
-    auth_staff = _authoriser(p, vb, vd + ctx.first_day, rho[hb], r2[3], r2[4])
-
-    # -- times -----------------------------------------------------------------------------
-    has_teller_leg = np.bincount(lv, weights=~leg_stm, minlength=n) > 0
-    teller_demand = np.bincount(hb[has_teller_leg], minlength=buckets)
-    windows = np.repeat(np.maximum(p.teller_windows, 1), 7 * HOURS)
-    rho_t = np.minimum(teller_demand * b.teller_minutes / (windows * 60.0), 0.95)
-    wait_t_mean = np.clip(b.teller_minutes * rho_t / (1 - rho_t), 0.5, 40.0) * 60.0
-    wait_s_mean = (
-        np.clip(b.stm_minutes * np.minimum(rho, 0.95) / (1 - np.minimum(rho, 0.95)), 0.2, 30.0)
-        * 60.0
+    stm_load = np.bincount(hb[intent], minlength=buckets) / np.maximum(
+        np.repeat(p.smart_counters * auth, 7 * HOURS) * (60.0 / b.stm_minutes), 1e-9
     )
-    wait_t = np.maximum(rng.exponential(1.0, n) * wait_t_mean[hb], 60.0).astype(np.int64)
-    wait_s = (rng.exponential(1.0, n) * wait_s_mean[hb]).astype(np.int64)
-    ts1 = issued + rng.integers(0, 21, n)
-    ts2 = issued + 30 + (r2[5] * 0.8 + 0.1) * (wait_t - 30)
-    ts2 = ts2.astype(np.int64)
-    teller_call = issued + wait_t
-    # Customers sent before reaching a window start at the smart counter; the others are
-    # called to a window first (the cash leg, or the teller's stage-3 referral).
-    stm_first = stm_visit & ~comp & ~acc3
-    stm_start = np.where(acc2 & stm_first, ts2 + 30, ts1 + 30) + wait_s
-    called = np.where(stm_first, stm_start, teller_call)
+    auth_staff = _authoriser(p, vb, vd + ctx.first_day, stm_load[hb], r2[3], r2[4])
 
-    leg_first = np.where(stm_first[lv], leg_stm, ~leg_stm)  # leg belongs to the first segment
-    leg_order = np.argsort(
-        lv.astype(np.int64) * 8 + np.where(leg_first, 0, 4) + _leg_number(lv), kind="stable"
+    # -- times: from the queues ------------------------------------------------------------
+    teller_call = q.teller_call.astype(np.int64)
+    stm_call = q.stm_call.astype(np.int64)
+    back_call = q.back_call.astype(np.int64)
+    called = np.where(teller_call >= 0, teller_call, np.where(stm_call >= 0, stm_call, back_call))
+    # Hall staff approach a customer while they wait for a window (or before the door).
+    ts2 = np.where(
+        acc2,
+        issued + hall_delay,
+        ts1 + np.minimum(hall_delay, np.maximum(called - ts1, 0) * (r2[5] * 0.8 + 0.1)),
+    ).astype(np.int64)
+    ts3 = np.maximum(np.where(teller_call >= 0, teller_call, called), ts2)
+    # Each leg belongs to one call: the first window, the device, or the window after it.
+    first_window = ~planned & (teller_call[lv] >= 0)
+    segment = np.where(leg_stm, 1, np.where(first_window, 0, 2))
+    seg_start = np.select(
+        [segment == 0, segment == 1], [teller_call[lv], stm_call[lv]], default=back_call[lv]
     )
+    seg_start = seg_start + np.where(first_window, (b.repromotion_s * touch3[lv]), 0).astype(
+        np.int64
+    )
+    leg_order = np.argsort(lv.astype(np.int64) * 32 + segment * 8 + _leg_number(lv), kind="stable")
     lv = lv[leg_order]
     leg_code = leg_code[leg_order]
     leg_stm = leg_stm[leg_order]
-    leg_first = leg_first[leg_order]
     leg_reason = leg_reason[leg_order]
-    age_f = np.asarray(b.age_duration)[age[lv]]
-    base = np.where(leg_stm, t.stm_seconds[leg_code], t.teller_seconds[leg_code])
-    duration = np.maximum(base * age_f * np.exp(rng.normal(0.0, 0.3, lv.shape[0])), 20.0).astype(
-        np.int64
-    )
-    first_end = called + np.bincount(lv, weights=duration * leg_first, minlength=n).astype(np.int64)
-    gap = np.where(stm_first, wait_t // 2, 30 + wait_s // 2)
-    second_start = first_end + gap
-    seg_start = np.where(leg_first, called[lv], second_start[lv])
-    within = _cumulative_before(lv, leg_first, duration)
+    segment = segment[leg_order]
+    seg_start = seg_start[leg_order]
+    duration = np.where(leg_stm, stm_dur[leg_order], tel_dur[leg_order])
+    within = _cumulative_before(lv, segment, duration)
     leg_ts = seg_start + within
-    finished = np.zeros(n, dtype=np.int64)
-    np.maximum.at(finished, lv, leg_ts + duration)
+    finished = np.maximum(q.finished.astype(np.int64), called)
     leg_staff = np.where(leg_stm, auth_staff[lv], teller_staff[lv])
 
     # -- tickets: queue prefix and number, daily per branch --------------------------------
@@ -337,7 +359,7 @@ def simulate_week(
         blocked,
         device_reason,
         declined_reason,
-        (ts1, ts2, teller_call),
+        (ts1, ts2, ts3),
         teller_staff,
         rng,
     )
@@ -422,9 +444,9 @@ def _first_leg(visit: np.ndarray, n: int) -> np.ndarray:
     return first
 
 
-def _cumulative_before(visit: np.ndarray, first: np.ndarray, duration: np.ndarray) -> np.ndarray:
+def _cumulative_before(visit: np.ndarray, segment: np.ndarray, duration: np.ndarray) -> np.ndarray:
     """Duration of the earlier legs of the same visit and segment (legs sorted so)."""
-    group = visit.astype(np.int64) * 2 + ~first
+    group = visit.astype(np.int64) * 4 + segment
     total = np.cumsum(duration)
     starts = (
         np.concatenate([[True], group[1:] != group[:-1]]) if group.shape[0] else group.astype(bool)
@@ -435,21 +457,26 @@ def _cumulative_before(visit: np.ndarray, first: np.ndarray, duration: np.ndarra
     return np.asarray(total - duration - offset)
 
 
-def _available_devices(
+def _faults(
     p: Practices, is_open: np.ndarray, b: Behaviour, rng: np.random.Generator
-) -> np.ndarray:
-    """Working smart counters per branch-day-hour: faults take a device out for hours."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """When each smart counter is down, per branch and day: (start, end) seconds of the
+    day, -1 for a device-day without a fault; a fault takes a device out for hours."""
     nb = len(p)
-    slots = int(p.smart_counters.max()) if nb else 0
+    slots = max(int(p.smart_counters.max()) if nb else 0, 1)
     fault = rng.random((nb, 7, slots)) < p.device_fault_rate[:, None, None]
     fault &= np.arange(slots)[None, None, :] < p.smart_counters[:, None, None]
     fault &= is_open[:, :, None]
-    start = rng.integers(0, HOURS, (nb, 7, slots))
-    length = rng.integers(b.fault_hours[0], b.fault_hours[1] + 1, (nb, 7, slots))
-    h = np.arange(HOURS)[None, None, None, :]
-    down = fault[..., None] & (h >= start[..., None]) & (h < (start + length)[..., None])
-    working = p.smart_counters[:, None, None] - down.sum(axis=2)
-    return np.asarray(working.reshape(-1))
+    start = (b.opening_hour + rng.integers(0, HOURS, (nb, 7, slots))) * 3600.0
+    start = start + rng.random((nb, 7, slots)) * 3600.0
+    length = rng.integers(b.fault_hours[0], b.fault_hours[1] + 1, (nb, 7, slots)) * 3600.0
+    return np.where(fault, start, -1.0), np.where(fault, start + length, -1.0)
+
+
+def _weibull_mean(b: Behaviour) -> float:
+    from math import gamma
+
+    return gamma(1.0 + 1.0 / b.stm_patience_shape)
 
 
 def _authoriser(
@@ -587,12 +614,11 @@ def simulate_network(
         ctx = WeekContext(week=week, first_day=first_day, weekdays=weekdays)
         for block in range(network.blocks):
             rows = network.block_rows(block)
-            practices = network.practices.take(rows)
+            practices = network.practices_at(week).take(rows)
             pool = pools[block]
             if pool is None:
-                pool = build_pool(
-                    b, practices, initial_states(b, practices), pool_rng(spec.seed, block)
-                )
+                first = network.practices_at(0).take(rows)
+                pool = build_pool(b, first, initial_states(b, first), pool_rng(spec.seed, block))
                 pools[block] = pool
             yield (
                 week,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -21,7 +22,7 @@ from smartcounter.canonical.catalogue import Catalogue, load_catalogue
 from smartcounter.canonical.tables import BRANCHES, STAFF, TRANSACTIONS, TRIAGE, VISITS, Table
 from smartcounter.i18n import Translator
 from smartcounter.kit.progress import NullProgress, Progress
-from smartcounter.synthetic.behaviour import Behaviour
+from smartcounter.simulation.behaviour import Behaviour
 from smartcounter.synthetic.frames import Lookups
 from smartcounter.synthetic.network import Network, NetworkSpec, build_network
 from smartcounter.synthetic.simulate import Rows, simulate_network
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
     from smartcounter.store.layout import Store
 
 TRUTH_DIR = "_truth"
-TRUTH_FILE = "branch_practices.csv"
+TRUTH_FILE = "branch_practices.csv"  # each branch's practice in the first week
+TRUTH_BY_WEEK_FILE = "branch_practices_by_week.csv"  # …and in every week (dated changes)
 EVENT_TABLES: tuple[Table, ...] = (VISITS, TRANSACTIONS, TRIAGE)
 FLUSH_ROWS = 400_000
 STORE_CHUNK_ROWS = 1_000_000
@@ -196,12 +198,28 @@ def _concat(parts: list[Rows], visit_starts: np.ndarray | None) -> Rows:
     return Rows(columns)
 
 
+def staff_frame(network: Network) -> pl.DataFrame:
+    """The canonical staff table; optional columns the generator does not fill stay empty."""
+    staff = network.staff
+    missing = [c for c in STAFF.column_names if c not in staff.columns]
+    return staff.with_columns(pl.lit(None, dtype=pl.String).alias(c) for c in missing).select(
+        STAFF.column_names
+    )
+
+
 def write_truth(network: Network, out_dir: Path) -> Path:
     """Write each branch's practice (the generator's ground truth) under ``out_dir/_truth``."""
     folder = out_dir / TRUTH_DIR
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / TRUTH_FILE
     network.truth_frame().write_csv(path)
+    spec = network.spec
+    weeks = []
+    for week in range(spec.weeks):
+        year, number, _ = (spec.start + timedelta(days=7 * week)).isocalendar()
+        frame = network.truth_frame(week)
+        weeks.append(frame.select(pl.lit(f"{year}-W{number:02d}").alias("week"), pl.all()))
+    pl.concat(weeks).write_csv(folder / TRUTH_BY_WEEK_FILE)
     return path
 
 
@@ -212,7 +230,7 @@ class _CsvOut:
         self.out_dir = out_dir
         self.handles: dict[str, BinaryIO] = {}
         _write_whole(out_dir, BRANCHES, network.branches_frame())
-        _write_whole(out_dir, STAFF, network.staff.select(STAFF.column_names))
+        _write_whole(out_dir, STAFF, staff_frame(network))
         for table in EVENT_TABLES:
             handle = _partial(out_dir, table).open("wb")
             handle.write((",".join(table.column_names) + "\n").encode("utf-8"))
@@ -268,7 +286,7 @@ class _StoreOut:
         self.pending_rows = 0
         self.references: list[Source] = [
             frame_source("synthetic:branches", BRANCHES, network.branches_frame()),
-            frame_source("synthetic:staff", STAFF, network.staff.select(STAFF.column_names)),
+            frame_source("synthetic:staff", STAFF, staff_frame(network)),
         ]
         self.chunk = 0
 

@@ -154,6 +154,12 @@ class Behaviour:
     busy_slope: float = 0.5
     busy_max: float = 0.65
     fault_hours: tuple[int, int] = (1, 6)  # a fault lasts this many hours (min, max)
+    # -- the queues (queues.py) -------------------------------------------------------------------
+    walk_s: float = 30.0  # from the ticket machine or a window to a smart counter
+    repromotion_s: float = 40.0  # a teller's stage-3 pitch at the window
+    hall_delay_s: tuple[float, float] = (20.0, 240.0)  # ticket to a hall staff approach
+    stm_patience_s: float = 1800.0  # mean patience in the smart-counter line
+    stm_patience_shape: float = 3.0  # Weibull shape of that patience
 
     # -- why not ----------------------------------------------------------------------------------
     decline_declined: float = 1.0
