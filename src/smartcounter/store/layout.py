@@ -27,7 +27,13 @@ from pathlib import Path
 from smartcounter.canonical.tables import TABLES, Table
 from smartcounter.kit import lock
 from smartcounter.kit.durable import fsync_dir, fsync_file
-from smartcounter.store.journal import JOURNAL_DIR, Transaction, recover
+from smartcounter.store.journal import (
+    JOURNAL_DIR,
+    Transaction,
+    finish_journals,
+    pending_journals,
+    recover,
+)
 from smartcounter.store.schema import BUCKET, SCHEMA_VERSION, WEEK, partition_columns
 
 META_FILE = "smartcounter-store.json"
@@ -163,6 +169,25 @@ class Store:
             pass  # a writer is active; it recovers before it writes
 
     @contextmanager
+    def writer(
+        self,
+        what: str,
+        *,
+        wait_seconds: float = 300.0,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> Iterator[Writer]:
+        """Hold the store's writer lock for one or more transactions in a row."""
+        try:
+            with lock.exclusive(
+                self._write_lock, what=what, wait_seconds=wait_seconds, on_wait=on_wait
+            ):
+                with lock.exclusive_blocking(self._commit_lock):
+                    recover(self.root)
+                yield Writer(self)
+        except lock.LockBusyError as exc:
+            raise StoreBusyError(exc.holder) from exc
+
+    @contextmanager
     def writing(
         self,
         what: str,
@@ -171,29 +196,26 @@ class Store:
         on_wait: Callable[[str], None] | None = None,
     ) -> Iterator[Transaction]:
         """Run one change under the store's writer lock; commit it only if the block succeeds."""
-        try:
-            with lock.exclusive(
-                self._write_lock, what=what, wait_seconds=wait_seconds, on_wait=on_wait
-            ):
-                with lock.exclusive_blocking(self._commit_lock):
-                    recover(self.root)
-                tx = Transaction(self.root)
-                try:
-                    yield tx
-                    if not tx.committed:
-                        with lock.exclusive_blocking(self._commit_lock):
-                            tx.commit()
-                finally:
-                    if not tx.committed:
-                        tx.discard()
-        except lock.LockBusyError as exc:
-            raise StoreBusyError(exc.holder) from exc
+        with (
+            self.writer(what, wait_seconds=wait_seconds, on_wait=on_wait) as writer,
+            writer.transaction() as tx,
+        ):
+            yield tx
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        """Hold off commits while a query reads the files."""
-        with lock.shared(self._commit_lock):
-            yield
+        """Hold off commits while a query reads the files.
+
+        A writer killed while applying its journal leaves the files half-changed until
+        someone finishes the journal; a reader does that first rather than read them so.
+        """
+        while True:
+            with lock.shared(self._commit_lock):
+                if not pending_journals(self.root):
+                    yield
+                    return
+            with lock.exclusive_blocking(self._commit_lock):
+                finish_journals(self.root)
 
     # -- paths -------------------------------------------------------------------------
     def table_dir(self, table: Table | str) -> Path:
@@ -226,3 +248,24 @@ class Store:
         if not top.exists():
             return []
         return sorted(p.name.split("=", 1)[1] for p in top.glob(f"{WEEK}=*") if p.is_dir())
+
+
+class Writer:
+    """The writer lock of a store, held: run transactions one after another under it."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Stage one change; commit it when the block succeeds, else throw it away."""
+        store = self.store
+        tx = Transaction(store.root)
+        try:
+            yield tx
+            if not tx.committed:
+                with lock.exclusive_blocking(store._commit_lock):
+                    tx.commit()
+        finally:
+            if not tx.committed:
+                tx.discard()

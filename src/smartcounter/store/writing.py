@@ -68,7 +68,9 @@ def plain_encodings(table: Table) -> dict[str, str]:
     return out
 
 
-def write_parquet(frame: pl.DataFrame, table: Table, target: Path) -> None:
+def write_parquet(
+    frame: pl.DataFrame, table: Table, target: Path, *, row_group_rows: int = ROW_GROUP_ROWS
+) -> None:
     """Write rows of ``table`` with exactly the store's file schema."""
     schema = file_schema(table)
     # Polars' strings go to Arrow as string views without a copy; Parquet stores every
@@ -89,7 +91,7 @@ def write_parquet(frame: pl.DataFrame, table: Table, target: Path) -> None:
         # Parquet's common codec, a third less work to write than zstd for a third more
         # bytes (measured on the synthetic network's transactions).
         compression={n: "none" if n in dictionary else "snappy" for n in schema.names},
-        row_group_size=ROW_GROUP_ROWS,
+        row_group_size=row_group_rows,
         data_page_size=DATA_PAGE_BYTES,
         use_dictionary=dictionary,
         column_encoding=plain_encodings(table),
