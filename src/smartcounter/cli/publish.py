@@ -49,6 +49,7 @@ def publish_command(
     store: Annotated[Path | None, StoreOption] = None,
 ) -> None:
     """发布通报：审阅稿发审阅人，批准后发各网点。Publish the weekly bulletin by e-mail."""
+    from smartcounter.accounts.roles import system_actor
     from smartcounter.errors import SmartCounterError
     from smartcounter.publish.models import Edition
     from smartcounter.publish.service import PublishRequest, last_complete_week, publish
@@ -82,7 +83,13 @@ def publish_command(
         )
         database = open_store_database(settings, opened)
         try:
-            report = publish(settings=settings, store=opened, database=database, request=request)
+            report = publish(
+                settings=settings,
+                store=opened,
+                database=database,
+                request=request,
+                actor=system_actor("publish"),
+            )
         finally:
             database.dispose()
     except SmartCounterError as exc:

@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from smartcounter.accounts import audit
+from smartcounter.accounts.roles import Actor
 from smartcounter.bulletin import ALL_BRANCHES, BulletinError, build_bulletin
 from smartcounter.bulletin.service import branch_file_stem
 from smartcounter.canonical.tables import TABLES_BY_NAME
@@ -136,6 +138,12 @@ def last_complete_week(store: Store, today: date) -> str:
     return complete[-1]
 
 
+def publishable_weeks(store: Store, today: date, count: int = 8) -> list[str]:
+    """The latest weeks of the store that have ended, newest first (for the approval form)."""
+    weeks = store.weeks(TABLES_BY_NAME["transactions"])
+    return [w for w in reversed(weeks) if week_end(w) < today][:count]
+
+
 def smtp_server(settings: PublishSettings, environ: Mapping[str, str] = os.environ) -> SmtpServer:
     """The SMTP server of the settings, or ``PublishNotConfigured`` naming what is missing."""
     if not settings.smtp_host:
@@ -171,8 +179,12 @@ def publish(
     request: PublishRequest,
     clock: Clock | None = None,
     environ: Mapping[str, str] = os.environ,
+    actor: Actor | None = None,
 ) -> PublishReport:
-    """Send the week's edition to whoever has not had it yet (everyone with ``resend``)."""
+    """Send the week's edition to whoever has not had it yet (everyone with ``resend``).
+
+    ``actor`` (who approves) is written to the audit log when the approved issue goes out.
+    """
     clock = clock or Clock()
     server = smtp_server(settings.publish, environ)
     week = request.week
@@ -201,6 +213,16 @@ def publish(
     )
     if request.dry_run:
         return report
+    if actor is not None and request.edition is Edition.APPROVED:
+        with database.unit_of_work() as session:
+            audit.record(
+                session,
+                actor=actor,
+                action="publish.approve",
+                at=clock.now(),
+                target=week,
+                detail={"resend": request.resend, "lang": request.lang.value},
+            )
     results = _send_mails(server, planned, database, request, clock)
     results += _send_notice(settings.publish, notice, planned, database, request, clock)
     if results and all(not r.reached for r in results):

@@ -19,7 +19,17 @@ from smartcounter.settings import Settings, load_settings
 from smartcounter.web import pages
 from smartcounter.web.deps import CredentialCache
 from smartcounter.web.errors import install_error_handlers
-from smartcounter.web.routes import admin, auth, calls, dashboards, lobby, setup, tickets, users
+from smartcounter.web.routes import (
+    admin,
+    auth,
+    calls,
+    dashboards,
+    lobby,
+    publishing,
+    setup,
+    tickets,
+    users,
+)
 
 DEFAULT_SECRET = "change-me"
 SECRET_FILE = "lobby.secret"
@@ -122,7 +132,7 @@ def create_app(
     database.on_commit_changing(CredentialCache.WATCHED, app.state.credentials.clear)
     install_error_handlers(app)
     # Tickets first: routes are matched in order, and issuing tickets is the hot path.
-    for module in (tickets, auth, setup, lobby, calls, admin, dashboards, users):
+    for module in (tickets, auth, setup, lobby, calls, admin, dashboards, users, publishing):
         app.include_router(module.router)
     app.include_router(pages.router)
     static = resources.files("smartcounter.web") / "static"

@@ -1,0 +1,101 @@
+"""The centre's publishing page: approve a week with a CSRF-checked form, read the log."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from smartcounter.accounts.demo import seed_demo
+from smartcounter.settings import PublishSettings, Settings
+from smartcounter.store.layout import Store
+from tests.publish.conftest import CENTRE, WEEK, MailServer, Network, director_address
+from tests.publish.test_email import approved_recipients
+
+PAGE = "/dashboards/publish"
+
+
+class Site:
+    """The web app over a copy of the network, the week's bulletin already built (as a draft)."""
+
+    def __init__(self, root: Path, settings: Settings, logins: dict[str, tuple[str, str]]) -> None:
+        from smartcounter.web.app import create_app
+
+        self.root = root
+        self.app = create_app(settings)
+        self.logins = logins
+
+    def client(self, who: str) -> TestClient:
+        client = TestClient(self.app, raise_server_exceptions=False)
+        username, password = self.logins[who]
+        answer = client.post("/api/auth/login", json={"username": username, "password": password})
+        assert answer.status_code == 200, answer.text
+        return client
+
+
+@pytest.fixture
+def site(network: Network, bulletin_folder: Path, mail_server: MailServer, tmp_path: Path) -> Site:
+    root = tmp_path / "store"
+    shutil.copytree(network.store.root, root)
+    draft = root / "publish" / WEEK / "zh"
+    shutil.copytree(bulletin_folder, draft)  # what the reviewers read is what is sent
+    settings = Settings(
+        store=root,
+        secret_key="publish-test-secret",
+        publish=PublishSettings(
+            smtp_host="127.0.0.1",
+            smtp_port=mail_server.port,
+            starttls=False,
+            sender="smartcounter@centre.example.cn",
+            centre=CENTRE,
+            regions={
+                "常州": ["changzhou@region.example.cn"],
+                "南通": ["nantong@region.example.cn"],
+            },
+            lobby_managers=True,
+        ),
+    )
+    logins: dict[str, tuple[str, str]] = {}
+    for role, username, password in seed_demo(Store.open(root), "CZ-XB", settings=settings):
+        logins["analyst" if role == "centre_analyst" else role] = (username, password)
+    return Site(root, settings, logins)
+
+
+def form_csrf(page: str) -> str:
+    found = re.search(r'id="approve-form".*?name="csrf" value="([^"]+)"', page, re.S)
+    assert found is not None, "no approval form on the page"
+    return found.group(1)
+
+
+class TestPublishingPage:
+    def test_the_centre_approves_a_week_and_sees_the_log(
+        self, site: Site, mail_server: MailServer, network: Network
+    ) -> None:
+        client = site.client("analyst")
+        page = client.get(PAGE)
+        assert page.status_code == 200
+        assert f'<option value="{WEEK}">' in page.text and "还没有发送记录" in page.text
+        answer = client.post(f"{PAGE}/approve", data={"csrf": form_csrf(page.text), "week": WEEK})
+        assert answer.status_code == 200 and answer.url.path == PAGE  # after the redirect
+        assert mail_server.inbox.recipients() == approved_recipients(network)
+        assert 'id="publish-done"' in answer.text
+        log = answer.text[answer.text.index('id="publish-log"') :]
+        assert director_address("CZ-XB") in log and log.count('data-outcome="sent"') == len(
+            approved_recipients(network)
+        )
+
+    def test_the_form_needs_its_csrf_token(self, site: Site, mail_server: MailServer) -> None:
+        client = site.client("analyst")
+        for token in ("", "forged"):
+            answer = client.post(f"{PAGE}/approve", data={"csrf": token, "week": WEEK})
+            assert answer.status_code == 403
+        assert mail_server.inbox.messages == []
+
+    def test_only_the_centre(self, site: Site, mail_server: MailServer) -> None:
+        client = site.client("director")
+        assert client.get(PAGE).status_code == 403
+        assert client.post(f"{PAGE}/approve", data={"csrf": "x", "week": WEEK}).status_code == 403
+        assert mail_server.inbox.messages == []
