@@ -6,6 +6,7 @@ and the log can say who got what.
 
 from __future__ import annotations
 
+import base64
 import mimetypes
 import smtplib
 import ssl
@@ -101,7 +102,7 @@ def connect(server: SmtpServer) -> Iterator[Mailer]:
                 client.starttls(context=ssl.create_default_context())
                 client.ehlo()
             if server.user:
-                client.login(server.user, server.password or "")
+                _login(client, server.user, server.password or "")
         except (OSError, smtplib.SMTPException) as exc:
             raise SmtpUnavailable(f"{server.host}:{server.port}: {exc}") from exc
         yield Mailer(client, server.sender)
@@ -110,6 +111,17 @@ def connect(server: SmtpServer) -> Iterator[Mailer]:
             client.quit()
         except (OSError, smtplib.SMTPException):
             client.close()
+
+
+def _login(client: smtplib.SMTP, user: str, password: str) -> None:
+    try:
+        client.login(user, password)
+    except UnicodeEncodeError:
+        # smtplib sends only ASCII; PLAIN (RFC 4616) carries UTF-8 names and passwords.
+        token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+        code, said = client.docmd("AUTH", f"PLAIN {token}")
+        if code != 235:
+            raise smtplib.SMTPAuthenticationError(code, said) from None
 
 
 def _reply(code: int, text: bytes | str) -> str:
