@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from smartcounter.cli.context import StoreOption, state_of, with_store
 
+if TYPE_CHECKING:
+    from smartcounter.settings import Settings
+    from smartcounter.store.layout import Store
+
 
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
+
+
+def _warm_in_background(store: Store, settings: Settings) -> None:
+    """Work the latest week's dashboard figures out while the server starts (shared by every
+    worker through the store folder); pages asked for meanwhile wait for the same answers."""
+    import threading
+
+    from smartcounter.dashboards.service import warm_dashboards
+
+    def warm() -> None:
+        try:
+            warm_dashboards(store, settings)
+        except Exception as exc:  # a page works its figures out itself then
+            print(f"warm-up: {exc}", file=sys.stderr, flush=True)
+
+    threading.Thread(target=warm, name="warm-dashboards", daemon=True).start()
 
 
 def serve(
@@ -49,6 +70,8 @@ def serve(
                 store=analytics,
             )
     database.dispose()
+    if analytics is not None:
+        _warm_in_background(analytics, state.settings)
     # Workers build their settings from the environment.
     os.environ["SMARTCOUNTER_STORE"] = str(settings.store)
     os.environ["SMARTCOUNTER_LANG"] = state.lang.value

@@ -53,7 +53,7 @@ from smartcounter.dashboards.schemas import (
     StaffScorecard,
 )
 from smartcounter.i18n import Lang, Translator
-from smartcounter.metrics import Metrics, Period, open_metrics
+from smartcounter.metrics import Metrics, Period, open_engine
 from smartcounter.metrics.period import (
     parse_quarter,
     quarter_of_day,
@@ -64,6 +64,7 @@ from smartcounter.metrics.period import (
     weeks_back,
 )
 from smartcounter.metrics.rows import as_int, by_key, opt_float, opt_int
+from smartcounter.metrics.shared_results import SharedResults
 from smartcounter.programme import service as programme
 from smartcounter.programme.repository import ProgrammeError
 from smartcounter.programme.status import Status, StatusBoard, judge, status_name
@@ -125,12 +126,18 @@ def quarters_of(weeks: Iterable[str]) -> list[str]:
     return sorted(found)
 
 
+def shared_metrics(store: Store, settings: Settings) -> Metrics:
+    """The metrics API whose answers every page and worker shares while the data is unchanged
+    (``metrics.shared_results``): a dashboard is then mostly a lookup."""
+    return Metrics(SharedResults(store, lambda: open_engine(store, settings), settings.engine))
+
+
 @contextmanager
 def _metrics_of(store: Store, settings: Settings, metrics: Metrics | None) -> Iterator[Metrics]:
     if metrics is not None:
         yield metrics
         return
-    with open_metrics(store, settings) as opened:
+    with shared_metrics(store, settings) as opened:
         yield opened
 
 
@@ -653,3 +660,38 @@ def enter_director_scores(
     session.flush()
     new, replaced = save_scores(session=session, store=store, scores=scores)
     return DirectorScoresSaved(quarter=quarter, branch_id=branch_id, new=new, replaced=replaced)
+
+
+# -- working the figures out before anyone asks -------------------------------------------------
+
+
+def warm_dashboards(store: Store, settings: Settings) -> int:
+    """Work out the latest week's figures for every dashboard, so that the first page after
+    an import or a start is a lookup; returns the answers computed (0: all were kept).
+
+    Every branch's page reads the same network-wide answers, so one branch page and the
+    network page make them all.
+    """
+    from smartcounter.accounts.roles import system_actor
+
+    try:
+        branches = read_table(store, "branches")["branch_id"].sort().to_list()
+        choose_week(store, None)
+    except (NoData, StoreNotFoundError):
+        return 0
+    actor = system_actor("warm-up")
+    with shared_metrics(store, settings) as metrics:
+        network_dashboard(
+            store=store, settings=settings, actor=actor, lang=settings.lang, metrics=metrics
+        )
+        if branches:
+            branch_dashboard(
+                store=store,
+                settings=settings,
+                actor=actor,
+                branch_id=branches[0],
+                lang=settings.lang,
+                metrics=metrics,
+            )
+        engine = metrics.engine
+        return engine.computed if isinstance(engine, SharedResults) else 0
