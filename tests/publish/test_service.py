@@ -12,10 +12,12 @@ from sqlalchemy.engine import Engine
 
 from smartcounter.database import alembic_config, create_db_engine, migrate
 from smartcounter.i18n import Lang
+from smartcounter.kit.lock import exclusive
 from smartcounter.publish.messages import EditionFiles, letter
 from smartcounter.publish.models import Edition
 from smartcounter.publish.notice import Lagging, Notice
 from smartcounter.publish.recipients import BranchEntry, Recipient
+from smartcounter.publish.service import LOCK_FILE, PUBLISH_FOLDER
 from tests.conftest import RunCli
 from tests.lobby.testkit import PostgresSchema, need_postgres
 from tests.publish.conftest import BACKENDS, WEEK, MailServer, Network
@@ -111,3 +113,23 @@ class TestApproval:
             ).all()
         engine.dispose()
         assert rows == [("system:publish", WEEK)]
+
+
+class TestOneRunAtATime:
+    def test_a_second_run_waits_for_the_first_then_gives_up_naming_it(
+        self,
+        run_cli: RunCli,
+        network: Network,
+        bulletin_folder: Path,
+        mail_server: MailServer,
+        configure: Any,
+        database_url: str,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        configure(database_url)
+        monkeypatch.setenv("SMARTCOUNTER_IMPORT_WAIT_SECONDS", "0")
+        lock = network.store.root / PUBLISH_FOLDER / LOCK_FILE
+        with exclusive(lock, what="publish 2018-W10 (the timer)", wait_seconds=0):
+            result = publish(run_cli, network, bulletin_folder, "--approve")
+        assert result.exit_code == 2 and "the timer" in result.stderr
+        assert mail_server.inbox.messages == []

@@ -5,13 +5,16 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
 
 from smartcounter.cli.context import Exit, StoreOption, checked_week, fail, state_of, with_store
 from smartcounter.i18n import Translator, resolve_lang
+
+if TYPE_CHECKING:  # the service loads the bulletin's libraries: only when the command runs
+    from smartcounter.publish.service import Planned, PublishReport
 
 
 def register(app: typer.Typer) -> None:
@@ -101,81 +104,45 @@ def publish_command(
     raise typer.Exit(_print(report, t))
 
 
-def _print(report: object, t: Translator) -> int:
+def _print(report: PublishReport, t: Translator) -> int:
     """Print the run's deliveries and summary; the exit status (cli.md)."""
-    from smartcounter.publish.models import Outcome
-    from smartcounter.publish.service import Plan, Planned, PublishReport
+    from smartcounter.publish.service import Plan
 
-    assert isinstance(report, PublishReport)
-
-    def what(p: Planned) -> str:
-        r = p.recipient
-        if r.branch_id is not None:
-            return t("publish.cli.what_branch", branch=r.branch_name or r.branch_id)
-        return t("publish.cli.what_whole", role=t(f"publish.role.{r.role}"))
-
-    edition = t(f"publish.edition.{report.edition.value}")
     sep = t("bulletin.words.list_sep")
-    if report.dry_run:
-        for p in report.planned:
-            key = {Plan.SEND: "plan_send", Plan.RETRY: "plan_retry", Plan.SKIP: "plan_skip"}[p.plan]
-            names = (
-                t("publish.cli.attachments", names=sep.join(p.attachments)) if p.attachments else ""
-            )
-            print(
-                t(
-                    f"publish.cli.{key}",
-                    channel=t(f"publish.channel.{p.channel.value}"),
-                    recipient=p.recipient.address,
-                    what=what(p),
-                    subject=p.subject,
-                    attachments=names,
-                )
-            )
-    for r in report.results:
-        p = r.planned
-        channel = t(f"publish.channel.{p.channel.value}")
-        if r.outcome is Outcome.SENT:
-            print(
-                t("publish.cli.sent", channel=channel, recipient=p.recipient.address, what=what(p))
-            )
-        else:
-            print(
-                t(
-                    "publish.cli.failed",
-                    channel=channel,
-                    recipient=p.recipient.address,
-                    what=what(p),
-                    error=r.error or "",
-                )
-            )
-    if report.branches_without_address:
-        print(t("publish.cli.no_address", names=sep.join(report.branches_without_address)))
+    edition = t(f"publish.edition.{report.edition.value}")
     folder = str(report.folder)
     if report.dry_run:
+        _print_plan(report, t)
+    else:
+        _print_results(report, t)
+    if report.branches_without_address:
+        print(t("publish.cli.no_address", names=sep.join(report.branches_without_address)))
+    if report.dry_run:
         send = sum(1 for p in report.planned if p.plan is not Plan.SKIP)
+        skipped = len(report.skipped)
         print(
             t(
                 "publish.cli.summary_dry",
                 week=report.week,
                 edition=edition,
                 send=send,
-                skipped=len(report.skipped),
+                skipped=skipped,
                 folder=folder,
             )
         )
-        return 0
+        return Exit.OK
     if not report.results:
         print(t("publish.cli.nothing_to_send", week=report.week, edition=edition))
-        return 0
+        return Exit.OK
+    sent, failed, skipped = len(report.sent), len(report.failed), len(report.skipped)
     print(
         t(
             "publish.cli.summary",
             week=report.week,
             edition=edition,
-            sent=len(report.sent),
-            failed=len(report.failed),
-            skipped=len(report.skipped),
+            sent=sent,
+            failed=failed,
+            skipped=skipped,
             folder=folder,
         )
     )
@@ -184,3 +151,46 @@ def _print(report: object, t: Translator) -> int:
         print(t("publish.cli.failed_names", names=names), file=sys.stderr)
         return Exit.PARTIAL
     return Exit.OK
+
+
+def _what(p: Planned, t: Translator) -> str:
+    """Whose page a mail carries, or who gets the whole bulletin."""
+    r = p.recipient
+    if r.branch_id is not None:
+        return t("publish.cli.what_branch", branch=r.branch_name or r.branch_id)
+    return t("publish.cli.what_whole", role=t(f"publish.role.{r.role}"))
+
+
+def _print_plan(report: PublishReport, t: Translator) -> None:
+    """A dry run: each delivery, and whether it would be sent, sent again or skipped."""
+    sep = t("bulletin.words.list_sep")
+    for p in report.planned:
+        names = sep.join(p.attachments)
+        print(
+            t(
+                f"publish.cli.plan_{p.plan.value}",
+                channel=t(f"publish.channel.{p.channel.value}"),
+                recipient=p.recipient.address,
+                what=_what(p, t),
+                subject=p.subject,
+                attachments=t("publish.cli.attachments", names=names) if names else "",
+            )
+        )
+
+
+def _print_results(report: PublishReport, t: Translator) -> None:
+    """Each delivery tried in this run, sent or failed (with the server's answer)."""
+    from smartcounter.publish.models import Outcome
+
+    for r in report.results:
+        p = r.planned
+        sent = r.outcome is Outcome.SENT
+        print(
+            t(
+                "publish.cli.sent" if sent else "publish.cli.failed",
+                channel=t(f"publish.channel.{p.channel.value}"),
+                recipient=p.recipient.address,
+                what=_what(p, t),
+                error=r.error or "",
+            )
+        )

@@ -40,3 +40,9 @@ class SmtpUnreachable(PublishError):  # noqa: N818 (house style: TicketAlreadySe
     """The mail server could not be reached or refused the login: nothing was sent."""
 
     key = "publish.error.smtp"
+
+
+class PublishBusy(PublishError):  # noqa: N818 (house style: TicketAlreadyServed)
+    """Another run is publishing from this store (``holder`` says which)."""
+
+    key = "publish.error.busy"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -22,12 +22,14 @@ from smartcounter.bulletin.service import branch_file_stem
 from smartcounter.canonical.tables import TABLES_BY_NAME
 from smartcounter.database import Database
 from smartcounter.i18n import Lang
+from smartcounter.kit.lock import LockBusyError, exclusive
 from smartcounter.metrics.period import week_end
 from smartcounter.publish import repository
 from smartcounter.publish.errors import (
     NoCompleteWeek,
     NoRecipients,
     NoWeekData,
+    PublishBusy,
     PublishNotConfigured,
     SmtpUnreachable,
 )
@@ -49,6 +51,7 @@ from smartcounter.store.reading import read_table
 
 PASSWORD_VARIABLE = "SMARTCOUNTER_SMTP_PASSWORD"
 PUBLISH_FOLDER = "publish"  # in the store folder: <week>/<lang>/ holds what was sent
+LOCK_FILE = "publish.lock"
 
 
 class Plan(StrEnum):
@@ -187,6 +190,28 @@ def publish(
     """
     clock = clock or Clock()
     server = smtp_server(settings.publish, environ)
+    # One run at a time per store: two (the timer and a click, or a double click) would
+    # both find a recipient not yet sent and both send.
+    try:
+        with exclusive(
+            store.root / PUBLISH_FOLDER / LOCK_FILE,
+            what=f"publish {request.week}",
+            wait_seconds=settings.import_wait_seconds,
+        ):
+            return _publish(settings, store, database, request, clock, server, actor)
+    except LockBusyError as exc:
+        raise PublishBusy(holder=exc.holder) from exc
+
+
+def _publish(
+    settings: Settings,
+    store: Store,
+    database: Database,
+    request: PublishRequest,
+    clock: Clock,
+    server: SmtpServer,
+    actor: Actor | None,
+) -> PublishReport:
     week = request.week
     if week not in store.weeks(TABLES_BY_NAME["transactions"]):
         raise NoWeekData(week=week)
@@ -227,15 +252,7 @@ def publish(
     results += _send_notice(settings.publish, notice, planned, database, request, clock)
     if results and all(not r.reached for r in results):
         raise SmtpUnreachable(server=f"{server.host}:{server.port}", detail=results[0].error)
-    return PublishReport(
-        week=report.week,
-        edition=report.edition,
-        folder=folder,
-        dry_run=False,
-        planned=report.planned,
-        results=tuple(results),
-        branches_without_address=report.branches_without_address,
-    )
+    return replace(report, results=tuple(results))
 
 
 def _build(settings: Settings, store: Store, request: PublishRequest, folder: Path) -> Notice:
