@@ -16,6 +16,7 @@ import pytest
 from smartcounter.metrics import Metrics, open_metrics
 from smartcounter.settings import Settings
 from smartcounter.simulation import BranchModel, calibrate
+from smartcounter.simulation.behaviour import Behaviour
 from smartcounter.simulation.distributions import Exponential
 from smartcounter.simulation.model import (
     CASH,
@@ -29,7 +30,6 @@ from smartcounter.simulation.model import (
 )
 from smartcounter.store.layout import Store
 from smartcounter.synthetic import NetworkSpec, write_network
-from smartcounter.simulation.behaviour import Behaviour
 
 WEEKS = ("2018-W07", "2018-W08", "2018-W09", "2018-W10")
 SOURCE = ("DY-XSK", "NT-KFQ", "CZ-LJL", "LYG-DHCZ")

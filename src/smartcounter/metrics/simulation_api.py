@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from smartcounter.metrics import simulation_sql as q
@@ -57,3 +59,46 @@ class SimulationMetrics:
     def business_outcomes(self, period: Period, branch: str | None = None) -> pl.DataFrame:
         """Per migratable business type: transactions, at a smart counter, not supported there."""
         return self._run(q.business_outcomes_sql(period, branch), period).sort("business_code")
+
+
+# Simulated rows carry one made-up local date: the rate's SQL filters by date, which makes it
+# read the rows themselves (no weekly rollups exist for simulated weeks).
+SIMULATED_DAY = date(2000, 1, 3)
+
+
+def simulated_rates(transactions: pl.DataFrame, business_types: pl.DataFrame) -> pl.DataFrame:
+    """The store's migration rate (``rates --by week,business``, metrics.md) of simulated rows.
+
+    ``transactions`` in canonical shape with a ``week`` column naming what the rate is
+    grouped by (a replication) and ``visit_id``, ``business_code``, ``channel``; ``business_types`` the
+    catalogue's ``code``, ``migratable``. Returns ``week, migratable, migrated, rate``.
+    """
+    import duckdb
+
+    from smartcounter.metrics.definitions import rates_sql
+
+    period = Period.dates(SIMULATED_DAY, SIMULATED_DAY)
+    sql = rates_sql(period, ["week", "business"])
+    con = duckdb.connect()
+    try:
+        con.register(
+            "transactions",
+            transactions.with_columns(
+                pl.lit(SIMULATED_DAY).alias("day"), pl.lit("SIM").alias("branch_id")
+            ).to_arrow(),
+        )
+        con.register("business_types", business_types.to_arrow())
+        rows = pl.from_arrow(con.sql(sql).arrow())
+    finally:
+        con.close()
+    assert isinstance(rows, pl.DataFrame)
+    return (
+        rows.group_by("week")
+        .agg(pl.col("migratable").sum(), pl.col("migrated").sum())
+        .with_columns(
+            pl.when(pl.col("migratable") > 0)
+            .then(pl.col("migrated") / pl.col("migratable"))
+            .alias("rate")
+        )
+        .sort("week")
+    )

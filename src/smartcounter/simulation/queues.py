@@ -465,3 +465,18 @@ def simulate_queues(routes: Routes) -> QueueTimes:
         out.stm_busy_s,
     )
     return out
+
+
+def simulate_replications(routes: list[Routes], workers: int | None = None) -> list[QueueTimes]:
+    """Run independent replications on ``workers`` threads (default: every core).
+
+    The compiled core releases the interpreter lock, so threads use the cores in parallel
+    without copying the routes into other processes; results come back in input order.
+    """
+    workers = workers or os.cpu_count() or 1
+    if workers == 1 or len(routes) < 2:
+        return [simulate_queues(r) for r in routes]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lobby-queues") as pool:
+        return list(pool.map(simulate_queues, routes))

@@ -116,15 +116,40 @@ class SimulationResult:
         """How many replications the records hold."""
         return int(self.visits.get_column("replication").n_unique()) if self.visits.height else 0
 
+    def migration_rates(self) -> pl.DataFrame:
+        """Per replication: migratable and migrated transactions and the rate, computed as
+        the store computes it — the legs as canonical transaction rows through the metrics'
+        SQL (``rates --by week,business``), a replication standing for a week."""
+        from smartcounter.metrics.simulation_api import simulated_rates
+
+        tx = self.legs.select(
+            pl.format("R{}", pl.col("replication").cast(pl.String).str.zfill(5)).alias("week"),
+            pl.format("{}-{}", "replication", "customer").alias("visit_id"),
+            pl.col("code").alias("business_code"),
+            "channel",
+        )
+        types = self.legs.select(pl.col("code"), "migratable").unique("code")
+        rates = simulated_rates(tx, types)
+        replications = self.visits.select("replication").unique()
+        return replications.join(
+            rates.with_columns(pl.col("week").str.slice(1).cast(pl.Int64).alias("replication")),
+            on="replication",
+            how="left",
+        ).select(
+            pl.col("replication"),
+            pl.col("migratable").fill_null(0),
+            pl.col("migrated").fill_null(0),
+            pl.col("rate"),
+        )
+
     def per_replication(self) -> pl.DataFrame:
         """Every figure of every replication: ``replication, metric, group, value``."""
         parts = [
-            self.visits.group_by("replication").agg(
+            self.migration_rates().select(
+                "replication",
                 pl.lit("migration_rate").alias("metric"),
                 pl.lit("").alias("group"),
-                pl.when(pl.col("m").sum() > 0)
-                .then(pl.col("d").sum() / pl.col("m").sum())
-                .alias("value"),
+                pl.col("rate").alias("value"),
             ),
             self.visits.group_by("replication").agg(
                 pl.lit("tickets").alias("metric"),
