@@ -44,7 +44,7 @@ from smartcounter.publish.smtp import (
     connect,
     valid_sender,
 )
-from smartcounter.publish.webhook import WebhookFailed, payload, post
+from smartcounter.publish.webhook import WebhookFailed, markdown_text, payload, post
 from smartcounter.settings import PublishSettings, Settings
 from smartcounter.store.layout import Store
 from smartcounter.store.reading import read_table
@@ -326,12 +326,12 @@ def _plan(
         )
     if request.edition is Edition.APPROVED and settings.webhook_url:
         robot = Recipient(settings.webhook_kind, "group_chat")
-        title = payload(notice, settings.webhook_kind)["markdown"].get("title") or notice.week
+        title, _ = markdown_text(notice)
         out.append(
             Planned(
                 Channel.WEBHOOK,
                 robot,
-                str(title),
+                title,
                 (),
                 plan_of(Channel.WEBHOOK, robot.address, None),
             )
