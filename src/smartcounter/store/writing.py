@@ -8,6 +8,7 @@ then encoded in a background thread while the next batches are checked.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
@@ -21,8 +22,9 @@ from smartcounter.store.schema import PART, file_schema, partition_columns, part
 
 ROW_GROUP_ROWS = 128 * 1024
 DATA_PAGE_BYTES = 4 << 20
-FLUSH_ROWS = 1 << 18
-FILE_ROWS = 1 << 16
+FLUSH_ROWS = 1 << 19
+# Files open at once while a table is written (each holds a descriptor).
+OPEN_FILES = 256
 
 # Dictionary encoding pays off on columns with few distinct values and only costs time
 # on ids; statistics serve pruning by time and branch.
@@ -68,13 +70,10 @@ def plain_encodings(table: Table) -> dict[str, str]:
     return out
 
 
-def write_parquet(
-    frame: pl.DataFrame, table: Table, target: Path, *, row_group_rows: int = ROW_GROUP_ROWS
-) -> None:
-    """Write rows of ``table`` with exactly the store's file schema."""
+def _to_arrow(frame: pl.DataFrame, table: Table) -> pa.Table:
+    """Rows of ``table`` as Arrow, in exactly the store's file schema (strings as Polars
+    hands them over: Parquet stores every kind of Arrow string alike)."""
     schema = file_schema(table)
-    # Polars' strings go to Arrow as string views without a copy; Parquet stores every
-    # kind of Arrow string alike, so only the other types are cast.
     arrow = frame.select(schema.names).to_arrow(compat_level=pl.CompatLevel.newest())
     for i, wanted in enumerate(schema):
         have = arrow.schema.field(i).type
@@ -83,23 +82,56 @@ def write_parquet(
             and (pa.types.is_string_view(have) or pa.types.is_large_string(have))
         ):
             arrow = arrow.set_column(i, wanted.name, arrow.column(i).cast(wanted.type))
+    return arrow
+
+
+def _writer_options(table: Table) -> dict[str, Any]:
+    schema = file_schema(table)
     dictionary = dictionary_columns(table)
-    pq.write_table(
-        arrow,
-        target,
+    return {
         # Dictionary-encoded columns are small already; compress the rest with Snappy:
         # Parquet's common codec, a third less work to write than zstd for a third more
         # bytes (measured on the synthetic network's transactions).
-        compression={n: "none" if n in dictionary else "snappy" for n in schema.names},
-        row_group_size=row_group_rows,
-        data_page_size=DATA_PAGE_BYTES,
-        use_dictionary=dictionary,
-        column_encoding=plain_encodings(table),
-        write_statistics=statistics_columns(table),
-        store_schema=False,
+        "compression": {n: "none" if n in dictionary else "snappy" for n in schema.names},
+        "data_page_size": DATA_PAGE_BYTES,
+        "use_dictionary": dictionary,
+        "column_encoding": plain_encodings(table),
+        "write_statistics": statistics_columns(table),
+        "store_schema": False,
+    }
+
+
+def write_parquet(
+    frame: pl.DataFrame, table: Table, target: Path, *, row_group_rows: int = ROW_GROUP_ROWS
+) -> None:
+    """Write rows of ``table`` with exactly the store's file schema."""
+    pq.write_table(
+        _to_arrow(frame, table), target, row_group_size=row_group_rows, **_writer_options(table)
     )
     # Flushed here, in the writer's thread, so that the commit has little left to wait for.
     fsync_file(target)
+
+
+class _OpenFile:
+    """A staged Parquet file still being written, a row group at a time."""
+
+    def __init__(self, table: Table, path: Path) -> None:
+        self.table = table
+        self.path = path
+        self.writer: pq.ParquetWriter | None = None
+
+    def append(self, frame: pl.DataFrame) -> None:
+        arrow = _to_arrow(frame, self.table)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, arrow.schema, **_writer_options(self.table))
+        elif arrow.schema != self.writer.schema:
+            arrow = arrow.cast(self.writer.schema)
+        self.writer.write_table(arrow, row_group_size=ROW_GROUP_ROWS)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            fsync_file(self.path)
 
 
 class PartitionedWriter:
@@ -107,8 +139,11 @@ class PartitionedWriter:
 
     Batches are buffered as they come; every ``flush_rows`` rows the buffer is split by
     partition in one pass (each partition's rows then lie in one piece, which Parquet
-    encodes fastest), and every partition with ``file_rows`` rows or more is written.
-    Smaller ones wait for more rows, so that a partition usually ends up in one file.
+    encodes fastest). A partition with ``group_rows`` rows waiting (or every one, when the
+    buffers as a whole grow too large) is appended to its file as a row group: each
+    partition gets one file per import, which later imports' compaction need not touch.
+    At most ``open_files`` files are open at once; past that the longest idle is closed,
+    and its partition's later rows start another file.
     """
 
     def __init__(
@@ -117,17 +152,20 @@ class PartitionedWriter:
         table: Table,
         *,
         flush_rows: int = FLUSH_ROWS,
-        file_rows: int = FILE_ROWS,
+        group_rows: int = ROW_GROUP_ROWS,
+        open_files: int = OPEN_FILES,
     ) -> None:
         self.tx = tx
         self.table = table
         self.keys = list(partition_columns(table))
         assert self.keys, f"{table.name} is not partitioned"
         self.flush_rows = flush_rows
-        self.file_rows = file_rows
+        self.group_rows = group_rows
+        self.open_files = open_files
         self._batches: list[pl.DataFrame] = []
         self._batched = 0
         self._waiting: dict[int, list[pl.DataFrame]] = {}
+        self._open: dict[int, _OpenFile] = {}
         self._worker: SerialWorker[None] = SerialWorker(max_pending=2)
         self.files: dict[int, list[str]] = {}
 
@@ -142,6 +180,7 @@ class PartitionedWriter:
         # Names follow the order files are written in, so one input gives one layout.
         n = self.tx.next_file_number()
         rel = f"{self.folder(part)}/part-{self.tx.txid}-{n:05d}.parquet"
+        self.files.setdefault(part, []).append(rel)
         return rel, self.tx.stage(rel)
 
     # -- writing --------------------------------------------------------------------------
@@ -157,9 +196,20 @@ class PartitionedWriter:
     def write_frame(self, part: int, frame: pl.DataFrame) -> str:
         """Stage ``frame`` (file columns only) as one new file of partition ``part``."""
         rel, path = self._next_path(part)
-        self.files.setdefault(part, []).append(rel)
         self._worker.submit(lambda: write_parquet(frame, self.table, path))
         return rel
+
+    def _append(self, part: int, frame: pl.DataFrame) -> None:
+        """Append ``frame`` to the open file of ``part`` (opening one if need be)."""
+        opened = self._open.pop(part, None)  # re-inserted last: the most recently used
+        if opened is None:
+            if len(self._open) >= self.open_files:
+                idle = next(iter(self._open))
+                self._worker.submit(self._open.pop(idle).close)
+            _, path = self._next_path(part)
+            opened = _OpenFile(self.table, path)
+        self._open[part] = opened
+        self._worker.submit(lambda: opened.append(frame))
 
     def _flush(self, *, everything: bool) -> None:
         if self._batches:
@@ -175,14 +225,17 @@ class PartitionedWriter:
         for part in sorted(self._waiting):
             pieces = self._waiting[part]
             size = sum(f.height for f in pieces)
-            if everything or size >= self.file_rows or waiting > self.flush_rows:
+            if everything or size >= self.group_rows or waiting > self.flush_rows:
                 del self._waiting[part]
                 frame = pieces[0] if len(pieces) == 1 else pl.concat(pieces, rechunk=True)
-                self.write_frame(part, frame)
+                self._append(part, frame)
 
     def finish(self) -> None:
-        """Write every buffered row and wait until all files are on disk."""
+        """Write every buffered row, close every file and wait until all are on disk."""
         self._flush(everything=True)
+        for opened in self._open.values():
+            self._worker.submit(opened.close)
+        self._open.clear()
         self._worker.wait()
 
     def close(self) -> None:
