@@ -41,12 +41,16 @@ import pandas as pd
 tables = sys.argv[1] + "/tables"
 bt = pd.read_parquet(tables + "/business_types", columns=["code", "migratable"])
 migratable = bt.loc[bt["migratable"].fillna(False).astype(bool), "code"]
-tx = pd.read_parquet(tables + "/transactions", columns=["branch_id", "week", "business_code", "channel"])
-tx["week"] = tx["week"].astype(str)
+tx = pd.read_parquet(
+    tables + "/transactions", columns=["branch_id", "week", "business_code", "channel"]
+)
 m = tx["business_code"].isin(migratable)
 tx["migratable"] = m.astype("int64")
 tx["migrated"] = (m & (tx["channel"] == "stm")).astype("int64")
-g = tx.groupby(["branch_id", "week"], sort=True)[["migratable", "migrated"]].sum().reset_index()
+# ``week`` comes from the partition folders, as a category: grouped as one, named after.
+g = tx.groupby(["branch_id", "week"], sort=True, observed=True)[["migratable", "migrated"]]
+g = g.sum().reset_index()
+g["week"] = g["week"].astype(str)
 n = g["migratable"].astype(float).replace(0, np.nan)
 p = g["migrated"] / n
 z = 1.959964
