@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import polars as pl
+
 from smartcounter.store.layout import Store
 from smartcounter.store.reading import read_table
 from tests.conftest import RunCli, WriteFolder
@@ -43,3 +45,22 @@ class TestStaffEmail:
         folder = write_folder({"branches.csv": BRANCHES, "staff.csv": staff})
         result = run_cli("--store", tmp_path / "store", "ingest", folder)
         assert result.exit_code == 0, result.stderr
+
+    def test_a_store_written_before_the_column_takes_it(
+        self, run_cli: RunCli, write_folder: WriteFolder, tmp_path: Path
+    ) -> None:
+        staff = "staff_id,branch_id,name,role\nS1,B1,王芳,director\nS2,B1,李强,teller\n"
+        store = tmp_path / "store"
+        folder = write_folder({"branches.csv": BRANCHES, "staff.csv": staff})
+        assert run_cli("--store", store, "ingest", folder).exit_code == 0
+        # As an older version wrote it: the staff file without the column.
+        for stored in (store / "tables" / "staff").rglob("*.parquet"):
+            pl.read_parquet(stored).drop("email").write_parquet(stored)
+        with_address = (
+            "staff_id,branch_id,name,role,email\nS1,B1,王芳,director,wf@bank.example.cn\n"
+        )
+        folder = write_folder({"staff.csv": with_address})
+        result = run_cli("--store", store, "ingest", folder)
+        assert result.exit_code == 0, result.stderr
+        kept = read_table(Store.open(store), "staff").sort("staff_id")
+        assert kept.get_column("email").to_list() == ["wf@bank.example.cn", None]

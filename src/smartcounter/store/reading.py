@@ -17,7 +17,12 @@ def read_table(store: Store, name: str) -> pl.DataFrame:
     if not files:
         frame = pl.from_arrow(file_schema(table).empty_table())
     else:
-        frame = pl.read_parquet(files, hive_partitioning=False)
+        # Files written before a column was added to the table (staff's ``email``) lack
+        # it: read as empty, so that old and new files read as one table.
+        schema = pl.from_arrow(file_schema(table).empty_table()).schema
+        frame = pl.read_parquet(
+            files, hive_partitioning=False, schema=schema, missing_columns="insert"
+        )
     assert isinstance(frame, pl.DataFrame)
     return frame
 
