@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,12 @@ from sqlalchemy.engine import Engine
 from smartcounter.database import alembic_config, create_db_engine, migrate
 from smartcounter.i18n import Lang
 from smartcounter.kit.lock import exclusive
+from smartcounter.publish.errors import NoCompleteWeek
 from smartcounter.publish.messages import EditionFiles, letter
 from smartcounter.publish.models import Edition
 from smartcounter.publish.notice import Lagging, Notice
 from smartcounter.publish.recipients import BranchEntry, Recipient
-from smartcounter.publish.service import LOCK_FILE, PUBLISH_FOLDER
+from smartcounter.publish.service import LOCK_FILE, PUBLISH_FOLDER, last_complete_week
 from tests.conftest import RunCli
 from tests.lobby.testkit import PostgresSchema, need_postgres
 from tests.publish.conftest import BACKENDS, WEEK, MailServer, Network
@@ -133,3 +135,13 @@ class TestOneRunAtATime:
             result = publish(run_cli, network, bulletin_folder, "--approve")
         assert result.exit_code == 2 and "the timer" in result.stderr
         assert mail_server.inbox.messages == []
+
+
+class TestLastWeek:
+    def test_a_week_counts_once_it_has_ended(self, network: Network) -> None:
+        assert last_complete_week(network.store, date(2018, 3, 12)) == WEEK  # Monday after
+        assert last_complete_week(network.store, date(2018, 3, 11)) == "2018-W09"  # its Sunday
+
+    def test_a_store_without_an_ended_week(self, network: Network) -> None:
+        with pytest.raises(NoCompleteWeek):
+            last_complete_week(network.store, date(2018, 1, 1))
