@@ -388,6 +388,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     catalogue: Path | None = None
     engine: Literal["duckdb", "spark"] = "duckdb"
+    # The dashboards keep a week's figures in the store folder, shared by every worker until
+    # the next import (false: each page works all its figures out on every request).
+    share_figures: bool = True
     spark: SparkSettings = Field(default_factory=SparkSettings)
     bulletin: BulletinSettings = Field(default_factory=BulletinSettings)
     scorecard: ScorecardWeights = Field(default_factory=lambda: ScorecardWeights.model_validate({}))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from smartcounter.cli.context import StoreOption, state_of, with_store
+from smartcounter.cli.context import AppState, StoreOption, state_of, with_store
 
 if TYPE_CHECKING:
     from smartcounter.settings import Settings
@@ -20,20 +20,16 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
 
 
-def _warm_in_background(store: Store, settings: Settings) -> None:
-    """Work the latest week's dashboard figures out while the server starts (shared by every
-    worker through the store folder); pages asked for meanwhile wait for the same answers."""
-    import threading
-
+def _warm(store: Store, settings: Settings, state: AppState) -> None:
+    """Work the latest week's dashboard figures out before the first page is asked for
+    (kept in the store folder for every worker; nothing to do when they are kept already)."""
     from smartcounter.dashboards.service import warm_dashboards
 
-    def warm() -> None:
-        try:
-            warm_dashboards(store, settings)
-        except Exception as exc:  # a page works its figures out itself then
-            print(f"warm-up: {exc}", file=sys.stderr, flush=True)
-
-    threading.Thread(target=warm, name="warm-dashboards", daemon=True).start()
+    print(state.t("lobby.cli.warming"), flush=True)
+    try:
+        warm_dashboards(store, settings)
+    except Exception as exc:  # a page works its figures out itself then
+        print(f"{state.t('lobby.cli.warming')} {exc}", file=sys.stderr, flush=True)
 
 
 def serve(
@@ -71,7 +67,7 @@ def serve(
             )
     database.dispose()
     if analytics is not None:
-        _warm_in_background(analytics, state.settings)
+        _warm(analytics, state.settings, state)
     # Workers build their settings from the environment.
     os.environ["SMARTCOUNTER_STORE"] = str(settings.store)
     os.environ["SMARTCOUNTER_LANG"] = state.lang.value

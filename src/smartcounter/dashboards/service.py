@@ -9,6 +9,7 @@ week and quarter, the role's scope, and labels in the language.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -84,6 +85,8 @@ PROGRAMME = TypeAdapter(ProgrammeView)
 STAFF = TypeAdapter(list[StaffFigures])
 
 
+logger = logging.getLogger(__name__)
+
 # -- the store and the week ---------------------------------------------------------------
 
 
@@ -129,6 +132,8 @@ def quarters_of(weeks: Iterable[str]) -> list[str]:
 def shared_metrics(store: Store, settings: Settings) -> Metrics:
     """The metrics API whose answers every page and worker shares while the data is unchanged
     (``metrics.shared_results``): a dashboard is then mostly a lookup."""
+    if not settings.share_figures:
+        return Metrics(open_engine(store, settings))
     return Metrics(SharedResults(store, lambda: open_engine(store, settings), settings.engine))
 
 
@@ -674,6 +679,8 @@ def warm_dashboards(store: Store, settings: Settings) -> int:
     """
     from smartcounter.accounts.roles import system_actor
 
+    if not settings.share_figures:
+        return 0
     try:
         branches = read_table(store, "branches")["branch_id"].sort().to_list()
         choose_week(store, None)
@@ -695,3 +702,17 @@ def warm_dashboards(store: Store, settings: Settings) -> int:
             )
         engine = metrics.engine
         return engine.computed if isinstance(engine, SharedResults) else 0
+
+
+def warm_in_background(store: Store, settings: Settings) -> None:
+    """``warm_dashboards`` in a thread of its own (after a close of day in the web app):
+    pages asked for meanwhile wait for the same answers rather than work them out again."""
+    import threading
+
+    def warm() -> None:
+        try:
+            warm_dashboards(store, settings)
+        except Exception:  # a page works its figures out itself then
+            logger.exception("working the dashboards' figures out failed")
+
+    threading.Thread(target=warm, name="warm-dashboards", daemon=True).start()

@@ -18,6 +18,7 @@ from smartcounter.accounts.schemas import (
     UserCreate,
     UserPublic,
 )
+from smartcounter.dashboards.service import warm_in_background
 from smartcounter.ingest.service import IngestOptions
 from smartcounter.lobby import repository as repo
 from smartcounter.lobby.close_day import close_day
@@ -68,6 +69,8 @@ def close(
         options=IngestOptions(lang=lang, wait_seconds=CLOSE_DAY_WAIT_S),
         confirm=close_in.confirm,
     )
+    # The day's figures changed: have the dashboards' ones ready before they are asked for.
+    warm_in_background(store, settings)
     return present.close_day(result)
 
 
