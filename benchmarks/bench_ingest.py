@@ -15,6 +15,15 @@ after the other, on the same files:
 
 Printed: rows, seconds, rows/s, the ratio, CPU seconds and peak memory (resident set) of
 each process. The aim (issue 2): at least 1 million rows/s and 5× the baseline, under 2 GB.
+
+    python benchmarks/bench_ingest.py --history 52 --branches 60   # cost as history grows
+
+``--history N`` measures instead what a year of history costs a Monday import: the synthetic
+network's N+1 weeks are split into weekly exports (each with branches.csv and staff.csv);
+the first N are imported into one store; then the last week is imported, each time in its
+own process, into an empty store and into (a hard-linked copy of) the N-week store,
+alternately, ``--repeat`` times. Printed: the median seconds of each and their ratio
+(aim: at most 1.2×).
 """
 
 from __future__ import annotations
@@ -252,6 +261,94 @@ def baseline(folder: Path) -> int:
     return rows
 
 
+# -- a week's import against the history it lands in -------------------------------------------
+
+
+def weekly_exports(folder: Path) -> list[Path]:
+    """Split a canonical folder into one folder per ISO week (reference files in each)."""
+    import polars as pl
+
+    from smartcounter.canonical.tables import TABLES
+
+    out = folder.parent / f"{folder.name}-weekly"
+    stamp = out / ".complete"
+    if not stamp.exists():
+        shutil.rmtree(out, ignore_errors=True)
+        for table in TABLES:
+            path = folder / f"{table.name}.csv"
+            if not path.exists():
+                continue
+            frame = pl.read_csv(path, infer_schema=False)
+            if table.time_column is None:
+                weeks = {}
+            else:
+                day = pl.col(table.time_column).str.slice(0, 10).str.to_date("%Y-%m-%d")
+                label = pl.format(
+                    "{}-W{}", day.dt.iso_year(), day.dt.week().cast(pl.String).str.zfill(2)
+                )
+                weeks = frame.with_columns(label.alias("_w")).partition_by("_w", as_dict=True)
+            if not weeks:  # a reference table: in every week's export
+                continue
+            for (week,), rows in weeks.items():
+                (out / str(week)).mkdir(parents=True, exist_ok=True)
+                rows.drop("_w").write_csv(out / str(week) / path.name)
+        for week_dir in sorted(p for p in out.iterdir() if p.is_dir()):
+            for name in ("branches.csv", "staff.csv"):
+                if (folder / name).exists():
+                    shutil.copyfile(folder / name, week_dir / name)
+        stamp.touch()
+    return sorted(p for p in out.iterdir() if p.is_dir())
+
+
+def _ingest_command(store: Path, *folders: Path) -> list[str]:
+    return [
+        sys.executable, "-c", "from smartcounter.cli.app import main; main()",
+        "--store", str(store), "ingest", *map(str, folders), "--format", "json",
+    ]  # fmt: skip
+
+
+def run_history(folder: Path, weeks: int, repeat: int) -> None:
+    """Time the last week's import into an empty store and into one holding ``weeks`` weeks."""
+    import statistics
+
+    # Split in a process of its own: a child started from a large parent reports the
+    # parent's memory as its own peak.
+    subprocess.run([sys.executable, __file__, "--split", str(folder)], check=True)
+    exports = weekly_exports(folder)
+    if len(exports) < weeks + 1:
+        raise SystemExit(f"{folder} holds {len(exports)} weeks; --history {weeks} needs more")
+    history, week = exports[-weeks - 1 : -1], exports[-1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTCOUNTER_")}
+    with tempfile.TemporaryDirectory(prefix="bench-history-") as scratch:
+        base = Path(scratch) / "history"
+        print(f"building a store of {weeks} weeks ({history[0].name} to {history[-1].name}) …")
+        built, _ = _measure("history", _ingest_command(base, *history), env)
+        print(f"  built in {built.seconds:.1f} s")
+        runs: dict[str, list[Run]] = {"empty store": [], f"{weeks}-week store": []}
+        for i in range(repeat):
+            for label in runs:
+                store = Path(scratch) / f"run{i}-{len(runs[label])}-{label.split()[0]}"
+                if label != "empty store":
+                    # Hard links: an import never changes a file in place, it adds and
+                    # renames, so each run starts from the same history at no cost.
+                    shutil.copytree(base, store, copy_function=os.link)
+                run, out = _measure(label, _ingest_command(store, week), env)
+                run.rows = sum(f["read"] for f in json.loads(out)["files"])
+                runs[label].append(run)
+                shutil.rmtree(store)
+    print(f"\nimport of {week.name} ({runs['empty store'][0].rows:,} rows), {repeat} runs each:")
+    print(f"{'':20} {'median s':>9} {'runs':>28} {'CPU s':>7} {'peak MB':>8}")
+    medians = {}
+    for label, done in runs.items():
+        medians[label] = statistics.median(r.seconds for r in done)
+        cpu = statistics.median(r.cpu_seconds for r in done)
+        peak = max(r.peak_mb for r in done)
+        listed = " ".join(f"{r.seconds:.2f}" for r in done)
+        print(f"{label:20} {medians[label]:>9.2f} {listed:>28} {cpu:>7.1f} {peak:>8,.0f}")
+    empty, full = medians.values()
+    print(f"ratio ({weeks}-week store / empty store): {full / empty:.2f}× (aim: at most 1.2×)")
+
+
 def main() -> None:
     """Parse the options, make or find the dataset, run both sides, print the comparison."""
     parser = argparse.ArgumentParser(
@@ -265,7 +362,22 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="an existing canonical folder to import")
     parser.add_argument("--only", choices=["ours", "baseline"], help="run one side only")
     parser.add_argument("--baseline", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--history", type=int, metavar="N", help="a week into an empty vs an N-week store"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each side (--history)")
+    parser.add_argument("--split", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+
+    if args.split is not None:
+        weekly_exports(args.split)
+        return
+
+    if args.history is not None:
+        weeks = max(args.weeks, args.history + 1)
+        data = args.data or synthetic_dataset(args.branches, weeks, args.start, args.seed)
+        run_history(data, args.history, args.repeat)
+        return
 
     if args.baseline is not None:
         print(json.dumps({"rows": baseline(args.baseline)}))
