@@ -14,14 +14,13 @@ def read_table(store: Store, name: str) -> pl.DataFrame:
     """All rows of table ``name`` (canonical and derived columns), empty if none."""
     table = TABLES_BY_NAME[name]
     files = store.files(table)
-    if not files:
-        frame = pl.from_arrow(file_schema(table).empty_table())
-    else:
+    frame = pl.from_arrow(file_schema(table).empty_table())
+    assert isinstance(frame, pl.DataFrame)
+    if files:
         # Files written before a column was added to the table (staff's ``email``) lack
         # it: read as empty, so that old and new files read as one table.
-        schema = pl.from_arrow(file_schema(table).empty_table()).schema
         frame = pl.read_parquet(
-            files, hive_partitioning=False, schema=schema, missing_columns="insert"
+            files, hive_partitioning=False, schema=frame.schema, missing_columns="insert"
         )
     assert isinstance(frame, pl.DataFrame)
     return frame
