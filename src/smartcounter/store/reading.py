@@ -22,7 +22,6 @@ def read_table(store: Store, name: str) -> pl.DataFrame:
         frame = pl.read_parquet(
             files, hive_partitioning=False, schema=frame.schema, missing_columns="insert"
         )
-    assert isinstance(frame, pl.DataFrame)
     return frame
 
 
