@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
 from smartcounter.database import create_db_engine
@@ -20,9 +21,11 @@ from tests.publish.conftest import (
     REGIONS,
     REVIEWERS,
     WEEK,
+    Inbox,
     MailServer,
     Network,
     director_address,
+    free_port,
 )
 
 CHINESE = "智能柜台迁移通报"
@@ -290,3 +293,33 @@ class TestNothingSent:
         )  # fmt: skip
         assert result.exit_code == 0, result.stderr
         assert WEEK in result.stdout and mail_server.inbox.messages == []
+
+
+class TestOneBadAddress:
+    def test_an_address_the_server_cannot_take_fails_alone(
+        self,
+        run_cli: RunCli,
+        network: Network,
+        bulletin_folder: Path,
+        configure: Any,
+        database_url: str,
+        monkeypatch: Any,
+    ) -> None:
+        # A server without SMTPUTF8 cannot take an address written in Chinese.
+        inbox = Inbox()
+        controller = Controller(
+            inbox, hostname="127.0.0.1", port=free_port(), enable_SMTPUTF8=False
+        )
+        controller.start()
+        try:
+            configure(database_url)
+            monkeypatch.setenv("SMARTCOUNTER_PUBLISH__SMTP_PORT", str(controller.port))
+            monkeypatch.setenv(
+                "SMARTCOUNTER_PUBLISH__REVIEWERS",
+                '["审阅人@银行.中国", "reviewer@centre.example.cn"]',
+            )
+            result = publish(run_cli, network, bulletin_folder, "--draft")
+        finally:
+            controller.stop()
+        assert result.exit_code == 3 and "审阅人@银行.中国" in result.stderr
+        assert inbox.recipients() == ["reviewer@centre.example.cn"]

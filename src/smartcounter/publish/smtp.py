@@ -78,9 +78,14 @@ class Mailer:
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
             raise RecipientRefused(_reply(code, text)) from exc
-        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+        except (smtplib.SMTPNotSupportedError, UnicodeError) as exc:
+            # An address in Chinese to a server without SMTPUTF8: this mail only.
+            raise RecipientRefused(str(exc) or type(exc).__name__) from exc
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise SmtpUnavailable(str(exc) or type(exc).__name__) from exc
+        except smtplib.SMTPResponseException as exc:  # data refused, message too large, ...
             raise RecipientRefused(_reply(exc.smtp_code, exc.smtp_error)) from exc
-        except (smtplib.SMTPException, OSError) as exc:
+        except smtplib.SMTPException as exc:
             raise SmtpUnavailable(str(exc) or type(exc).__name__) from exc
         if refused:
             code, text = next(iter(refused.values()))
