@@ -123,16 +123,19 @@ def show(
         frame = frame.select([c for c in table_columns if c in frame.columns])
     columns = frame.columns
     rows = frame.rows()
+    if fmt is not OutputFormat.TABLE:
+        write_rows(fmt, columns, rows)  # codes and plain values, for scripts
+        return
     formatters: dict[str, Callable[[Any], str]] = {
         c: (lambda v: f"{v * 100:.2f}%") for c in columns if c in PERCENT_COLUMNS
     }
-    if fmt is OutputFormat.TABLE:
-        formatters.update({c: f for c, f in (labels or {}).items() if c in columns})
+    formatters.update({c: f for c, f in (labels or {}).items() if c in columns})
     if "change_pp" in columns:
         formatters["change_pp"] = lambda v: f"{v:+.2f}"
     if "daily_tickets" in columns:
         formatters["daily_tickets"] = lambda v: f"{v:.1f}"
-    headers = [t(f"columns.{c}") if f"columns.{c}" in _known_columns(t) else c for c in columns]
+    known = _known_columns(t)
+    headers = [t(f"columns.{c}") if f"columns.{c}" in known else c for c in columns]
     write_rows(fmt, columns, rows, headers=headers, formatters=formatters, title=title)
 
 
