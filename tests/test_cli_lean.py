@@ -66,7 +66,25 @@ def test_help_lists_every_command_and_loads_no_data_library() -> None:
     assert heavy == []
 
 
-@pytest.mark.parametrize("command", ["rates", "bulletin", "ranking", "unmigrated"])
+# Every command that reads figures, with --engine and --spark-master (cli.md).
+FIGURE_COMMANDS = (
+    "rates",
+    "visit-rates",
+    "tickets",
+    "unmigrated",
+    "funnel",
+    "ranking",
+    "wow",
+    "bulletin",
+    "benchmarks",
+    "pairs",
+    "diagnose",
+    "progress",
+    "scorecard",
+)
+
+
+@pytest.mark.parametrize("command", FIGURE_COMMANDS)
 def test_a_figure_commands_help_loads_no_data_library(command: str) -> None:
     out, heavy = loaded([command, "--help"], (*DATA_LIBRARIES, *NOT_FOR_RATES))
     assert "--engine" in out and "--spark-master" in out
@@ -103,3 +121,21 @@ def test_the_settings_default_store_is_the_stores_own() -> None:
     from smartcounter.store.paths import default_store_path
 
     assert default_store_path() == layout_default()
+
+
+def test_engine_options_override_the_settings_and_a_master_alone_means_spark(
+    tmp_path: Path,
+) -> None:
+    from smartcounter.cli.context import AppState, EngineName, with_engine
+    from smartcounter.i18n import Lang
+    from smartcounter.settings import load_settings
+
+    state = AppState(settings=load_settings(store=tmp_path), lang=Lang.EN)
+    assert state.settings.engine == "duckdb"
+    assert with_engine(state, None, None) is state
+    spark = with_engine(state, None, "spark://10.0.0.5:7077").settings
+    assert (spark.engine, spark.spark.master) == ("spark", "spark://10.0.0.5:7077")
+    chosen = with_engine(state, EngineName.DUCKDB, "local[1]").settings
+    assert (chosen.engine, chosen.spark.master) == ("duckdb", "local[1]")
+    assert with_engine(state, EngineName.SPARK, None).settings.spark == state.settings.spark
+    assert state.settings.engine == "duckdb"  # the original is left as it was

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from smartcounter.cli.actor import command_actor
 from smartcounter.cli.context import (
     AppState,
     EngineName,
@@ -31,22 +30,14 @@ from smartcounter.cli.context import (
 )
 from smartcounter.i18n import Translator, messages
 from smartcounter.kit.tabular import OutputFormat, write_rows
-from smartcounter.lobby.context import SystemClock
-from smartcounter.metrics import UnknownKeyError
-from smartcounter.metrics.period import PeriodError
-from smartcounter.programme import service
-from smartcounter.programme.diagnosis import Diagnosis
-from smartcounter.programme.render import Words
-from smartcounter.programme.repository import (
-    PairExistsError,
-    PairNotFoundError,
-    ProgrammeError,
-    SavedPair,
-    load_pairs,
-)
-from smartcounter.programme.status import Status, status_name, window_note
-from smartcounter.store.layout import StoreBusyError
-from smartcounter.store_database import store_unit_of_work
+
+if TYPE_CHECKING:
+    from smartcounter.programme.diagnosis import Diagnosis
+    from smartcounter.programme.render import Words
+    from smartcounter.programme.repository import SavedPair
+
+# The programme's services (Polars, SciPy, the database) load when a command runs, not
+# with its --help.
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="table, csv or json.")]
 StoreArg = Annotated[Path | None, StoreOption]
@@ -156,6 +147,8 @@ def emit(
     table_columns: Sequence[str] | None = None,
 ) -> None:
     """Print ``rows`` (dicts by column) in ``fmt``; the table shows ``table_columns``."""
+    from smartcounter.programme.status import Status, status_name
+
     shown = list(table_columns) if fmt is OutputFormat.TABLE and table_columns else list(columns)
     formatters: dict[str, Callable[[Any], str]] = {}
     for c in shown:
@@ -194,6 +187,15 @@ def _cell(value: Any, fmt: OutputFormat) -> Any:
 
 
 def _run(state: AppState, engine: EngineName | None, body: Callable[[Any], None]) -> None:
+    from smartcounter.metrics import UnknownKeyError
+    from smartcounter.metrics.period import PeriodError
+    from smartcounter.programme.repository import (
+        PairExistsError,
+        PairNotFoundError,
+        ProgrammeError,
+    )
+    from smartcounter.store.layout import StoreBusyError
+
     t = state.t
     with metrics_for(state, engine) as metrics:
         try:
@@ -273,6 +275,9 @@ def benchmarks(
     store: StoreArg = None,
 ) -> None:
     """树典型：各类网点中稳定领先的标杆。Benchmarks: the reliably-best branches per peer group."""
+    from smartcounter.programme import service
+    from smartcounter.programme.status import window_note
+
     state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
     the_week = _week(week, t)
@@ -445,6 +450,12 @@ def pairs(
     """结对子：后进网点与先进网点一对一结对。Pair each lagging branch with an advanced partner."""
     if ctx.invoked_subcommand is not None:
         return
+    from smartcounter.cli.actor import command_actor
+    from smartcounter.lobby.context import SystemClock
+    from smartcounter.programme import service
+    from smartcounter.programme.status import status_name
+    from smartcounter.store_database import store_unit_of_work
+
     state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
     the_week = _week(week, t)
@@ -585,6 +596,9 @@ def pairs_list(
     store: StoreArg = None,
 ) -> None:
     """已保存的结对。The saved pairs (active ones unless --all)."""
+    from smartcounter.programme import service
+    from smartcounter.programme.repository import ProgrammeError, load_pairs
+
     state = with_store(state_of(ctx), store)
     t = state.t
     opened = state.open_store()
@@ -616,6 +630,12 @@ def pairs_end(
     store: StoreArg = None,
 ) -> None:
     """结束结对。End an active pair with --week (its last week)."""
+    from smartcounter.cli.actor import command_actor
+    from smartcounter.lobby.context import SystemClock
+    from smartcounter.programme import service
+    from smartcounter.programme.repository import PairNotFoundError, ProgrammeError
+    from smartcounter.store_database import store_unit_of_work
+
     state = with_store(state_of(ctx), store)
     t = state.t
     the_week = _week(week, t)
@@ -877,6 +897,8 @@ def diagnose(
     store: StoreArg = None,
 ) -> None:
     """会诊：结对网点的差距分解与改进建议。Diagnose each pair's gap and recommend practices."""
+    from smartcounter.programme import service
+
     state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
     the_week = _week(week, t)
@@ -955,6 +977,8 @@ def progress(
     store: StoreArg = None,
 ) -> None:
     """结对进展：每周差距。Each pair's gap week by week since it started."""
+    from smartcounter.programme import service
+
     state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
     the_week = _week(week, t)

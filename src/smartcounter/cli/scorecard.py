@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from smartcounter.cli.actor import command_actor
 from smartcounter.cli.context import (
     EngineOption,
     Exit,
@@ -24,15 +23,15 @@ from smartcounter.cli.context import (
 )
 from smartcounter.i18n import Translator, messages
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
-from smartcounter.lobby.context import SystemClock
 from smartcounter.metrics.period import PeriodError, parse_quarter
-from smartcounter.scorecard.director_scores import ScoresFileError, import_scores
 from smartcounter.scorecard.roles import PARTS, ROLES
-from smartcounter.scorecard.service import StaffScore, scorecards
-from smartcounter.scorecard.weights import WeightsError, load_weights
-from smartcounter.scorecard.xlsx import write_workbook
-from smartcounter.settings import ScorecardWeights
-from smartcounter.store_database import store_unit_of_work
+
+if TYPE_CHECKING:
+    from smartcounter.scorecard.service import StaffScore
+    from smartcounter.settings import ScorecardWeights
+
+# The scorecards' services, the workbook writer and the database load when a command
+# runs, not with its --help.
 
 
 def part_column(part: str) -> str:
@@ -161,6 +160,10 @@ def scorecard(
     """员工 BSC 考核表（按季）。Staff scorecards of a quarter: figures, parts, weighted score."""
     if ctx.invoked_subcommand is not None:
         return
+    from smartcounter.scorecard.service import scorecards
+    from smartcounter.scorecard.weights import WeightsError, load_weights
+    from smartcounter.scorecard.xlsx import write_workbook
+
     state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
     if quarter is None:
@@ -241,6 +244,11 @@ def import_scores_command(
     store: Annotated[Path | None, StoreOption] = None,
 ) -> None:
     """导入网点主任的季度打分。Import the branch director's quarterly scores from CSV."""
+    from smartcounter.cli.actor import command_actor
+    from smartcounter.lobby.context import SystemClock
+    from smartcounter.scorecard.director_scores import ScoresFileError, import_scores
+    from smartcounter.store_database import store_unit_of_work
+
     state = with_store(state_of(ctx), store)
     t = state.t
     if fmt is OutputFormat.CSV:
