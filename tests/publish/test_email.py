@@ -323,3 +323,45 @@ class TestOneBadAddress:
             controller.stop()
         assert result.exit_code == 3 and "审阅人@银行.中国" in result.stderr
         assert inbox.recipients() == ["reviewer@centre.example.cn"]
+
+
+class SessionLimit(Inbox):
+    """A server that takes three mails a session, then answers 421 (as many do)."""
+
+    closed = 0  # sessions it ended
+
+    async def handle_MAIL(  # noqa: N802 - aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        count = getattr(session, "mails", 0)
+        if count >= 3:
+            self.closed += 1
+            return "421 4.7.0 Too many messages in this session, closing"
+        session.mails = count + 1
+        envelope.mail_from = address
+        return "250 OK"
+
+
+class TestSessionLimit:
+    def test_a_server_ending_sessions_gets_every_mail_over_several(
+        self,
+        run_cli: RunCli,
+        network: Network,
+        bulletin_folder: Path,
+        configure: Any,
+        database_url: str,
+        monkeypatch: Any,
+    ) -> None:
+        inbox = SessionLimit()
+        controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+        controller.start()
+        try:
+            configure(database_url)
+            monkeypatch.setenv("SMARTCOUNTER_PUBLISH__SMTP_PORT", str(controller.port))
+            result = publish(run_cli, network, bulletin_folder, "--approve")
+        finally:
+            controller.stop()
+        assert result.exit_code == 0, result.stdout + result.stderr
+        assert inbox.recipients() == approved_recipients(network)
+        assert inbox.closed == (len(approved_recipients(network)) - 1) // 3  # nine: three
+        assert {d["outcome"] for d in deliveries(database_url)} == {"sent"}

@@ -364,26 +364,29 @@ def _send_mails(
     request: PublishRequest,
     clock: Clock,
 ) -> list[Result]:
+    """Send each pending mail, a session at a time: a session the server ends is reopened."""
     pending = [p for p in planned if p.channel is Channel.EMAIL and p.plan is not Plan.SKIP]
     results: list[Result] = []
-    if not pending:
-        return results
-    try:
-        with connect(server) as mailer:
-            for p in pending:
-                assert p.letter is not None
-                try:
-                    result = Result(p, Outcome.SENT, message_id=mailer.send(p.letter))
-                except RecipientRefused as exc:
-                    result = Result(p, Outcome.FAILED, error=str(exc))
+    while len(results) < len(pending):
+        done_before = len(results)
+        try:
+            with connect(server) as mailer:
+                for p in pending[len(results) :]:
+                    assert p.letter is not None
+                    try:
+                        result = Result(p, Outcome.SENT, message_id=mailer.send(p.letter))
+                    except RecipientRefused as exc:
+                        result = Result(p, Outcome.FAILED, error=str(exc))
+                    _record(database, request, result, clock.now())
+                    results.append(result)
+        except SmtpUnavailable as exc:
+            if len(results) > done_before:
+                continue  # the server ended a session that sent: open another, go on
+            # No session, or one that sent nothing: what was not sent failed with it.
+            for p in pending[len(results) :]:
+                result = Result(p, Outcome.FAILED, error=str(exc), reached=False)
                 _record(database, request, result, clock.now())
                 results.append(result)
-    except SmtpUnavailable as exc:
-        # The connection is gone: what was not sent yet failed with it, and is logged so.
-        for p in pending[len(results) :]:
-            result = Result(p, Outcome.FAILED, error=str(exc), reached=False)
-            _record(database, request, result, clock.now())
-            results.append(result)
     return results
 
 

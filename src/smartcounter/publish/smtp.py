@@ -19,6 +19,10 @@ from email.utils import formatdate, make_msgid, parseaddr
 
 from smartcounter.publish.messages import Letter
 
+# "Service not available, closing transmission channel": the server ends the session
+# (many do after so many messages); smtplib has closed it, the next session may go on.
+CLOSING = 421
+
 
 @dataclass(frozen=True)
 class SmtpServer:
@@ -77,6 +81,8 @@ class Mailer:
             refused = self._client.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, text = next(iter(exc.recipients.values()))
+            if code == CLOSING:
+                raise SmtpUnavailable(_reply(code, text)) from exc
             raise RecipientRefused(_reply(code, text)) from exc
         except (smtplib.SMTPNotSupportedError, UnicodeError) as exc:
             # An address in Chinese to a server without SMTPUTF8: this mail only.
@@ -84,6 +90,8 @@ class Mailer:
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             raise SmtpUnavailable(str(exc) or type(exc).__name__) from exc
         except smtplib.SMTPResponseException as exc:  # data refused, message too large, ...
+            if exc.smtp_code == CLOSING:
+                raise SmtpUnavailable(_reply(exc.smtp_code, exc.smtp_error)) from exc
             raise RecipientRefused(_reply(exc.smtp_code, exc.smtp_error)) from exc
         except smtplib.SMTPException as exc:
             raise SmtpUnavailable(str(exc) or type(exc).__name__) from exc
