@@ -8,10 +8,12 @@
   tables/triage/week=2018-W10/part-*.parquet              (triage rows carry no branch)
   imports/<txid>.json              what each import brought in
   rejects/<txid>.csv               rows an import rejected, with file, line, column and reason
+  index/<scheme>/<table>/week=…/   hashes of the ids stored each week (known_ids.py)
   journal/, staging/, locks/       the commit machinery (journal.py)
 ```
 DuckDB (``read_parquet(..., hive_partitioning=true)``) and Spark (``basePath``) read
-``tables/`` as it is.
+``tables/`` as it is. Each import writes one file per partition it touches, then
+compacts the partitions it left with several (compaction.py).
 """
 
 from __future__ import annotations
