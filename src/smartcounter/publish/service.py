@@ -221,6 +221,9 @@ def _publish(
     if notice is None or (notice.week, notice.lang) != (week, request.lang) or fresh_draft:
         notice = _build(settings, store, request, folder)
     files = _files(folder, notice)
+    if not _complete(files, notice):  # a kept build with files gone: build it again
+        notice = _build(settings, store, request, folder)
+        files = _files(folder, notice)
     staff = read_table(store, "staff")
     people = audience(request.edition, settings.publish, staff, notice.branches)
     if not people.recipients:
@@ -288,6 +291,11 @@ def _files(folder: Path, notice: Notice) -> EditionFiles:
     )
 
 
+def _complete(files: EditionFiles, notice: Notice) -> bool:
+    """True when the whole bulletin and every branch's page of the notice are there."""
+    return files.bulletin_pdf.exists() and len(files.branch_pdfs) == len(notice.branches)
+
+
 def _existing(path: Path) -> Path | None:
     return path if path.exists() else None
 
@@ -313,7 +321,7 @@ def _plan(
         try:
             mail = letter(recipient=recipient, edition=request.edition, notice=notice, files=files)
         except MissingBranchPage:
-            continue  # not in this week's bulletin (counted among branches without a page)
+            continue  # its page went missing after the check above: nothing to attach
         out.append(
             Planned(
                 Channel.EMAIL,
