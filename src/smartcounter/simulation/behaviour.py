@@ -158,6 +158,9 @@ class Behaviour:
     walk_s: float = 30.0  # from the ticket machine or a window to a smart counter
     repromotion_s: float = 40.0  # a teller's stage-3 pitch at the window
     hall_delay_s: tuple[float, float] = (20.0, 240.0)  # ticket to a hall staff approach
+    # Mean wait for an authoriser per unit of capacity lost (auth_* below 1): tellers
+    # leaving their windows make a customer at the device wait about 50 s.
+    auth_wait_s: float = 120.0
     stm_patience_s: float = 1800.0  # mean patience in the smart-counter line
     stm_patience_shape: float = 3.0  # Weibull shape of that patience
 

@@ -116,6 +116,28 @@ class SimulationResult:
         """How many replications the records hold."""
         return int(self.visits.get_column("replication").n_unique()) if self.visits.height else 0
 
+    def visit_waits(self) -> pl.DataFrame:
+        """Each visit's wait as the store measures it (metrics.md, waits_sql): from the ticket
+        to the first call — to a window, or to a smart counter — grouped by where that first
+        call was (``queue``: ``teller`` or ``stm``)."""
+        calls = (
+            self.waits.filter(pl.col("served") & pl.col("queue").is_in(["teller", "stm"]))
+            .with_columns((pl.col("joined_s") + pl.col("wait_s")).alias("called_s"))
+            .sort("called_s")
+            .group_by("replication", "day", "customer")
+            .agg(pl.col("called_s").first(), pl.col("queue").first())
+        )
+        return calls.join(
+            self.visits.select("replication", "day", "customer", "arrival_s"),
+            on=["replication", "day", "customer"],
+        ).select(
+            "replication",
+            "day",
+            "customer",
+            "queue",
+            (pl.col("called_s") - pl.col("arrival_s")).cast(pl.Float64).alias("wait_s"),
+        )
+
     def migration_rates(self) -> pl.DataFrame:
         """Per replication: migratable and migrated transactions and the rate, computed as
         the store computes it — the legs as canonical transaction rows through the metrics'
@@ -144,6 +166,15 @@ class SimulationResult:
 
     def per_replication(self) -> pl.DataFrame:
         """Every figure of every replication: ``replication, metric, group, value``."""
+        waits = pl.concat(
+            [
+                self.visit_waits().select("replication", "queue", "wait_s"),
+                self.waits.filter(pl.col("queue") == "authorisation").select(
+                    "replication", "queue", pl.col("wait_s").cast(pl.Float64)
+                ),
+            ],
+            how="vertical",
+        )
         parts = [
             self.migration_rates().select(
                 "replication",
@@ -156,10 +187,10 @@ class SimulationResult:
                 pl.lit("per_day").alias("group"),
                 (pl.len() / self.days_per_replication).cast(pl.Float64).alias("value"),
             ),
-            self.waits.group_by("replication", "queue").agg(
+            waits.group_by("replication", "queue").agg(
                 pl.lit("wait_mean").alias("metric"), pl.col("wait_s").mean().alias("value")
             ),
-            self.waits.group_by("replication", "queue").agg(
+            waits.group_by("replication", "queue").agg(
                 pl.lit("wait_p90").alias("metric"),
                 pl.col("wait_s").quantile(0.9, "nearest").alias("value"),
             ),
@@ -184,12 +215,16 @@ class SimulationResult:
                 (pl.col("count") / pl.col("n")).alias("value"),
             )
         )
-        # A reason absent from a replication is a share of 0 there, not a missing value.
+        # A reason absent from a replication is a share of 0 there, not a missing value;
+        # every reason code gets its row, so replications run in chunks give the same rows.
         if shares.height:
+            codes = pl.concat(
+                [pl.Series("group", REASON_CODES, dtype=pl.String), shares.get_column("group")]
+            ).unique()
             grid = (
                 self.visits.select("replication")
                 .unique()
-                .join(shares.select("group").unique(), how="cross")
+                .join(codes.to_frame(), how="cross")
                 .with_columns(pl.lit("reason_share").alias("metric"))
             )
             shares = grid.join(shares, on=["replication", "metric", "group"], how="left").select(

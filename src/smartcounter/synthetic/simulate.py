@@ -248,6 +248,7 @@ def simulate_week(
     hall_delay = b.hall_delay_s[0] + r2[0] * (b.hall_delay_s[1] - b.hall_delay_s[0])
     ts1 = issued + rng.integers(0, 21, n)
     stm_delay = np.where(acc2, hall_delay, ts1 - issued) + b.walk_s
+    auth_wait = rng.exponential(1.0, n) * (b.auth_wait_s * (1.0 / np.minimum(auth, 1.0) - 1.0))[vb]
     patience = b.stm_patience_s * rng.weibull(b.stm_patience_shape, n) / _weibull_mean(b)
     days = nb * 7
     down_start, down_end = _faults(p, is_open, b, rng)
@@ -262,9 +263,9 @@ def simulate_week(
             stm_first=stm_first,
             stm_delay=stm_delay,
             teller_s=teller_s,
-            # Authorisation by staff away from the hall (a lobby manager, tellers leaving
-            # their windows) keeps the device longer than its recorded transaction times.
-            stm_s=device_s / np.minimum(auth, 1.0)[vb],
+            # Waiting for an authoriser who is not at the devices (a lobby manager, a
+            # teller leaving the window) keeps the device beyond its recorded times.
+            stm_s=device_s + (device_s > 0) * auth_wait,
             back_s=back_s,
             patience=patience,
             walk_s=b.walk_s,
