@@ -74,6 +74,7 @@ def run(root: Path, week: str, lang: str, out: Path) -> dict[str, Any]:
     from smartcounter.bulletin.xlsx import write_xlsx
     from smartcounter.i18n import Lang
     from smartcounter.metrics import open_metrics
+    from smartcounter.programme.status import judge
     from smartcounter.settings import load_settings
     from smartcounter.store.layout import Store
 
@@ -87,7 +88,7 @@ def run(root: Path, week: str, lang: str, out: Path) -> dict[str, Any]:
                 metrics,
                 store,
                 settings.bulletin,
-                week=week,
+                board=judge(metrics=metrics, settings=settings, week=week),
                 lang=Lang(lang),
                 region=None,
                 generated_at=GENERATED,
