@@ -33,6 +33,7 @@ INDEX_DIR = "index"
 COMPLETE = "complete"
 # Polars' hash is stable within one version only: an index of another version is ignored.
 SCHEME = f"polars-{pl.__version__}"
+_NONE = np.zeros(0, dtype=np.uint64)
 
 
 def id_hash(table: Table) -> pl.Expr:
@@ -78,26 +79,22 @@ def weeks_to_read(store: Store, table: Table, wanted: pl.Series, near: Iterable[
     if not needs_index(table):
         return sorted(out)
     listed: list[np.ndarray] = []
-    owners: list[np.ndarray] = []
     indexed: list[str] = []
     for week in sorted(stored - near):
         if not is_complete(store.root, table, week):
             out.add(week)
             continue
-        for f in sorted(week_dir(store.root, table, week).glob("*.npy")):
-            hashes = np.load(f)
-            listed.append(hashes)
-            owners.append(np.full(hashes.size, len(indexed), dtype=np.uint32))
+        files = sorted(week_dir(store.root, table, week).glob("*.npy"))
+        listed.append(np.concatenate([np.load(f) for f in files]) if files else _NONE)
         indexed.append(week)
     if listed:
-        # One pass over every listed hash, against a set of the wanted ones.
-        hits = (
-            pl.DataFrame({"h": np.concatenate(listed), "w": np.concatenate(owners)})
-            .filter(pl.col("h").is_in(wanted.cast(pl.UInt64).unique().implode()))
-            .get_column("w")
-            .unique()
-        )
-        out.update(indexed[int(i)] for i in hits)
+        # One pass over every listed hash against a set of the wanted ones; only on a hit
+        # (rare: a repeat or a collision) is it worked out which weeks hold it.
+        hit = pl.Series(np.concatenate(listed)).is_in(wanted.cast(pl.UInt64).unique().implode())
+        if hit.any():
+            ends = np.cumsum([a.size for a in listed])
+            at = np.searchsorted(ends, hit.arg_true().to_numpy(), side="right")
+            out.update(indexed[int(i)] for i in np.unique(at))
     return sorted(out)
 
 
