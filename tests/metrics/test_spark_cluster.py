@@ -233,3 +233,49 @@ def test_the_bulletin_on_a_standalone_cluster_equals_duckdbs(
         logs = list(work.glob("app-*/*/stderr"))
         assert logs, f"no executor ran on {work.name}"
         assert any("Finished task" in log.read_text(errors="replace") for log in logs)
+
+
+def test_engines_open_at_once_share_spark_without_sharing_views(store: Path) -> None:
+    # The web application's requests each open an engine: on Spark they run side by side
+    # on one application, each reading its own weeks, and one closing stops no other.
+    pytest.importorskip("pyspark")
+    from concurrent.futures import ThreadPoolExecutor
+
+    import polars as pl
+
+    from smartcounter.metrics import Metrics, Period
+    from smartcounter.metrics.duckdb_engine import DuckDBEngine
+    from smartcounter.metrics.spark_engine import SparkEngine
+    from smartcounter.settings import SparkSettings
+    from smartcounter.store.layout import Store
+
+    opened = Store.open(store)
+    settings = SparkSettings(master="local[2]", shuffle_partitions=2)
+    weeks = ("2018-W10", "2018-W11")
+    with Metrics(DuckDBEngine(opened)) as duck:
+        expected = {w: duck.rates(["branch"], Period.week(w)) for w in weeks}
+    first, second = Metrics(SparkEngine(opened, settings)), Metrics(SparkEngine(opened, settings))
+    try:
+
+        def answers(metrics: Metrics, week: str) -> list[pl.DataFrame]:
+            return [metrics.rates(["branch"], Period.week(week)) for _ in range(3)]
+
+        with ThreadPoolExecutor(2) as pool:
+            got = dict(
+                zip(
+                    weeks,
+                    pool.map(answers, (first, second), weeks),
+                    strict=True,
+                )
+            )
+        for week in weeks:
+            for frame in got[week]:
+                assert frame.select("branch_id", "migratable", "migrated").equals(
+                    expected[week].select("branch_id", "migratable", "migrated")
+                ), week
+        first.close()
+        after = second.rates(["branch"], Period.week("2018-W10"))
+        assert after["migrated"].to_list() == expected["2018-W10"]["migrated"].to_list()
+    finally:
+        first.close()
+        second.close()

@@ -2,11 +2,13 @@
 
 ``local[2]`` on one machine; a ``spark://host:7077`` (or ``yarn``, ``k8s://…``) master
 from the settings for a cluster, whose executors must see the store folder at the same
-path (a shared file system).
+path (a shared file system). Engines opened at the same time in one process (the web
+application's requests) share one Spark application, each with a session of its own.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,36 +48,95 @@ def spark_schema(schema: pa.Schema) -> Any:
     return st.StructType([st.StructField(f.name, _spark_type(f.type), True) for f in schema])
 
 
+# One Spark application per process, shared by every engine of the process (the web
+# application's requests, a bulletin's figures); each engine has a session of its own on
+# it — its own temporary views and SQL settings — so that engines running at the same time
+# never read each other's views. The application stops when the last engine closes.
+_LOCK = threading.Lock()
+_SHARED: dict[str, Any] = {"root": None, "key": None, "users": 0}
+
+
+def _session_conf(settings: SparkSettings) -> dict[str, str]:
+    """The SQL settings every session of ours runs with."""
+    conf = {
+        # Naive timestamps are local times; UTC keeps Spark from shifting them.
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": str(settings.shuffle_partitions),
+        "spark.sql.parquet.inferTimestampNTZ.enabled": "true",
+    }
+    conf.update({k: v for k, v in settings.extra_conf.items() if k.startswith("spark.sql.")})
+    return conf
+
+
+def _build(settings: SparkSettings) -> Any:
+    from pyspark.sql import SparkSession
+
+    builder = (
+        SparkSession.builder.master(settings.master)
+        .appName("smartcounter")
+        .config("spark.driver.memory", settings.driver_memory)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+    )
+    for key, value in _session_conf(settings).items():
+        builder = builder.config(key, value)
+    if settings.master.startswith("local"):
+        # A local session talks to itself only: keep it on the loopback interface.
+        builder = builder.config("spark.driver.host", "127.0.0.1").config(
+            "spark.driver.bindAddress", "127.0.0.1"
+        )
+    for key, value in settings.extra_conf.items():
+        builder = builder.config(key, value)
+    root = builder.getOrCreate()
+    root.sparkContext.setLogLevel("ERROR")
+    return root
+
+
+def _open_session(settings: SparkSettings) -> Any:
+    """A new session on the process's Spark application (started on first use)."""
+    key = (
+        settings.master,
+        settings.shuffle_partitions,
+        settings.driver_memory,
+        tuple(sorted(settings.extra_conf.items())),
+    )
+    with _LOCK:
+        root = _SHARED["root"]
+        if root is not None and _SHARED["key"] != key:
+            if _SHARED["users"]:
+                raise RuntimeError(
+                    f"Spark is in use with other settings (master {_SHARED['key'][0]}); "
+                    "one process runs one Spark application"
+                )
+            root.stop()
+            root = None
+        if root is None:
+            root = _build(settings)
+            _SHARED.update(root=root, key=key)
+        _SHARED["users"] += 1
+        session = root.newSession()
+    for name, value in _session_conf(settings).items():
+        session.conf.set(name, value)
+    return session
+
+
+def _close_session() -> None:
+    with _LOCK:
+        _SHARED["users"] -= 1
+        if _SHARED["users"] <= 0 and _SHARED["root"] is not None:
+            _SHARED["root"].stop()
+            _SHARED.update(root=None, key=None, users=0)
+
+
 class SparkEngine:
-    """Runs the metrics SQL on a Spark session."""
+    """Runs the metrics SQL on a Spark session of its own (see ``_open_session``)."""
 
     name = "spark"
 
     def __init__(self, store: Store, settings: SparkSettings | None = None) -> None:
-        from pyspark.sql import SparkSession
-
-        settings = settings or SparkSettings()
         self.store = store
-        builder = (
-            SparkSession.builder.master(settings.master)
-            .appName("smartcounter")
-            # Naive timestamps are local times; UTC keeps Spark from shifting them.
-            .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.sql.shuffle.partitions", str(settings.shuffle_partitions))
-            .config("spark.driver.memory", settings.driver_memory)
-            .config("spark.ui.enabled", "false")
-            .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.parquet.inferTimestampNTZ.enabled", "true")
-        )
-        if settings.master.startswith("local"):
-            # A local session talks to itself only: keep it on the loopback interface.
-            builder = builder.config("spark.driver.host", "127.0.0.1").config(
-                "spark.driver.bindAddress", "127.0.0.1"
-            )
-        for key, value in settings.extra_conf.items():
-            builder = builder.config(key, value)
-        self._spark = builder.getOrCreate()
-        self._spark.sparkContext.setLogLevel("ERROR")
+        self._spark = _open_session(settings or SparkSettings())
+        self._closed = False
 
     def run(self, sql: str, weeks: Sequence[str] | None) -> pa.Table:
         """Run ``sql`` with each table a temporary view over only the files it needs."""
@@ -102,4 +163,7 @@ class SparkEngine:
             return result.toArrow()
 
     def close(self) -> None:
-        self._spark.stop()
+        """Release this engine's session; the last one stops the Spark application."""
+        if not self._closed:
+            self._closed = True
+            _close_session()
