@@ -25,6 +25,14 @@ from smartcounter.metrics.period import weeks_back
 from smartcounter.settings import Settings
 from smartcounter.simulation.acceptance_model import fit_acceptance
 from smartcounter.simulation.behaviour import Behaviour
+from smartcounter.simulation.calibrate import calibrate
+from smartcounter.simulation.estimated import (
+    behaviour_draws,
+    behaviour_for,
+    next_weeks,
+    weekly_counts,
+    with_estimates,
+)
 from smartcounter.simulation.estimation import (
     ASSUMED,
     ESTIMATED,
@@ -39,6 +47,7 @@ from smartcounter.simulation.intervals import (
     forecast,
     weekly_variation,
 )
+from smartcounter.simulation.scenario import Scenario
 from smartcounter.store.layout import Store
 from smartcounter.synthetic import NetworkSpec, write_network
 from smartcounter.synthetic.writer import TRUTH_DIR, TRUTH_FILE
@@ -282,6 +291,13 @@ def test_monte_carlo_error_stays_out_of_the_range() -> None:
     assert a.week_high - a.week_low > a.high - a.low  # one week moves more than six together
 
 
+def test_a_branch_at_zero_still_gets_a_range() -> None:
+    variation = weekly_variation([0, 0, 0], [300, 280, 310])
+    ahead = forecast(variation.rate, variation, horizon=3)
+    assert ahead.low <= 0.0 + 1e-9 < ahead.high
+    assert ahead.high > 0.001
+
+
 def test_fit_on_no_cells_returns_the_prior() -> None:
     frame = pl.DataFrame(
         schema={
@@ -312,3 +328,76 @@ def test_truth_file_is_where_the_generator_writes_it(tmp_path: Path) -> None:
     truth = pl.read_csv(tmp_path / "g" / TRUTH_DIR / TRUTH_FILE)
     for column in ("guidance_quality", "guidance_trend_per_week", "elderly_support", "branch_type"):
         assert column in truth.columns
+
+
+# -- the estimates in the simulator --------------------------------------------------------------
+
+
+def test_the_simulators_behaviour_takes_the_estimates(generated: Generated) -> None:
+    branch_id = str(generated.truth["branch_id"][0])
+    branch = generated.estimates.branch(branch_id)
+    base = Behaviour()  # the shipped one, not the generator's of this store
+    b = behaviour_for(generated.estimates, branch, base)
+    truth = OBSERVABLE
+    # Age and tier shifts are the generator's, within the estimates' uncertainty.
+    assert (
+        abs((b.accept_age[0] - b.accept_age[1]) - (truth.accept_age[0] - truth.accept_age[1])) < 0.1
+    )
+    assert (
+        abs((b.accept_age[2] - b.accept_age[1]) - (truth.accept_age[2] - truth.accept_age[1])) < 0.1
+    )
+    assert abs(b.accept_tier[2] - truth.accept_tier[2]) < 0.2
+    assert (
+        abs(b.age_duration[3] / b.age_duration[1] - truth.age_duration[3] / truth.age_duration[1])
+        < 0.03
+    )
+    draws = behaviour_draws(generated.estimates, branch, base, 5, np.random.default_rng(0))
+    assert len({d.accept_tier[1] for d in draws}) == 5
+
+
+def test_a_what_if_gets_its_next_weeks_range(generated: Generated) -> None:
+    settings = Settings()
+    fit = generated.estimates.acceptance
+    branch_id = fit.branches[int(np.argmax(fit.touches.sum(axis=1)))]
+    branch = generated.estimates.branch(branch_id)
+    with open_metrics(generated.store, settings) as metrics:
+        model = calibrate(generated.store, settings, branch_id, CALIBRATION, metrics=metrics)
+        weekly = metrics.rates(["branch", "week"], Period.of_weeks(list(CALIBRATION)))
+    model = with_estimates(model, generated.estimates, branch)
+    migrated, migratable = weekly_counts(weekly.filter(pl.col("branch_id") == branch_id))
+    draws = behaviour_draws(
+        generated.estimates, branch, model.behaviour, 3, np.random.default_rng(1)
+    )
+    ahead = next_weeks(
+        model,
+        Scenario(triage_rounds=3),
+        0.02,
+        0.005,
+        migrated,
+        migratable,
+        draws,
+        replications=2,
+        seed=3,
+        horizon=4,
+    )
+    store_rate = sum(migrated) / sum(migratable)
+    assert ahead.draws == 3
+    assert ahead.baseline.rate == pytest.approx(store_rate)
+    assert ahead.baseline.low < store_rate < ahead.baseline.high
+    assert ahead.scenario.rate == pytest.approx(store_rate + 0.02)
+    assert ahead.scenario.high - ahead.scenario.low >= ahead.baseline.high - ahead.baseline.low
+    row = ahead.row(store_rate)
+    assert list(row)[:12] == [
+        "metric",
+        "group",
+        "store",
+        "baseline",
+        "baseline_low",
+        "baseline_high",
+        "scenario",
+        "scenario_low",
+        "scenario_high",
+        "difference",
+        "difference_low",
+        "difference_high",
+    ]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import t as student_t
 
-_EPS = 1e-4
+_EPS = 0.005  # rates this close to 0 or 1 are widened on the logit scale as if this far
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,9 @@ def weekly_variation(migrated: Sequence[float], migratable: Sequence[float]) -> 
     if n.size == 0:
         return WeeklyVariation(0, math.nan, 0.0, math.nan, math.nan)
     rate = float(m.sum() / n.sum())
-    binomial = rate * (1 - rate)
+    # Binomial spread at a rate nudged off 0 and 1 (a branch at 0 % still moves).
+    smoothed = (float(m.sum()) + 0.5) / (float(n.sum()) + 1.0)
+    binomial = smoothed * (1 - smoothed)
     mean_n = float(n.mean())
     if n.size < 2:
         return WeeklyVariation(1, rate, mean_n, math.nan, math.sqrt(binomial / mean_n))
@@ -144,7 +146,8 @@ def forecast(
 
     def band(variance: float) -> tuple[float, float]:
         half = q * math.sqrt(variance) / scale
-        return _expit(centre - half), _expit(centre + half)
+        # A prediction at (or next to) 0 or 1 stays inside its own range.
+        return min(_expit(centre - half), rate), max(_expit(centre + half), rate)
 
     low, high = band(var_param + week_sd**2 / horizon)
     week_low, week_high = band(var_param + week_sd**2)

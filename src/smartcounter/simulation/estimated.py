@@ -1,0 +1,261 @@
+"""The estimated behaviour inside the simulator, and what-ifs with their next-weeks range.
+
+``behaviour_for`` turns a branch's estimates (``estimation.py``) into the simulator's
+``Behaviour``: how acceptance varies with age (the branch's own older customers included),
+tier and a cash visit's split; the decline reasons by age; how much longer older customers
+take. Practice — how many customers each stage reaches, guidance quality, habits — is still
+fitted to the branch's funnel by calibration, now on top of the estimated behaviour.
+
+``next_weeks`` gives a what-if its *expected range of next weeks' rate*: the store's level
+over the calibration weeks (bootstrapped over weeks) plus the simulated effect, whose
+uncertainty comes from posterior draws of the behaviour pushed through the simulation on
+common random numbers, plus the branch's week-to-week variation (``intervals.py``). The
+Monte-Carlo error of the main run stays in its own rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import polars as pl
+
+from smartcounter.canonical.tables import AGE_BANDS
+from smartcounter.simulation.acceptance_model import AcceptanceFit
+from smartcounter.simulation.behaviour import Behaviour
+from smartcounter.simulation.estimation import (
+    ESTIMATED,
+    BranchEstimates,
+    NetworkEstimates,
+)
+from smartcounter.simulation.intervals import (
+    RateForecast,
+    bootstrap_level,
+    forecast,
+    weekly_variation,
+)
+from smartcounter.simulation.model import BranchModel
+from smartcounter.simulation.runner import what_if
+from smartcounter.simulation.scenario import Scenario
+
+NEXT_WEEKS_METRIC = "migration_rate_next_weeks"
+RANGE_LEVEL = 0.8
+_REF_AGE = AGE_BANDS.index("30-44")
+_ELDERLY = AGE_BANDS.index("60+")
+
+
+def _effects(fit: AcceptanceFit, vector: np.ndarray) -> dict[str, float]:
+    names = fit.design.names
+    p = len(names)
+    out = {n: float(vector[i]) for i, n in enumerate(names)}
+    out["elderly_branch"] = float(vector[p + 3])
+    return out
+
+
+def behaviour_for(
+    estimates: NetworkEstimates,
+    branch: BranchEstimates,
+    base: Behaviour,
+    vector: np.ndarray | None = None,
+) -> Behaviour:
+    """``base`` with the branch's estimated behaviour (at the posterior mode, or ``vector``:
+    a draw of the acceptance model's shared effects and the branch's offsets)."""
+    fit = estimates.acceptance
+    changes: dict[str, object] = {}
+    if fit.branches:  # the store had triage records: acceptance shifts are estimated
+        if vector is None:
+            vector, _ = fit.joint(branch.branch_id)
+        e = _effects(fit, vector)
+        ref = base.accept_age[_REF_AGE]
+        ages = [ref] * len(AGE_BANDS)
+        for a, band in enumerate(AGE_BANDS):
+            if a != _REF_AGE:
+                ages[a] = ref + e[f"age:{band}"]
+        ages[_ELDERLY] += e["elderly_branch"]
+        changes["accept_age"] = tuple(ages)
+        changes["accept_tier"] = (0.0, e["tier:affluent"], e["tier:private"])
+        changes["composite_accept"] = (e["composite:1"] + e["composite:2"]) / 2
+        changes["split_referral"] = e["composite:3"]
+    changes.update(_decline_weights(branch, base))
+    durations = _age_durations(branch, base)
+    if durations is not None:
+        changes["age_duration"] = durations
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def _decline_weights(branch: BranchEstimates, base: Behaviour) -> dict[str, object]:
+    """Decline weights by age from the branch's reason shares (relative to "declined")."""
+    shares = {
+        (p.label("age_band"), p.label("reason")): p
+        for p in branch.of("decline_share")
+        if p.provenance == ESTIMATED
+    }
+    if not shares:
+        return {}
+    elderly = list(base.decline_elderly)
+    id_check: list[tuple[float, float]] = []
+    other: list[tuple[float, float]] = []
+    for a, band in enumerate(AGE_BANDS):
+        declined = shares.get((band, "customer_declined"))
+        if declined is None or declined.value <= 0:
+            continue
+        weight = float(max(declined.n, 1))
+        for reason, into in (("id_check", id_check), ("other", other)):
+            found = shares.get((band, reason))
+            if found is not None:
+                into.append((found.value / declined.value, weight))
+        found = shares.get((band, "elderly_unable"))
+        if found is not None:
+            elderly[a] = found.value / declined.value
+    out: dict[str, object] = {"decline_declined": 1.0, "decline_elderly": tuple(elderly)}
+    for name, values in (("decline_id_check", id_check), ("decline_other", other)):
+        if values:
+            total = sum(w for _, w in values)
+            out[name] = sum(v * w for v, w in values) / total
+    return out
+
+
+def _age_durations(branch: BranchEstimates, base: Behaviour) -> tuple[float, ...] | None:
+    ref = base.age_duration[_REF_AGE]
+    out = list(base.age_duration)
+    found = False
+    for a, band in enumerate(AGE_BANDS):
+        p = branch.find("age_duration", age_band=band)
+        if p is not None and p.provenance == ESTIMATED:
+            out[a] = ref * p.value
+            found = True
+    return tuple(out) if found else None
+
+
+def with_estimates(
+    model: BranchModel, estimates: NetworkEstimates, branch: BranchEstimates
+) -> BranchModel:
+    """``model`` with the estimated patience (where give-ups were enough to measure it)."""
+    patience = branch.find("patience_mean_s")
+    if patience is None or patience.provenance != ESTIMATED:
+        return model
+    return replace(model, practice=replace(model.practice, patience_s=patience.value))
+
+
+def behaviour_draws(
+    estimates: NetworkEstimates,
+    branch: BranchEstimates,
+    base: Behaviour,
+    count: int,
+    rng: np.random.Generator,
+) -> list[Behaviour]:
+    """``count`` behaviours drawn from the acceptance model's posterior for the branch."""
+    if not estimates.acceptance.branches or count <= 0:
+        return []
+    vectors = estimates.acceptance.draws(branch.branch_id, count, rng)
+    return [behaviour_for(estimates, branch, base, v) for v in vectors]
+
+
+@dataclass(frozen=True)
+class NextWeeks:
+    """The expected range of next weeks' rate, as is and under the scenario."""
+
+    baseline: RateForecast
+    scenario: RateForecast
+    effect: float
+    effect_sd: float  # from the behaviour's uncertainty (posterior draws)
+    effect_low: float
+    effect_high: float
+    level: float
+    draws: int
+
+    def row(self, store_rate: float | None) -> dict[str, object]:
+        """The range as a row of ``simulate``'s table."""
+        return {
+            "metric": NEXT_WEEKS_METRIC,
+            "group": "",
+            "store": store_rate,
+            "baseline": self.baseline.rate,
+            "baseline_low": self.baseline.low,
+            "baseline_high": self.baseline.high,
+            "scenario": self.scenario.rate,
+            "scenario_low": self.scenario.low,
+            "scenario_high": self.scenario.high,
+            "difference": self.effect,
+            "difference_low": self.effect_low,
+            "difference_high": self.effect_high,
+        }
+
+
+def weekly_counts(rates: pl.DataFrame) -> tuple[list[float], list[float]]:
+    """Migrated and migratable per week from a ``rates --by week`` frame of one branch."""
+    rows = rates.sort("week")
+    return (
+        [float(v or 0) for v in rows["migrated"].to_list()],
+        [float(v or 0) for v in rows["migratable"].to_list()],
+    )
+
+
+def next_weeks(
+    model: BranchModel,
+    scenario: Scenario,
+    effect: float,
+    effect_mc_se: float,
+    migrated: Sequence[float],
+    migratable: Sequence[float],
+    behaviours: Sequence[Behaviour],
+    *,
+    replications: int,
+    seed: int,
+    horizon: int,
+    level: float = RANGE_LEVEL,
+) -> NextWeeks:
+    """The range of the next ``horizon`` weeks' rate as is and under ``scenario``.
+
+    ``effect`` is the main run's simulated difference (``effect_mc_se`` its Monte-Carlo
+    error); each behaviour draw is simulated as is and under the scenario on the same
+    streams, the spread of its differences being the effect's parameter uncertainty.
+    """
+    rng = np.random.default_rng(seed)
+    variation = weekly_variation(migrated, migratable)
+    boot = bootstrap_level(migrated, migratable, 400, rng)
+    boot = boot[np.isfinite(boot)]
+    level_sd = float(np.std(boot, ddof=1)) if boot.size > 1 else 0.0
+    effects = []
+    for b in behaviours:
+        drawn = replace(model, behaviour=b)
+        result = what_if(drawn, scenario, replications, np.random.default_rng(seed))
+        row = result.comparison.filter(pl.col("metric") == "migration_rate")
+        if row.height and row["difference"][0] is not None:
+            effects.append(float(row["difference"][0]))
+    effect_sd = float(np.std(effects, ddof=1)) if len(effects) > 1 else 0.0
+    base = forecast(
+        variation.rate,
+        variation,
+        parameter_sd=level_sd,
+        horizon=horizon,
+        level=level,
+    )
+    changed = forecast(
+        variation.rate + effect,
+        variation,
+        parameter_sd=math.sqrt(level_sd**2 + effect_sd**2),
+        horizon=horizon,
+        level=level,
+        monte_carlo_se=effect_mc_se,
+    )
+    z = _normal_quantile(level)
+    half = z * math.sqrt(effect_sd**2 + effect_mc_se**2)
+    return NextWeeks(
+        baseline=base,
+        scenario=changed,
+        effect=effect,
+        effect_sd=effect_sd,
+        effect_low=effect - half,
+        effect_high=effect + half,
+        level=level,
+        draws=len(effects),
+    )
+
+
+def _normal_quantile(level: float) -> float:
+    from scipy.stats import norm
+
+    return float(norm.ppf(0.5 + level / 2))
