@@ -143,9 +143,29 @@ def create_app(
     return app
 
 
+def _prepare_worker(settings: Settings) -> None:
+    """Before a worker takes its first request: compile the page templates and read this
+    week's dashboard figures into memory (kept in the store folder by ``serve``), so that
+    no director's page waits for what every page needs."""
+    import logging
+
+    from smartcounter.dashboards.service import warm_dashboards
+    from smartcounter.store.layout import Store, StoreNotFoundError
+
+    for name in pages.templates.env.list_templates(extensions=["html"]):
+        pages.templates.env.get_template(name)
+    try:
+        warm_dashboards(Store.open(settings.store), settings)
+    except StoreNotFoundError:
+        pass
+    except Exception:  # a page works its figures out itself then
+        logging.getLogger(__name__).exception("reading this week's figures failed")
+
+
 def app_from_environment() -> FastAPI:
     """For ``uvicorn --factory``: settings from the environment (``SMARTCOUNTER_*``)."""
     app = create_app(load_settings(), migrate_now=False)
+    _prepare_worker(app.state.settings)
     # Everything loaded so far (modules, the catalogue, the app) lives as long as the
     # worker: keep it out of the garbage collector's full passes, which would otherwise
     # walk its 200,000-odd objects (about 0.1 s, a stall every request waits out).
