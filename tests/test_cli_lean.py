@@ -86,7 +86,9 @@ FIGURE_COMMANDS = (
 
 @pytest.mark.parametrize("command", FIGURE_COMMANDS)
 def test_a_figure_commands_help_loads_no_data_library(command: str) -> None:
-    out, heavy = loaded([command, "--help"], (*DATA_LIBRARIES, *NOT_FOR_RATES))
+    # Nor the settings: a command's --help reads no configuration.
+    watch = (*DATA_LIBRARIES, *NOT_FOR_RATES, "pydantic_settings", "smartcounter.settings")
+    out, heavy = loaded([command, "--help"], watch)
     assert "--engine" in out and "--spark-master" in out
     assert heavy == []
 

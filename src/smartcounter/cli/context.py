@@ -11,7 +11,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -34,12 +33,37 @@ class Exit(IntEnum):
     PARTIAL = 3
 
 
-@dataclass
 class AppState:
-    """Built once by the root command and handed to each subcommand."""
+    """Built once by the root command and handed to each subcommand.
 
-    settings: Settings
-    lang: Lang
+    The settings are read when a command first asks for them (or for the language, when
+    ``--lang`` does not name it): a subcommand's ``--help`` reads no configuration and
+    loads no settings library.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        lang: Lang | None = None,
+        *,
+        options: tuple[Path | None, str | None] = (None, None),
+    ) -> None:
+        self._settings = settings
+        self._options = options
+        given = options[1]
+        self._lang = lang if lang is not None else (resolve_lang(given) if given else None)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = _load(*self._options)
+        return self._settings
+
+    @property
+    def lang(self) -> Lang:
+        if self._lang is None:
+            self._lang = resolve_lang(self.settings.lang)
+        return self._lang
 
     @property
     def t(self) -> Translator:
@@ -57,15 +81,20 @@ class AppState:
             fail(self.t("app.store_error", detail=str(exc)))
 
 
-def build_state(store: Path | None, lang: str | None) -> AppState:
+def _load(store: Path | None, lang: str | None) -> Settings:
     """Settings from defaults, config file, environment and these options."""
     from smartcounter.settings import ConfigError, load_settings
 
     try:
-        settings = load_settings(store=store, lang=resolve_lang(lang).value if lang else None)
+        return load_settings(store=store, lang=resolve_lang(lang).value if lang else None)
     except ConfigError as exc:
         fail(Translator(resolve_lang(lang))("app.config_error", detail=str(exc)))
-    return AppState(settings=settings, lang=resolve_lang(lang or settings.lang))
+
+
+def build_state(store: Path | None, lang: str | None) -> AppState:
+    """The state of one run of the command line: ``--store`` and ``--lang`` over the
+    settings (read on first use)."""
+    return AppState(options=(store, lang))
 
 
 def state_of(ctx: typer.Context) -> AppState:
