@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import resource
 import statistics
 import subprocess
 import sys
@@ -70,11 +71,17 @@ def command_line(root: Path) -> list[str]:
     return [str(BIN), "--store", str(root), "rates", "--by", "branch,week", "--format", "csv"]
 
 
-def run(cmd: list[str]) -> tuple[float, str]:
-    """Wall seconds of one run of ``cmd`` and what it printed."""
+def run(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall seconds and CPU seconds (user + system, all threads) of one run of ``cmd``, and
+    what it printed. CPU time says what the work costs when other processes share the
+    machine's cores; wall time is what a person waits."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    return time.perf_counter() - start, proc.stdout
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc.stdout
 
 
 def counts(text: str) -> dict[tuple[str, str], tuple[int, int]]:
@@ -153,13 +160,15 @@ def main() -> None:
         "pandas over Parquet": [sys.executable, "-c", PANDAS, str(root)],
     }
     times: dict[str, list[float]] = {name: [] for name in cases}
+    cpus: dict[str, list[float]] = {name: [] for name in cases}
     outputs: dict[str, str] = {}
     run(command_line(root))  # one warm-up: the files in the page cache for both sides
     # Interleaved, so that a noisy moment of the machine falls on every case alike.
     for _ in range(args.repeat):
         for name, cmd in cases.items():
-            seconds, out = run(cmd)
+            seconds, cpu, out = run(cmd)
             times[name].append(seconds)
+            cpus[name].append(cpu)
             outputs[name] = out
     splits = sorted((split(root) for _ in range(5)), key=lambda r: r[0])
     whole, start_up, imports, rest = splits[len(splits) // 2]  # the median run
@@ -172,10 +181,17 @@ def main() -> None:
         f"store: {rows:,} transactions in {len(files):,} Parquet files "
         f"(average {size / max(len(files), 1) / 1e3:,.0f} KB); {len(ours):,} branch-weeks"
     )
-    print(f"{'case':26} {'median s':>9} {'min s':>7} {'vs pandas':>10}")
+    base_cpu = statistics.median(cpus["pandas over Parquet"])
+    print(
+        f"{'case':26} {'median s':>9} {'min s':>7} {'vs pandas':>10} {'CPU s':>7} {'vs pandas':>10}"
+    )
     for name in cases:
         median = statistics.median(times[name])
-        print(f"{name:26} {median:9.3f} {min(times[name]):7.3f} {base / median:9.2f}x")
+        cpu = statistics.median(cpus[name])
+        print(
+            f"{name:26} {median:9.3f} {min(times[name]):7.3f} {base / median:9.2f}x "
+            f"{cpu:7.3f} {base_cpu / cpu:9.2f}x"
+        )
     best = min(times["pandas over Parquet"]) / min(times["smartcounter rates"])
     print(
         f"\npandas / smartcounter rates = {base / mine:.2f}x by medians, {best:.2f}x by the "
