@@ -21,7 +21,8 @@ class EstimationMetrics:
     def acceptance_cells(self, period: Period) -> pl.DataFrame:
         """Triage touches and acceptances per branch, week, stage, age, tier, kind, habit."""
         frame = self._run(q.acceptance_cells_sql(period), period)
-        return frame.sort(["branch_id", "week", "stage", "age_band", "customer_tier", "kind"])
+        keys = ["branch_id", "week", "stage", "age_band", "customer_tier", "kind", "habit"]
+        return frame.sort(keys)
 
     def service_cells(self, period: Period) -> pl.DataFrame:
         """Log service times per branch, channel, business type and age band."""

@@ -58,9 +58,9 @@ def acceptance_cells_sql(period: Period) -> str:
              CASE WHEN l.m > 0 AND l.c = 0 THEN 'noncash'
                   WHEN l.m > 0 THEN 'composite' ELSE 'other' END AS kind,
              CASE WHEN v.customer_id IS NULL THEN 'unknown'
-                  ELSE COALESCE(CAST(LAG(CASE WHEN l.d > 0 THEN 'yes' ELSE 'no' END)
-                       OVER (PARTITION BY v.customer_id ORDER BY v.issued_at, v.visit_id)
-                       AS VARCHAR), 'unknown') END AS habit
+                  ELSE COALESCE(LAG(CASE WHEN l.d > 0 THEN 'yes' ELSE 'no' END)
+                       OVER (PARTITION BY v.customer_id ORDER BY v.issued_at, v.visit_id),
+                       'unknown') END AS habit
       FROM visits v JOIN l ON l.visit_id = v.visit_id
       WHERE {period.sql_filter("v")}
     )
