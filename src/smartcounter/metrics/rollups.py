@@ -13,8 +13,7 @@ set (``dim``)   rows per branch and week
 ``business``    one per business type
 ``staff``       one per staff member (``role`` is joined from staff.csv when read)
 ``reason``      one per recorded reason
-``age_band``    one per age band of the customer (from the visit)
-``customer_tier`` one per tier (from the visit)
+``visit``       one per age band and tier of the customer (from the visit)
 ``channel``     one per channel
 =============== ===============================================================
 
@@ -71,8 +70,8 @@ SETS: dict[str, tuple[str, ...]] = {
     "business": ("business_code",),
     "staff": ("staff_id",),
     "reason": ("reason",),
-    "age_band": ("age_band",),
-    "customer_tier": ("customer_tier",),
+    # One set for both columns of the visit: a single join with the visits.
+    "visit": ("age_band", "customer_tier"),
     "channel": ("channel",),
 }
 # Columns that come from the visit, not the transaction.
@@ -137,13 +136,13 @@ def plan(by_columns: Iterable[str], *, day_filter: bool) -> str | None:
     (branch-level ones — branch, type, region, week, month, quarter — are in every set);
     ``day_filter``: the period is cut by date, which only the totals set can follow.
     """
-    wanted = [c for c in by_columns if c not in ("branch_id", "week", "month", "quarter")]
-    if not wanted or wanted == ["day"]:
+    wanted = {c for c in by_columns if c not in ("branch_id", "week", "month", "quarter")}
+    if not wanted or wanted == {"day"}:
         return ""
-    if len(wanted) != 1 or day_filter:
+    if day_filter:
         return None
     for dim, sliced in SETS.items():
-        if sliced == (wanted[0],) and dim:
+        if dim and wanted <= set(sliced):
             return dim
     return None
 
