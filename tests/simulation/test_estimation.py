@@ -401,3 +401,22 @@ def test_a_what_if_gets_its_next_weeks_range(generated: Generated) -> None:
         "difference_low",
         "difference_high",
     ]
+
+
+def test_one_peer_group_is_enough_for_a_branch(generated: Generated) -> None:
+    fit = generated.estimates.acceptance
+    branch_id = fit.branches[int(np.argmax(fit.touches.sum(axis=1)))]
+    group = generated.estimates.branch_types[branch_id]
+    alone = estimate_behaviour(
+        generated.store, Settings(), CALIBRATION, behaviour=OBSERVABLE, peer_group_of=branch_id
+    )
+    assert set(alone.acceptance.branch_group) == {group}
+    assert branch_id in alone.acceptance.branches
+    whole = generated.estimates.branch(branch_id)
+    part = alone.branch(branch_id)
+    for stage in ("1", "2", "3"):
+        a = whole.find("acceptance", stage=stage, age_band="30-44", customer_tier="mass")
+        b = part.find("acceptance", stage=stage, age_band="30-44", customer_tier="mass")
+        assert a is not None and b is not None and a.se is not None and b.se is not None
+        if a.basis == "branch":
+            assert abs(a.value - b.value) <= 2 * (a.se + b.se)

@@ -154,25 +154,45 @@ def estimate_behaviour(
     *,
     metrics: Metrics | None = None,
     behaviour: Behaviour | None = None,
+    peer_group_of: str | None = None,
 ) -> NetworkEstimates:
-    """Estimate every branch's behaviour from the store's records over ``weeks``."""
+    """Estimate every branch's behaviour from the store's records over ``weeks``.
+
+    ``peer_group_of``: fit only the branches of that branch's peer group (what its own
+    figures are shrunk towards; shared effects then come from the group too) — the cost
+    stays that of one group however large the network.
+    """
     if metrics is None:
         with open_metrics(store, settings) as opened:
-            return estimate_behaviour(store, settings, weeks, metrics=opened, behaviour=behaviour)
+            return estimate_behaviour(
+                store,
+                settings,
+                weeks,
+                metrics=opened,
+                behaviour=behaviour,
+                peer_group_of=peer_group_of,
+            )
     b = behaviour or Behaviour()
     period = Period.of_weeks(list(weeks))
     figures = EstimationMetrics(metrics)
-    accept = figures.acceptance_cells(period)
-    service = figures.service_cells(period)
     types = _branch_types(metrics)
+    frames = {
+        "accept": figures.acceptance_cells(period),
+        "service": figures.service_cells(period),
+        "declines": figures.decline_cells(period),
+        "patience": figures.patience(period),
+    }
+    if peer_group_of is not None and peer_group_of in types:
+        members = [k for k, v in types.items() if v == types[peer_group_of]]
+        frames = {k: f.filter(pl.col("branch_id").is_in(members)) for k, f in frames.items()}
     sim = settings.simulation
     return NetworkEstimates(
         weeks=tuple(weeks),
-        acceptance=fit_acceptance(accept, b),
-        declines=figures.decline_cells(period),
-        service=fit_service(service),
+        acceptance=fit_acceptance(frames["accept"], b),
+        declines=frames["declines"],
+        service=fit_service(frames["service"]),
         patience=fit_patience(
-            figures.patience(period),
+            frames["patience"],
             shape=sim.patience_shape,
             walk_s=sim.walk_seconds,
         ),
