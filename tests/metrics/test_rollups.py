@@ -205,3 +205,24 @@ def test_spark_without_rollups_on_disk_gives_the_same(stores: tuple[Path, Path])
             got, expected = FIGURES[name](spark), FIGURES[name](duck)
             # Spark's integer widths and float sums differ in the last bits only.
             _same(got.cast(dict(expected.schema)), expected)
+
+
+def test_store_compact_rolls_up_weeks_of_an_older_store(
+    stores: tuple[Path, Path], tmp_path: Path, run_cli: RunCli
+) -> None:
+    import json
+
+    copy = tmp_path / "older"
+    shutil.copytree(stores[1], copy)  # no rollups, as an older version left it
+    result = run_cli("--store", copy, "store", "compact", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    store = Store.open(copy)
+    assert json.loads(result.stdout)["rolled_up_weeks"] == store.weeks(TRANSACTIONS)
+    assert store.weeks(TX_ROLLUP) == store.weeks(TRANSACTIONS)
+    again = run_cli("--store", copy, "store", "compact", "--format", "json")
+    assert json.loads(again.stdout)["rolled_up_weeks"] == []
+    with (
+        Metrics(DuckDBEngine(store)) as rolled,
+        Metrics(DuckDBEngine(Store.open(stores[0]))) as imported,
+    ):
+        _same(FIGURES["ranking"](rolled), FIGURES["ranking"](imported))

@@ -43,6 +43,7 @@ def compact(
     store: Annotated[Path | None, StoreOption] = None,
 ) -> None:
     """压缩分区：把许多小文件重写为少数大文件。Rewrite many small files as a few large ones."""
+    from smartcounter.metrics.rollups import rebuild_rollups
     from smartcounter.store.compaction import compact_store
     from smartcounter.store.layout import StoreBusyError, StoreError
 
@@ -58,12 +59,19 @@ def compact(
             weeks=wanted,
             wait_seconds=state.settings.import_wait_seconds if wait is None else wait,
         )
+        # Weeks written before the store kept weekly rollups get theirs.
+        rolled = rebuild_rollups(opened, missing_only=True)
     except StoreBusyError as exc:
         fail(t("app.store_busy", holder=str(exc)))
     except StoreError as exc:
         fail(t("app.store_error", detail=str(exc)))
     if fmt is OutputFormat.JSON:
-        json.dump(result.as_json(), sys.stdout, ensure_ascii=False, indent=2)
+        json.dump(
+            {**result.as_json(), "rolled_up_weeks": rolled},
+            sys.stdout,
+            ensure_ascii=False,
+            indent=2,
+        )
         sys.stdout.write("\n")
         return
     if result.partitions:
@@ -81,3 +89,5 @@ def compact(
         print(t("store.nothing_to_compact"))
     if result.indexed_weeks:
         print(t("store.indexed", weeks=result.indexed_weeks))
+    if rolled:
+        print(t("store.rolled_up", weeks=len(rolled)))

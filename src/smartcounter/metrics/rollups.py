@@ -263,7 +263,12 @@ def stage_rollups(store: Store, tx: Transaction, weeks: list[str] | None = None)
     return rolled
 
 
-def rebuild_rollups(store: Store) -> list[str]:
-    """Roll up every week of the store again (a store written before rollups existed)."""
+def rebuild_rollups(store: Store, *, missing_only: bool = False) -> list[str]:
+    """Roll up every week of the store again, or only weeks without a rollup (a store
+    written before rollups existed); returns the weeks rolled up."""
     with store.writing("rollups") as tx:
-        return stage_rollups(store, tx, store.weeks(TRANSACTIONS))
+        weeks = store.weeks(TRANSACTIONS)
+        if missing_only:
+            have = set(store.weeks(TX_ROLLUP))
+            weeks = [w for w in weeks if w not in have]
+        return stage_rollups(store, tx, weeks) if weeks else []
