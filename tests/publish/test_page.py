@@ -99,3 +99,46 @@ class TestPublishingPage:
         assert client.get(PAGE).status_code == 403
         assert client.post(f"{PAGE}/approve", data={"csrf": "x", "week": WEEK}).status_code == 403
         assert mail_server.inbox.messages == []
+
+
+def summary_row(page: str, edition: str) -> tuple[int, int]:
+    """(recipients sent, not sent yet) of the week's edition in the page's summary table."""
+    found = re.search(
+        rf'data-week="{WEEK}" data-edition="{edition}">.*?<td>(\d+)</td><td>(\d+)</td></tr>', page
+    )
+    assert found is not None, "no summary row"
+    return int(found.group(1)), int(found.group(2))
+
+
+class TestReadingThePage:
+    def test_an_analyst_reading_in_english_sends_the_branches_chinese_mails(
+        self, site: Site, mail_server: MailServer, network: Network
+    ) -> None:
+        client = site.client("analyst")
+        page = client.get(f"{PAGE}?lang=en")
+        assert "Approve and send" in page.text
+        answer = client.post(
+            f"{PAGE}/approve?lang=en", data={"csrf": form_csrf(page.text), "week": WEEK}
+        )
+        assert answer.status_code == 200
+        messages = [m for _, m in mail_server.inbox.messages]
+        assert len(messages) == len(approved_recipients(network))
+        assert all("智能柜台迁移通报" in str(m["Subject"]) for m in messages)
+        assert not any("bulletin" in str(m["Subject"]).lower() for m in messages)
+
+    def test_the_summary_counts_recipients_not_attempts(
+        self, site: Site, mail_server: MailServer, network: Network
+    ) -> None:
+        client = site.client("analyst")
+        refused = director_address("CZ-XB")
+        mail_server.inbox.refuse.add(refused)
+        everyone = len(approved_recipients(network))
+        page = client.get(PAGE).text
+        first = client.post(f"{PAGE}/approve", data={"csrf": form_csrf(page), "week": WEEK})
+        assert summary_row(first.text, "approved") == (everyone - 1, 1)
+        mail_server.inbox.refuse.clear()
+        second = client.post(f"{PAGE}/approve", data={"csrf": form_csrf(page), "week": WEEK})
+        # Every attempt is still listed; the summary says who has it: everyone, once.
+        assert second.text.count('data-outcome="failed"') == 1
+        assert summary_row(second.text, "approved") == (everyone, 0)
+        assert "逐次发送记录" in second.text

@@ -116,7 +116,9 @@ def _print(report: PublishReport, t: Translator) -> int:
     else:
         _print_results(report, t)
     if report.branches_without_address:
-        print(t("publish.cli.no_address", names=sep.join(report.branches_without_address)))
+        names = sep.join(report.branches_without_address)
+        count = len(report.branches_without_address)
+        print(t("publish.cli.no_address", count=count, names=names))
     if report.dry_run:
         send = sum(1 for p in report.planned if p.plan is not Plan.SKIP)
         skipped = len(report.skipped)

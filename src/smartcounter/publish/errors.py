@@ -31,9 +31,15 @@ class NoCompleteWeek(PublishError):  # noqa: N818 (house style: TicketAlreadySer
 
 
 class NoRecipients(PublishError):  # noqa: N818 (house style: TicketAlreadyServed)
-    """No address to send the edition to."""
+    """No address to send the approved issue to."""
 
     key = "publish.error.no_recipients"
+
+
+class NoReviewers(NoRecipients):
+    """No reviewer to send the draft to (the message names the setting, not a code)."""
+
+    key = "publish.error.no_reviewers"
 
 
 class SmtpUnreachable(PublishError):  # noqa: N818 (house style: TicketAlreadyServed)

@@ -9,7 +9,7 @@ from pathlib import Path
 from smartcounter.i18n import Translator
 from smartcounter.publish.models import Edition
 from smartcounter.publish.notice import Notice
-from smartcounter.publish.recipients import Recipient
+from smartcounter.publish.recipients import BranchEntry, Recipient
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,9 @@ def letter(
             t("publish.mail.branch_subject", week=week, branch=branch.name),
             t(
                 "publish.mail.branch_body",
-                person=recipient.name or t(f"publish.role.{recipient.role}"),
+                person=_person(recipient, t),
                 branch=branch.name,
+                own=_own(branch, t),
                 **common,
             ),
             (Attachment(path, _safe(name)),),
@@ -96,12 +97,30 @@ def letter(
     )
 
 
+def _person(recipient: Recipient, t: Translator) -> str:
+    """How the mail greets a branch's staff member: name and title (林娟主任), or the role."""
+    if not recipient.name:
+        return t(f"publish.role.{recipient.role}")
+    return t("publish.mail.named", name=recipient.name, title=t(f"publish.title.{recipient.role}"))
+
+
+def _own(branch: BranchEntry, t: Translator) -> str:
+    """The branch's own week as its page says it first (status, rate, ranks); "" if unknown."""
+    if not branch.summary:
+        return ""  # a notice kept by an earlier version: the page alone says it
+    lines = "\n".join(f"· {sentence}" for sentence in branch.summary)
+    return t("publish.mail.branch_own", status=branch.status or "", lines=lines)
+
+
 def _lagging(notice: Notice, t: Translator) -> str:
-    """The branches needing help as lines, or a line saying there are none."""
+    """The branches needing help as lines (with their peer group), or a line saying none."""
     if not notice.lagging:
         return t("publish.mail.no_lagging")
     return "\n".join(
-        t("publish.mail.lagging_line", name=x.name, rate=x.rate) for x in notice.lagging
+        t("publish.mail.lagging_line_group", name=x.name, rate=x.rate, group=x.group)
+        if x.group
+        else t("publish.mail.lagging_line", name=x.name, rate=x.rate)
+        for x in notice.lagging
     )
 
 

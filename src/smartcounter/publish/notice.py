@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from smartcounter.bulletin.content import BulletinContent
+from smartcounter.bulletin.content import BranchRow, BulletinContent
 from smartcounter.bulletin.formats import Formats
 from smartcounter.bulletin.words import Words
 from smartcounter.i18n import Lang
@@ -24,11 +24,12 @@ NOTICE_FILE = "notice.json"
 
 @dataclass(frozen=True)
 class Lagging:
-    """A branch that needs help, with its rate as the bulletin prints it."""
+    """A branch that needs help, with its rate as the bulletin prints it and its peer group."""
 
     branch_id: str
     name: str
     rate: str
+    group: str = ""  # the peer group's name: the list is by group, as in the bulletin
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,14 @@ def notice_of(content: BulletinContent) -> Notice:
     """The notice of a built bulletin: its key messages and the branches needing help."""
     f = Formats(content.lang)
     words = Words(content, f)
-    helped = [r for g in content.groups for r in g.needs_help]
+    pages = {p.row.branch_id: p for p in content.pages}
+
+    def entry(row: BranchRow) -> BranchEntry:
+        page = pages.get(row.branch_id)
+        # The page's first two sentences: the rate with its interval, then the ranks.
+        summary = tuple(words.branch_paragraphs(page)[:2]) if page is not None else ()
+        return BranchEntry(row.branch_id, row.name, row.region, words.standing(row), summary)
+
     return Notice(
         week=content.week,
         lang=content.lang,
@@ -63,8 +71,12 @@ def notice_of(content: BulletinContent) -> Notice:
         period=f.date_range(content.week_start, content.week_end),
         issue_line=words.issue_line(),
         headline=tuple(words.key_messages()),
-        lagging=tuple(Lagging(r.branch_id, r.name, f.pct(r.rate.rate)) for r in helped),
-        branches=tuple(BranchEntry(r.branch_id, r.name, r.region) for r in content.branches),
+        lagging=tuple(
+            Lagging(r.branch_id, r.name, f.pct(r.rate.rate), g.label)
+            for g in content.groups
+            for r in g.needs_help
+        ),
+        branches=tuple(entry(r) for r in content.branches),
     )
 
 
@@ -81,7 +93,10 @@ def load_notice(folder: Path) -> Notice | None:
             issue_line=data["issue_line"],
             headline=tuple(data["headline"]),
             lagging=tuple(Lagging(**x) for x in data["lagging"]),
-            branches=tuple(BranchEntry(**x) for x in data["branches"]),
+            branches=tuple(
+                BranchEntry(**{**x, "summary": tuple(x.get("summary", ()))})
+                for x in data["branches"]
+            ),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

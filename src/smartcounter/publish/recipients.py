@@ -30,11 +30,17 @@ class Recipient:
 
 @dataclass(frozen=True)
 class BranchEntry:
-    """A branch of the bulletin: the only branches whose staff are sent a page."""
+    """A branch of the bulletin: the only branches whose staff are sent a page.
+
+    ``status`` and ``summary`` are what the branch's page says first (its status, its rate
+    and its ranks, in the bulletin's own sentences), for the director's mail.
+    """
 
     branch_id: str
     name: str
     region: str | None
+    status: str | None = None
+    summary: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -76,13 +76,30 @@ def recent(session: Session, *, week: str | None = None, limit: int = 500) -> li
 
 
 def weeks_delivered(session: Session, *, limit: int = 12) -> list[tuple[str, Edition, int, int]]:
-    """(week, edition, attempts sent, attempts failed) of the latest weeks, newest first."""
-    sent = sa.func.sum(sa.case((Delivery.outcome == Outcome.SENT, 1), else_=0))
-    failed = sa.func.sum(sa.case((Delivery.outcome == Outcome.FAILED, 1), else_=0))
+    """(week, edition, recipients sent, recipients not sent yet) of the latest weeks.
+
+    Counted per delivery (recipient, branch's page, channel), not per attempt: a recipient
+    sent twice (``--resend``, another language) counts once, one that failed and was sent
+    on a later run counts as sent; "not sent" are those every attempt failed for.
+    """
+    ever_sent = sa.func.max(sa.case((Delivery.outcome == Outcome.SENT, 1), else_=0))
+    per_delivery = (
+        sa.select(Delivery.week, Delivery.edition, ever_sent.label("ever_sent"))
+        .group_by(
+            Delivery.week,
+            Delivery.edition,
+            Delivery.channel,
+            sa.func.lower(Delivery.recipient),
+            Delivery.branch_id,
+        )
+        .subquery()
+    )
+    sent = sa.func.sum(per_delivery.c.ever_sent)
+    failed = sa.func.sum(1 - per_delivery.c.ever_sent)
     rows = session.execute(
-        sa.select(Delivery.week, Delivery.edition, sent, failed)
-        .group_by(Delivery.week, Delivery.edition)
-        .order_by(Delivery.week.desc(), Delivery.edition)
+        sa.select(per_delivery.c.week, per_delivery.c.edition, sent, failed)
+        .group_by(per_delivery.c.week, per_delivery.c.edition)
+        .order_by(per_delivery.c.week.desc(), per_delivery.c.edition)
         .limit(limit)
     )
-    return [(w, e, int(s or 0), int(f or 0)) for w, e, s, f in rows]
+    return [(w, Edition(e), int(s or 0), int(f or 0)) for w, e, s, f in rows]

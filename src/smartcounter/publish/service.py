@@ -28,6 +28,7 @@ from smartcounter.publish import repository
 from smartcounter.publish.errors import (
     NoCompleteWeek,
     NoRecipients,
+    NoReviewers,
     NoWeekData,
     PublishBusy,
     PublishNotConfigured,
@@ -227,7 +228,9 @@ def _publish(
     staff = read_table(store, "staff")
     people = audience(request.edition, settings.publish, staff, notice.branches)
     if not people.recipients:
-        raise NoRecipients(edition=request.edition.value)
+        if request.edition is Edition.DRAFT:
+            raise NoReviewers()
+        raise NoRecipients()
     with database.unit_of_work(write=False) as session:
         before = repository.outcomes(session, week=week, edition=request.edition)
     planned = _plan(request, notice, files, people.recipients, before, settings.publish)

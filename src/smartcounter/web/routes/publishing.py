@@ -1,7 +1,8 @@
 """The centre's publishing page: approve a week's bulletin for the branches, and the delivery log.
 
 Centre analysts only. The form posts back with the session's CSRF token, as the other
-forms do; approving runs the same service as ``smartcounter publish --approve``.
+forms do; approving runs the same service as ``smartcounter publish --approve``, in the
+settings' language (``lang``), whatever language the page is read in.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from smartcounter.accounts.roles import Permission
 from smartcounter.accounts.tokens import csrf_token, same
 from smartcounter.errors import SmartCounterError
-from smartcounter.i18n import Lang, Translator
+from smartcounter.i18n import Lang, Translator, resolve_lang
 from smartcounter.publish import repository
 from smartcounter.publish.models import Edition
 from smartcounter.publish.service import PublishRequest, publish, publishable_weeks
@@ -99,7 +100,11 @@ def approve(
             settings=settings,
             store=store,
             database=database,
-            request=PublishRequest(week=week, edition=Edition.APPROVED, lang=lang),
+            # The mails in the service's language, not the page's: an analyst reading the
+            # dashboard in English must not send every branch an English bulletin.
+            request=PublishRequest(
+                week=week, edition=Edition.APPROVED, lang=resolve_lang(settings.lang)
+            ),
             actor=caller.actor,
         )
     except SmartCounterError as exc:

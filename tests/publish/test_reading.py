@@ -1,0 +1,157 @@
+"""The mails as their recipients read them: a director's own figures, polite greetings,
+the lagging list by peer group, messages that name settings rather than codes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from smartcounter.i18n import Lang, translate
+from smartcounter.publish.messages import EditionFiles, letter
+from smartcounter.publish.models import Edition
+from smartcounter.publish.notice import load_notice
+from smartcounter.publish.recipients import Recipient
+from smartcounter.store.reading import read_table
+from tests.conftest import RunCli
+from tests.publish.conftest import (
+    CENTRE,
+    NO_ADDRESS,
+    MailServer,
+    Network,
+    director_address,
+)
+from tests.publish.test_email import body_of, publish
+
+STATUS_CODES = (
+    "benchmark",
+    "advanced",
+    "at_target",
+    "uncertain",
+    "below_target",
+    "needs_help",
+    "too_few",
+    "no_data",
+)
+
+
+def bulletin_rows(folder: Path) -> dict[str, dict[str, Any]]:
+    """The bulletin's own figures of each branch (``bulletin.json``), by branch id."""
+    data = json.loads((folder / "bulletin.json").read_text("utf-8"))
+    return {b["branch_id"]: b for b in data["branches"]}
+
+
+def pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
+
+
+class TestDirectorsMail:
+    def test_a_director_is_greeted_by_title_and_reads_the_branchs_own_week(
+        self,
+        run_cli: RunCli,
+        network: Network,
+        bulletin_folder: Path,
+        mail_server: MailServer,
+        configure: Any,
+        database_url: str,
+    ) -> None:
+        configure(database_url)
+        result = publish(run_cli, network, bulletin_folder, "--approve")
+        assert result.exit_code == 0, result.stderr
+        rows = bulletin_rows(bulletin_folder)
+        staff = read_table(network.store, "staff").filter(pl.col("role") == "director")
+        names = dict(zip(staff["branch_id"], staff["name"], strict=True))
+        for branch in (b for b in network.names if b != NO_ADDRESS):
+            (message,) = mail_server.inbox.to(director_address(branch))
+            body, row = body_of(message), rows[branch]
+            assert body.startswith(f"{names[branch]}主任：\n\n您好！"), body[:40]
+            own = body[: body.index("全辖本周要点")]
+            assert f"本网点本周的判断：{row['status_label']}" in own
+            assert f"迁移率为{pct(row['rate'])}" in own
+            assert f"{row['migratable']:,}笔可迁业务中有{row['migrated']:,}笔" in own
+            interval = f"{row['ci_low'] * 100:.1f}–{row['ci_high'] * 100:.1f}%"
+            assert interval in own
+            assert f"排第{row['peer_rank']}名" in own and f"排第{row['network_rank']}名" in own
+            assert not any(code in body for code in STATUS_CODES)
+            assert "全行" not in body and "负责人" not in body
+        # How many branches went without a page, then which.
+        assert "以下 1 家网点在 staff.csv 中没有填写网点主任的邮箱" in result.stdout
+        assert network.names[NO_ADDRESS] in result.stdout
+
+    def test_the_lagging_list_names_each_branchs_peer_group(
+        self,
+        run_cli: RunCli,
+        network: Network,
+        bulletin_folder: Path,
+        mail_server: MailServer,
+        configure: Any,
+        database_url: str,
+    ) -> None:
+        configure(database_url)
+        assert publish(run_cli, network, bulletin_folder, "--approve").exit_code == 0
+        (message,) = mail_server.inbox.to(CENTRE[0])
+        body = body_of(message)
+        lagging = [
+            r for r in bulletin_rows(bulletin_folder).values() if r["status"] == "needs_help"
+        ]
+        assert lagging, "the test network has branches needing help"
+        for row in lagging:
+            group = translate(f"bulletin.group.{row['branch_type']}", Lang.ZH)
+            assert f"· {row['name']}（{group}，迁移率 {pct(row['rate'])}）" in body
+
+
+class TestSettingsMessages:
+    def test_no_reviewers_names_the_setting_not_a_code(
+        self,
+        run_cli: RunCli,
+        network: Network,
+        bulletin_folder: Path,
+        mail_server: MailServer,
+        configure: Any,
+        database_url: str,
+        monkeypatch: Any,
+    ) -> None:
+        configure(database_url)
+        monkeypatch.setenv("SMARTCOUNTER_PUBLISH__REVIEWERS", "[]")
+        result = publish(run_cli, network, bulletin_folder, "--draft")
+        assert result.exit_code == 2
+        assert result.stderr.startswith("审阅稿没有收件人")
+        assert "SMARTCOUNTER_PUBLISH__REVIEWERS" in result.stderr
+        assert not re.search(r"\bdraft\b", result.stderr)
+        assert mail_server.inbox.messages == []
+
+
+class TestKeptNotice:
+    def test_a_notice_kept_by_an_earlier_version_still_makes_a_directors_mail(
+        self,
+        run_cli: RunCli,
+        network: Network,
+        bulletin_folder: Path,
+        configure: Any,
+        database_url: str,
+        tmp_path: Path,
+    ) -> None:
+        configure(database_url)  # a dry run builds the week's notice if no test has yet
+        assert publish(run_cli, network, bulletin_folder, "--dry-run").exit_code == 0
+        # notice.json as the first version wrote it: no status, summary or peer group.
+        data = json.loads((bulletin_folder / "notice.json").read_text("utf-8"))
+        for branch in data["branches"]:
+            del branch["status"], branch["summary"]
+        for lagging in data["lagging"]:
+            del lagging["group"]
+        (tmp_path / "notice.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        notice = load_notice(tmp_path)
+        assert notice is not None
+        branch = notice.branches[0]
+        page = tmp_path / "page.pdf"
+        files = EditionFiles(tmp_path / "bulletin.pdf", None, None, {branch.branch_id: page})
+        director = Recipient("d@branch.example.cn", "director", "林娟", branch.branch_id)
+        mail = letter(recipient=director, edition=Edition.APPROVED, notice=notice, files=files)
+        assert mail.body.startswith("林娟主任：\n\n您好！")
+        assert "本网点本周的判断" not in mail.body and "全辖本周要点" in mail.body
+        centre = Recipient("c@centre.example.cn", "centre")
+        whole = letter(recipient=centre, edition=Edition.APPROVED, notice=notice, files=files)
+        assert all(f"· {x.name}（迁移率 {x.rate}）" in whole.body for x in notice.lagging)
