@@ -117,14 +117,6 @@ def test_rates_loads_no_web_database_pdf_or_spark_library(small_store: Path) -> 
     assert heavy == []
 
 
-def test_the_settings_default_store_is_the_stores_own() -> None:
-    # The settings ask for the default folder without loading the storage layer.
-    from smartcounter.store.layout import default_store_path as layout_default
-    from smartcounter.store.paths import default_store_path
-
-    assert default_store_path() == layout_default()
-
-
 def test_engine_options_override_the_settings_and_a_master_alone_means_spark(
     tmp_path: Path,
 ) -> None:

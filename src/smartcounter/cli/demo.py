@@ -22,7 +22,8 @@ from smartcounter.ingest.service import IngestOptions, ingest_paths
 from smartcounter.kit.progress import NullProgress, Progress, RichProgress
 from smartcounter.kit.tabular import OutputFormat
 from smartcounter.metrics import Period, open_metrics
-from smartcounter.store.layout import Store, default_store_path
+from smartcounter.store.layout import Store
+from smartcounter.store.paths import default_store_path
 from smartcounter.synthetic import SOURCE_BRANCHES, NetworkSpec, build_network, write_network
 from smartcounter.synthetic.changes import adoption_changes
 

@@ -78,12 +78,6 @@ class StoreMeta:
         return json.dumps(body, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-def default_store_path() -> Path:
-    """The per-user data folder's store (XDG_DATA_HOME, else ~/.local/share)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "smartcounter" / "store"
-
-
 def bucket_of(branch_id: str, buckets: int) -> int:
     """The branch bucket of ``branch_id``: CRC-32 of its UTF-8 bytes, modulo ``buckets``."""
     return zlib.crc32(branch_id.encode("utf-8")) % buckets
