@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from smartcounter.publish.messages import EditionFiles, letter
 from smartcounter.publish.models import Edition
 from smartcounter.publish.notice import load_notice
 from smartcounter.publish.recipients import Recipient
+from smartcounter.publish.webhook import MAX_MARKDOWN_BYTES, markdown_text
 from smartcounter.store.reading import read_table
 from tests.conftest import RunCli
 from tests.publish.conftest import (
@@ -155,3 +157,42 @@ class TestKeptNotice:
         centre = Recipient("c@centre.example.cn", "centre")
         whole = letter(recipient=centre, edition=Edition.APPROVED, notice=notice, files=files)
         assert all(f"· {x.name}（迁移率 {x.rate}）" in whole.body for x in notice.lagging)
+
+
+class TestGroupChatNotice:
+    def test_a_long_lagging_list_keeps_within_the_robots_limit_and_says_how_many_more(
+        self,
+        run_cli: RunCli,
+        network: Network,
+        bulletin_folder: Path,
+        configure: Any,
+        database_url: str,
+    ) -> None:
+        configure(database_url)
+        assert publish(run_cli, network, bulletin_folder, "--dry-run").exit_code == 0
+        notice = load_notice(bulletin_folder)
+        assert notice is not None and notice.lagging
+        # A network of many lagging branches: the week's list, forty times over.
+        many = replace(notice, lagging=notice.lagging * 40)
+        _, text = markdown_text(many)
+        assert len(text.encode("utf-8")) <= MAX_MARKDOWN_BYTES
+        shown = text.count("- " + notice.lagging[0].name + "（")
+        listed = sum(text.count(f"- {x.name}（") for x in notice.lagging)
+        assert 0 < shown < 40 and f"……另有 {len(many.lagging) - listed} 家，见通报全文" in text
+        assert f"重点帮扶网点（{len(many.lagging)} 家）" in text
+        _, whole = markdown_text(notice)  # the week's own list fits: all of it, no "more"
+        assert all(f"- {x.name}（" in whole for x in notice.lagging) and "见通报全文" not in whole
+
+    def test_the_robot_is_named_for_people_not_by_its_code(
+        self,
+        run_cli: RunCli,
+        network: Network,
+        bulletin_folder: Path,
+        mail_server: MailServer,
+        configure: Any,
+        database_url: str,
+    ) -> None:
+        configure(database_url, 'webhook_url = "http://127.0.0.1:9/robot"')
+        result = publish(run_cli, network, bulletin_folder, "--approve", "--dry-run")
+        assert result.exit_code == 0, result.stderr
+        assert "企业微信群机器人" in result.stdout and "wecom" not in result.stdout

@@ -149,10 +149,19 @@ def _print(report: PublishReport, t: Translator) -> int:
         )
     )
     if report.failed:
-        names = sep.join(r.planned.recipient.address for r in report.failed)
+        names = sep.join(_who(r.planned, t) for r in report.failed)
         print(t("publish.cli.failed_names", names=names), file=sys.stderr)
         return Exit.PARTIAL
     return Exit.OK
+
+
+def _who(p: Planned, t: Translator) -> str:
+    """The address a mail goes to, or the group robot by its name (not its code)."""
+    from smartcounter.publish.models import Channel
+
+    if p.channel is Channel.WEBHOOK:
+        return t(f"publish.robot.{p.recipient.address}")
+    return p.recipient.address
 
 
 def _what(p: Planned, t: Translator) -> str:
@@ -172,7 +181,7 @@ def _print_plan(report: PublishReport, t: Translator) -> None:
             t(
                 f"publish.cli.plan_{p.plan.value}",
                 channel=t(f"publish.channel.{p.channel.value}"),
-                recipient=p.recipient.address,
+                recipient=_who(p, t),
                 what=_what(p, t),
                 subject=p.subject,
                 attachments=t("publish.cli.attachments", names=names) if names else "",
@@ -191,7 +200,7 @@ def _print_results(report: PublishReport, t: Translator) -> None:
             t(
                 "publish.cli.sent" if sent else "publish.cli.failed",
                 channel=t(f"publish.channel.{p.channel.value}"),
-                recipient=p.recipient.address,
+                recipient=_who(p, t),
                 what=_what(p, t),
                 error=r.error or "",
             )

@@ -17,26 +17,40 @@ from smartcounter.publish.notice import Notice
 
 WebhookKind = Literal["wecom", "dingtalk"]
 
+# WeCom's robot refuses a markdown message over 4,096 bytes (UTF-8) with errcode 40058;
+# the notice keeps within it (DingTalk takes more), listing as many lagging branches as fit.
+MAX_MARKDOWN_BYTES = 4096
+
 
 class WebhookFailed(Exception):  # noqa: N818 (house style: TicketAlreadyServed)
     """The robot could not be reached or did not take the message."""
 
 
-def markdown_text(notice: Notice) -> tuple[str, str]:
-    """The notice's title and its markdown: the headline, then the lagging list."""
+def markdown_text(notice: Notice, limit: int = MAX_MARKDOWN_BYTES) -> tuple[str, str]:
+    """The notice's title and its markdown: the headline, then the lagging list.
+
+    Within ``limit`` bytes: when the whole list does not fit, as many branches as do,
+    then a line saying how many more the bulletin lists.
+    """
     t = Translator(notice.lang)
     title = t("publish.chat.title", week=notice.week_label)
     lines = [f"### {title}", f"> {notice.period}", ""]
     lines += [f"- {sentence}" for sentence in notice.headline]
     lines += ["", f"**{t('publish.chat.lagging', count=len(notice.lagging))}**"]
-    if notice.lagging:
-        lines += [
-            t("publish.chat.lagging_line", name=x.name, branch_id=x.branch_id, rate=x.rate)
-            for x in notice.lagging
-        ]
-    else:
-        lines.append(t("publish.mail.no_lagging"))
-    return title, "\n".join(lines)
+    if not notice.lagging:
+        return title, "\n".join([*lines, t("publish.mail.no_lagging")])
+    branches = [
+        t("publish.chat.lagging_line", name=x.name, branch_id=x.branch_id, rate=x.rate)
+        for x in notice.lagging
+    ]
+    shown = len(branches)
+    while True:
+        more = len(branches) - shown
+        tail = [t("publish.chat.lagging_more", count=more)] if more else []
+        text = "\n".join([*lines, *branches[:shown], *tail])
+        if len(text.encode("utf-8")) <= limit or shown == 0:
+            return title, text
+        shown -= 1
 
 
 def payload(notice: Notice, kind: WebhookKind) -> dict[str, Any]:
