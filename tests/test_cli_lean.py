@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 from datetime import date
@@ -133,3 +134,26 @@ def test_engine_options_override_the_settings_and_a_master_alone_means_spark(
     assert (chosen.engine, chosen.spark.master) == ("duckdb", "local[1]")
     assert with_engine(state, EngineName.SPARK, None).settings.spark == state.settings.spark
     assert state.settings.engine == "duckdb"  # the original is left as it was
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_rates_for_scripts_loads_no_data_frame_library(small_store: Path, fmt: str) -> None:
+    """A script's CSV or JSON comes as plain rows from DuckDB: no Polars, Arrow or NumPy."""
+    args = ["--store", str(small_store), "rates", "--by", "week,branch", "--format", fmt]
+    out, heavy = loaded(args, ("polars", "pyarrow", "numpy"))
+    assert heavy == []
+    # The same figures, in the same order, as the frame path (the table) computes them.
+    from smartcounter.metrics import Period, open_metrics
+    from smartcounter.settings import load_settings
+    from smartcounter.store.layout import Store
+
+    with open_metrics(Store.open(small_store), load_settings(store=small_store)) as m:
+        frame = m.rates(["week", "branch"], Period())
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out)))
+        assert [(r["week"], r["branch_id"], r["rate"]) for r in rows] == [
+            (w, b, "" if r is None else repr(r))
+            for w, b, r in frame.select("week", "branch_id", "rate").rows()
+        ]
+    else:
+        assert json.loads(out) == frame.to_dicts()

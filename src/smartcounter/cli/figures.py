@@ -220,6 +220,13 @@ def rates(
             state.t("figures.unknown_key", keys=", ".join(bad) or by) + " — " + ", ".join(RATE_KEYS)
         )
     period = period_of(state_of(ctx).t, week, start, end)
+    if fmt is not OutputFormat.TABLE:
+        # For scripts: plain rows straight from the engine, no data frame library loaded.
+        run_state = with_engine(with_store(state, store), engine, spark_master)
+        with metrics_for(run_state) as metrics:
+            columns, rows = metrics.rates_rows(keys, period)
+        write_rows(fmt, columns, rows)
+        return
     _run(
         ctx,
         store,

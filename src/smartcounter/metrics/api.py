@@ -7,13 +7,19 @@ polars DataFrame with documented columns, sorted, with undefined figures as null
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-import polars as pl
-import pyarrow as pa
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from smartcounter.metrics import definitions as d
 from smartcounter.metrics.engine import Engine
 from smartcounter.metrics.period import Period, shift_week, weeks_back
+
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
+
+# Polars and Arrow load with the first figure asked for as a frame: a script's ``rates
+# --format csv`` takes plain rows (``Metrics.rates_rows``) and loads neither.
 
 RATE_COLUMNS = ("migratable", "migrated", "rate", "ci_low", "ci_high")
 
@@ -23,6 +29,8 @@ class UnknownKeyError(ValueError):
 
 
 def _frame(table: pa.Table) -> pl.DataFrame:
+    import polars as pl
+
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     # Engines differ in integer widths (Spark's int vs DuckDB's bigint): one width here.
@@ -72,6 +80,27 @@ class Metrics:
         cols = _columns(by)
         frame = _frame(table).select([*cols, *RATE_COLUMNS])
         return frame.sort(cols, nulls_last=True) if cols else frame
+
+    def rates_rows(
+        self, by: Sequence[str], period: Period = Period()
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """``rates`` as plain rows (columns, rows in the same order, dates as text): what a
+        script's CSV or JSON needs, without a data frame. Engines without plain rows give
+        the frame's."""
+        _check_keys(by, list(d.KEYS))
+        run_rows = getattr(self.engine, "rows", None)
+        if run_rows is None:
+            frame = self.rates(by, period)
+            return list(frame.columns), frame.rows()
+        cols = _columns(by)
+        order = ", ".join(f"{c} NULLS LAST" for c in cols)
+        sql = f"SELECT {', '.join([*cols, *RATE_COLUMNS])} FROM ({d.rates_sql(period, by)}) r" + (
+            f" ORDER BY {order}" if order else ""
+        )
+        columns, rows = run_rows(sql, period.files_weeks())
+        if "day" in cols:
+            rows = [tuple(v.isoformat() if isinstance(v, date) else v for v in r) for r in rows]
+        return columns, rows
 
     def visit_rates(self, by: Sequence[str], period: Period = Period()) -> pl.DataFrame:
         """Visit-based migration rate per group of ``by``."""

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from smartcounter.metrics.engine import rollup_view, scans
 from smartcounter.metrics.rollups import TX_ROLLUP
 from smartcounter.store.layout import Store
 from smartcounter.store.schema import read_schema
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class DuckDBEngine:
@@ -36,6 +40,27 @@ class DuckDBEngine:
 
     def run(self, sql: str, weeks: Sequence[str] | None) -> pa.Table:
         """Run ``sql`` with each table a view over only the files it needs."""
+        import pyarrow as pa
+
+        with self._reading(weeks):
+            result = self._con.sql(sql)
+            table = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
+        if isinstance(table, pa.RecordBatchReader):
+            table = table.read_all()
+        return table
+
+    def rows(
+        self, sql: str, weeks: Sequence[str] | None
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """``run`` as plain Python rows and their column names (no Arrow, no data frame)."""
+        with self._reading(weeks):
+            result = self._con.sql(sql)
+            columns = list(result.columns)
+            return columns, result.fetchall()
+
+    @contextmanager
+    def _reading(self, weeks: Sequence[str] | None) -> Iterator[None]:
+        """Hold off commits, with each table a view over only the files ``weeks`` need."""
         with self.store.reading():
             for scan in scans(weeks):
                 name = scan.table.name
@@ -62,11 +87,7 @@ class DuckDBEngine:
                     empty = read_schema(scan.table).empty_table()
                     self._con.register(f"_empty_{name}", empty)
                     self._con.execute(f"CREATE VIEW {name} AS SELECT * FROM _empty_{name}")
-            result = self._con.sql(sql)
-            table = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
-        if isinstance(table, pa.RecordBatchReader):
-            table = table.read_all()
-        return table
+            yield
 
     def close(self) -> None:
         self._con.close()

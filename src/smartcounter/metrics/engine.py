@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Protocol
 
 from smartcounter.canonical.tables import TABLES, Table
 from smartcounter.metrics.period import shift_week
 from smartcounter.metrics.rollups import TX_ROLLUP, rollup_files, rollup_sql
 from smartcounter.store.layout import Store
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-import polars as pl
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from smartcounter.canonical.tables import Kind, Table
+
+if TYPE_CHECKING:
+    import polars as pl
+    import pyarrow as pa
+
+# Arrow loads when a schema is asked for: opening a store to query it (``rates``) needs
+# no data-frame library.
 
 SCHEMA_VERSION = 1
 
 # Derived at import from the row's local time, so that every engine groups by the same
-# values and none has to reimplement ISO weeks (the engines disagree on them).
-DERIVED_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
-    ("day", pa.date32()),
-    ("hour", pa.int32()),
-    ("month", pa.string()),
-    ("quarter", pa.string()),
+# values and none has to reimplement ISO weeks (the engines disagree on them); with the
+# Arrow type each is stored as.
+DERIVED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("day", "date32"),
+    ("hour", "int32"),
+    ("month", "string"),
+    ("quarter", "string"),
 )
 WEEK = "week"
 BUCKET = "bucket"
@@ -24,28 +31,38 @@ BUCKET = "bucket"
 PART = "_part"
 PART_BUCKETS = 1024
 
-_ARROW_TYPES: dict[Kind, pa.DataType] = {
-    Kind.TEXT: pa.string(),
-    Kind.INTEGER: pa.int64(),
-    Kind.NUMBER: pa.float64(),
-    Kind.TIMESTAMP: pa.timestamp("us"),
-    Kind.BOOLEAN: pa.bool_(),
-    Kind.CHOICE: pa.string(),
-    Kind.BUSINESS_CODE: pa.string(),
-    Kind.REASON_CODE: pa.string(),
+_ARROW_TYPES: dict[Kind, str] = {
+    Kind.TEXT: "string",
+    Kind.INTEGER: "int64",
+    Kind.NUMBER: "float64",
+    Kind.TIMESTAMP: "timestamp[us]",
+    Kind.BOOLEAN: "bool",
+    Kind.CHOICE: "string",
+    Kind.BUSINESS_CODE: "string",
+    Kind.REASON_CODE: "string",
 }
+
+
+def _arrow(name: str) -> pa.DataType:
+    import pyarrow as pa
+
+    if name == "timestamp[us]":
+        return pa.timestamp("us")
+    return pa.type_for_alias(name)
 
 
 def arrow_type(kind: Kind) -> pa.DataType:
     """The Arrow type a column of ``kind`` is stored as."""
-    return _ARROW_TYPES[kind]
+    return _arrow(_ARROW_TYPES[kind])
 
 
 def file_schema(table: Table) -> pa.Schema:
     """Columns inside one Parquet file of ``table`` (partition columns are in the path)."""
+    import pyarrow as pa
+
     fields = [pa.field(c.name, arrow_type(c.kind)) for c in table.columns]
     if table.time_column is not None:
-        fields += [pa.field(name, typ) for name, typ in DERIVED_COLUMNS]
+        fields += [pa.field(name, _arrow(typ)) for name, typ in DERIVED_COLUMNS]
     return pa.schema(fields)
 
 
@@ -60,6 +77,8 @@ def partition_columns(table: Table) -> tuple[str, ...]:
 
 def read_schema(table: Table) -> pa.Schema:
     """Columns a reader sees: the file's plus the partition keys."""
+    import pyarrow as pa
+
     schema = file_schema(table)
     for key in partition_columns(table):
         schema = schema.append(pa.field(key, pa.string() if key == WEEK else pa.int32()))
