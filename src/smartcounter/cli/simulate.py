@@ -46,6 +46,8 @@ FIGURE_COLUMNS = (
 # Figures shown as percentages; waits are seconds, shown in minutes.
 _SHARES = frozenset({"migration_rate", "utilisation", "reason_share"})
 _WAITS = frozenset({"wait_mean", "wait_p90"})
+# Rows of the JSON and CSV output that the table says in words instead.
+_BESIDE_TABLE = frozenset({"migration_rate_next_weeks", "behaviour_estimated", "behaviour_assumed"})
 
 
 def register(app: typer.Typer) -> None:
@@ -183,6 +185,8 @@ def _print_table(report: WhatIfReport, t: Translator, day: str | None, confidenc
     rows = []
     for r in report.table.iter_rows(named=True):
         metric, group = r["metric"], r["group"]
+        if metric in _BESIDE_TABLE:
+            continue  # said in words below the table
         show = _formatter(metric)
         rows.append(
             (
@@ -197,6 +201,36 @@ def _print_table(report: WhatIfReport, t: Translator, day: str | None, confidenc
     write_table(columns, rows, headers=[t(f"simulation.columns.{c}") for c in columns])
     if scenario.specialists is not None or scenario.smart_counters is not None:
         print(t("simulation.note_specialist"))
+    _print_estimates(report, t)
+
+
+def _print_estimates(report: WhatIfReport, t: Translator) -> None:
+    """The next weeks' range, and which behaviour figures were estimated or assumed."""
+    from smartcounter.simulation.estimation import describe
+
+    ahead = report.next_weeks
+    if ahead is not None:
+
+        def pct(value: float) -> str:
+            return f"{value * 100:.1f}%"
+
+        print(
+            t(
+                "estimation.next_weeks",
+                weeks=ahead.baseline.horizon,
+                level=round(ahead.level * 100),
+                baseline=pct(ahead.baseline.rate),
+                baseline_low=pct(ahead.baseline.low),
+                baseline_high=pct(ahead.baseline.high),
+                scenario=pct(ahead.scenario.rate),
+                scenario_low=pct(ahead.scenario.low),
+                scenario_high=pct(ahead.scenario.high),
+                week_sd=f"{ahead.baseline.week_sd * 100:.1f}",
+            )
+        )
+    if report.estimates is not None:
+        for line in describe(report.estimates, t.lang):
+            print(line)
 
 
 def _print_settings(before: BranchModel, after: BranchModel, t: Translator) -> None:

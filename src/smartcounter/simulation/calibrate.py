@@ -66,15 +66,22 @@ def calibrate(
     weeks: Sequence[str],
     *,
     metrics: Metrics | None = None,
+    behaviour: Behaviour | None = None,
 ) -> BranchModel:
-    """The lobby model of ``branch_id`` over ``weeks``, fitted to the store's funnel."""
+    """The lobby model of ``branch_id`` over ``weeks``, fitted to the store's funnel.
+
+    ``behaviour``: the customers' behaviour (e.g. estimated for the branch,
+    ``estimated.behaviour_for``); the shipped defaults without it.
+    """
     if metrics is None:
         with open_metrics(store, settings) as opened:
-            return calibrate(store, settings, branch_id, weeks, metrics=opened)
+            return calibrate(store, settings, branch_id, weeks, metrics=opened, behaviour=behaviour)
     sim = settings.simulation
     period = Period.of_weeks(list(weeks))
     catalogue = load_catalogue(settings.catalogue)
-    first, target = _first_guess(store, settings, metrics, branch_id, period, catalogue)
+    first, target = _first_guess(
+        store, settings, metrics, branch_id, period, catalogue, behaviour or Behaviour()
+    )
     fitted, simulated = fit(first, target, sim)
     return replace(fitted, observed=replace(first.observed, fitted=proportions(simulated)))
 
@@ -86,6 +93,7 @@ def _first_guess(
     branch_id: str,
     period: Period,
     catalogue: Catalogue,
+    behaviour: Behaviour,
 ) -> tuple[BranchModel, Moments]:
     """The model read from the store, practice from the funnel directly; and that funnel."""
     sim = settings.simulation
@@ -97,7 +105,6 @@ def _first_guess(
     codes = tuple(catalogue)
     migratable = np.array([catalogue[c].migratable for c in codes], dtype=bool)
     cash = np.array([catalogue[c].cash and not catalogue[c].migratable for c in codes])
-    behaviour = Behaviour()
     arrivals = _arrivals(arrivals_frame)
     mix = _mix(
         figures.visit_mix(period, branch_id),

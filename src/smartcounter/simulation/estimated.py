@@ -21,14 +21,18 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import polars as pl
+from scipy.stats import t as student_t
 
 from smartcounter.canonical.tables import AGE_BANDS
+from smartcounter.metrics import Metrics, Period
+from smartcounter.settings import Settings
 from smartcounter.simulation.acceptance_model import AcceptanceFit
 from smartcounter.simulation.behaviour import Behaviour
 from smartcounter.simulation.estimation import (
     ESTIMATED,
     BranchEstimates,
     NetworkEstimates,
+    estimate_behaviour,
 )
 from smartcounter.simulation.intervals import (
     RateForecast,
@@ -39,6 +43,7 @@ from smartcounter.simulation.intervals import (
 from smartcounter.simulation.model import BranchModel
 from smartcounter.simulation.runner import what_if
 from smartcounter.simulation.scenario import Scenario
+from smartcounter.store.layout import Store
 
 NEXT_WEEKS_METRIC = "migration_rate_next_weeks"
 RANGE_LEVEL = 0.8
@@ -124,7 +129,7 @@ def _age_durations(branch: BranchEstimates, base: Behaviour) -> tuple[float, ...
     for a, band in enumerate(AGE_BANDS):
         p = branch.find("age_duration", age_band=band)
         if p is not None and p.provenance == ESTIMATED:
-            out[a] = ref * p.value
+            out[a] = round(ref * p.value, 4)
             found = True
     return tuple(out) if found else None
 
@@ -259,3 +264,122 @@ def _normal_quantile(level: float) -> float:
     from scipy.stats import norm
 
     return float(norm.ppf(0.5 + level / 2))
+
+
+# -- the what-if's use of it ---------------------------------------------------------------------
+
+BEHAVIOUR_ESTIMATED = "behaviour_estimated"
+BEHAVIOUR_ASSUMED = "behaviour_assumed"
+DRAWS = 8  # posterior draws of the behaviour pushed through the simulation
+_DRAW_REPLICATIONS = 8
+WHOLE_NETWORK_UP_TO = 150  # branches fitted together; larger networks fit one peer group
+
+
+@dataclass(frozen=True)
+class EstimatedBranch:
+    """A branch's estimated behaviour, as the simulator uses it."""
+
+    network: NetworkEstimates
+    branch: BranchEstimates
+    behaviour: Behaviour
+
+
+def estimate_branch(
+    store: Store,
+    settings: Settings,
+    branch_id: str,
+    weeks: Sequence[str],
+    metrics: Metrics,
+) -> EstimatedBranch:
+    """The branch's behaviour estimated from the store's records over ``weeks`` (in a network
+    of more than ``WHOLE_NETWORK_UP_TO`` branches, from its peer group's alone)."""
+    branches = metrics.engine.run("SELECT COUNT(*) AS n FROM branches", None).column(0)[0]
+    large = int(branches.as_py() or 0) > WHOLE_NETWORK_UP_TO
+    network = estimate_behaviour(
+        store, settings, weeks, metrics=metrics, peer_group_of=branch_id if large else None
+    )
+    branch = network.branch(branch_id)
+    return EstimatedBranch(network, branch, behaviour_for(network, branch, Behaviour()))
+
+
+def next_weeks_of(
+    model: BranchModel,
+    scenario: Scenario,
+    comparison: pl.DataFrame,
+    estimated: EstimatedBranch,
+    metrics: Metrics,
+    *,
+    replications: int,
+    seed: int,
+    confidence: float,
+) -> NextWeeks | None:
+    """The next-weeks range of a what-if whose main run gave ``comparison``."""
+    row = comparison.filter(pl.col("metric") == "migration_rate")
+    if row.height == 0 or row["difference"][0] is None:
+        return None
+    r = row.row(0, named=True)
+    mc_se = 0.0
+    if r["difference_low"] is not None and r["difference_high"] is not None and replications > 1:
+        t = float(student_t.ppf((1 + confidence) / 2, replications - 1))
+        mc_se = (float(r["difference_high"]) - float(r["difference_low"])) / (2 * t)
+    weekly = metrics.rates(["branch", "week"], Period.of_weeks(list(model.weeks)))
+    migrated, migratable = weekly_counts(weekly.filter(pl.col("branch_id") == model.branch_id))
+    if sum(migratable) <= 0:
+        return None
+    draws = behaviour_draws(
+        estimated.network,
+        estimated.branch,
+        model.behaviour,
+        DRAWS,
+        np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,))),
+    )
+    return next_weeks(
+        model,
+        scenario,
+        float(r["difference"]),
+        mc_se,
+        migrated,
+        migratable,
+        draws,
+        replications=min(replications, _DRAW_REPLICATIONS),
+        seed=seed,
+        horizon=max(len(model.weeks), 1),
+    )
+
+
+def behaviour_rows(branch: BranchEstimates) -> list[dict[str, object]]:
+    """Each behaviour figure as a row of ``simulate``'s table: ``behaviour_estimated`` or
+    ``behaviour_assumed``, the group naming the figure (``acceptance/stage=1/age_band=60+/…``),
+    the value in ``store``, ``baseline`` and ``scenario``, its interval beside them."""
+    rows = []
+    for p in branch.parameters:
+        group = "/".join([p.name, *(f"{k}={v}" for k, v in p.labels)])
+        rows.append(
+            {
+                "metric": BEHAVIOUR_ESTIMATED if p.provenance == ESTIMATED else BEHAVIOUR_ASSUMED,
+                "group": group,
+                "store": p.value,
+                "baseline": p.value,
+                "baseline_low": p.low,
+                "baseline_high": p.high,
+                "scenario": p.value,
+                "scenario_low": p.low,
+                "scenario_high": p.high,
+                "difference": None,
+                "difference_low": None,
+                "difference_high": None,
+            }
+        )
+    return rows
+
+
+def with_rows(table: pl.DataFrame, rows: Sequence[dict[str, object]]) -> pl.DataFrame:
+    """``table`` with ``rows`` appended (its columns; absent ones empty)."""
+    if not rows:
+        return table
+    extra = pl.DataFrame(
+        [{c: r.get(c) for c in table.columns} for r in rows],
+        schema=table.schema,
+        orient="row",
+    )
+    return pl.concat([table, extra], how="vertical")

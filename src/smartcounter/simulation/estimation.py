@@ -382,6 +382,8 @@ def fit_service(frame: pl.DataFrame) -> ServiceFit:
         .alias("basis"),
     )
     cells = b.select(list(schema)).cast(schema).sort(["branch_id", *keys])  # type: ignore[arg-type]
+    # Parallel group sums differ in their last bits from run to run: round them away.
+    cells = cells.with_columns(pl.col("post_mean").round(9), pl.col("post_se").round(9))
     return ServiceFit(cells, _age_effects(f))
 
 
@@ -422,7 +424,7 @@ def _age_effects(f: pl.DataFrame) -> dict[str, tuple[float, float]]:
     out = {"30-44": (0.0, 0.0)}
     for k, band in enumerate(ages):
         j = len(groups) + k
-        out[band] = (float(coef[j]), float(math.sqrt(max(cov[j, j], 0.0))))
+        out[band] = (round(float(coef[j]), 9), round(float(math.sqrt(max(cov[j, j], 0.0))), 9))
     return out
 
 

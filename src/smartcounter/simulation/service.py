@@ -17,6 +17,15 @@ from smartcounter.metrics import Metrics, open_metrics
 from smartcounter.metrics.period import parse_week, weeks_back
 from smartcounter.settings import Settings
 from smartcounter.simulation.calibrate import CalibrationError, calibrate
+from smartcounter.simulation.estimated import (
+    NextWeeks,
+    behaviour_rows,
+    estimate_branch,
+    next_weeks_of,
+    with_estimates,
+    with_rows,
+)
+from smartcounter.simulation.estimation import BranchEstimates
 from smartcounter.simulation.model import BranchModel, Observed
 from smartcounter.simulation.runner import WhatIf, what_if
 from smartcounter.simulation.scenario import Scenario
@@ -35,6 +44,10 @@ class WhatIfReport:
     seed: int
     result: WhatIf
     table: pl.DataFrame  # metric, group, store, baseline…, scenario…, difference…
+    # The behaviour the model runs on, each figure estimated or assumed (None: the shipped
+    # defaults throughout), and the expected range of the next weeks' rate.
+    estimates: BranchEstimates | None = None
+    next_weeks: NextWeeks | None = None
 
 
 def calibration_weeks(
@@ -61,8 +74,14 @@ def run_what_if(
     seed: int,
     weekdays: Sequence[int] | None = None,
     metrics: Metrics | None = None,
+    estimate: bool = True,
 ) -> WhatIfReport:
-    """Calibrate ``branch_id`` over ``weeks`` and simulate it as it is and under ``scenario``."""
+    """Calibrate ``branch_id`` over ``weeks`` and simulate it as it is and under ``scenario``.
+
+    ``estimate``: run on the behaviour estimated from the store (``estimation.py``), and add
+    the next weeks' range (``migration_rate_next_weeks``, all days simulated) and each
+    behaviour figure (``behaviour_estimated`` / ``behaviour_assumed``) to the table.
+    """
     if metrics is None:
         with open_metrics(store, settings) as opened:
             return run_what_if(
@@ -75,8 +94,23 @@ def run_what_if(
                 seed=seed,
                 weekdays=weekdays,
                 metrics=opened,
+                estimate=estimate,
             )
-    model = calibrate(store, settings, branch_id, weeks, metrics=metrics)
+    estimated = None
+    if estimate:
+        # Behaviour estimated from the branch's and its peer group's records (the shipped
+        # defaults where they have none); the practice is then fitted on top of it.
+        estimated = estimate_branch(store, settings, branch_id, weeks, metrics)
+    model = calibrate(
+        store,
+        settings,
+        branch_id,
+        weeks,
+        metrics=metrics,
+        behaviour=estimated.behaviour if estimated else None,
+    )
+    if estimated is not None:
+        model = with_estimates(model, estimated.network, estimated.branch)
     result = what_if(
         model,
         scenario,
@@ -86,7 +120,31 @@ def run_what_if(
         confidence=settings.simulation.confidence,
     )
     table = with_store_figures(result.comparison, model.observed)
-    return WhatIfReport(model, scenario, replications, seed, result, table)
+    ahead = None
+    if estimated is not None:
+        if weekdays is None:
+            ahead = next_weeks_of(
+                model,
+                scenario,
+                result.comparison,
+                estimated,
+                metrics,
+                replications=replications,
+                seed=seed,
+                confidence=settings.simulation.confidence,
+            )
+        rows = [ahead.row(model.observed.rate)] if ahead is not None else []
+        table = with_rows(table, rows + behaviour_rows(estimated.branch))
+    return WhatIfReport(
+        model,
+        scenario,
+        replications,
+        seed,
+        result,
+        table,
+        estimates=estimated.branch if estimated else None,
+        next_weeks=ahead,
+    )
 
 
 def with_store_figures(comparison: pl.DataFrame, observed: Observed) -> pl.DataFrame:
