@@ -3,19 +3,23 @@ the lagging list by peer group, messages that name settings rather than codes.""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import re
 from dataclasses import replace
+from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from smartcounter.i18n import Lang, translate
-from smartcounter.publish.messages import EditionFiles, letter
+from smartcounter.publish.messages import Attachment, EditionFiles, Letter, letter
 from smartcounter.publish.models import Edition
 from smartcounter.publish.notice import load_notice
 from smartcounter.publish.recipients import Recipient
+from smartcounter.publish.smtp import compose
 from smartcounter.publish.webhook import MAX_MARKDOWN_BYTES, markdown_text
 from smartcounter.store.reading import read_table
 from tests.conftest import RunCli
@@ -196,3 +200,27 @@ class TestGroupChatNotice:
         result = publish(run_cli, network, bulletin_folder, "--approve", "--dry-run")
         assert result.exit_code == 0, result.stderr
         assert "企业微信群机器人" in result.stdout and "wecom" not in result.stdout
+
+
+class TestAttachmentNames:
+    def test_a_chinese_file_name_is_also_in_content_type_for_outlook_and_notes(
+        self, tmp_path: Path
+    ) -> None:
+        page = tmp_path / "page.pdf"
+        page.write_bytes(b"%PDF-1.7\n")
+        name = "智能柜台迁移通报_2018-W10_CZ-LJL_常州龙锦路支行.pdf"
+        director = Recipient("d@branch.example.cn", "director", "林娟", "CZ-LJL")
+        mail = Letter(director, "主题", "正文", (Attachment(page, name),))
+        raw = compose(mail, "smartcounter@centre.example.cn").as_bytes()
+        assert all(len(line.rstrip(b"\r")) <= 78 for line in raw.split(b"\n"))
+        # What a reader of RFC 2047 words only sees (Outlook over IMAP, Lotus Notes).
+        legacy = email.message_from_bytes(raw, policy=email.policy.compat32)
+        (part,) = [p for p in legacy.walk() if p.get_content_type() == "application/pdf"]
+        words = part.get_param("name")
+        assert isinstance(words, str) and words.startswith("=?utf-8?b?")
+        assert str(make_header(decode_header(words))) == name
+        # And a reader of RFC 2231 (Thunderbird, Python) reads the same name.
+        modern = email.message_from_bytes(raw, policy=email.policy.default)
+        (attached,) = modern.iter_attachments()
+        assert attached.get_filename() == name and attached.get_content_type() == "application/pdf"
+        assert attached.get_content() == b"%PDF-1.7\n"

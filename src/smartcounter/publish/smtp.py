@@ -13,6 +13,7 @@ import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
@@ -64,7 +65,25 @@ def compose(letter: Letter, sender: str) -> EmailMessage:
             subtype=sub,
             filename=attachment.filename,
         )
+        *_, part = message.iter_attachments()  # the one just added
+        _name_for_older_readers(part, kind, attachment.filename)
     return message
+
+
+def _name_for_older_readers(part: EmailMessage, kind: str, filename: str) -> None:
+    """Also name a Chinese file in Content-Type as encoded words (RFC 2047).
+
+    The file name is in Content-Disposition as RFC 2231 asks (``filename*0*=utf-8''…``),
+    which Outlook over POP/IMAP, Lotus Notes and some webmail do not read: they show
+    "ATT00001.bin" or "untitled attachment". They read ``name="=?utf-8?b?…?="`` in
+    Content-Type, as Gmail and Thunderbird also write it. Stored raw, folded in lines
+    short enough that the generator leaves them as they are.
+    """
+    if filename.isascii():
+        return
+    words = Header(filename, "utf-8").encode(maxlinelen=60, linesep="\n")
+    del part["Content-Type"]
+    part.set_raw("Content-Type", f'{kind};\n name="{words}"')
 
 
 class Mailer:
