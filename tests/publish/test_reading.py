@@ -30,7 +30,7 @@ from tests.publish.conftest import (
     Network,
     director_address,
 )
-from tests.publish.test_email import body_of, publish
+from tests.publish.test_email import LOBBY_MANAGER, body_of, publish
 
 STATUS_CODES = (
     "benchmark",
@@ -83,6 +83,11 @@ class TestDirectorsMail:
             assert f"排第{row['peer_rank']}名" in own and f"排第{row['network_rank']}名" in own
             assert not any(code in body for code in STATUS_CODES)
             assert "全行" not in body and "负责人" not in body
+        # A lobby manager (lobby_managers = true) is greeted as 经理.
+        everyone = read_table(network.store, "staff")
+        manager = everyone.filter(pl.col("email") == LOBBY_MANAGER)["name"].item()
+        (message,) = mail_server.inbox.to(LOBBY_MANAGER)
+        assert body_of(message).startswith(f"{manager}经理：\n\n您好！")
         # How many branches went without a page, then which.
         assert "以下 1 家网点在 staff.csv 中没有填写网点主任的邮箱" in result.stdout
         assert network.names[NO_ADDRESS] in result.stdout
