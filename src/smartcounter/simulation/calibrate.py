@@ -10,7 +10,9 @@ Fitted (``fit.py``): the practice the store shows only through its results — h
 customers each triage stage tries to reach, how well it guides, how many customers already
 have the smart-counter habit, and how patient they are at the device — until the
 simulated triage funnel matches the store's. Behaviour itself — how acceptance varies with
-age, tier, habit and stage — is the synthetic generator's, shared.
+age, tier and a cash visit's split, decline reasons, older customers' extra time — is the
+one given (``simulate`` estimates it from the store's records, ``estimation.py``), else the
+shipped defaults.
 """
 
 from __future__ import annotations
