@@ -156,54 +156,108 @@ def chances(
     )
 
 
-def decide(model: BranchModel, facts: CodeFacts, c: DayCustomers) -> Choices:
-    """Each customer's choices under ``model``'s practice."""
+@dataclass(frozen=True, eq=False)
+class ChoiceArrays:
+    """Each customer's choices as arrays (one element per customer, or per leg)."""
+
+    mig: np.ndarray
+    composite: np.ndarray
+    goes_unprompted: np.ndarray
+    blocked_sell: np.ndarray
+    cover: tuple[np.ndarray, np.ndarray, np.ndarray]
+    accept: tuple[np.ndarray, np.ndarray, np.ndarray]
+    decline_reason: np.ndarray
+    untouched_reason: np.ndarray
+    patience_queue: np.ndarray
+    patience_auth: np.ndarray
+    slow: np.ndarray
+    touch: tuple[np.ndarray, np.ndarray]
+    leg_unsupported: np.ndarray
+    leg_id_check: np.ndarray
+    leg_needs_auth: np.ndarray
+
+
+def decide_arrays(
+    model: BranchModel,
+    facts: CodeFacts,
+    c: DayCustomers,
+    reach: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> ChoiceArrays:
+    """Each customer's choices under ``model``'s practice, as arrays.
+
+    ``reach``: per customer and stage, the share of the stage's coverage its staff manage
+    at the time (1: free to reach everyone they mean to); a customer is covered when their
+    uniform falls below coverage × reach, so more staff never uncover anyone.
+    """
     b, p = model.behaviour, model.practice
     n = len(c)
+    ones = np.ones(n)
+    r1, r2, r3 = reach if reach is not None else (ones, ones, ones)
     ch = chances(model, facts, c, c.habit, c.averse)
     comp, cash_bound, doable = ch.composite, ch.cash_bound, ch.doable
-    accept = [(c.u[:, U_ACCEPT[s - 1]] < ch.accept(s)).tolist() for s in (1, 2, 3)]
+    accept = [c.u[:, U_ACCEPT[s - 1]] < ch.accept(s) for s in (1, 2, 3)]
     is_mig = c.leg_class == MIGRATABLE
     unsupported = is_mig & facts.unsupported[c.leg_code]
     # With the split, the teller refers nearly every cash visit's non-cash part on.
     cover3 = np.where(
-        comp & p.cash_split, max(p.coverage[2], b.split_referral_coverage), p.coverage[2]
+        comp & p.cash_split,
+        np.maximum(p.coverage[2] * r3, b.split_referral_coverage * r3),
+        p.coverage[2] * r3,
     )
-    covers = (np.full(n, p.coverage[0]), np.full(n, p.coverage[1]), cover3)
+    covers = (p.coverage[0] * r1, p.coverage[1] * r2, cover3)
     row = c.age * 2 + cash_bound
     declined = facts.decline_reasons[draw_rows(facts.decline_cum, row, c.u[:, U_REASON])]
     declined = np.where(cash_bound, REASON_INDEX["with_cash"], declined)
     declined = np.where(~doable, REASON_INDEX["not_supported"], declined)
     untouched = np.where(cash_bound, REASON_INDEX["with_cash"], REASON_INDEX["no_guidance"])
     untouched = np.where(~doable, REASON_INDEX["not_supported"], untouched)
-    return Choices(
-        mig=ch.mig.tolist(),
-        composite=comp.tolist(),
-        goes_unprompted=(c.u[:, U_SELF] < ch.unprompted).tolist(),
-        blocked_sell=ch.blocked.tolist(),
+    return ChoiceArrays(
+        mig=ch.mig,
+        composite=comp,
+        goes_unprompted=c.u[:, U_SELF] < ch.unprompted,
+        blocked_sell=ch.blocked,
         cover=(
-            (c.u[:, U_COVER[0]] < covers[0]).tolist(),
-            (c.u[:, U_COVER[1]] < covers[1]).tolist(),
-            (c.u[:, U_COVER[2]] < covers[2]).tolist(),
+            c.u[:, U_COVER[0]] < covers[0],
+            c.u[:, U_COVER[1]] < covers[1],
+            c.u[:, U_COVER[2]] < covers[2],
         ),
         accept=(accept[0], accept[1], accept[2]),
-        decline_reason=declined.astype(np.int64).tolist(),
-        untouched_reason=untouched.astype(np.int64).tolist(),
+        decline_reason=declined.astype(np.int64),
+        untouched_reason=untouched.astype(np.int64),
         patience_queue=_patience(p, c.u[:, U_PATIENCE_QUEUE]),
         patience_auth=_patience(p, c.u[:, U_PATIENCE_AUTH]),
-        slow=(c.u[:, U_SLOW] < p.slow_share).tolist(),
-        touch=(
-            (-np.log1p(-c.u[:, U_TOUCH[0]])).tolist(),
-            (-np.log1p(-c.u[:, U_TOUCH[1]])).tolist(),
-        ),
-        leg_unsupported=unsupported.tolist(),
-        leg_id_check=(is_mig & (c.leg_u_id < facts.id_check[c.leg_code])).tolist(),
-        leg_needs_auth=(is_mig & facts.needs_auth[c.leg_code]).tolist(),
+        slow=c.u[:, U_SLOW] < p.slow_share,
+        touch=(-np.log1p(-c.u[:, U_TOUCH[0]]), -np.log1p(-c.u[:, U_TOUCH[1]])),
+        leg_unsupported=unsupported,
+        leg_id_check=is_mig & (c.leg_u_id < facts.id_check[c.leg_code]),
+        leg_needs_auth=is_mig & facts.needs_auth[c.leg_code],
     )
 
 
-def _patience(p: Practice, u: np.ndarray) -> list[float]:
+def decide(model: BranchModel, facts: CodeFacts, c: DayCustomers) -> Choices:
+    """Each customer's choices under ``model``'s practice, as lists (an event loop reads
+    them one by one; staff availability is that loop's business)."""
+    a = decide_arrays(model, facts, c)
+    return Choices(
+        mig=a.mig.tolist(),
+        composite=a.composite.tolist(),
+        goes_unprompted=a.goes_unprompted.tolist(),
+        blocked_sell=a.blocked_sell.tolist(),
+        cover=(a.cover[0].tolist(), a.cover[1].tolist(), a.cover[2].tolist()),
+        accept=(a.accept[0].tolist(), a.accept[1].tolist(), a.accept[2].tolist()),
+        decline_reason=a.decline_reason.tolist(),
+        untouched_reason=a.untouched_reason.tolist(),
+        patience_queue=a.patience_queue.tolist(),
+        patience_auth=a.patience_auth.tolist(),
+        slow=a.slow.tolist(),
+        touch=(a.touch[0].tolist(), a.touch[1].tolist()),
+        leg_unsupported=a.leg_unsupported.tolist(),
+        leg_id_check=a.leg_id_check.tolist(),
+        leg_needs_auth=a.leg_needs_auth.tolist(),
+    )
+
+
+def _patience(p: Practice, u: np.ndarray) -> np.ndarray:
     """Weibull patience with the practice's mean and shape, by inverse CDF."""
     scale = p.patience_s / math.gamma(1.0 + 1.0 / p.patience_shape)
-    values: list[float] = (scale * (-np.log1p(-u)) ** (1.0 / p.patience_shape)).tolist()
-    return values
+    return np.asarray(scale * (-np.log1p(-u)) ** (1.0 / p.patience_shape))

@@ -1,31 +1,46 @@
-"""The discrete-event engine: one lobby, day after day, event by event from a heap.
+"""The simulator's lobby: each customer's choices, then the branch-day's queues, compiled.
 
-A customer takes a ticket (a greeter may triage them: stage 1), goes to the smart counter
-or waits for a teller window (hall staff may approach them there: stage 2), is served at
-the window (the teller may re-promote the smart counter: stage 3; with the cash split the
-teller takes the cash and sends the non-cash part on), and at the smart counter waits for
-a free device and, for business that needs it, for a staff member's authorisation — giving
-up and going to a teller window when either wait outlasts their patience. Devices fail for
-hours at a time. Staff are servers with duties (``servers.py``); who is served next is a
-queue rule (``rules.py``). Each day ends when the last customer leaves.
+The lobby has one queue model, the generator's: ``queues.py`` simulates the teller windows
+and the smart counters event by event (first come first served, patience and giving up,
+device faults). What happens before the queues is decided here, customer by customer, from
+the customers' uniforms (``decisions.py``) and the branch's staff:
 
-Results are flat records appended to ``Records`` as columns; ``results.py`` makes frames.
+* triage (stage 1 at the door, 2 in the hall, 3 at the window) reaches the customers its
+  staff mean to reach as far as they have time: a stage's coverage is scaled by its staff's
+  capacity (touches an hour) against the tickets of that hour, as the generator does;
+* a customer who goes to the smart counter (unprompted, or won over at stage 1 or 2) walks
+  there first; a cash visit (the cash leg at the window first) and a stage-3 convert go on
+  to the smart counter after the window; the device business comes back to a window when
+  the customer gives up in the device line or every device is down;
+* a session at a device keeps it while the customer waits for a staff member's
+  authorisation, a wait that only a dedicated specialist spares them (capacity below one:
+  a lobby manager, tellers leaving their windows; a backup teller makes up some of it).
+
+Then the queues run (``simulate_queues``; replications on every core) and their times
+become the run's records: visits, legs (transactions, with channel and reason), waits per
+queue, staff and device busy time, and the area under each queue's length.
 """
 
 from __future__ import annotations
 
-import heapq
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from smartcounter.simulation import rules
 from smartcounter.simulation.behaviour import REASON_INDEX
-from smartcounter.simulation.customers import DayCustomers
-from smartcounter.simulation.decisions import Choices, CodeFacts, decide
+from smartcounter.simulation.customers import U_PATIENCE_AUTH, U_TOUCH, DayCustomers
+from smartcounter.simulation.decisions import ChoiceArrays, CodeFacts, decide_arrays
 from smartcounter.simulation.model import MIGRATABLE, BranchModel
-from smartcounter.simulation.servers import SMART_COUNTER, Server, duties_of, staff_of
+from smartcounter.simulation.queues import (
+    FAULT,
+    GAVE_UP,
+    SERVED,
+    QueueTimes,
+    Routes,
+    simulate_replications,
+)
+from smartcounter.simulation.servers import SMART_COUNTER, Duties, duties_of, staff_of
 
 # Queues, as recorded.
 TELLER_QUEUE, STM_QUEUE, AUTH_QUEUE = 0, 1, 2
@@ -33,11 +48,6 @@ QUEUES = ("teller", "stm", "authorisation")
 # Channels of a leg, as recorded (-1: never done, which a finished day does not leave).
 STM, TELLER, PENDING = 0, 1, -1
 NO_REASON = -1
-
-# Where a customer is.
-_AWAY, _TELLER_LINE, _STM_LINE, _AUTH_WAIT, _BUSY, _DONE = range(6)
-# Event kinds.
-_STAFF_FREE, _TELLER_DONE, _AT_STM, _LEG_DONE, _AUTH_DONE, _GIVE_UP, _DOWN, _UP = range(8)
 
 _FAULT = REASON_INDEX["device_fault"]
 _BUSY_REASON = REASON_INDEX["device_busy"]
@@ -47,483 +57,358 @@ _ID_CHECK = REASON_INDEX["id_check"]
 
 @dataclass
 class Records:
-    """Flat records of a run: columns of numbers, one chunk per simulated week."""
+    """Flat records of a run: chunks of columns, one chunk per simulated replication.
+
+    ``*_rows`` hold the same records row by row, for an event loop that writes them so.
+    """
 
     visits: list[dict[str, np.ndarray]] = field(default_factory=list)
     legs: list[dict[str, np.ndarray]] = field(default_factory=list)
-    # replication, day, customer, queue, joined, wait, served
-    waits: list[tuple[int | float | bool, ...]] = field(default_factory=list)
-    # replication, day, role, index, busy seconds, open seconds
-    servers: list[tuple[int | str | float, ...]] = field(default_factory=list)
-    # replication, day, queue, area under its length (customer-seconds)
-    lines: list[tuple[int | float, ...]] = field(default_factory=list)
+    # replication, day, customer, queue, joined_s, wait_s, served
+    waits: list[dict[str, np.ndarray]] = field(default_factory=list)
+    # replication, day, role, index, busy_s, open_s
+    servers: list[dict[str, np.ndarray]] = field(default_factory=list)
+    # replication, day, queue, area_s (area under its length, customer-seconds)
+    lines: list[dict[str, np.ndarray]] = field(default_factory=list)
+    wait_rows: list[tuple[int | float | bool, ...]] = field(default_factory=list)
+    server_rows: list[tuple[int | str | float, ...]] = field(default_factory=list)
+    line_rows: list[tuple[int | float, ...]] = field(default_factory=list)
 
 
-class Lobby:
-    """One branch's lobby over the days of one replication (each day starts empty)."""
+@dataclass(frozen=True, eq=False)
+class LobbyPlan:
+    """One replication's customers, what they chose, and their routes through the queues."""
 
-    teller_rule: rules.QueueRule = staticmethod(rules.first_come)
-    device_rule: rules.QueueRule = staticmethod(rules.first_come)
-    auth_rule: rules.QueueRule = staticmethod(rules.first_come)
-    staff_rule: rules.StaffRule = staticmethod(rules.first_free)
+    model: BranchModel
+    replication: int
+    customers: DayCustomers
+    choices: ChoiceArrays
+    weekdays: tuple[int, ...]  # of each simulated day, in order
+    day: np.ndarray  # (n,) index of the customer's day among ``weekdays``
+    touched: tuple[np.ndarray, np.ndarray, np.ndarray]
+    accepted: tuple[np.ndarray, np.ndarray, np.ndarray]
+    bound: np.ndarray  # means to use the smart counter
+    intent: np.ndarray  # …and the branch has one
+    planned: np.ndarray  # (legs,) business meant for the device
+    leg_device_s: np.ndarray  # (legs,) its time at the device
+    auth: np.ndarray  # (n,) needs an authorisation at the device
+    auth_wait: np.ndarray  # (n,) seconds waiting for the authoriser
+    duties: tuple[Duties, ...]  # of each day
+    routes: Routes
 
-    def __init__(
-        self,
-        model: BranchModel,
-        facts: CodeFacts,
-        customers: DayCustomers,
-        faults: list[list[tuple[int, float, float]]],
-        *,
-        replication: int,
-    ) -> None:
-        self.model = model
-        self.c = customers
-        self.ch: Choices = decide(model, facts, customers)
-        self.faults = faults
-        self.replication = replication
-        self.close = model.arrivals.hours * 3600.0
-        timing = model.timing
-        self.walk = timing.walk_s
-        self.repromotion = timing.repromotion_s
-        self.auth_nominal = timing.authorisation_s
-        self.slow_factor = timing.slow_factor
-        n = len(customers)
-        self.n = n
-        self.state = [_AWAY] * n
-        self.since = [0.0] * n
-        self.token = [0] * n
-        self.bound = [False] * n  # on their way to the smart counter (after any cash leg)
-        self.returned = [False] * n  # sent back from the smart counter to a window
-        self.to_stm = [False] * n  # goes on to the smart counter after the window
-        self.touched = ([0] * n, [0] * n, [0] * n)
-        self.accepted = ([0] * n, [0] * n, [0] * n)
-        self.busy_flag = [0] * n
-        self.fault_flag = [0] * n
-        self.device_of = [-1] * n
-        self.leg_ptr = [0] * n
-        self.finished = [0.0] * n
-        self.start: list[int] = customers.leg_start.tolist()
-        self.leg_class: list[int] = customers.leg_class.tolist()
-        self.stm_s: list[float] = customers.leg_stm_s.tolist()
-        self.teller_s: list[float] = customers.leg_teller_s.tolist()
-        legs = len(self.leg_class)
-        self.channel = [PENDING] * legs
-        self.reason = [NO_REASON] * legs
-        self.duration = [0.0] * legs
-        self.waits: list[tuple[int | float | bool, ...]] = []
-        self.handlers: tuple[Callable[[float, int, int], None], ...] = (
-            self._staff_free,
-            self._teller_done,
-            self._at_stm,
-            self._leg_done,
-            self._auth_done,
-            self._give_up,
-            self._down,
-            self._up,
-        )
 
-    # -- the loop ----------------------------------------------------------------------------
+def _auth_capacity(model: BranchModel, duties: Duties) -> float:
+    """Authorisation capacity against a dedicated specialist's (1.0)."""
+    staff = staff_of(model.staffing)
+    if not duties.authorisers:
+        return 1.0
+    speed = model.timing.authorise_speed
+    capacity = min(speed.get(staff[k].role, 1.0) for k in duties.authorisers)
+    if duties.backups:
+        capacity *= model.behaviour.auth_backup
+    return capacity
 
-    def run(self, records: Records) -> None:
-        """Simulate every day of the replication and append its records."""
-        for (weekday, first, end), faults in zip(self.c.spans(), self.faults, strict=True):
-            self._run_day(weekday, first, end, faults, records)
-        self._record(records)
 
-    def _run_day(
-        self,
-        weekday: int,
-        first: int,
-        end: int,
-        faults: list[tuple[int, float, float]],
-        records: Records,
-    ) -> None:
-        model = self.model
-        staffing = model.staffing
-        self.weekday = weekday
-        self.staff = staff_of(staffing)
-        self.duties = duties_of(self.staff, staffing, model.practice, model.timing, weekday)
-        d = self.duties
-        self.authorising = frozenset((*d.authorisers, *d.backups))
-        self.at_window = frozenset(d.windows)
-        self.in_hall = frozenset(d.hall)
-        self.devices = [Server(SMART_COUNTER, k) for k in range(staffing.smart_counters)]
-        self.lines = (rules.Line(self.n), rules.Line(self.n), rules.Line(self.n))
-        self.heap: list[tuple[float, int, int, int, int]] = []
-        self.seq = 0
-        for k, down, up in faults:
-            if k < len(self.devices):
-                self._push(down, _DOWN, k)
-                self._push(up, _UP, k)
-        arrivals: list[float] = self.c.arrival.tolist()
-        heap, handlers = self.heap, self.handlers
-        k = first
-        while k < end or heap:
-            if heap and (k >= end or heap[0][0] <= arrivals[k]):
-                t, _, kind, a, b = heapq.heappop(heap)
-                handlers[kind](t, a, b)
-            else:
-                self._arrive(arrivals[k], k)
-                k += 1
-        key = (self.replication, weekday)
-        for s in (*self.staff, *self.devices):
-            records.servers.append((*key, s.role, s.index, s.busy_s, self.close))
-        for q, line in enumerate(self.lines):
-            records.lines.append((*key, q, line.area))
+def plan_lobby(
+    model: BranchModel,
+    facts: CodeFacts,
+    c: DayCustomers,
+    faults: Sequence[Sequence[tuple[int, float, float]]],
+    *,
+    replication: int,
+) -> LobbyPlan:
+    """Decide every customer's route through the lobby of ``model`` (``faults``: per day of
+    ``c``, the device faults as (device, down from, up at))."""
+    b, s, p, timing = model.behaviour, model.staffing, model.practice, model.timing
+    n = len(c)
+    spans = c.spans()
+    weekdays = tuple(w for w, _, _ in spans)
+    sizes = np.array([e - f for _, f, e in spans], dtype=np.int64)
+    day = np.repeat(np.arange(len(spans)), sizes)
+    staff = staff_of(s)
+    duties = tuple(duties_of(staff, s, p, timing, w) for w in weekdays)
 
-    def _push(self, t: float, kind: int, a: int, b: int = 0) -> None:
-        self.seq += 1
-        heapq.heappush(self.heap, (t, self.seq, kind, a, b))
+    # -- how far each stage's staff reach, by the tickets of the hour ----------------------
+    hours = model.arrivals.hours
+    hour = np.clip((c.arrival // 3600.0).astype(np.int64), 0, max(hours - 1, 0))
+    bucket = day * hours + hour
+    load = np.maximum(np.bincount(bucket, minlength=len(spans) * hours)[bucket], 1).astype(float)
+    d0 = duties[0] if duties else duties_of(staff, s, p, timing, 0)
+    # Someone who triages both at the door and in the hall splits their time between them.
+    both = set(d0.door) & set(d0.hall)
+    door_cap = sum(3600.0 / d0.door_s[k] / (2 if k in both else 1) for k in d0.door)
+    hall_cap = sum(3600.0 / d0.hall_s[k] / (2 if k in both else 1) for k in d0.hall)
+    windows = max(s.windows_open, 1)
+    reach = (
+        np.minimum(1.0, door_cap / load),
+        np.minimum(1.0, hall_cap / load),
+        np.minimum(1.0, windows * b.teller_per_hour / load),
+    )
+    ch = decide_arrays(model, facts, c, reach)
 
-    def _wait(self, i: int, queue: int, t: float, served: bool) -> None:
-        self.waits.append(
-            (self.replication, self.weekday, i, queue, self.since[i], t - self.since[i], served)
-        )
+    # -- triage: unprompted, stage 1, 2, 3 --------------------------------------------------
+    mig = ch.mig
+    self_go = mig & ch.goes_unprompted
+    touch1 = mig & ch.cover[0]
+    acc1 = touch1 & (self_go | ch.accept[0])
+    bound = self_go | acc1
+    touch2 = mig & ~bound & ch.cover[1]
+    acc2 = touch2 & ch.accept[1]
+    bound = bound | acc2
+    touch3 = mig & ~bound & ch.cover[2]
+    acc3 = touch3 & ch.accept[2]
+    bound = bound | acc3
+    intent = bound & (s.smart_counters > 0)
 
-    # -- arrival and stage 1 -------------------------------------------------------------------
+    # -- routes ----------------------------------------------------------------------------
+    owner = np.repeat(np.arange(n), np.diff(c.leg_start))
+    is_mig = c.leg_class == MIGRATABLE
+    slow = np.where(ch.slow, timing.slow_factor, 1.0)
+    leg_device_s = c.leg_stm_s * slow[owner]
+    planned = is_mig & intent[owner] & ~ch.leg_unsupported & ~ch.leg_id_check
+    device_s = np.bincount(owner, weights=leg_device_s * planned, minlength=n)
+    teller_s = np.bincount(owner, weights=c.leg_teller_s * ~planned, minlength=n)
+    teller_s = teller_s + timing.repromotion_s * touch3
+    back_s = np.bincount(owner, weights=c.leg_teller_s * planned, minlength=n)
+    # Every session at a device waits for a staff member's go-ahead, as in the generator.
+    auth = device_s > 0
+    capacity = min((_auth_capacity(model, d) for d in duties), default=1.0)
+    mean_wait = b.auth_wait_s * (1.0 / min(capacity, 1.0) - 1.0)
+    auth_wait = np.where(auth, mean_wait * -np.log1p(-c.u[:, U_PATIENCE_AUTH]), 0.0)
+    low, high = b.hall_delay_s
+    hall_delay = low + c.u[:, U_TOUCH[1]] * (high - low)
+    stm_first = intent & ~ch.composite & ~acc3
+    stm_delay = np.where(acc2, hall_delay, 0.0) + timing.walk_s
 
-    def _arrive(self, t: float, i: int) -> None:
-        ch = self.ch
-        bound = ch.goes_unprompted[i]
-        if ch.mig[i] and ch.cover[0][i]:
-            s = self.staff_rule(self.duties.door, self.staff)
-            if s is not None:
-                self.touched[0][i] = 1
-                # A customer already heading for the smart counter says yes.
-                if bound or ch.accept[0][i]:
-                    self.accepted[0][i] = 1
-                    bound = True
-                self._task(s, t, self.duties.door_s[s] * ch.touch[0][i])
-        self.bound[i] = bound
-        if bound and not ch.composite[i]:
-            self._push(t + self.walk, _AT_STM, i)
-        else:
-            self.to_stm[i] = bound
-            self._join_teller(t, i)
+    days = len(spans)
+    slots = max(s.smart_counters, 1)
+    down_start = np.full((days, slots), -1.0)
+    down_end = np.full((days, slots), -1.0)
+    for d, day_faults in enumerate(faults):
+        for k, down, up in day_faults:
+            if k < s.smart_counters:
+                down_start[d, k], down_end[d, k] = down, up
+    routes = Routes(
+        day_start=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+        windows=np.full(days, windows, dtype=np.int64),
+        devices=np.full(days, s.smart_counters, dtype=np.int64),
+        down_start=down_start,
+        down_end=down_end,
+        arrival=c.arrival.astype(np.float64),
+        stm_first=stm_first,
+        stm_delay=stm_delay,
+        teller_s=teller_s,
+        stm_s=device_s + auth_wait,
+        back_s=back_s,
+        patience=ch.patience_queue,
+        walk_s=timing.walk_s,
+    )
+    return LobbyPlan(
+        model=model,
+        replication=replication,
+        customers=c,
+        choices=ch,
+        weekdays=weekdays,
+        day=day,
+        touched=(touch1, touch2, touch3),
+        accepted=(acc1, acc2, acc3),
+        bound=bound,
+        intent=intent,
+        planned=planned,
+        leg_device_s=leg_device_s,
+        auth=auth,
+        auth_wait=auth_wait,
+        duties=duties,
+        routes=routes,
+    )
 
-    def _task(self, s: int, t: float, seconds: float) -> None:
-        self.staff[s].occupy(t)
-        self._push(t + seconds, _STAFF_FREE, s)
 
-    def _staff_free(self, t: float, s: int, _: int) -> None:
-        self.staff[s].release(t, self.close)
-        self._next_task(t, s)
+def run_lobbies(plans: Sequence[LobbyPlan], records: Records) -> None:
+    """Run the queues of every plan (replications on every core) and append the records."""
+    times = simulate_replications([plan.routes for plan in plans])
+    for plan, q in zip(plans, times, strict=True):
+        record(plan, q, records)
 
-    def _next_task(self, t: float, s: int) -> None:
-        """A staff member who just became free takes the next task of their duties."""
-        auth_line = self.lines[AUTH_QUEUE]
-        if s in self.authorising and auth_line.length:
-            i = self.auth_rule(auth_line.waiting())
-            if i is not None:
-                self._start_auth(t, s, i)
-                return
-        if s in self.at_window:
-            self._serve_next(t, s)
-        elif s in self.in_hall:
-            self._hall_next(t, s)
 
-    # -- the teller line and stage 2 -------------------------------------------------------------
+def _clipped(start: np.ndarray, seconds: np.ndarray, close: float) -> np.ndarray:
+    """Seconds of ``[start, start + seconds)`` within opening hours; 0 where not started."""
+    busy = np.minimum(start + seconds, close) - np.maximum(start, 0.0)
+    return np.where(start >= 0.0, np.maximum(busy, 0.0), 0.0)
 
-    def _join_teller(self, t: float, i: int) -> None:
-        self.state[i] = _TELLER_LINE
-        self.since[i] = t
-        self.lines[TELLER_QUEUE].join(i, t)
-        # Hall staff who are free approach a customer as they come into the hall, before a
-        # window calls them; busy ones catch them while they wait, if they wait long enough.
-        if self._hall_eligible(i):
-            s = self.staff_rule(self.duties.hall, self.staff)
-            if s is not None:
-                self._hall_touch(t, s, i)
-        for s in self.duties.windows:
-            if not self.lines[TELLER_QUEUE].length:
-                return
-            if not self.staff[s].busy:
-                self._serve_next(t, s)
 
-    def _hall_eligible(self, i: int) -> bool:
-        return (
-            self.ch.cover[1][i]
-            and self.ch.mig[i]
-            and not self.bound[i]
-            and not self.returned[i]
-            and not self.touched[1][i]
-        )
+def record(plan: LobbyPlan, q: QueueTimes, records: Records) -> None:
+    """The plan's records from what the queues did."""
+    c, ch = plan.customers, plan.choices
+    n = len(c)
+    rep = plan.replication
+    weekday = np.asarray(plan.weekdays, dtype=np.int64)
+    cday = weekday[plan.day] if n else np.zeros(0, dtype=np.int64)
+    owner = np.repeat(np.arange(n), np.diff(c.leg_start))
+    is_mig = c.leg_class == MIGRATABLE
+    served = q.outcome == SERVED
+    gave_up = q.outcome == GAVE_UP
+    fault = (q.outcome == FAULT) & plan.intent
+    leg_stm = plan.planned & served[owner]
 
-    def _hall_next(self, t: float, s: int) -> None:
-        for i in self.lines[TELLER_QUEUE].waiting():
-            if self._hall_eligible(i):
-                self._hall_touch(t, s, i)
-                return
+    # -- legs: where each was done, and why migratable business stayed at a window ---------
+    t1, t2, t3 = plan.touched
+    touched = t1 | t2 | t3
+    device_reason = np.where(gave_up, _BUSY_REASON, _FAULT)
+    customer_reason = np.where(
+        plan.intent & (gave_up | fault),
+        device_reason,
+        np.where(
+            plan.intent,
+            _ID_CHECK,
+            np.where(
+                plan.bound,
+                _NOT_SUPPORTED,
+                np.where(touched, ch.decline_reason, ch.untouched_reason),
+            ),
+        ),
+    )
+    leg_reason = np.where(ch.leg_unsupported, _NOT_SUPPORTED, customer_reason[owner])
+    legs = owner.shape[0]
+    records.legs.append(
+        {
+            "replication": np.full(legs, rep, dtype=np.int64),
+            "day": cday[owner],
+            "customer": owner,
+            "leg": np.arange(legs) - c.leg_start[owner],
+            "code": c.leg_code,
+            "channel": np.where(leg_stm, STM, TELLER).astype(np.int64),
+            "reason": np.where(is_mig & ~leg_stm, leg_reason, NO_REASON).astype(np.int64),
+            "duration_s": np.where(leg_stm, plan.leg_device_s, c.leg_teller_s),
+        }
+    )
+    a1, a2, a3 = plan.accepted
+    records.visits.append(
+        {
+            "replication": np.full(n, rep, dtype=np.int64),
+            "day": cday,
+            "customer": np.arange(n),
+            "arrival_s": c.arrival,
+            "finished_s": np.maximum(q.finished, c.arrival),
+            "age": c.age,
+            "tier": c.tier,
+            "kind": c.kind,
+            "m": np.bincount(owner, weights=is_mig, minlength=n).astype(np.int64),
+            "d": np.bincount(owner, weights=is_mig & leg_stm, minlength=n).astype(np.int64),
+            "t1": t1.astype(np.int64),
+            "a1": a1.astype(np.int64),
+            "t2": t2.astype(np.int64),
+            "a2": a2.astype(np.int64),
+            "t3": t3.astype(np.int64),
+            "a3": a3.astype(np.int64),
+            "busy": (gave_up & plan.intent).astype(np.int64),
+            "fault": fault.astype(np.int64),
+        }
+    )
 
-    def _hall_touch(self, t: float, s: int, i: int) -> None:
-        ch = self.ch
-        self.touched[1][i] = 1
-        self._task(s, t, self.duties.hall_s[s] * ch.touch[1][i])
-        if ch.accept[1][i]:
-            self.accepted[1][i] = 1
-            self.bound[i] = True
-            if ch.composite[i]:
-                self.to_stm[i] = True  # the cash leg first, at the window
-            else:
-                self.lines[TELLER_QUEUE].leave(i, t)
-                self._wait(i, TELLER_QUEUE, t, served=False)
-                self.state[i] = _AWAY
-                self._push(t + self.walk, _AT_STM, i)
+    # -- waits: the first window, the device line, the window after it, the authoriser ------
+    idx = np.arange(n)
+    first = q.teller_call >= 0.0
+    at_device = q.stm_join >= 0.0
+    left_line = at_device & ~served & (q.back_join > q.stm_join)  # gave up, or all down
+    back = q.back_call >= 0.0
+    authorised = plan.auth & served
+    parts = (
+        (first, TELLER_QUEUE, c.arrival, q.teller_call - c.arrival, True),
+        (at_device & served, STM_QUEUE, q.stm_join, q.stm_call - q.stm_join, True),
+        (left_line, STM_QUEUE, q.stm_join, q.back_join - q.stm_join, False),
+        (back, TELLER_QUEUE, q.back_join, q.back_call - q.back_join, True),
+        (authorised, AUTH_QUEUE, q.stm_call, plan.auth_wait, True),
+    )
+    who = np.concatenate([idx[m] for m, *_ in parts])
+    queue = np.concatenate([np.full(int(m.sum()), k, dtype=np.int64) for m, k, *_ in parts])
+    wait_s = np.concatenate([w[m] for m, _, _, w, _ in parts])
+    records.waits.append(
+        {
+            "replication": np.full(who.shape[0], rep, dtype=np.int64),
+            "day": cday[who],
+            "customer": who,
+            "queue": queue,
+            "joined_s": np.concatenate([j[m] for m, _, j, _, _ in parts]),
+            "wait_s": np.maximum(wait_s, 0.0),
+            "served": np.concatenate([np.full(int(m.sum()), ok) for m, *_, ok in parts]),
+        }
+    )
+    days = len(plan.weekdays)
+    wait_day = plan.day[who]
+    area = np.bincount(wait_day * 3 + queue, weights=np.maximum(wait_s, 0.0), minlength=days * 3)
+    records.lines.append(
+        {
+            "replication": np.full(days * 3, rep, dtype=np.int64),
+            "day": np.repeat(weekday, 3),
+            "queue": np.tile(np.arange(3, dtype=np.int64), days),
+            "area_s": area,
+        }
+    )
+    records.servers.append(_busy(plan, q))
 
-    # -- the window and stage 3 ---------------------------------------------------------------
 
-    def _serve_next(self, t: float, s: int) -> None:
-        i = self.teller_rule(self.lines[TELLER_QUEUE].waiting())
-        if i is not None:
-            self._serve(t, s, i)
-
-    def _serve(self, t: float, s: int, i: int) -> None:
-        ch = self.ch
-        self.lines[TELLER_QUEUE].leave(i, t)
-        self._wait(i, TELLER_QUEUE, t, served=True)
-        self.state[i] = _BUSY
-        seconds = 0.0
-        first_time = not self.returned[i] and not self.bound[i]
-        if first_time and ch.mig[i] and ch.cover[2][i]:
-            self.touched[2][i] = 1
-            seconds += self.repromotion
-            if ch.accept[2][i]:
-                self.accepted[2][i] = 1
-                self.bound[i] = True
-                self.to_stm[i] = True
-        only_counter = self.bound[i] and not self.returned[i]
-        touched = self.touched[0][i] or self.touched[1][i] or self.touched[2][i]
-        for k in range(self.start[i], self.start[i + 1]):
-            if self.channel[k] != PENDING:
-                continue
-            is_mig = self.leg_class[k] == MIGRATABLE
-            if is_mig and only_counter:
-                continue
-            if is_mig and self.reason[k] == NO_REASON:
-                if self.ch.leg_unsupported[k]:
-                    self.reason[k] = _NOT_SUPPORTED
-                else:
-                    self.reason[k] = ch.decline_reason[i] if touched else ch.untouched_reason[i]
-            self.channel[k] = TELLER
-            self.duration[k] = self.teller_s[k]
-            seconds += self.teller_s[k]
-        self.staff[s].occupy(t)
-        self._push(t + seconds, _TELLER_DONE, s, i)
-
-    def _teller_done(self, t: float, s: int, i: int) -> None:
-        self.staff[s].release(t, self.close)
-        if self.to_stm[i] and not self.returned[i]:
-            self.to_stm[i] = False
-            self.state[i] = _AWAY
-            self._push(t + self.walk, _AT_STM, i)
-        else:
-            self._finish(t, i)
-        self._next_task(t, s)
-
-    def _finish(self, t: float, i: int) -> None:
-        self.state[i] = _DONE
-        self.finished[i] = t
-
-    # -- the smart counter ----------------------------------------------------------------------
-
-    def _at_stm(self, t: float, i: int, _: int) -> None:
-        if not self.devices:
-            self._send_back(t, i, _NOT_SUPPORTED)
-            return
-        if all(d.down for d in self.devices):
-            self.fault_flag[i] = 1
-            self._send_back(t, i, _FAULT)
-            return
-        line = self.lines[STM_QUEUE]
-        k = rules.first_working(self.devices)
-        if k is not None and not line.length:
-            self.since[i] = t
-            self._start_session(t, k, i)
-            return
-        self.state[i] = _STM_LINE
-        self.since[i] = t
-        line.join(i, t)
-        self.token[i] += 1
-        self._push(t + self.ch.patience_queue[i], _GIVE_UP, i, self.token[i])
-
-    def _send_back(self, t: float, i: int, reason: int) -> None:
-        """Send the customer's remaining migratable business to a window, with ``reason``."""
-        for k in range(self.start[i], self.start[i + 1]):
-            pending = self.channel[k] == PENDING and self.reason[k] == NO_REASON
-            if pending and self.leg_class[k] == MIGRATABLE:
-                self.reason[k] = _NOT_SUPPORTED if self.ch.leg_unsupported[k] else reason
-        self.returned[i] = True
-        self._join_teller(t, i)
-
-    def _start_session(self, t: float, k: int, i: int) -> None:
-        line = self.lines[STM_QUEUE]
-        if i in line:
-            line.leave(i, t)
-        self._wait(i, STM_QUEUE, t, served=True)
-        self.devices[k].occupy(t)
-        self.device_of[i] = k
-        self.state[i] = _BUSY
-        self.leg_ptr[i] = self.start[i]
-        self._next_leg(t, i)
-
-    def _next_leg(self, t: float, i: int) -> None:
-        ch = self.ch
-        k, end = self.leg_ptr[i], self.start[i + 1]
-        while k < end:
-            if self.leg_class[k] == MIGRATABLE and self.channel[k] == PENDING:
-                if ch.leg_unsupported[k]:
-                    self.reason[k] = _NOT_SUPPORTED
-                elif ch.leg_id_check[k]:
-                    self.reason[k] = _ID_CHECK
-                else:
-                    break
-            k += 1
-        self.leg_ptr[i] = k
-        if k == end:
-            self._end_session(t, i)
-        elif ch.leg_needs_auth[k]:
-            self._request_auth(t, i)
-        else:
-            self._push(t + self._device_seconds(i, k), _LEG_DONE, i, k)
-
-    def _device_seconds(self, i: int, k: int) -> float:
-        return self.stm_s[k] * (self.slow_factor if self.ch.slow[i] else 1.0)
-
-    def _leg_done(self, t: float, i: int, k: int) -> None:
-        self.channel[k] = STM
-        self.duration[k] = self._device_seconds(i, k)
-        self.leg_ptr[i] = k + 1
-        self._next_leg(t, i)
-
-    def _end_session(self, t: float, i: int) -> None:
-        k = self.device_of[i]
-        self.devices[k].release(t, self.close)
-        self.device_of[i] = -1
-        if any(self.channel[j] == PENDING for j in range(self.start[i], self.start[i + 1])):
-            self.returned[i] = True
-            self._join_teller(t, i)
-        else:
-            self._finish(t, i)
-        self._device_next(t, k)
-
-    def _device_next(self, t: float, k: int) -> None:
-        device = self.devices[k]
-        if device.busy or device.down:
-            return
-        i = self.device_rule(self.lines[STM_QUEUE].waiting())
-        if i is not None:
-            self._start_session(t, k, i)
-
-    # -- authorisation --------------------------------------------------------------------------
-
-    def _request_auth(self, t: float, i: int) -> None:
-        self.since[i] = t
-        d = self.duties
-        s = self.staff_rule(d.authorisers, self.staff)
-        if s is None:
-            s = self.staff_rule(d.backups, self.staff)
-        if s is not None:
-            self._start_auth(t, s, i)
-            return
-        self.state[i] = _AUTH_WAIT
-        self.lines[AUTH_QUEUE].join(i, t)
-        self.token[i] += 1
-        self._push(t + self.ch.patience_auth[i], _GIVE_UP, i, self.token[i])
-
-    def _start_auth(self, t: float, s: int, i: int) -> None:
-        line = self.lines[AUTH_QUEUE]
-        if i in line:
-            line.leave(i, t)
-        self._wait(i, AUTH_QUEUE, t, served=True)
-        self.state[i] = _BUSY
-        self.staff[s].occupy(t)
-        self._push(t + self.duties.authorise_s[s], _AUTH_DONE, s, i)
-
-    def _auth_done(self, t: float, s: int, i: int) -> None:
-        self.staff[s].release(t, self.close)
-        k = self.leg_ptr[i]
-        # The store's smart-counter times include the authorisation step itself.
-        rest = max(self._device_seconds(i, k) - self.auth_nominal, 10.0)
-        self._push(t + rest, _LEG_DONE, i, k)
-        self._next_task(t, s)
-
-    # -- giving up, faults ----------------------------------------------------------------------
-
-    def _give_up(self, t: float, i: int, token: int) -> None:
-        if self.token[i] != token:
-            return
-        if self.state[i] == _STM_LINE:
-            self.lines[STM_QUEUE].leave(i, t)
-            self._wait(i, STM_QUEUE, t, served=False)
-        elif self.state[i] == _AUTH_WAIT:
-            self.lines[AUTH_QUEUE].leave(i, t)
-            self._wait(i, AUTH_QUEUE, t, served=False)
-            k = self.device_of[i]
-            self.devices[k].release(t, self.close)
-            self.device_of[i] = -1
-            self._device_next(t, k)
-        else:
-            return
-        self.busy_flag[i] = 1
-        self._send_back(t, i, _BUSY_REASON)
-
-    def _down(self, t: float, k: int, _: int) -> None:
-        self.devices[k].down = True
-        if all(d.down for d in self.devices):
-            for i in list(self.lines[STM_QUEUE].waiting()):
-                self.lines[STM_QUEUE].leave(i, t)
-                self._wait(i, STM_QUEUE, t, served=False)
-                self.fault_flag[i] = 1
-                self._send_back(t, i, _FAULT)
-
-    def _up(self, t: float, k: int, _: int) -> None:
-        self.devices[k].down = False
-        self._device_next(t, k)
-
-    # -- records --------------------------------------------------------------------------------
-
-    def _record(self, records: Records) -> None:
-        c, n = self.c, self.n
-        owner = np.repeat(np.arange(n), np.diff(c.leg_start))
-        channel = np.asarray(self.channel, dtype=np.int64)
-        is_mig = c.leg_class == MIGRATABLE
-        legs = len(self.channel)
-        records.legs.append(
-            {
-                "replication": np.full(legs, self.replication),
-                "day": c.weekday[owner],
-                "customer": owner,
-                "leg": np.arange(legs) - c.leg_start[owner],
-                "code": c.leg_code,
-                "channel": channel,
-                "reason": np.asarray(self.reason, dtype=np.int64),
-                "duration_s": np.asarray(self.duration),
-            }
-        )
-        t1, t2, t3 = self.touched
-        a1, a2, a3 = self.accepted
-        records.visits.append(
-            {
-                "replication": np.full(n, self.replication),
-                "day": c.weekday,
-                "customer": np.arange(n),
-                "arrival_s": c.arrival,
-                "finished_s": np.asarray(self.finished),
-                "age": c.age,
-                "tier": c.tier,
-                "kind": c.kind,
-                "m": np.bincount(owner, weights=is_mig, minlength=n).astype(np.int64),
-                "d": np.bincount(owner, weights=is_mig & (channel == STM), minlength=n).astype(
-                    np.int64
-                ),
-                "t1": np.asarray(t1, dtype=np.int64),
-                "a1": np.asarray(a1, dtype=np.int64),
-                "t2": np.asarray(t2, dtype=np.int64),
-                "a2": np.asarray(a2, dtype=np.int64),
-                "t3": np.asarray(t3, dtype=np.int64),
-                "a3": np.asarray(a3, dtype=np.int64),
-                "busy": np.asarray(self.busy_flag, dtype=np.int64),
-                "fault": np.asarray(self.fault_flag, dtype=np.int64),
-            }
-        )
-        records.waits.extend(self.waits)
+def _busy(plan: LobbyPlan, q: QueueTimes) -> dict[str, np.ndarray]:
+    """Busy seconds within opening hours of every staff member and device, day by day."""
+    ch, model = plan.choices, plan.model
+    r = plan.routes
+    close = model.arrivals.hours * 3600.0
+    days = len(plan.weekdays)
+    stm_first = r.stm_first
+    back_seconds = np.maximum(
+        np.where(stm_first, r.teller_s, 0.0)
+        + np.where((q.outcome == GAVE_UP) | (q.outcome == FAULT), r.back_s, 0.0),
+        1.0,
+    )
+    window = _clipped(q.teller_call, np.maximum(r.teller_s, 1.0), close) + _clipped(
+        q.back_call, back_seconds, close
+    )
+    device = _clipped(q.stm_call, r.stm_s, close)
+    per_day = {
+        "window": np.bincount(plan.day, weights=window, minlength=days),
+        "device": np.bincount(plan.day, weights=device, minlength=days),
+        "door": np.zeros(days),
+        "hall": np.zeros(days),
+        "auth": np.zeros(days),
+    }
+    t1, t2, _ = plan.touched
+    authorised = plan.auth & (q.outcome == SERVED)
+    staff = staff_of(model.staffing)
+    roles: list[str] = []
+    index: list[int] = []
+    day_col: list[int] = []
+    busy: list[float] = []
+    for d, duty in enumerate(plan.duties):
+        on = plan.day == d
+        door = np.mean([duty.door_s[k] for k in duty.door]) if duty.door else 0.0
+        hall = np.mean([duty.hall_s[k] for k in duty.hall]) if duty.hall else 0.0
+        authorisers = (*duty.authorisers, *duty.backups)
+        auth_s = np.mean([duty.authorise_s[k] for k in authorisers]) if authorisers else 0.0
+        share = np.zeros(len(staff))
+        if duty.door:
+            share[list(duty.door)] += float((ch.touch[0] * door)[on & t1].sum()) / len(duty.door)
+        if duty.hall:
+            share[list(duty.hall)] += float((ch.touch[1] * hall)[on & t2].sum()) / len(duty.hall)
+        if authorisers:
+            share[list(authorisers)] += float(auth_s * (on & authorised).sum()) / len(authorisers)
+        if duty.windows:
+            share[list(duty.windows)] += per_day["window"][d] / len(duty.windows)
+        for k, server in enumerate(staff):
+            roles.append(server.role)
+            index.append(server.index)
+            day_col.append(plan.weekdays[d])
+            busy.append(min(float(share[k]), close))
+        devices = model.staffing.smart_counters
+        for k in range(devices):
+            roles.append(SMART_COUNTER)
+            index.append(k)
+            day_col.append(plan.weekdays[d])
+            busy.append(min(per_day["device"][d] / devices, close))
+    rows = len(roles)
+    return {
+        "replication": np.full(rows, plan.replication, dtype=np.int64),
+        "day": np.asarray(day_col, dtype=np.int64),
+        "role": np.asarray(roles, dtype=object),
+        "index": np.asarray(index, dtype=np.int64),
+        "busy_s": np.asarray(busy, dtype=np.float64),
+        "open_s": np.full(rows, close),
+    }

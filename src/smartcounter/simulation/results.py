@@ -51,18 +51,52 @@ METRICS = ("migration_rate", "wait_mean", "wait_p90", "utilisation", "reason_sha
 KEYS = ("metric", "group")
 
 
-def _frame(rows: Sequence[Sequence[object]], columns: tuple[str, ...]) -> pl.DataFrame:
-    return (
-        pl.DataFrame(rows, schema=list(columns), orient="row")
-        if rows
-        else pl.DataFrame(schema=list(columns))
-    )
-
-
 def _columns(chunks: list[dict[str, np.ndarray]], columns: tuple[str, ...]) -> pl.DataFrame:
     if not chunks:
         return pl.DataFrame(schema=dict.fromkeys(columns, pl.Int64))
     return pl.DataFrame({c: np.concatenate([chunk[c] for chunk in chunks]) for c in columns})
+
+
+def _records(
+    chunks: list[dict[str, np.ndarray]],
+    rows: Sequence[Sequence[object]],
+    schema: dict[str, pl.DataType],
+) -> pl.DataFrame:
+    """One frame of ``schema`` from column chunks and rows (either may be empty)."""
+    frames = [
+        pl.DataFrame({c: np.concatenate([chunk[c] for chunk in chunks]) for c in schema})
+        if chunks
+        else pl.DataFrame(schema=schema),
+        pl.DataFrame(rows, schema=list(schema), orient="row")
+        if rows
+        else pl.DataFrame(schema=schema),
+    ]
+    return pl.concat([f.cast(pl.Schema(schema)) for f in frames], how="vertical")
+
+
+WAIT_SCHEMA: dict[str, pl.DataType] = {
+    "replication": pl.Int64(),
+    "day": pl.Int64(),
+    "customer": pl.Int64(),
+    "queue": pl.Int64(),
+    "joined_s": pl.Float64(),
+    "wait_s": pl.Float64(),
+    "served": pl.Boolean(),
+}
+SERVER_SCHEMA: dict[str, pl.DataType] = {
+    "replication": pl.Int64(),
+    "day": pl.Int64(),
+    "role": pl.String(),
+    "index": pl.Int64(),
+    "busy_s": pl.Float64(),
+    "open_s": pl.Float64(),
+}
+LINE_SCHEMA: dict[str, pl.DataType] = {
+    "replication": pl.Int64(),
+    "day": pl.Int64(),
+    "queue": pl.Int64(),
+    "area_s": pl.Float64(),
+}
 
 
 @dataclass(frozen=True)
@@ -96,17 +130,17 @@ class SimulationResult:
             pl.col("reason").replace_strict(reasons, default=None, return_dtype=pl.String),
         )
         queue_names = dict(enumerate(QUEUES))
-        waits = _frame(records.waits, WAIT_COLUMNS).with_columns(
+        waits = _records(records.waits, records.wait_rows, WAIT_SCHEMA).with_columns(
             pl.col("queue").replace_strict(queue_names, return_dtype=pl.String)
         )
-        lines = _frame(records.lines, LINE_COLUMNS).with_columns(
+        lines = _records(records.lines, records.line_rows, LINE_SCHEMA).with_columns(
             pl.col("queue").replace_strict(queue_names, return_dtype=pl.String)
         )
         return cls(
             visits=visits,
             legs=legs,
             waits=waits,
-            servers=_frame(records.servers, SERVER_COLUMNS),
+            servers=_records(records.servers, records.server_rows, SERVER_SCHEMA),
             lines=lines,
             days_per_replication=days,
         )
@@ -302,9 +336,11 @@ def compare(
 ) -> pl.DataFrame:
     """Baseline and scenario side by side, with the paired difference and its interval."""
     keys = ["replication", "metric", "group"]
-    joined = baseline.per_replication().join(
-        scenario.per_replication(), on=keys, how="full", coalesce=True, suffix="_s"
-    )
+    joined = (
+        baseline.per_replication()
+        .join(scenario.per_replication(), on=keys, how="full", coalesce=True, suffix="_s")
+        .sort(keys)
+    )  # a join's row order is not fixed; the sums over replications must be
     # A reason that one side never gives is a share of 0 there; any other figure absent on
     # one side (a role the scenario adds) has no paired difference.
     reason = pl.col("metric") == "reason_share"

@@ -1,5 +1,8 @@
 """Replications: independent random streams, one simulated week (or some of its days) each.
 
+Each replication's customers and choices are drawn here, then the queues of all
+replications run together on the compiled engine, on every core (``engine.run_lobbies``).
+
 Replication streams are spawned from the caller's generator, so the same seed gives the
 same records, and asking for 8 replications at once or 4 and then 4 more from the same
 generator gives the same 8. Within a replication, customers and device faults have their
@@ -17,7 +20,7 @@ import polars as pl
 
 from smartcounter.simulation.customers import draw_faults, draw_week
 from smartcounter.simulation.decisions import CodeFacts
-from smartcounter.simulation.engine import Lobby, Records
+from smartcounter.simulation.engine import LobbyPlan, Records, plan_lobby, run_lobbies
 from smartcounter.simulation.model import BranchModel
 from smartcounter.simulation.results import SimulationResult, compare
 from smartcounter.simulation.scenario import Scenario
@@ -42,6 +45,7 @@ def run_streams(
     days = tuple(weekdays) if weekdays is not None else model.arrivals.open_weekdays
     facts = CodeFacts.of(model)
     records = Records()
+    plans: list[LobbyPlan] = []
     for stream in streams:
         seq = stream.bit_generator.seed_seq
         assert isinstance(seq, np.random.SeedSequence)
@@ -58,7 +62,8 @@ def run_streams(
         # Days without customers have no span; their faults do not matter.
         spans = {w for w, _, _ in customers.spans()}
         kept = [f for w, f in zip(days, faults, strict=True) if w in spans]
-        Lobby(model, facts, customers, kept, replication=replication).run(records)
+        plans.append(plan_lobby(model, facts, customers, kept, replication=replication))
+    run_lobbies(plans, records)
     return SimulationResult.of(records, model, len(days))
 
 
