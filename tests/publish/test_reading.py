@@ -229,3 +229,22 @@ class TestAttachmentNames:
         (attached,) = modern.iter_attachments()
         assert attached.get_filename() == name and attached.get_content_type() == "application/pdf"
         assert attached.get_content() == b"%PDF-1.7\n"
+
+
+class TestDryRunKeepsTheDraft:
+    def test_a_dry_run_of_a_resent_draft_leaves_the_reviewed_files_alone(
+        self,
+        run_cli: RunCli,
+        network: Network,
+        bulletin_folder: Path,
+        mail_server: MailServer,
+        configure: Any,
+        database_url: str,
+    ) -> None:
+        configure(database_url)
+        assert publish(run_cli, network, bulletin_folder, "--draft").exit_code == 0
+        kept = {p.name: p.stat().st_mtime_ns for p in bulletin_folder.glob("*.*")}
+        result = publish(run_cli, network, bulletin_folder, "--draft", "--resend", "--dry-run")
+        assert result.exit_code == 0, result.stderr
+        assert {p.name: p.stat().st_mtime_ns for p in bulletin_folder.glob("*.*")} == kept
+        assert len(mail_server.inbox.messages) == 2  # the draft's, none from the dry run

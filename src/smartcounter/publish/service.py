@@ -218,7 +218,9 @@ def _publish(
         raise NoWeekData(week=week)
     folder = request.out_dir or store.root / PUBLISH_FOLDER / week / request.lang.value
     notice = load_notice(folder) if folder.exists() else None
-    fresh_draft = request.edition is Edition.DRAFT and request.resend
+    # A draft sent again is built again; a dry run of it must not: it would replace the
+    # files the reviewers read, which the approval sends, with ones nobody has read.
+    fresh_draft = request.edition is Edition.DRAFT and request.resend and not request.dry_run
     if notice is None or (notice.week, notice.lang) != (week, request.lang) or fresh_draft:
         notice = _build(settings, store, request, folder)
     files = _files(folder, notice)
