@@ -5,9 +5,11 @@
   core;
 * SimPy reference: the same model written plainly in SimPy (``tests/simulation/
   lobby_reference.py``), on the same kind of lobby days (a subset: it is slow);
-* full lobby model: the what-if simulator's event engine (``simulation/engine.py``, Python:
-  triage rounds, staff duties, authorisation), on a source branch calibrated from a small
-  generated store — for scale; it models more than the queues.
+* full what-if (``smartcounter simulate``): a source branch calibrated from a small
+  generated store, simulated as it is and with one more smart counter on the same streams,
+  compared (paired differences): customers drawn, triage decided, queues on the compiled
+  engine (``simulation/engine.py``) — against the former pure-Python event loop with staff
+  as servers (``tests/simulation/event_engine_reference.py``) doing the same what-if.
 
 Both queue engines run the same random lobby days (Poisson arrivals, a smart-counter and a
 window route, patience, device faults); the check that they agree is in the tests. Times
@@ -16,7 +18,7 @@ line). The last line is read by scripts:
 
     fast engine X µs/customer, SimPy reference Y µs/customer, ratio Z×
 
-    python benchmarks/bench_simulate.py [--days 4000] [--reference-days 300] [--no-full]
+    python benchmarks/bench_simulate.py [--days 4000] [--reference-days 300] [--no-full] [--what-if-replications 100]
 """
 
 from __future__ import annotations
@@ -61,12 +63,15 @@ def _customers(routes: list[Routes]) -> int:
     return sum(int(r.arrival.shape[0]) for r in routes)
 
 
-def full_model_us(replications: int) -> tuple[float, int] | None:
-    """µs per customer of the Python event engine on CZ-LJL calibrated from a small store."""
+def full_what_if_us(replications: int) -> tuple[float, float, int]:
+    """µs per simulated customer of a what-if on CZ-LJL: (compiled queues, Python loop, n)."""
     from smartcounter.settings import Settings
-    from smartcounter.simulation import calibrate, simulate
+    from smartcounter.simulation import Scenario, calibrate
+    from smartcounter.simulation.results import compare
+    from smartcounter.simulation.runner import run_streams
     from smartcounter.store.layout import Store
     from smartcounter.synthetic import NetworkSpec, write_network
+    from tests.simulation.event_engine_reference import run_python_streams
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -75,12 +80,19 @@ def full_model_us(replications: int) -> tuple[float, int] | None:
         write_network(root / "out", spec, write_csv=False, store=store)
         store = Store.open(root / "store")
         model = calibrate(store, Settings(), "CZ-LJL", ("2018-W10", "2018-W11"))
-        simulate(model, None, 1, np.random.default_rng(0))  # warm up
-        started = time.process_time()
-        result = simulate(model, None, replications, np.random.default_rng(1))
-        seconds = time.process_time() - started
-    customers = result.visits.height
-    return seconds / customers * 1e6, customers
+    changed = Scenario(smart_counters=2).apply(model)
+
+    def what_if(run, streams):  # type: ignore[no-untyped-def]
+        baseline, scenario = run(model, streams), run(changed, streams)
+        compare(baseline, scenario)
+        return baseline.visits.height + scenario.visits.height
+
+    what_if(run_streams, np.random.default_rng(0).spawn(2))  # warm up
+    what_if(run_python_streams, np.random.default_rng(0).spawn(2))
+    customers, fast = _timed(what_if, run_streams, np.random.default_rng(1).spawn(replications))
+    same, slow = _timed(what_if, run_python_streams, np.random.default_rng(1).spawn(replications))
+    assert same == customers  # the same customers on both
+    return fast / customers * 1e6, slow / customers * 1e6, customers
 
 
 def main() -> None:
@@ -91,7 +103,10 @@ def main() -> None:
     parser.add_argument(
         "--reference-days", type=int, default=300, help="lobby days for the SimPy reference"
     )
-    parser.add_argument("--no-full", action="store_true", help="skip the full lobby model")
+    parser.add_argument("--no-full", action="store_true", help="skip the full what-if")
+    parser.add_argument(
+        "--what-if-replications", type=int, default=100, help="weeks per side of the what-if"
+    )
     args = parser.parse_args()
 
     # The same lobby, drawn in chunks of 100 days (a replication each).
@@ -130,13 +145,15 @@ def main() -> None:
         f"({_customers(reference):,} customers in {simpy_seconds:.2f} s)"
     )
     if not args.no_full:
-        full = full_model_us(20)
-        if full is not None:
-            us, n = full
-            print(
-                f"full lobby model (Python engine.py):       {us:8.3f} µs/customer "
-                f"({n:,} customers; triage, staff duties, authorisation)"
-            )
+        fast_full, python_full, n = full_what_if_us(args.what_if_replications)
+        print(
+            f"full what-if (simulate), compiled queues:  {fast_full:8.3f} µs/customer "
+            f"({n:,} simulated customers: as is and with one more smart counter)"
+        )
+        print(
+            f"full what-if, former Python event loop:    {python_full:8.3f} µs/customer "
+            f"(ratio {python_full / fast_full:.1f}x)"
+        )
     print(
         f"fast engine {fast_us:.3f} µs/customer, SimPy reference {simpy_us:.3f} µs/customer, "
         f"ratio {simpy_us / fast_us:.0f}×"

@@ -23,8 +23,10 @@ queue, staff and device busy time, and the area under each queue's length.
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -77,10 +79,10 @@ class Records:
 
 @dataclass(frozen=True, eq=False)
 class LobbyPlan:
-    """One replication's customers, what they chose, and their routes through the queues."""
+    """Customers of one or more replications, what they chose, and their routes."""
 
     model: BranchModel
-    replication: int
+    replication: np.ndarray  # (days,) the replication each day belongs to
     customers: DayCustomers
     choices: ChoiceArrays
     weekdays: tuple[int, ...]  # of each simulated day, in order
@@ -93,20 +95,67 @@ class LobbyPlan:
     leg_device_s: np.ndarray  # (legs,) its time at the device
     auth: np.ndarray  # (n,) needs an authorisation at the device
     auth_wait: np.ndarray  # (n,) seconds waiting for the authoriser
-    duties: tuple[Duties, ...]  # of each day
+    setup: LobbySetup
     routes: Routes
 
 
-def _auth_capacity(model: BranchModel, duties: Duties) -> float:
-    """Authorisation capacity against a dedicated specialist's (1.0)."""
-    staff = staff_of(model.staffing)
-    if not duties.authorisers:
-        return 1.0
-    speed = model.timing.authorise_speed
-    capacity = min(speed.get(staff[k].role, 1.0) for k in duties.authorisers)
-    if duties.backups:
-        capacity *= model.behaviour.auth_backup
-    return capacity
+@dataclass(frozen=True, eq=False)
+class LobbySetup:
+    """What a branch model's staff can do, worked out once for all its replications."""
+
+    roles: tuple[str, ...]  # every staff member, then every device
+    index: tuple[int, ...]  # within the role
+    door_per_hour: float  # stage-1 touches an hour the door staff manage
+    hall_per_hour: float  # stage-2 touches an hour
+    auth_capacity: float  # authorisation capacity against a dedicated specialist's (1.0)
+    duties: tuple[Duties, ...]  # by weekday, Monday first
+    seconds: np.ndarray  # (7, 3) mean seconds of a door touch, a hall touch, an authorisation
+    share: np.ndarray  # (7, 4, staff) share of door, hall, authorisation, window work
+
+    @classmethod
+    def of(cls, model: BranchModel) -> LobbySetup:
+        """The setup of ``model``'s lobby."""
+        s, p, timing = model.staffing, model.practice, model.timing
+        staff = staff_of(s)
+        duties = tuple(duties_of(staff, s, p, timing, w) for w in range(7))
+        d0 = duties[0]
+        # Someone who triages both at the door and in the hall splits their time.
+        both = set(d0.door) & set(d0.hall)
+        door = sum(3600.0 / d0.door_s[k] / (2 if k in both else 1) for k in d0.door)
+        hall = sum(3600.0 / d0.hall_s[k] / (2 if k in both else 1) for k in d0.hall)
+        speed = timing.authorise_speed
+        capacity = 1.0
+        for d in duties:
+            if d.authorisers:
+                c = min(speed.get(staff[k].role, 1.0) for k in d.authorisers)
+                capacity = min(capacity, c * (model.behaviour.auth_backup if d.backups else 1.0))
+        seconds = np.zeros((7, 3))
+        share = np.zeros((7, 4, len(staff)))
+        for w, d in enumerate(duties):
+            authorisers = (*d.authorisers, *d.backups)
+            no_seconds: dict[int, float] = {}
+            groups: tuple[tuple[tuple[int, ...], dict[int, float]], ...] = (
+                (d.door, d.door_s),
+                (d.hall, d.hall_s),
+                (authorisers, d.authorise_s),
+                (d.windows, no_seconds),
+            )
+            for g, (members, secs) in enumerate(groups):
+                if members:
+                    share[w, g, list(members)] += 1.0 / len(members)
+                    if g < 3:
+                        seconds[w, g] = float(np.mean([secs[k] for k in members]))
+        devices = s.smart_counters
+        return cls(
+            roles=(*(m.role for m in staff), *([SMART_COUNTER] * devices)),
+            index=(*(m.index for m in staff), *range(devices)),
+            door_per_hour=door,
+            hall_per_hour=hall,
+            auth_capacity=capacity,
+            duties=duties,
+            seconds=seconds,
+            share=share,
+        )
 
 
 def plan_lobby(
@@ -115,29 +164,28 @@ def plan_lobby(
     c: DayCustomers,
     faults: Sequence[Sequence[tuple[int, float, float]]],
     *,
-    replication: int,
+    replication: int | np.ndarray,
+    setup: LobbySetup | None = None,
+    spans: Sequence[tuple[int, int, int]] | None = None,
 ) -> LobbyPlan:
     """Decide every customer's route through the lobby of ``model`` (``faults``: per day of
-    ``c``, the device faults as (device, down from, up at))."""
-    b, s, p, timing = model.behaviour, model.staffing, model.practice, model.timing
+    ``c``, the device faults as (device, down from, up at); ``spans``: the days as
+    (weekday, first, end), by default where the weekday changes; ``replication``: of all
+    days, or per day)."""
+    b, s, timing = model.behaviour, model.staffing, model.timing
     n = len(c)
-    spans = c.spans()
+    spans = list(spans) if spans is not None else c.spans()
     weekdays = tuple(w for w, _, _ in spans)
     sizes = np.array([e - f for _, f, e in spans], dtype=np.int64)
     day = np.repeat(np.arange(len(spans)), sizes)
-    staff = staff_of(s)
-    duties = tuple(duties_of(staff, s, p, timing, w) for w in weekdays)
+    setup = setup or LobbySetup.of(model)
 
     # -- how far each stage's staff reach, by the tickets of the hour ----------------------
     hours = model.arrivals.hours
     hour = np.clip((c.arrival // 3600.0).astype(np.int64), 0, max(hours - 1, 0))
     bucket = day * hours + hour
     load = np.maximum(np.bincount(bucket, minlength=len(spans) * hours)[bucket], 1).astype(float)
-    d0 = duties[0] if duties else duties_of(staff, s, p, timing, 0)
-    # Someone who triages both at the door and in the hall splits their time between them.
-    both = set(d0.door) & set(d0.hall)
-    door_cap = sum(3600.0 / d0.door_s[k] / (2 if k in both else 1) for k in d0.door)
-    hall_cap = sum(3600.0 / d0.hall_s[k] / (2 if k in both else 1) for k in d0.hall)
+    door_cap, hall_cap = setup.door_per_hour, setup.hall_per_hour
     windows = max(s.windows_open, 1)
     reach = (
         np.minimum(1.0, door_cap / load),
@@ -172,8 +220,7 @@ def plan_lobby(
     back_s = np.bincount(owner, weights=c.leg_teller_s * planned, minlength=n)
     # Every session at a device waits for a staff member's go-ahead, as in the generator.
     auth = device_s > 0
-    capacity = min((_auth_capacity(model, d) for d in duties), default=1.0)
-    mean_wait = b.auth_wait_s * (1.0 / min(capacity, 1.0) - 1.0)
+    mean_wait = b.auth_wait_s * (1.0 / min(setup.auth_capacity, 1.0) - 1.0)
     auth_wait = np.where(auth, mean_wait * -np.log1p(-c.u[:, U_PATIENCE_AUTH]), 0.0)
     low, high = b.hall_delay_s
     hall_delay = low + c.u[:, U_TOUCH[1]] * (high - low)
@@ -205,7 +252,7 @@ def plan_lobby(
     )
     return LobbyPlan(
         model=model,
-        replication=replication,
+        replication=np.broadcast_to(np.asarray(replication, dtype=np.int64), (len(spans),)),
         customers=c,
         choices=ch,
         weekdays=weekdays,
@@ -218,16 +265,86 @@ def plan_lobby(
         leg_device_s=leg_device_s,
         auth=auth,
         auth_wait=auth_wait,
-        duties=duties,
+        setup=setup,
         routes=routes,
     )
 
 
-def run_lobbies(plans: Sequence[LobbyPlan], records: Records) -> None:
-    """Run the queues of every plan (replications on every core) and append the records."""
-    times = simulate_replications([plan.routes for plan in plans])
-    for plan, q in zip(plans, times, strict=True):
-        record(plan, q, records)
+def run_lobbies(plans: Sequence[LobbyPlan], records: Records, workers: int | None = None) -> None:
+    """Run the queues of every plan and append the records; a plan's days are cut into
+    one part per core, and the parts run on every core."""
+    workers = workers or os.cpu_count() or 1
+    for plan in plans:
+        parts = _split(plan.routes, workers)
+        times = simulate_replications(parts, workers)
+        record(plan, _joined(times), records)
+
+
+def _split(r: Routes, parts: int) -> list[Routes]:
+    """``r`` cut into up to ``parts`` runs of whole days with about as many customers each."""
+    days = r.day_start.shape[0] - 1
+    n = int(r.day_start[-1])
+    if parts < 2 or days < 2:
+        return [r]
+    cuts = np.searchsorted(r.day_start, np.linspace(0, n, parts + 1)[1:-1])
+    bounds = np.unique(np.concatenate([[0], np.clip(cuts, 1, days - 1), [days]]))
+    out = []
+    for d0, d1 in itertools.pairwise(bounds):
+        c0, c1 = int(r.day_start[d0]), int(r.day_start[d1])
+        out.append(
+            Routes(
+                day_start=r.day_start[d0 : d1 + 1] - c0,
+                windows=r.windows[d0:d1],
+                devices=r.devices[d0:d1],
+                down_start=r.down_start[d0:d1],
+                down_end=r.down_end[d0:d1],
+                arrival=r.arrival[c0:c1],
+                stm_first=r.stm_first[c0:c1],
+                stm_delay=r.stm_delay[c0:c1],
+                teller_s=r.teller_s[c0:c1],
+                stm_s=r.stm_s[c0:c1],
+                back_s=r.back_s[c0:c1],
+                patience=r.patience[c0:c1],
+                walk_s=r.walk_s,
+            )
+        )
+    return out
+
+
+def _joined(times: list[QueueTimes]) -> QueueTimes:
+    if len(times) == 1:
+        return times[0]
+    return QueueTimes(
+        *(np.concatenate([getattr(t, f.name) for t in times]) for f in fields(QueueTimes))
+    )
+
+
+def join_customers(
+    weeks: Sequence[DayCustomers],
+) -> tuple[DayCustomers, list[tuple[int, int, int]], np.ndarray]:
+    """Several replications' customers as one: (customers, their days as spans, the
+    replication index of each day, counting from 0)."""
+    spans: list[tuple[int, int, int]] = []
+    day_rep: list[int] = []
+    offset = 0
+    for k, c in enumerate(weeks):
+        for w, a, e in c.spans():
+            spans.append((w, a + offset, e + offset))
+            day_rep.append(k)
+        offset += len(c)
+    legs = np.cumsum([0, *(int(c.leg_start[-1]) for c in weeks)])
+    joined = DayCustomers(
+        **{
+            f.name: np.concatenate([getattr(c, f.name) for c in weeks])
+            for f in fields(DayCustomers)
+            if f.name not in ("leg_start", "u")
+        },
+        leg_start=np.concatenate(
+            [[0], *(c.leg_start[1:] + legs[k] for k, c in enumerate(weeks))]
+        ).astype(np.int64),
+        u=np.concatenate([c.u for c in weeks]),
+    )
+    return joined, spans, np.asarray(day_rep, dtype=np.int64)
 
 
 def _clipped(start: np.ndarray, seconds: np.ndarray, close: float) -> np.ndarray:
@@ -240,7 +357,10 @@ def record(plan: LobbyPlan, q: QueueTimes, records: Records) -> None:
     """The plan's records from what the queues did."""
     c, ch = plan.customers, plan.choices
     n = len(c)
-    rep = plan.replication
+    rep = plan.replication[plan.day]  # of each customer
+    # Customers are numbered within their replication.
+    first = np.flatnonzero(np.concatenate([[True], rep[1:] != rep[:-1]])) if n else rep
+    local = np.arange(n) - np.repeat(first, np.diff(np.concatenate([first, [n]])))
     weekday = np.asarray(plan.weekdays, dtype=np.int64)
     cday = weekday[plan.day] if n else np.zeros(0, dtype=np.int64)
     owner = np.repeat(np.arange(n), np.diff(c.leg_start))
@@ -271,9 +391,9 @@ def record(plan: LobbyPlan, q: QueueTimes, records: Records) -> None:
     legs = owner.shape[0]
     records.legs.append(
         {
-            "replication": np.full(legs, rep, dtype=np.int64),
+            "replication": rep[owner],
             "day": cday[owner],
-            "customer": owner,
+            "customer": local[owner],
             "leg": np.arange(legs) - c.leg_start[owner],
             "code": c.leg_code,
             "channel": np.where(leg_stm, STM, TELLER).astype(np.int64),
@@ -284,9 +404,9 @@ def record(plan: LobbyPlan, q: QueueTimes, records: Records) -> None:
     a1, a2, a3 = plan.accepted
     records.visits.append(
         {
-            "replication": np.full(n, rep, dtype=np.int64),
+            "replication": rep,
             "day": cday,
-            "customer": np.arange(n),
+            "customer": local,
             "arrival_s": c.arrival,
             "finished_s": np.maximum(q.finished, c.arrival),
             "age": c.age,
@@ -322,15 +442,18 @@ def record(plan: LobbyPlan, q: QueueTimes, records: Records) -> None:
     who = np.concatenate([idx[m] for m, *_ in parts])
     queue = np.concatenate([np.full(int(m.sum()), k, dtype=np.int64) for m, k, *_ in parts])
     wait_s = np.concatenate([w[m] for m, _, _, w, _ in parts])
+    # Replication by replication, however many ran together.
+    order = np.argsort(rep[who], kind="stable")
+    who, queue, wait_s = who[order], queue[order], wait_s[order]
     records.waits.append(
         {
-            "replication": np.full(who.shape[0], rep, dtype=np.int64),
+            "replication": rep[who],
             "day": cday[who],
-            "customer": who,
+            "customer": local[who],
             "queue": queue,
-            "joined_s": np.concatenate([j[m] for m, _, j, _, _ in parts]),
+            "joined_s": np.concatenate([j[m] for m, _, j, _, _ in parts])[order],
             "wait_s": np.maximum(wait_s, 0.0),
-            "served": np.concatenate([np.full(int(m.sum()), ok) for m, *_, ok in parts]),
+            "served": np.concatenate([np.full(int(m.sum()), ok) for m, *_, ok in parts])[order],
         }
     )
     days = len(plan.weekdays)
@@ -338,7 +461,7 @@ def record(plan: LobbyPlan, q: QueueTimes, records: Records) -> None:
     area = np.bincount(wait_day * 3 + queue, weights=np.maximum(wait_s, 0.0), minlength=days * 3)
     records.lines.append(
         {
-            "replication": np.full(days * 3, rep, dtype=np.int64),
+            "replication": np.repeat(plan.replication, 3),
             "day": np.repeat(weekday, 3),
             "queue": np.tile(np.arange(3, dtype=np.int64), days),
             "area_s": area,
@@ -349,13 +472,13 @@ def record(plan: LobbyPlan, q: QueueTimes, records: Records) -> None:
 
 def _busy(plan: LobbyPlan, q: QueueTimes) -> dict[str, np.ndarray]:
     """Busy seconds within opening hours of every staff member and device, day by day."""
-    ch, model = plan.choices, plan.model
+    ch, model, setup = plan.choices, plan.model, plan.setup
     r = plan.routes
     close = model.arrivals.hours * 3600.0
     days = len(plan.weekdays)
-    stm_first = r.stm_first
+    weekday = np.asarray(plan.weekdays, dtype=np.int64)
     back_seconds = np.maximum(
-        np.where(stm_first, r.teller_s, 0.0)
+        np.where(r.stm_first, r.teller_s, 0.0)
         + np.where((q.outcome == GAVE_UP) | (q.outcome == FAULT), r.back_s, 0.0),
         1.0,
     )
@@ -363,52 +486,30 @@ def _busy(plan: LobbyPlan, q: QueueTimes) -> dict[str, np.ndarray]:
         q.back_call, back_seconds, close
     )
     device = _clipped(q.stm_call, r.stm_s, close)
-    per_day = {
-        "window": np.bincount(plan.day, weights=window, minlength=days),
-        "device": np.bincount(plan.day, weights=device, minlength=days),
-        "door": np.zeros(days),
-        "hall": np.zeros(days),
-        "auth": np.zeros(days),
-    }
     t1, t2, _ = plan.touched
     authorised = plan.auth & (q.outcome == SERVED)
-    staff = staff_of(model.staffing)
-    roles: list[str] = []
-    index: list[int] = []
-    day_col: list[int] = []
-    busy: list[float] = []
-    for d, duty in enumerate(plan.duties):
-        on = plan.day == d
-        door = np.mean([duty.door_s[k] for k in duty.door]) if duty.door else 0.0
-        hall = np.mean([duty.hall_s[k] for k in duty.hall]) if duty.hall else 0.0
-        authorisers = (*duty.authorisers, *duty.backups)
-        auth_s = np.mean([duty.authorise_s[k] for k in authorisers]) if authorisers else 0.0
-        share = np.zeros(len(staff))
-        if duty.door:
-            share[list(duty.door)] += float((ch.touch[0] * door)[on & t1].sum()) / len(duty.door)
-        if duty.hall:
-            share[list(duty.hall)] += float((ch.touch[1] * hall)[on & t2].sum()) / len(duty.hall)
-        if authorisers:
-            share[list(authorisers)] += float(auth_s * (on & authorised).sum()) / len(authorisers)
-        if duty.windows:
-            share[list(duty.windows)] += per_day["window"][d] / len(duty.windows)
-        for k, server in enumerate(staff):
-            roles.append(server.role)
-            index.append(server.index)
-            day_col.append(plan.weekdays[d])
-            busy.append(min(float(share[k]), close))
-        devices = model.staffing.smart_counters
-        for k in range(devices):
-            roles.append(SMART_COUNTER)
-            index.append(k)
-            day_col.append(plan.weekdays[d])
-            busy.append(min(per_day["device"][d] / devices, close))
-    rows = len(roles)
+    cw = weekday[plan.day] if plan.day.shape[0] else np.zeros(0, dtype=np.int64)
+    sec = setup.seconds[cw]
+    work = np.stack(
+        [
+            np.bincount(plan.day, weights=ch.touch[0] * sec[:, 0] * t1, minlength=days),
+            np.bincount(plan.day, weights=ch.touch[1] * sec[:, 1] * t2, minlength=days),
+            np.bincount(plan.day, weights=sec[:, 2] * authorised, minlength=days),
+            np.bincount(plan.day, weights=window, minlength=days),
+        ],
+        axis=1,
+    )  # (days, 4)
+    staff_busy = np.einsum("dg,dgk->dk", work, setup.share[weekday])
+    devices = model.staffing.smart_counters
+    device_busy = np.bincount(plan.day, weights=device, minlength=days) / max(devices, 1)
+    busy = np.concatenate([staff_busy, np.repeat(device_busy[:, None], devices, axis=1)], axis=1)
+    servers = len(setup.roles)
+    rows = days * servers
     return {
-        "replication": np.full(rows, plan.replication, dtype=np.int64),
-        "day": np.asarray(day_col, dtype=np.int64),
-        "role": np.asarray(roles, dtype=object),
-        "index": np.asarray(index, dtype=np.int64),
-        "busy_s": np.asarray(busy, dtype=np.float64),
+        "replication": np.repeat(plan.replication, servers),
+        "day": np.repeat(weekday, servers),
+        "role": np.tile(np.asarray(setup.roles, dtype=object), days),
+        "index": np.tile(np.asarray(setup.index, dtype=np.int64), days),
+        "busy_s": np.minimum(busy.ravel(), close),
         "open_s": np.full(rows, close),
     }

@@ -18,9 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from smartcounter.simulation.customers import draw_faults, draw_week
+from smartcounter.simulation.customers import DayCustomers, draw_faults, draw_week
 from smartcounter.simulation.decisions import CodeFacts
-from smartcounter.simulation.engine import LobbyPlan, Records, plan_lobby, run_lobbies
+from smartcounter.simulation.engine import (
+    LobbySetup,
+    Records,
+    join_customers,
+    plan_lobby,
+    run_lobbies,
+)
 from smartcounter.simulation.model import BranchModel
 from smartcounter.simulation.results import SimulationResult, compare
 from smartcounter.simulation.scenario import Scenario
@@ -45,7 +51,10 @@ def run_streams(
     days = tuple(weekdays) if weekdays is not None else model.arrivals.open_weekdays
     facts = CodeFacts.of(model)
     records = Records()
-    plans: list[LobbyPlan] = []
+    setup = LobbySetup.of(model)
+    weeks: list[DayCustomers] = []
+    week_faults: list[list[tuple[int, float, float]]] = []
+    names: list[int] = []
     for stream in streams:
         seq = stream.bit_generator.seed_seq
         assert isinstance(seq, np.random.SeedSequence)
@@ -60,10 +69,18 @@ def run_streams(
             _stream(seq, _FAULTS),
         )
         # Days without customers have no span; their faults do not matter.
-        spans = {w for w, _, _ in customers.spans()}
-        kept = [f for w, f in zip(days, faults, strict=True) if w in spans]
-        plans.append(plan_lobby(model, facts, customers, kept, replication=replication))
-    run_lobbies(plans, records)
+        open_days = {w for w, _, _ in customers.spans()}
+        kept = [f for w, f in zip(days, faults, strict=True) if w in open_days]
+        weeks.append(customers)
+        week_faults.extend(kept)
+        names.append(replication)
+    # All replications' queues at once: one plan, its days cut into one part per core.
+    customers, spans, day_rep = join_customers(weeks)
+    replications = np.asarray(names, dtype=np.int64)[day_rep]
+    plan = plan_lobby(
+        model, facts, customers, week_faults, replication=replications, setup=setup, spans=spans
+    )
+    run_lobbies([plan], records)
     return SimulationResult.of(records, model, len(days))
 
 
