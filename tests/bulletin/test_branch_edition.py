@@ -13,7 +13,7 @@ from smartcounter.bulletin.formats import Formats
 from smartcounter.i18n import Lang
 from smartcounter.metrics import Metrics
 from smartcounter.store.layout import Store
-from tests.bulletin.conftest import SOURCE_BRANCHES, WEEK, BuildBulletin
+from tests.bulletin.conftest import SOURCE_BRANCHES, WEEK, BuildBulletin, Built
 from tests.conftest import RunCli
 
 BRANCH = "CZ-LJL"
@@ -100,3 +100,27 @@ class TestChoosing:
             "NT-KFQ.pdf",
         ]
         assert "Week 10, 2018" in (tmp_path / "branches" / "NT-KFQ.html").read_text("utf-8")
+
+
+def test_a_partner_of_an_unconfirmed_pair_is_told_it_is_proposed(zh: Built) -> None:
+    """Only a pair the centre confirmed makes a branch someone's partner; a proposal says so."""
+    import dataclasses
+
+    from smartcounter.bulletin.content import PairLink
+    from smartcounter.bulletin.words import Words
+
+    content = zh.paths.content
+    assert content is not None
+    helped, partner, other = content.branches[:3]
+    proposed = PairLink(None, helped.branch_id, partner.branch_id, None)
+    confirmed = PairLink(7, other.branch_id, partner.branch_id, "2018-W08")
+    words = Words(dataclasses.replace(content, pairs=[proposed]), Formats(Lang.ZH))
+    said = words.pair_sentence(partner)
+    assert said is not None and "拟安排本网点帮扶" in said and helped.name in said
+    assert "的结对帮扶网点" not in said
+    both = Words(
+        dataclasses.replace(content, pairs=[proposed, confirmed]),
+        Formats(Lang.ZH),
+    ).pair_sentence(partner)
+    assert both is not None
+    assert f"本网点为{other.name}的结对帮扶网点" in both and helped.name in both

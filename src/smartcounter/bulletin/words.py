@@ -100,13 +100,26 @@ class Words:
                 key = "pair_confirmed" if p.pair_id is not None else "pair_proposed"
                 partner = names.get(p.partner_branch_id, p.partner_branch_id)
                 return self.t(f"bulletin.words.{key}", partner=partner, since=p.start_week)
+        # A partner is named as one only once the centre confirmed the pair.
         helped = [
             names.get(p.branch_id, p.branch_id)
             for p in self.c.pairs
-            if p.partner_branch_id == row.branch_id
+            if p.partner_branch_id == row.branch_id and p.pair_id is not None
         ]
-        if helped:
-            return self.t("bulletin.words.pair_helps", names=self.listing(helped))
+        proposed = [
+            names.get(p.branch_id, p.branch_id)
+            for p in self.c.pairs
+            if p.partner_branch_id == row.branch_id and p.pair_id is None
+        ]
+        if helped or proposed:
+            parts = []
+            if helped:
+                parts.append(self.t("bulletin.words.pair_helps", names=self.listing(helped)))
+            if proposed:
+                parts.append(
+                    self.t("bulletin.words.pair_helps_proposed", names=self.listing(proposed))
+                )
+            return "".join(parts) if self.t.lang.value == "zh" else " ".join(parts)
         if row.status is Status.NEEDS_HELP:
             return self.t("bulletin.words.pair_none")
         return None
