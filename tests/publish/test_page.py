@@ -78,7 +78,9 @@ class TestPublishingPage:
         page = client.get(PAGE)
         assert page.status_code == 200
         assert f'<option value="{WEEK}">' in page.text and "还没有发送记录" in page.text
-        answer = client.post(f"{PAGE}/approve", data={"csrf": form_csrf(page.text), "week": WEEK})
+        answer = client.post(
+            f"{PAGE}/approve", data={"csrf": form_csrf(page.text), "week": WEEK, "confirm": "yes"}
+        )
         assert answer.status_code == 200 and answer.url.path == PAGE  # after the redirect
         assert mail_server.inbox.recipients() == approved_recipients(network)
         assert 'id="publish-done"' in answer.text
@@ -86,6 +88,16 @@ class TestPublishingPage:
         assert director_address("CZ-XB") in log and log.count('data-outcome="sent"') == len(
             approved_recipients(network)
         )
+
+    def test_nothing_is_sent_without_the_box_ticked(
+        self, site: Site, mail_server: MailServer
+    ) -> None:
+        client = site.client("analyst")
+        page = client.get(PAGE)
+        assert 'name="confirm" value="yes" required' in page.text
+        answer = client.post(f"{PAGE}/approve", data={"csrf": form_csrf(page.text), "week": WEEK})
+        assert answer.status_code == 422 and "请先勾选" in answer.text
+        assert mail_server.inbox.messages == []
 
     def test_the_form_needs_its_csrf_token(self, site: Site, mail_server: MailServer) -> None:
         client = site.client("analyst")
@@ -118,7 +130,8 @@ class TestReadingThePage:
         page = client.get(f"{PAGE}?lang=en")
         assert "Approve and send" in page.text
         answer = client.post(
-            f"{PAGE}/approve?lang=en", data={"csrf": form_csrf(page.text), "week": WEEK}
+            f"{PAGE}/approve?lang=en",
+            data={"csrf": form_csrf(page.text), "week": WEEK, "confirm": "yes"},
         )
         assert answer.status_code == 200
         messages = [m for _, m in mail_server.inbox.messages]
@@ -134,10 +147,14 @@ class TestReadingThePage:
         mail_server.inbox.refuse.add(refused)
         everyone = len(approved_recipients(network))
         page = client.get(PAGE).text
-        first = client.post(f"{PAGE}/approve", data={"csrf": form_csrf(page), "week": WEEK})
+        first = client.post(
+            f"{PAGE}/approve", data={"csrf": form_csrf(page), "week": WEEK, "confirm": "yes"}
+        )
         assert summary_row(first.text, "approved") == (everyone - 1, 1)
         mail_server.inbox.refuse.clear()
-        second = client.post(f"{PAGE}/approve", data={"csrf": form_csrf(page), "week": WEEK})
+        second = client.post(
+            f"{PAGE}/approve", data={"csrf": form_csrf(page), "week": WEEK, "confirm": "yes"}
+        )
         # Every attempt is still listed; the summary says who has it: everyone, once.
         assert second.text.count('data-outcome="failed"') == 1
         assert summary_row(second.text, "approved") == (everyone, 0)

@@ -70,8 +70,11 @@ def approve(
     settings: SettingsDep,
     csrf: Annotated[str, Form(max_length=200)] = "",
     week: Annotated[str, Form(max_length=16)] = "",
+    confirm: Annotated[str, Form(max_length=8)] = "",
 ) -> Response:
-    """Send the approved issue of ``week`` to the branches, the centre and the regions."""
+    """Send the approved issue of ``week`` to the branches, the centre and the regions
+    (only with the box ticked that says the draft was reviewed: one click sends every
+    branch its mail)."""
     caller = _centre(request, database, ctx)
     if caller is None:
         return _login_redirect(request)
@@ -82,6 +85,17 @@ def approve(
     if not expected or not csrf or not same(csrf, expected):
         return _page(
             request, caller, database, ctx, lang, settings, error=t("lobby.errors.csrf"), code=403
+        )
+    if confirm != "yes":
+        return _page(
+            request,
+            caller,
+            database,
+            ctx,
+            lang,
+            settings,
+            error=t("publish.page.not_confirmed"),
+            code=422,
         )
     try:
         store = Store.open(settings.store)
