@@ -81,7 +81,7 @@ def test_as_is_reproduces_the_store(branch: str, source_models: dict[str, Branch
 
 def main(argv: list[str]) -> None:
     from smartcounter.metrics.period import weeks_back
-    from smartcounter.simulation import calibrate
+    from smartcounter.simulation.calibrate import calibrate
     from smartcounter.store.layout import Store
 
     store = Store.open(Path(argv[0]))
