@@ -139,3 +139,14 @@ class TestBrokenConfiguration:
         assert result.exit_code == 2
         assert "The settings cannot be used" in result.stderr
         assert str(path) in result.stderr
+
+
+def test_a_variable_that_is_not_json_is_named_with_how_to_write_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SMARTCOUNTER_PUBLISH__REVIEWERS", "a@bank.cn")
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith("SMARTCOUNTER_PUBLISH__REVIEWERS:")
+    assert '["a@bank.cn", "b@bank.cn"]' in message
