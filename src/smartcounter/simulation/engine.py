@@ -107,7 +107,9 @@ class LobbySetup:
     index: tuple[int, ...]  # within the role
     door_per_hour: float  # stage-1 touches an hour the door staff manage
     hall_per_hour: float  # stage-2 touches an hour
-    auth_capacity: float  # authorisation capacity against a dedicated specialist's (1.0)
+    # (7,) authorisation capacity by weekday against a dedicated specialist's (1.0); the
+    # tellers who take turns authorising have a backup on some days and not on others
+    auth_capacity: np.ndarray
     duties: tuple[Duties, ...]  # by weekday, Monday first
     seconds: np.ndarray  # (7, 3) mean seconds of a door touch, a hall touch, an authorisation
     share: np.ndarray  # (7, 4, staff) share of door, hall, authorisation, window work
@@ -124,11 +126,11 @@ class LobbySetup:
         door = sum(3600.0 / d0.door_s[k] / (2 if k in both else 1) for k in d0.door)
         hall = sum(3600.0 / d0.hall_s[k] / (2 if k in both else 1) for k in d0.hall)
         speed = timing.authorise_speed
-        capacity = 1.0
-        for d in duties:
+        capacity = np.ones(7)
+        for w, d in enumerate(duties):
             if d.authorisers:
                 c = min(speed.get(staff[k].role, 1.0) for k in d.authorisers)
-                capacity = min(capacity, c * (model.behaviour.auth_backup if d.backups else 1.0))
+                capacity[w] = c * (model.behaviour.auth_backup if d.backups else 1.0)
         seconds = np.zeros((7, 3))
         share = np.zeros((7, 4, len(staff)))
         for w, d in enumerate(duties):
@@ -220,7 +222,8 @@ def plan_lobby(
     back_s = np.bincount(owner, weights=c.leg_teller_s * planned, minlength=n)
     # Every session at a device waits for a staff member's go-ahead, as in the generator.
     auth = device_s > 0
-    mean_wait = b.auth_wait_s * (1.0 / min(setup.auth_capacity, 1.0) - 1.0)
+    weekday = np.asarray(weekdays, dtype=np.int64)[day] if n else np.zeros(0, dtype=np.int64)
+    mean_wait = b.auth_wait_s * (1.0 / np.minimum(setup.auth_capacity[weekday], 1.0) - 1.0)
     auth_wait = np.where(auth, mean_wait * -np.log1p(-c.u[:, U_PATIENCE_AUTH]), 0.0)
     low, high = b.hall_delay_s
     hall_delay = low + c.u[:, U_TOUCH[1]] * (high - low)
