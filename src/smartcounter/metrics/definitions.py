@@ -321,12 +321,17 @@ def _triage_relation(period: Period, by: Sequence[str]) -> tuple[str, str]:
     select = ", ".join(f"{expr} AS {col}" for col, expr in keys)
     lead_sel = f"{select}, " if select else ""
     cols = ", ".join(col for col, _ in keys)
+    # Only the joins the keys need: the network's funnel reads the triage rows alone.
+    exprs = " ".join(expr for _, expr in keys)
+    joins = ""
+    if "v." in exprs or "b." in exprs:
+        joins += " LEFT JOIN visits v ON v.visit_id = tr.visit_id"
+    if "b." in exprs:
+        joins += " LEFT JOIN branches b ON b.branch_id = v.branch_id"
     relation = f"""
       SELECT {lead_sel}tr.visit_id AS visit_id, tr.stage AS stage, tr.outcome AS outcome,
              COALESCE(tr.reason, 'unknown') AS reason
-      FROM triage tr
-      LEFT JOIN visits v ON v.visit_id = tr.visit_id
-      LEFT JOIN branches b ON b.branch_id = v.branch_id
+      FROM triage tr{joins}
       WHERE {period.sql_filter("tr")}
     """
     return relation, cols
@@ -376,6 +381,11 @@ def triage_depth_sql(period: Period, by: Sequence[str]) -> str:
     lead_sel = f"{select}, " if select else ""
     lead = f"{cols}, " if cols else ""
     partition = f"PARTITION BY {cols}" if cols else ""
+    branch_join = (
+        " LEFT JOIN branches b ON b.branch_id = v.branch_id"
+        if any(expr.startswith("b.") for _, expr in keys)
+        else ""
+    )
     return f"""
     WITH deepest AS (
       SELECT visit_id, MAX(stage) AS depth FROM triage GROUP BY visit_id
@@ -383,8 +393,7 @@ def triage_depth_sql(period: Period, by: Sequence[str]) -> str:
     per_visit AS (
       SELECT {lead_sel}CAST(COALESCE(d.depth, 0) AS BIGINT) AS depth
       FROM visits v
-      LEFT JOIN deepest d ON d.visit_id = v.visit_id
-      LEFT JOIN branches b ON b.branch_id = v.branch_id
+      LEFT JOIN deepest d ON d.visit_id = v.visit_id{branch_join}
       WHERE {period.sql_filter("v")}
     ),
     agg AS (
