@@ -172,10 +172,14 @@ def seed(settings: Settings) -> str:
 
 
 @contextmanager
-def server(store: Path, database_url: str | None, workers: int) -> Iterator[tuple[str, int]]:
-    """A running ``smartcounter serve``: its URL and process group."""
+def server(
+    store: Path, database_url: str | None, workers: int, settings: dict[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
+    """A running ``smartcounter serve``: its URL and process group (``settings``: more
+    ``SMARTCOUNTER_*`` variables)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SMARTCOUNTER_")}
+    env.update(settings or {})
     if database_url:
         env["SMARTCOUNTER_DATABASE_URL"] = database_url
     command = [
