@@ -149,11 +149,10 @@ class _Document:
                     INK,
                 ),
                 (
-                    t("bulletin.kpi.month_to_date", month=f.month(c.month_start)),
+                    t("bulletin.kpi.month_box", month=f.month(c.month_start)),
                     f.pct(h.month_rate.rate),
                     t(
-                        "bulletin.kpi.quarter_to_date",
-                        quarter=f.quarter(c.quarter_start),
+                        "bulletin.kpi.quarter_box",
                         rate=f.pct(h.quarter_rate.rate),
                     ),
                     INK,
