@@ -158,20 +158,12 @@ def rollup_files(store: Store, weeks: Iterable[str] | None) -> list[Path] | None
     return store.files(TX_ROLLUP, sorted(needed))
 
 
-def _final_files(store: Store, tx: Transaction, table: Table, week: str) -> list[str]:
-    """The files of ``table``'s week ``week`` once ``tx`` commits (committed − removed + staged)."""
-    prefix = f"tables/{table.name}/week={week}/"
+def _final_files(store: Store, tx: Transaction, table: Table, week: str | None = None) -> list[str]:
+    """The files of ``table`` (of its week ``week``, for an event table) once ``tx`` commits:
+    committed − removed + staged."""
+    prefix = f"tables/{table.name}/" + (f"week={week}/" if week is not None else "")
     removed = set(tx.removed)
-    out = [str(f) for f in store.files(table, [week]) if store.relpath(f) not in removed]
-    out += [str(tx.staged_path(rel)) for rel in tx.staged if rel.startswith(prefix)]
-    return out
-
-
-def _reference_files(store: Store, tx: Transaction, name: str) -> list[str]:
-    prefix = f"tables/{name}/"
-    removed = set(tx.removed)
-    top = store.root / "tables" / name
-    committed = sorted(top.glob("*.parquet")) if top.exists() else []
+    committed = store.files(table, None if week is None else [week])
     out = [str(f) for f in committed if store.relpath(f) not in removed]
     out += [str(tx.staged_path(rel)) for rel in tx.staged if rel.startswith(prefix)]
     return out
@@ -221,7 +213,7 @@ def stage_rollups(store: Store, tx: Transaction, weeks: list[str] | None = None)
     con = duckdb.connect(config={"threads": 2})
     con.execute("SET enable_progress_bar = false")
     schema = file_schema(TX_ROLLUP)
-    bt_files = _reference_files(store, tx, BUSINESS_TYPES.name)
+    bt_files = _final_files(store, tx, BUSINESS_TYPES)
     if not bt_files:
         return []
     con.execute(f"CREATE VIEW business_types AS SELECT * FROM read_parquet({_listed(bt_files)})")
