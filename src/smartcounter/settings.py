@@ -275,6 +275,16 @@ class DiagnosisSettings(BaseModel):
     peak_hours: int = Field(ge=1, le=24)
 
 
+class RoleCosts(BaseModel):
+    """What an hour of each role and of a smart counter costs (yuan), for ``simulate optimise``."""
+
+    teller: float = Field(default=90.0, ge=0)
+    specialist: float = Field(default=80.0, ge=0)
+    greeter: float = Field(default=50.0, ge=0)
+    lobby_manager: float = Field(default=100.0, ge=0)
+    smart_counter: float = Field(default=15.0, ge=0)  # upkeep and depreciation per open hour
+
+
 class SimulationSettings(BaseModel):
     """The lobby simulator: replications, calibration, and what the store cannot tell it."""
 
@@ -307,6 +317,7 @@ class SimulationSettings(BaseModel):
     not_supported_share: float = Field(default=0.5, ge=0, le=1)  # business left to tellers
     backup_share: float = Field(default=0.02, ge=0, le=1)  # tellers authorising ≥ this
     confidence: float = Field(default=0.95, gt=0, lt=1)
+    costs: RoleCosts = RoleCosts()
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

@@ -2,10 +2,15 @@
 
 Calibrates the branch from the store, simulates it as it is and under the what-if on the
 same random streams, and prints both side by side with the difference and its interval.
+
+``simulate`` is also a group: its subcommands (``validate``, ``optimise``, ``allocate``, …)
+live in their own modules, listed in ``SUBCOMMANDS``, and register themselves on
+``simulate_app``; ``simulate --branch B …`` with no subcommand is the what-if (cli.md).
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -50,14 +55,30 @@ _WAITS = frozenset({"wait_mean", "wait_p90"})
 _BESIDE_TABLE = frozenset({"migration_rate_next_weeks", "behaviour_estimated", "behaviour_assumed"})
 
 
+# Modules under ``smartcounter.cli`` whose ``register(simulate_app)`` adds a subcommand.
+SUBCOMMANDS: tuple[str, ...] = (
+    "simulate_validate",
+    "simulate_sensitivity",
+    "simulate_optimise",
+    "simulate_allocate",
+)
+
+simulate_app = typer.Typer(rich_markup_mode=None, add_completion=False)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``simulate`` to the command line."""
-    app.command("simulate")(simulate)
+    """Add ``simulate`` and its subcommands to the command line."""
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"smartcounter.cli.{name}").register(simulate_app)
+    app.add_typer(simulate_app, name="simulate")
 
 
+@simulate_app.callback(invoke_without_command=True)
 def simulate(
     ctx: typer.Context,
-    branch: Annotated[str, typer.Option("--branch", help="Branch id, e.g. CZ-LJL.")],
+    branch: Annotated[
+        str | None, typer.Option("--branch", help="Branch id, e.g. CZ-LJL (required).")
+    ] = None,
     week: Annotated[
         str | None, typer.Option("--week", help="Calibrate on this ISO week (e.g. 2018-W10).")
     ] = None,
@@ -105,8 +126,12 @@ def simulate(
     store: Annotated[Path | None, StoreOption] = None,
 ) -> None:
     """厅堂模拟：人员、设备与做法的假设分析。Simulate a branch's lobby: what-if staffing, devices and practice."""
+    if ctx.invoked_subcommand is not None:
+        return  # a subcommand runs with its own options
     state = with_store(state_of(ctx), store)
     t = state.t
+    if branch is None:
+        fail(t("simulation.need_branch"))
     sim = state.settings.simulation
     weekdays = None
     if day is not None:

@@ -1,0 +1,9 @@
+"""``smartcounter simulate sensitivity``: registered on the ``simulate`` group (see ``cli/simulate.py``)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``simulate sensitivity`` to the ``simulate`` group."""
