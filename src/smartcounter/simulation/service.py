@@ -75,12 +75,16 @@ def run_what_if(
     weekdays: Sequence[int] | None = None,
     metrics: Metrics | None = None,
     estimate: bool = True,
+    as_is: Scenario | None = None,
 ) -> WhatIfReport:
     """Calibrate ``branch_id`` over ``weeks`` and simulate it as it is and under ``scenario``.
 
     ``estimate``: run on the behaviour estimated from the store (``estimation.py``), and add
     the next weeks' range (``migration_rate_next_weeks``, all days simulated) and each
     behaviour figure (``behaviour_estimated`` / ``behaviour_assumed``) to the table.
+
+    ``as_is``: settings the calibration weeks had that the store's reference tables do not
+    date (a back-test's staff counts before a change), applied to the calibrated model.
     """
     if metrics is None:
         with open_metrics(store, settings) as opened:
@@ -95,6 +99,7 @@ def run_what_if(
                 weekdays=weekdays,
                 metrics=opened,
                 estimate=estimate,
+                as_is=as_is,
             )
     estimated = None
     if estimate:
@@ -111,6 +116,8 @@ def run_what_if(
     )
     if estimated is not None:
         model = with_estimates(model, estimated.network, estimated.branch)
+    if as_is is not None and not as_is.is_baseline:
+        model = as_is.apply(model)
     result = what_if(
         model,
         scenario,
