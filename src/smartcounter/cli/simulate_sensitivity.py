@@ -1,9 +1,180 @@
-"""``smartcounter simulate sensitivity``: registered on the ``simulate`` group (see ``cli/simulate.py``)."""
+"""``smartcounter simulate sensitivity``: how much a what-if moves when each assumed behaviour
+figure moves (``simulation/sensitivity.py``); registered on the ``simulate`` group."""
 
 from __future__ import annotations
 
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from smartcounter.cli.context import StoreOption, fail, state_of, with_store
+from smartcounter.cli.simulate import _scenario
+from smartcounter.i18n import Translator
+from smartcounter.kit.progress import NullProgress, Progress, RichProgress
+from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
+from smartcounter.metrics.period import PeriodError
+from smartcounter.simulation import CalibrationError, ScenarioError, run_what_if
+from smartcounter.simulation.sensitivity import RESULT_COLUMNS, Swing, sensitivity
+from smartcounter.simulation.service import calibration_weeks
 
 
 def register(app: typer.Typer) -> None:
     """Add ``simulate sensitivity`` to the ``simulate`` group."""
+    app.command("sensitivity")(sensitivity_command)
+
+
+def sensitivity_command(
+    ctx: typer.Context,
+    branch: Annotated[
+        str | None, typer.Option("--branch", help="Branch id, e.g. CZ-LJL (required).")
+    ] = None,
+    week: Annotated[
+        str | None, typer.Option("--week", help="Calibrate on this ISO week (e.g. 2018-W10).")
+    ] = None,
+    weeks: Annotated[
+        int | None,
+        typer.Option(
+            "--weeks", min=1, max=52, help="Calibrate on this many weeks (ending with --week)."
+        ),
+    ] = None,
+    add_greeter: Annotated[
+        int, typer.Option("--add-greeter", help="Greeters to add (negative: remove).")
+    ] = 0,
+    specialists: Annotated[
+        int | None, typer.Option("--specialists", min=0, help="Smart-counter specialists.")
+    ] = None,
+    smart_counters: Annotated[
+        int | None, typer.Option("--smart-counters", min=0, help="Smart counters.")
+    ] = None,
+    tellers: Annotated[int | None, typer.Option("--tellers", min=1, help="Tellers.")] = None,
+    triage_rounds: Annotated[
+        int | None, typer.Option("--triage-rounds", min=1, max=3, help="Triage rounds, 1-3.")
+    ] = None,
+    cash_split: Annotated[
+        bool | None,
+        typer.Option(
+            "--cash-split/--no-cash-split", help="Teller takes the cash, smart counter the rest."
+        ),
+    ] = None,
+    backup_teller: Annotated[
+        bool | None,
+        typer.Option(
+            "--backup-teller/--no-backup-teller", help="A teller helps authorise at peaks."
+        ),
+    ] = None,
+    step: Annotated[
+        float, typer.Option("--step", min=0.01, max=0.9, help="Move each figure by this share.")
+    ] = 0.2,
+    replications: Annotated[
+        int | None, typer.Option("--replications", min=2, max=5000, help="Runs per scenario.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    fmt: Annotated[
+        OutputFormat, typer.Option("--format", help="table, csv or json.")
+    ] = OutputFormat.TABLE,
+    store: Annotated[Path | None, StoreOption] = None,
+) -> None:
+    """敏感性：假设参数变动时假设分析的变化。How a what-if moves when each assumed figure moves ±step."""
+    state = with_store(state_of(ctx), store)
+    t = state.t
+    if branch is None:
+        fail(t("simulation.need_branch"))
+    sim = state.settings.simulation
+    opened = state.open_store()
+    try:
+        span = calibration_weeks(opened, week=week, weeks=weeks, default_weeks=sim.weeks)
+    except PeriodError as exc:
+        fail(t(exc.key, **exc.params))
+    except CalibrationError:
+        fail(t("simulation.empty_store"))
+    scenario = _scenario(
+        opened,
+        branch,
+        add_greeter=add_greeter,
+        specialists=specialists,
+        smart_counters=smart_counters,
+        tellers=tellers,
+        triage_rounds=triage_rounds,
+        cash_split=cash_split,
+        backup_teller=backup_teller,
+    )
+    if scenario.is_baseline:
+        fail(t("validation.sensitivity.baseline_only"))
+    runs = replications or sim.replications
+    run_seed = sim.seed if seed is None else seed
+    try:
+        report = run_what_if(
+            store=opened,
+            settings=state.settings,
+            branch_id=branch,
+            weeks=span,
+            scenario=scenario,
+            replications=2,  # the calibrated model and its estimates are what is wanted
+            seed=run_seed,
+        )
+    except CalibrationError:
+        fail(t("simulation.unknown_branch", branch=branch, weeks=", ".join(span)))
+    except ScenarioError as exc:
+        fail(t("simulation.bad_scenario", detail=str(exc)))
+    bar = RichProgress() if sys.stderr.isatty() else None
+    progress: Progress = bar or NullProgress()
+    try:
+        swings = sensitivity(
+            report.model,
+            scenario,
+            estimates=report.estimates,
+            step=step,
+            replications=runs,
+            seed=run_seed,
+            progress=progress,
+            label=t("validation.sensitivity.progress"),
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    rows = [s.row() for s in swings]
+    if fmt is OutputFormat.JSON:
+        clean = [{k: _number(v) for k, v in r.items()} for r in rows]
+        print(json.dumps(clean, ensure_ascii=False, indent=2))
+    elif fmt is OutputFormat.CSV:
+        write_rows(fmt, list(RESULT_COLUMNS), [[r[c] for c in RESULT_COLUMNS] for r in rows])
+    else:
+        _print_table(swings, t, branch, span, step)
+
+
+def _number(value: object) -> object:
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _print_table(
+    swings: list[Swing], t: Translator, branch: str, weeks: list[str], step: float
+) -> None:
+    def pp(value: float) -> str:
+        return "—" if math.isnan(value) else f"{value * 100:+.2f}"
+
+    percent = round(step * 100)
+    columns = ["parameter", "value", "low", "base", "high", "swing"]
+    rows = [
+        (
+            s.parameter,
+            f"{s.value:.3g}",
+            pp(s.rate[0]),
+            pp(s.rate[1]),
+            pp(s.rate[2]),
+            "—" if math.isnan(s.swing) else f"{s.swing * 100:.2f}",
+        )
+        for s in swings
+    ]
+    write_table(
+        columns,
+        rows,
+        headers=[t(f"validation.sensitivity.columns.{c}", step=percent) for c in columns],
+        title=t(
+            "validation.sensitivity.title", branch=branch, step=percent, weeks=", ".join(weeks)
+        ),
+    )
+    print(t("validation.sensitivity.note", step=percent))
