@@ -16,6 +16,10 @@ the customers' uniforms (``decisions.py``) and the branch's staff:
   authorisation, a wait that only a dedicated specialist spares them (capacity below one:
   a lobby manager, tellers leaving their windows; a backup teller makes up some of it).
 
+Staff and devices that change by hour (``BranchModel.hourly``) change these capacities and
+the open windows and devices hour by hour; staff busy time is still recorded against the
+day's roster.
+
 Then the queues run (``simulate_queues``; replications on every core) and their times
 become the run's records: visits, legs (transactions, with channel and reason), waits per
 queue, staff and device busy time, and the area under each queue's length.
@@ -26,7 +30,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -113,11 +117,13 @@ class LobbySetup:
     duties: tuple[Duties, ...]  # by weekday, Monday first
     seconds: np.ndarray  # (7, 3) mean seconds of a door touch, a hall touch, an authorisation
     share: np.ndarray  # (7, 4, staff) share of door, hall, authorisation, window work
+    hourly: HourlySetup | None = None  # capacities hour by hour, when staffing changes
 
     @classmethod
     def of(cls, model: BranchModel) -> LobbySetup:
         """The setup of ``model``'s lobby."""
         s, p, timing = model.staffing, model.practice, model.timing
+        hourly = HourlySetup.of(model) if model.hourly is not None else None
         staff = staff_of(s)
         duties = tuple(duties_of(staff, s, p, timing, w) for w in range(7))
         d0 = duties[0]
@@ -157,6 +163,37 @@ class LobbySetup:
             duties=duties,
             seconds=seconds,
             share=share,
+            hourly=hourly,
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class HourlySetup:
+    """Capacities by opening hour of a branch whose staffing changes over the day."""
+
+    door_per_hour: np.ndarray  # (hours,)
+    hall_per_hour: np.ndarray  # (hours,)
+    auth_capacity: np.ndarray  # (hours, 7)
+    windows: np.ndarray  # (hours,) int64 windows open
+    devices: np.ndarray  # (hours,) int64 devices open
+
+    @classmethod
+    def of(cls, model: BranchModel) -> HourlySetup:
+        """Each hour's capacities, as the whole day would have them with that hour's staff."""
+        assert model.hourly is not None
+        if len(model.hourly) != model.arrivals.hours:
+            raise ValueError("hourly staffing needs one staffing per opening hour")
+        by_staffing: dict[object, LobbySetup] = {}
+        for h in model.hourly:
+            if h not in by_staffing:
+                by_staffing[h] = LobbySetup.of(replace(model, staffing=h, hourly=None))
+        setups = [by_staffing[h] for h in model.hourly]
+        return cls(
+            door_per_hour=np.array([x.door_per_hour for x in setups]),
+            hall_per_hour=np.array([x.hall_per_hour for x in setups]),
+            auth_capacity=np.stack([x.auth_capacity for x in setups]),
+            windows=np.array([max(h.windows_open, 1) for h in model.hourly], dtype=np.int64),
+            devices=np.array([h.smart_counters for h in model.hourly], dtype=np.int64),
         )
 
 
@@ -187,12 +224,18 @@ def plan_lobby(
     hour = np.clip((c.arrival // 3600.0).astype(np.int64), 0, max(hours - 1, 0))
     bucket = day * hours + hour
     load = np.maximum(np.bincount(bucket, minlength=len(spans) * hours)[bucket], 1).astype(float)
-    door_cap, hall_cap = setup.door_per_hour, setup.hall_per_hour
     windows = max(s.windows_open, 1)
+    by_hour = setup.hourly
+    door_cap: float | np.ndarray = setup.door_per_hour
+    hall_cap: float | np.ndarray = setup.hall_per_hour
+    window_cap: int | np.ndarray = windows
+    if by_hour is not None:
+        door_cap, hall_cap = by_hour.door_per_hour[hour], by_hour.hall_per_hour[hour]
+        window_cap = by_hour.windows[hour]
     reach = (
         np.minimum(1.0, door_cap / load),
         np.minimum(1.0, hall_cap / load),
-        np.minimum(1.0, windows * b.teller_per_hour / load),
+        np.minimum(1.0, window_cap * b.teller_per_hour / load),
     )
     ch = decide_arrays(model, facts, c, reach)
 
@@ -209,6 +252,8 @@ def plan_lobby(
     acc3 = touch3 & ch.accept[2]
     bound = bound | acc3
     intent = bound & (s.smart_counters > 0)
+    if by_hour is not None:
+        intent = intent & (by_hour.devices[hour] > 0)
 
     # -- routes ----------------------------------------------------------------------------
     owner = np.repeat(np.arange(n), np.diff(c.leg_start))
@@ -223,7 +268,10 @@ def plan_lobby(
     # Every session at a device waits for a staff member's go-ahead, as in the generator.
     auth = device_s > 0
     weekday = np.asarray(weekdays, dtype=np.int64)[day] if n else np.zeros(0, dtype=np.int64)
-    mean_wait = b.auth_wait_s * (1.0 / np.minimum(setup.auth_capacity[weekday], 1.0) - 1.0)
+    capacity = (
+        setup.auth_capacity[weekday] if by_hour is None else by_hour.auth_capacity[hour, weekday]
+    )
+    mean_wait = b.auth_wait_s * (1.0 / np.minimum(capacity, 1.0) - 1.0)
     auth_wait = np.where(auth, mean_wait * -np.log1p(-c.u[:, U_PATIENCE_AUTH]), 0.0)
     low, high = b.hall_delay_s
     hall_delay = low + c.u[:, U_TOUCH[1]] * (high - low)
@@ -252,6 +300,8 @@ def plan_lobby(
         back_s=back_s,
         patience=ch.patience_queue,
         walk_s=timing.walk_s,
+        hour_windows=None if by_hour is None else np.tile(by_hour.windows, (days, 1)),
+        hour_devices=None if by_hour is None else np.tile(by_hour.devices, (days, 1)),
     )
     return LobbyPlan(
         model=model,
@@ -309,6 +359,8 @@ def _split(r: Routes, parts: int) -> list[Routes]:
                 back_s=r.back_s[c0:c1],
                 patience=r.patience[c0:c1],
                 walk_s=r.walk_s,
+                hour_windows=None if r.hour_windows is None else r.hour_windows[d0:d1],
+                hour_devices=None if r.hour_devices is None else r.hour_devices[d0:d1],
             )
         )
     return out

@@ -194,3 +194,7 @@ class BranchModel:
     # Coverage a stage that the branch does not practise gets when a what-if starts it.
     new_stage_coverage: tuple[float, float, float] = (0.85, 0.6, 0.6)
     observed: Observed = field(default_factory=Observed)
+    # Staffing by opening hour (one per hour of ``arrivals``), when it changes over the day:
+    # each hour's staff and open devices replace ``staffing``'s in that hour, which stays
+    # the day's roster (everyone who works some hour, every device). None: all day.
+    hourly: tuple[Staffing, ...] | None = None

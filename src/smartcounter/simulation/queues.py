@@ -9,6 +9,11 @@ their patience at the smart counter gives up and joins the teller line, and a cu
 finds every device down goes straight to the teller line. Devices go down for the fault
 intervals given. Each day starts empty and ends when the last customer leaves.
 
+Staff and devices may change by hour (``Routes.hour_windows`` / ``hour_devices``): at the
+start of each hour the open windows and devices become that hour's; a window or device that
+closes while in use finishes its customer first, and the lines keep their order. Without
+them, the day's counts hold all day, exactly as before.
+
 This is the one queueing core of the project: the synthetic generator writes its canonical
 rows from these times, and the SimPy model in the tests is its readable reference.
 """
@@ -23,7 +28,8 @@ import numpy as np
 # How a visit ended at the smart counter.
 NO_DEVICE, SERVED, GAVE_UP, FAULT = 0, 1, 2, 3
 
-_ARRIVE_TELLER, _TELLER_DONE, _ARRIVE_STM, _STM_DONE, _GIVE_UP, _DOWN, _UP = range(7)
+_ARRIVE_TELLER, _TELLER_DONE, _ARRIVE_STM, _STM_DONE, _GIVE_UP, _DOWN, _UP, _HOUR = range(8)
+_NO_HOURS = np.zeros((0, 0), dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,10 @@ class Routes:
     back_s: np.ndarray  # (n,) float64
     patience: np.ndarray  # (n,) float64
     walk_s: float = 30.0
+    # Open windows and devices by hour from opening, (days, hours) int64, the devices at
+    # most ``devices``; None: ``windows`` and ``devices`` all day.
+    hour_windows: np.ndarray | None = None
+    hour_devices: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +154,8 @@ def _simulate(  # type: ignore[no-untyped-def]
     back_s,
     patience,
     walk_s,
+    hour_windows,
+    hour_devices,
     teller_call,
     stm_call,
     stm_join,
@@ -159,7 +171,7 @@ def _simulate(  # type: ignore[no-untyped-def]
     for d in range(n_days):
         most = max(most, day_start[d + 1] - day_start[d])
     slots = down_start.shape[1]
-    cap = 6 * most + 4 * slots + 8
+    cap = 6 * most + 4 * slots + 8 + hour_windows.shape[1]
     ht = np.empty(cap, np.float64)
     hk = np.empty(cap, np.int64)
     hc = np.empty(cap, np.int64)
@@ -176,6 +188,12 @@ def _simulate(  # type: ignore[no-untyped-def]
             continue
         nw = max(windows[d], 1)
         nd = devices[d]
+        nopen = nd  # devices open this hour (0 .. nopen-1)
+        hours = hour_windows.shape[1]
+        if hours > 0:
+            nw = max(hour_windows[d, 0], 1)
+            nopen = min(hour_devices[d, 0], nd)
+        # Free windows; below 0 when windows closed while serving (they close when done).
         free_windows = nw
         th = 0
         tt = 0
@@ -188,6 +206,8 @@ def _simulate(  # type: ignore[no-untyped-def]
             if down_start[d, k] >= 0.0:
                 size = _heap_push(ht, hk, hc, size, down_start[d, k], _DOWN, k)
                 size = _heap_push(ht, hk, hc, size, down_end[d, k], _UP, k)
+        for h in range(1, hours):
+            size = _heap_push(ht, hk, hc, size, h * 3600.0, _HOUR, h)
         for j in range(n):
             i = first + j
             waiting[j] = False
@@ -242,7 +262,9 @@ def _simulate(  # type: ignore[no-untyped-def]
                     size = _heap_push(ht, hk, hc, size, t + walk_s, _ARRIVE_STM, j)
                 else:
                     finished[i] = t
-                if th < tt:
+                if free_windows < 0:
+                    free_windows += 1  # this window closed in the hour that began
+                elif th < tt:
                     nxt = tq[th]
                     th += 1
                     size = _serve(
@@ -269,7 +291,7 @@ def _simulate(  # type: ignore[no-untyped-def]
                 back[j] = True
                 k = -1
                 up = 0
-                for m in range(nd):
+                for m in range(nopen):
                     if not dev_down[m]:
                         up += 1
                         if k < 0 and not dev_busy[m]:
@@ -303,7 +325,7 @@ def _simulate(  # type: ignore[no-untyped-def]
                     hc,
                     size,
                     t,
-                    k,
+                    k if k < nopen else -1,
                     first,
                     sq,
                     sh,
@@ -322,19 +344,10 @@ def _simulate(  # type: ignore[no-untyped-def]
                     size = _heap_push(ht, hk, hc, size, t, _ARRIVE_TELLER, j)
             elif kind == _DOWN:
                 dev_down[j] = True
-                up = 0
-                for m in range(nd):
-                    if not dev_down[m]:
-                        up += 1
-                if up == 0:
-                    while sh < st:
-                        w = sq[sh]
-                        sh += 1
-                        if waiting[w]:
-                            waiting[w] = False
-                            outcome[first + w] = FAULT
-                            size = _heap_push(ht, hk, hc, size, t, _ARRIVE_TELLER, w)
-            else:  # _UP
+                size, sh = _flush_if_none_up(
+                    ht, hk, hc, size, t, nopen, first, sq, sh, st, waiting, dev_down, outcome
+                )
+            elif kind == _UP:
                 dev_down[j] = False
                 size, sh = _next_device(
                     ht,
@@ -342,7 +355,7 @@ def _simulate(  # type: ignore[no-untyped-def]
                     hc,
                     size,
                     t,
-                    j,
+                    j if j < nopen else -1,
                     first,
                     sq,
                     sh,
@@ -353,6 +366,55 @@ def _simulate(  # type: ignore[no-untyped-def]
                     stm_call,
                     stm_s,
                     outcome,
+                )
+            else:  # _HOUR: this hour's windows and devices open
+                now_w = max(hour_windows[d, j], 1)
+                free_windows += now_w - nw
+                nw = now_w
+                while free_windows > 0 and th < tt:
+                    nxt = tq[th]
+                    th += 1
+                    free_windows -= 1
+                    size = _serve(
+                        ht,
+                        hk,
+                        hc,
+                        size,
+                        t,
+                        first + nxt,
+                        nxt,
+                        back,
+                        teller_call,
+                        back_call,
+                        teller_s,
+                        back_s,
+                        stm_first,
+                        stm_s,
+                        outcome,
+                    )
+                was = nopen
+                nopen = min(hour_devices[d, j], nd)
+                for m in range(was, nopen):
+                    size, sh = _next_device(
+                        ht,
+                        hk,
+                        hc,
+                        size,
+                        t,
+                        m,
+                        first,
+                        sq,
+                        sh,
+                        st,
+                        waiting,
+                        dev_busy,
+                        dev_down,
+                        stm_call,
+                        stm_s,
+                        outcome,
+                    )
+                size, sh = _flush_if_none_up(
+                    ht, hk, hc, size, t, nopen, first, sq, sh, st, waiting, dev_down, outcome
                 )
         teller_busy[d] = busy_t
         stm_busy[d] = busy_s
@@ -407,7 +469,7 @@ def _next_device(  # type: ignore[no-untyped-def]
     stm_s,
     outcome,
 ):
-    if dev_busy[k] or dev_down[k]:
+    if k < 0 or dev_busy[k] or dev_down[k]:
         return size, sh
     while sh < st:
         w = sq[sh]
@@ -420,6 +482,24 @@ def _next_device(  # type: ignore[no-untyped-def]
             outcome[i] = SERVED
             size = _heap_push(ht, hk, hc, size, t + stm_s[i], _STM_DONE, w * 64 + k)
             break
+    return size, sh
+
+
+@_jit
+def _flush_if_none_up(  # type: ignore[no-untyped-def]
+    ht, hk, hc, size, t, nopen, first, sq, sh, st, waiting, dev_down, outcome
+):
+    # With every open device down, the device line goes to the windows (a fault).
+    for m in range(nopen):
+        if not dev_down[m]:
+            return size, sh
+    while sh < st:
+        w = sq[sh]
+        sh += 1
+        if waiting[w]:
+            waiting[w] = False
+            outcome[first + w] = FAULT
+            size = _heap_push(ht, hk, hc, size, t, _ARRIVE_TELLER, w)
     return size, sh
 
 
@@ -454,6 +534,8 @@ def simulate_queues(routes: Routes) -> QueueTimes:
         np.ascontiguousarray(routes.back_s, dtype=np.float64),
         np.ascontiguousarray(routes.patience, dtype=np.float64),
         float(routes.walk_s),
+        _NO_HOURS if routes.hour_windows is None else _hours(routes.hour_windows, days),
+        _NO_HOURS if routes.hour_devices is None else _hours(routes.hour_devices, days),
         out.teller_call,
         out.stm_call,
         out.stm_join,
@@ -464,6 +546,13 @@ def simulate_queues(routes: Routes) -> QueueTimes:
         out.teller_busy_s,
         out.stm_busy_s,
     )
+    return out
+
+
+def _hours(counts: np.ndarray, days: int) -> np.ndarray:
+    out = np.ascontiguousarray(counts, dtype=np.int64)
+    if out.ndim != 2 or out.shape[0] != days:
+        raise ValueError("hourly counts need one row per day")
     return out
 
 
