@@ -8,7 +8,7 @@ and the PDF's fonts (and so Chinese labels) come from the page's own CSS.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -559,4 +559,116 @@ def group_chart(
             svg.line(x(g.high), y0 + 9, x(g.high), y0 + row_h - 9, INK, 1.2)
         svg.text(x(max(g.rate, g.high or g.rate)) + 6, y0 + row_h / 2 + 4, f.pct(g.rate), fill=INK)
     svg.line(x(target), top - 2, x(target), top + row_h * len(groups), TARGET, 1.4, "5 4")
+    return svg
+
+
+@dataclass(frozen=True)
+class HourSeries:
+    """A series of an hour chart: one value (or None) per hour, with an optional interval.
+
+    ``dots``: points only, no line (a store's observed figures beside simulated ones).
+    """
+
+    label: str
+    values: tuple[float | None, ...]
+    colour: str
+    low: tuple[float | None, ...] = ()
+    high: tuple[float | None, ...] = ()
+    dash: str = ""
+    dots: bool = False
+
+
+def hour_chart(
+    series: Sequence[HourSeries],
+    hours: Sequence[str],
+    *,
+    label: str,
+    unit: str,
+    tick_text: Callable[[float], str],
+    empty: str,
+    ceiling: float | None = None,
+    width: float = 640,
+    height: float = 270,
+) -> Drawing:
+    """Figures by hour of the day as lines with interval whiskers, on a value axis from
+    zero-ish (shares: ``ceiling`` 1.0) with ``unit`` above it and a legend below.
+
+    ``hours``: clock hours as ``"09"``; series whiskers are set a little apart so that
+    overlapping intervals stay readable.
+    """
+    # The legend in rows of equal slots, as many to a row as fit, the rows balanced.
+    slot_w = max([text_width(s.label, FONT) + 44 for s in series] or [0.0])
+    per_row = max(1, int((width - 50) // max(slot_w, 1.0)))
+    legend_rows = math.ceil(len(series) / per_row) if series else 0
+    per_row = math.ceil(len(series) / legend_rows) if legend_rows else 1
+    left, right, top, bottom = 50.0, 14.0, 24.0, 28.0 + 18.0 * legend_rows
+    svg = Drawing(width, height, label)
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [
+        v
+        for s in series
+        for seq in (s.values, s.low, s.high)
+        for v in seq
+        if v is not None and math.isfinite(v)
+    ]
+    if not hours or not values:
+        svg.text(width / 2, height / 2, empty, anchor="middle", size=FONT)
+        return svg
+    low, high = min(values), max(values)
+    span = max(high - low, (ceiling or max(high, 1.0)) * 0.05)
+    start = max(0.0, low - span * 0.25)
+    stop = high + span * 0.1
+    if ceiling is not None:
+        stop = min(ceiling, stop)
+    ticks = nice_ticks(start, stop, 4)
+    lo, hi = ticks[0], ticks[-1]
+
+    def y(v: float) -> float:
+        return top + plot_h * (1 - (v - lo) / (hi - lo))
+
+    slot = plot_w / len(hours)
+
+    def x(i: int, k: int = 0) -> float:
+        spread = min(5.0, slot / (2 * max(1, len(series))))
+        return left + slot * (i + 0.5) + (k - (len(series) - 1) / 2) * spread
+
+    for tick in ticks:
+        svg.line(left, y(tick), left + plot_w, y(tick), GRID)
+        svg.text(left - 6, y(tick) + 4, tick_text(tick), anchor="end", size=FONT)
+    svg.text(left - 6, top - 10, unit, anchor="end", size=FONT)
+    step = max(1, math.ceil(len(hours) / max(1, plot_w / 40)))
+    for i, hour in enumerate(hours):
+        if i % step == 0:
+            svg.text(x(i), top + plot_h + 16, f"{hour}:00", anchor="middle", size=FONT)
+    svg.line(left, top + plot_h, left + plot_w, top + plot_h, AXIS)
+    for k, s in enumerate(series):
+        for i in range(len(hours)):
+            a = s.low[i] if i < len(s.low) else None
+            b = s.high[i] if i < len(s.high) else None
+            if a is not None and b is not None:
+                svg.line(x(i, k), y(max(a, lo)), x(i, k), y(min(b, hi)), s.colour, 1.2)
+        run: list[tuple[float, float]] = []
+        for i, v in enumerate(s.values):
+            if v is None:
+                if not s.dots:
+                    svg.polyline(run, s.colour, 2, s.dash)
+                run = []
+                continue
+            run.append((x(i, k), y(v)))
+        if not s.dots:
+            svg.polyline(run, s.colour, 2, s.dash)
+        for i, v in enumerate(s.values):
+            if v is not None:
+                if s.dots:
+                    svg.circle(x(i, k), y(v), 3.6, "#ffffff", s.colour)
+                else:
+                    svg.circle(x(i, k), y(v), 2.4, s.colour)
+    for n, s in enumerate(series):
+        lx = left + (n % per_row) * slot_w
+        ly = height - 8 - 18.0 * (legend_rows - 1 - n // per_row)
+        if s.dots:
+            svg.circle(lx + 8, ly - 4, 3.6, "#ffffff", s.colour)
+        else:
+            svg.line(lx, ly - 4, lx + 18, ly - 4, s.colour, 2, s.dash)
+        svg.text(lx + 24, ly, s.label, fill=INK, size=FONT)
     return svg

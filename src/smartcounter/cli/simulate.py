@@ -53,6 +53,8 @@ _SHARES = frozenset({"migration_rate", "utilisation", "reason_share"})
 _WAITS = frozenset({"wait_mean", "wait_p90"})
 # Rows of the JSON and CSV output that the table says in words instead.
 _BESIDE_TABLE = frozenset({"migration_rate_next_weeks", "behaviour_estimated", "behaviour_assumed"})
+# Rows for charts, JSON and CSV only (the table says where they are).
+_BY_HOUR = frozenset({"migration_rate_by_hour", "wait_mean_by_hour"})
 
 
 # Modules under ``smartcounter.cli`` whose ``register(simulate_app)`` adds a subcommand.
@@ -123,6 +125,10 @@ def simulate(
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="table, csv or json.")
     ] = OutputFormat.TABLE,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write the what-if's charts to this HTML page."),
+    ] = None,
     store: Annotated[Path | None, StoreOption] = None,
 ) -> None:
     """厅堂模拟：人员、设备与做法的假设分析。Simulate a branch's lobby: what-if staffing, devices and practice."""
@@ -132,6 +138,8 @@ def simulate(
     t = state.t
     if branch is None:
         fail(t("simulation.need_branch"))
+    if out is not None and out.suffix.lower() not in (".html", ".htm"):
+        fail(t("whatif.bad_out", path=str(out)))
     sim = state.settings.simulation
     weekdays = None
     if day is not None:
@@ -176,6 +184,10 @@ def simulate(
     else:
         frame = report.table.select(FIGURE_COLUMNS)
         write_rows(fmt, list(frame.columns), frame.rows())
+    if out is not None:
+        from smartcounter.simulation.report_html import write_page
+
+        typer.echo(t("whatif.written", path=str(write_page(report, t.lang, out))), err=True)
 
 
 def _scenario(opened: Store, branch: str, **changes: Any) -> Scenario:
@@ -210,8 +222,8 @@ def _print_table(report: WhatIfReport, t: Translator, day: str | None, confidenc
     rows = []
     for r in report.table.iter_rows(named=True):
         metric, group = r["metric"], r["group"]
-        if metric in _BESIDE_TABLE:
-            continue  # said in words below the table
+        if metric in _BESIDE_TABLE or metric in _BY_HOUR:
+            continue  # said in words below the table, or for charts only
         show = _formatter(metric)
         rows.append(
             (
@@ -224,6 +236,7 @@ def _print_table(report: WhatIfReport, t: Translator, day: str | None, confidenc
             )
         )
     write_table(columns, rows, headers=[t(f"simulation.columns.{c}") for c in columns])
+    print(t("whatif.table_note"))
     if scenario.specialists is not None or scenario.smart_counters is not None:
         print(t("simulation.note_specialist"))
     _print_estimates(report, t)

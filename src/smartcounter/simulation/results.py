@@ -48,6 +48,10 @@ LINE_COLUMNS = ("replication", "day", "queue", "area_s")
 
 # Figures, in the order they are reported.
 METRICS = ("migration_rate", "wait_mean", "wait_p90", "utilisation", "reason_share", "tickets")
+# Figures by hour of arrival (``SimulationResult.by_hour``), reported after the others:
+# groups "09" (rate) and "stm 09" / "teller 09" (waits, seconds), hours on the local clock.
+BY_HOUR_RATE, BY_HOUR_WAIT = "migration_rate_by_hour", "wait_mean_by_hour"
+BY_HOUR = (BY_HOUR_RATE, BY_HOUR_WAIT)
 KEYS = ("metric", "group")
 
 
@@ -271,6 +275,45 @@ class SimulationResult:
         )
         return frame.sort("metric", "group", "replication")
 
+    def by_hour(self, opening_hour: int) -> pl.DataFrame:
+        """Figures by hour of arrival (the clock hour of the ticket), per replication:
+        ``replication, metric, group, value`` with ``migration_rate_by_hour`` (group ``"09"``:
+        migrated over migratable transactions of the visits that arrived 09:00–09:59, all
+        simulated days together) and ``wait_mean_by_hour`` (group ``"stm 09"``,
+        ``"teller 09"``: the mean wait, as ``visit_waits`` measures it, of those visits by
+        where they were first called). An hour without migratable business (or without
+        waits in a queue) in a replication has no row there."""
+        hour = (
+            ((pl.col("arrival_s") // 3600).cast(pl.Int64) + opening_hour)
+            .cast(pl.String)
+            .str.zfill(2)
+        )
+        visits = self.visits.select("replication", "day", "customer", "m", "d", hour.alias("hour"))
+        rates = (
+            visits.group_by("replication", "hour")
+            .agg(pl.col("m").sum(), pl.col("d").sum())
+            .filter(pl.col("m") > 0)
+            .select(
+                "replication",
+                pl.lit(BY_HOUR_RATE).alias("metric"),
+                pl.col("hour").alias("group"),
+                (pl.col("d") / pl.col("m")).cast(pl.Float64).alias("value"),
+            )
+        )
+        waits = (
+            self.visit_waits()
+            .join(visits, on=["replication", "day", "customer"])
+            .group_by("replication", "queue", "hour")
+            .agg(pl.col("wait_s").mean().alias("value"))
+            .select(
+                "replication",
+                pl.lit(BY_HOUR_WAIT).alias("metric"),
+                pl.format("{} {}", "queue", "hour").alias("group"),
+                pl.col("value").cast(pl.Float64),
+            )
+        )
+        return pl.concat([rates, waits], how="vertical").sort("metric", "group", "replication")
+
     def summary(self, confidence: float = 0.95) -> pl.DataFrame:
         """Mean and confidence interval of every figure over replications."""
         return summarise(self.per_replication(), confidence)
@@ -286,7 +329,7 @@ def _half_width(confidence: float) -> pl.Expr:
 
 
 # Figures that are shares, bounded by 0 and 1 (waits and tickets are bounded by 0 only).
-SHARES = ("migration_rate", "utilisation", "reason_share")
+SHARES = ("migration_rate", "utilisation", "reason_share", BY_HOUR_RATE)
 
 
 def summarise(
@@ -319,7 +362,7 @@ def summarise(
 
 def _ordered(frame: pl.DataFrame, size: str) -> pl.DataFrame:
     """Figures in report order; reasons largest first (a Pareto), other groups by name."""
-    order = {m: i for i, m in enumerate(METRICS)}
+    order = {m: i for i, m in enumerate(METRICS + BY_HOUR)}
     pareto = pl.when(pl.col("metric") == "reason_share").then(-pl.col(size)).otherwise(0.0)
     return (
         frame.with_columns(
@@ -335,11 +378,29 @@ def compare(
     baseline: SimulationResult, scenario: SimulationResult, confidence: float = 0.95
 ) -> pl.DataFrame:
     """Baseline and scenario side by side, with the paired difference and its interval."""
+    return compare_figures(baseline.per_replication(), scenario.per_replication(), confidence)
+
+
+def compare_by_hour(
+    baseline: SimulationResult,
+    scenario: SimulationResult,
+    opening_hour: int,
+    confidence: float = 0.95,
+) -> pl.DataFrame:
+    """``compare`` of the figures by hour of arrival (``SimulationResult.by_hour``)."""
+    return compare_figures(
+        baseline.by_hour(opening_hour), scenario.by_hour(opening_hour), confidence
+    )
+
+
+def compare_figures(
+    baseline: pl.DataFrame, scenario: pl.DataFrame, confidence: float = 0.95
+) -> pl.DataFrame:
+    """Two sides' per-replication figures (``replication, metric, group, value``) side by
+    side, with the paired difference and its interval."""
     keys = ["replication", "metric", "group"]
-    joined = (
-        baseline.per_replication()
-        .join(scenario.per_replication(), on=keys, how="full", coalesce=True, suffix="_s")
-        .sort(keys)
+    joined = baseline.join(scenario, on=keys, how="full", coalesce=True, suffix="_s").sort(
+        keys
     )  # a join's row order is not fixed; the sums over replications must be
     # A reason that one side never gives is a share of 0 there; any other figure absent on
     # one side (a role the scenario adds) has no paired difference.

@@ -26,6 +26,7 @@ from smartcounter.simulation.estimated import (
     with_rows,
 )
 from smartcounter.simulation.estimation import BranchEstimates
+from smartcounter.simulation.hourly import hourly_rows
 from smartcounter.simulation.model import BranchModel, Observed
 from smartcounter.simulation.runner import WhatIf, what_if
 from smartcounter.simulation.scenario import Scenario
@@ -142,6 +143,9 @@ def run_what_if(
             )
         rows = [ahead.row(model.observed.rate)] if ahead is not None else []
         table = with_rows(table, rows + behaviour_rows(estimated.branch))
+    # Figures by hour of arrival, last: for charts and scripts (hourly.py).
+    hours = hourly_rows(result, model, metrics, settings.simulation.confidence)
+    table = pl.concat([table, hours.select(table.columns).cast(table.schema)], how="vertical")
     return WhatIfReport(
         model,
         scenario,
