@@ -152,6 +152,7 @@ def allocate(
                 region=region,
                 progress=progress,
                 progress_label=t("allocate.progress_branches"),
+                states_label=t("allocate.progress_states"),
             )
         except NothingCalibratedError:
             fail(t("allocate.none_calibrated", weeks=", ".join(span)))

@@ -145,22 +145,24 @@ class StateOutcomes:
         *,
         replications: int,
         seed: int,
-        known: Mapping[tuple[str, Added], Weekly] | None = None,
     ) -> None:
         self.models = dict(models)
         self.runner = runner
         self.replications = replications
         self.seed = seed
-        self._known: dict[tuple[str, Added], Weekly] = dict(known or {})
-        self.simulated = 0  # states simulated here (not counting ``known``)
+        self._known: dict[tuple[str, Added], Weekly] = {}
+        self.simulated = 0
 
-    def ensure(self, wanted: Sequence[tuple[str, Added]]) -> None:
-        """Simulate the states of ``wanted`` not simulated yet (together, on the runner)."""
+    def ensure(
+        self, wanted: Sequence[tuple[str, Added]], done: Callable[[int], None] | None = None
+    ) -> None:
+        """Simulate the states of ``wanted`` not simulated yet (together, on the runner);
+        ``done(n)`` as ``n`` more finish."""
         missing = list(dict.fromkeys(w for w in wanted if w not in self._known))
         if not missing:
             return
         jobs = [StateJob(self.models[b], a, self.replications, self.seed) for b, a in missing]
-        for key, weekly in zip(missing, self.runner.map(simulate_state, jobs), strict=True):
+        for key, weekly in zip(missing, self.runner.map(simulate_state, jobs, done), strict=True):
             self._known[key] = weekly
         self.simulated += len(missing)
 

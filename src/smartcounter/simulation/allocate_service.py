@@ -1,15 +1,16 @@
 """The network allocation's use case: pick the branches, calibrate each once, run the greedy.
 
 Behaviour is estimated from the store once on the driver (per peer group in a large network,
-as ``simulate`` does for one branch); each branch is then calibrated and its first states
-simulated in a job of its own, on whatever runner the caller gives (serial, process pool,
-Spark), and the greedy re-simulates one branch per step on the same runner.
+as ``simulate`` does for one branch); then, on whatever runner the caller gives (serial,
+process pool, Spark), each branch is calibrated in a job of its own, every branch's first
+states (as it is, one more device, one more specialist) are simulated in one batch, and the
+greedy re-simulates one branch per step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -22,12 +23,9 @@ from smartcounter.simulation.allocate import (
     Allocation,
     Resource,
     Runner,
-    StateJob,
     StateOutcomes,
-    Weekly,
     can_add,
     greedy,
-    simulate_state,
 )
 from smartcounter.simulation.behaviour import Behaviour
 from smartcounter.simulation.calibrate import CalibrationError, calibrate
@@ -55,46 +53,34 @@ class NothingCalibratedError(AllocationError):
 
 @dataclass(frozen=True)
 class BranchJob:
-    """Calibrate one branch and simulate its first states."""
+    """Calibrate one branch."""
 
     store_root: Path
     settings: Settings
     branch_id: str
     weeks: tuple[str, ...]
-    replications: int
-    seed: int
     behaviour: Behaviour | None = None
-    network: NetworkEstimates | None = None
-    estimates: BranchEstimates | None = None
 
 
 @dataclass(frozen=True)
-class BranchStart:
-    """A calibrated branch and its first states' figures; or why it could not be."""
+class Calibrated:
+    """A calibrated branch, or why it could not be."""
 
     branch_id: str
     model: BranchModel | None
-    outcomes: dict[Added, Weekly] = field(default_factory=dict)
     error: str = ""
 
 
-def start_branch(job: BranchJob) -> BranchStart:
-    """Calibrate ``job``'s branch (on its own DuckDB connection) and simulate its first states."""
+def calibrate_branch(job: BranchJob) -> Calibrated:
+    """Calibrate ``job``'s branch on a DuckDB connection of its own (runs in any worker)."""
     settings = job.settings.model_copy(update={"engine": "duckdb"})
     try:
         model = calibrate(
             Store.open(job.store_root), settings, job.branch_id, job.weeks, behaviour=job.behaviour
         )
     except CalibrationError as exc:
-        return BranchStart(job.branch_id, None, error=str(exc))
-    if job.network is not None and job.estimates is not None:
-        model = with_estimates(model, job.network, job.estimates)
-    outcomes = {
-        added: simulate_state(StateJob(model, added, job.replications, job.seed))
-        for added in FIRST_STATES
-        if all(can_add(model, Added(), r) for r in Resource if added.of(r))
-    }
-    return BranchStart(job.branch_id, model, outcomes)
+        return Calibrated(job.branch_id, None, str(exc))
+    return Calibrated(job.branch_id, model)
 
 
 @dataclass(frozen=True)
@@ -157,6 +143,10 @@ def _estimates(
     return out
 
 
+def _possible(model: BranchModel, added: Added) -> bool:
+    return all(can_add(model, Added(), r) for r in Resource if added.of(r))
+
+
 def run_allocation(
     *,
     store: Store,
@@ -171,6 +161,7 @@ def run_allocation(
     estimate: bool = True,
     progress: Progress | None = None,
     progress_label: str = "",
+    states_label: str = "",
 ) -> AllocationReport:
     """Calibrate the chosen branches over ``weeks`` and hand out ``budget`` greedily."""
     progress = progress or NullProgress()
@@ -186,27 +177,24 @@ def run_allocation(
     for b in chosen.get_column("branch_id").to_list():
         network, branch = estimates.get(b, (None, None))
         behaviour = behaviour_for(network, branch, Behaviour()) if network and branch else None
-        jobs.append(
-            BranchJob(
-                store.root,
-                settings,
-                b,
-                tuple(weeks),
-                replications,
-                seed,
-                behaviour,
-                network,
-                branch,
-            )
-        )
+        jobs.append(BranchJob(store.root, settings, b, tuple(weeks), behaviour))
     task = progress.start(progress_label, len(jobs))
-    starts = runner.map(start_branch, jobs, done=lambda n: progress.advance(task, n))
+    done = runner.map(calibrate_branch, jobs, done=lambda n: progress.advance(task, n))
     progress.finish(task)
-    models = {s.branch_id: s.model for s in starts if s.model is not None}
+    models = {}
+    for c in done:
+        if c.model is not None:
+            network, branch = estimates.get(c.branch_id, (None, None))
+            fitted = with_estimates(c.model, network, branch) if network and branch else c.model
+            models[c.branch_id] = fitted
     if not models:
         raise NothingCalibratedError("no branch could be calibrated")
-    known = {(s.branch_id, a): w for s in starts for a, w in s.outcomes.items()}
-    outcomes = StateOutcomes(models, runner, replications=replications, seed=seed, known=known)
+    outcomes = StateOutcomes(models, runner, replications=replications, seed=seed)
+    # Each branch as it is and with one more unit of each kind, all branches at once.
+    first = [(b, a) for b in models for a in FIRST_STATES if _possible(models[b], a)]
+    task = progress.start(states_label, len(first))
+    outcomes.ensure(first, done=lambda n: progress.advance(task, n))
+    progress.finish(task)
     allocation = greedy(outcomes, budget, confidence=settings.simulation.confidence)
     info = {
         r["branch_id"]: BranchInfo(
@@ -223,11 +211,11 @@ def run_allocation(
     return AllocationReport(
         allocation=allocation,
         branches=info,
-        skipped=tuple((s.branch_id, s.error) for s in starts if s.model is None),
+        skipped=tuple((c.branch_id, c.error) for c in done if c.model is None),
         weeks=tuple(weeks),
         budget=budget,
         replications=replications,
         seed=seed,
         runner=runner.name,
-        simulated_states=len(known) + outcomes.simulated,
+        simulated_states=outcomes.simulated,
     )
