@@ -250,7 +250,8 @@ def greedy(
 ) -> Allocation:
     """Hand out ``budget`` one unit at a time to the branch and kind that gain the most.
 
-    Ties go to the branch first in id order, and to a device before a specialist.
+    Of equal gains, the one to a branch given fewer units of that kind wins, then the branch
+    first in id order, then a device before a specialist.
     """
     branches = sorted(outcomes.models)
     states = {b: Added() for b in branches}
@@ -267,16 +268,17 @@ def greedy(
     outcomes.ensure([c for b in branches for c in candidates(b)])
     steps: list[Step] = []
     while left.devices + left.specialists > 0:
-        best: tuple[float, str, Resource] | None = None
+        best: tuple[tuple[float, int], str, Resource] | None = None
         for b in branches:
             here = outcomes.get(b, states[b])
             for r in Resource:
                 if left.of(r) == 0 or not can_add(outcomes.models[b], states[b], r):
                     continue
                 there = outcomes.get(b, states[b].plus(r))
-                gain = there.mean_migrated - here.mean_migrated
-                if best is None or gain > best[0]:
-                    best = (gain, b, r)
+                # Equal gains (none at all, often) go to the branch given fewer such units.
+                key = (there.mean_migrated - here.mean_migrated, -states[b].of(r))
+                if best is None or key > best[0]:
+                    best = (key, b, r)
         if best is None:
             break  # no branch can take what is left
         _, b, r = best
