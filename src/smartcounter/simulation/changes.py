@@ -44,6 +44,11 @@ STAFF_KEYS = ("tellers", "greeters", "specialists")
 MIN_WEEKS = 2  # weeks at a level before and after a step
 STAGE_SHARE = 0.02  # a triage stage is practised from this share of migratable visits
 MIN_GAIN = 8.0  # log-likelihood gain of a split of a share (≈ p < 0.0001)
+SHARE_WEEKS = 3  # weeks on each side of a step in a share (a busy fortnight is no practice)
+# Tellers help authorise only at peaks: a branch that starts it shows it in a share well
+# under calibration's ``backup_share`` in quiet weeks, against none at all before. For the
+# same reason a stop is not dated (quiet weeks look the same): only starts that last.
+BACKUP_SHARE = 0.005
 
 WEEKLY_PRACTICE_SQL = """
 WITH legs AS (
@@ -147,7 +152,7 @@ def detect_changes(
     sim = settings.simulation
     shares = {
         "cash_split": ("split", "composite", sim.cash_split_share),
-        "backup_teller": ("stm_by_teller", "stm", sim.backup_share),
+        "backup_teller": ("stm_by_teller", "stm", min(sim.backup_share, BACKUP_SHARE)),
     }
     found: list[PracticeChange] = []
     wanted = None if branches is None else set(branches)
@@ -160,15 +165,20 @@ def detect_changes(
         }
         visits = _floats(rows, "migratable_visits")
         practised = [
-            share_states(_floats(rows, f"stage{s}"), visits, STAGE_SHARE) for s in (1, 2, 3)
+            share_states(_floats(rows, f"stage{s}"), visits, STAGE_SHARE, min_weeks=SHARE_WEEKS)
+            for s in (1, 2, 3)
         ]
         levels["triage_rounds"] = [sum(week) for week in zip(*practised, strict=True)]
         for key, (num, den, threshold) in shares.items():
-            levels[key] = share_states(_floats(rows, num), _floats(rows, den), threshold)
+            levels[key] = share_states(
+                _floats(rows, num), _floats(rows, den), threshold, min_weeks=SHARE_WEEKS
+            )
         steps: dict[int, list[tuple[str, Value, Value]]] = {}
         for key in KEYS:
             flag = key in SHARE_KEYS
             for at, before, after in count_steps(levels[key]):
+                if key == "backup_teller" and not all(levels[key][at:]):
+                    continue  # a stop, or a start that did not last
                 step = (key, bool(before), bool(after)) if flag else (key, before, after)
                 steps.setdefault(at, []).append(step)
         for at in sorted(steps):
@@ -214,8 +224,9 @@ def share_states(
     min_gain: float = MIN_GAIN,
 ) -> list[int]:
     """Per week, 1 where the practice is on (its segment's share at least ``threshold``):
-    binary segmentation of the weekly binomial counts. A practice that never showed before
-    a cut starts in the first week it shows."""
+    binary segmentation of the weekly binomial counts, a cut kept only where most weeks on
+    each side agree with their side (a single busy week is no practice). A practice that
+    never showed before a cut starts in the first week it shows."""
     cuts = sorted(_segment(counts, totals, 0, len(counts), min_weeks, min_gain))
     bounds = [0, *cuts, len(counts)]
     for k in range(1, len(bounds) - 1):
@@ -225,10 +236,31 @@ def share_states(
             and sum(counts[bounds[k - 1] : bounds[k] - 1]) == 0
         ):
             bounds[k] -= 1
+    while True:
+        shaky = [
+            k
+            for k in range(1, len(bounds) - 1)
+            if not (
+                _agrees(counts, totals, threshold, bounds[k - 1], bounds[k])
+                and _agrees(counts, totals, threshold, bounds[k], bounds[k + 1])
+            )
+        ]
+        if not shaky:
+            break
+        del bounds[shaky[0]]
     states: list[int] = []
     for a, b in pairwise(bounds):
         states += [int(_share(counts, totals, a, b) >= threshold)] * (b - a)
     return states
+
+
+def _agrees(
+    counts: Sequence[float], totals: Sequence[float], threshold: float, lo: int, hi: int
+) -> bool:
+    """Whether most weeks of ``lo``..``hi`` are on the same side of ``threshold`` as all."""
+    state = _share(counts, totals, lo, hi) >= threshold
+    same = sum((_share(counts, totals, w, w + 1) >= threshold) == state for w in range(lo, hi))
+    return 2 * same > hi - lo
 
 
 def _segment(
