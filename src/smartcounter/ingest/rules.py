@@ -67,6 +67,10 @@ class Known:
         """The reason codes, as a column to check values against."""
         return pl.Series(sorted(self.reason_codes), dtype=pl.String)
 
+    def prime(self) -> None:
+        """Build every lookup now, before threads that check batches share them."""
+        _ = (self.branch_enum, self.branch_buckets, self.business_series, self.reason_series)
+
 
 @dataclass
 class Checked:

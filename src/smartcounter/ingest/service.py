@@ -13,12 +13,16 @@ of fresh rows therefore writes every row once.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -58,6 +62,14 @@ KEY = "_k"
 VISIT = "_v"
 STAFF_UNKNOWN = "_us"
 FRAME_BATCH_ROWS = 256 * 1024
+# Batches checked at once, each on its own thread (the machine's cores).
+CHECKERS = max(2, min(4, os.cpu_count() or 2))
+
+_T = TypeVar("_T")
+
+
+def _same(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame
 
 
 @dataclass(frozen=True)
@@ -247,25 +259,49 @@ class _ImportRun:
         )
 
     # -- reading and checking ------------------------------------------------------------
-    def _checked(self, src: int) -> Iterator[pl.DataFrame]:
-        """Yield each batch's good rows, typed; log the rejected ones."""
+    def _checked(self, src: int, then: Callable[[pl.DataFrame], _T]) -> Iterator[_T]:
+        """Yield ``then`` of each batch's good rows, typed, in file order; log the rejected ones.
+
+        Batches are checked (and ``then`` runs) on ``CHECKERS`` threads at once, while
+        the parser reads ahead in its own: the checks' heavy work runs outside the GIL.
+        Counts and rejects are taken here, in file order, as each batch's turn comes.
+        """
         source = self.sources[src]
         report = self.reports[src]
         known = self.known()
+        known.prime()  # shared by the threads: build the lookups once, here
         task = self.progress.start(source.label, source.size_hint)
         expected = source.header_fields or len(source.table.columns)
         self._note_ignored(source)
-        for raw in _guarded(source, self.tallies[src]):
+
+        def check(raw: RawBatch) -> tuple[Checked, _T]:
+            checked = check_batch(source.table, raw.frame, known)
+            return checked, then(checked.good)
+
+        def take(raw: RawBatch, done: Future[tuple[Checked, _T]]) -> _T:
+            checked, out = done.result()
             report.read += raw.records
             if raw.bad:
                 self.rejects.add_structural(src, raw.bad, expected)
                 report.rejected += len(raw.bad)
-            checked: Checked = check_batch(source.table, raw.frame, known)
             if checked.rejects.height:
                 self.rejects.add_values(src, checked.rejects)
                 report.rejected += checked.rejects.height
             self.progress.advance(task, raw.records)
-            yield checked.good
+            return out
+
+        pending: deque[tuple[RawBatch, Future[tuple[Checked, _T]]]] = deque()
+        with ThreadPoolExecutor(CHECKERS, thread_name_prefix="smartcounter-check") as pool:
+            try:
+                for raw in _guarded(source, self.tallies[src]):
+                    pending.append((raw, pool.submit(check, raw)))
+                    if len(pending) > CHECKERS:
+                        yield take(*pending.popleft())
+                while pending:
+                    yield take(*pending.popleft())
+            finally:
+                for _, future in pending:
+                    future.cancel()
         self.progress.finish(task)
 
     # -- reference tables: small, held in memory ---------------------------------------------
@@ -274,7 +310,7 @@ class _ImportRun:
         source = self.sources[src]
         table = source.table
         report = self.reports[src]
-        parts = list(self._checked(src))
+        parts = list(self._checked(src, _same))
         good = pl.concat(parts, how="vertical_relaxed") if parts else None
         if good is None or good.is_empty():
             return
@@ -329,35 +365,41 @@ class _ImportRun:
         staff = self.references["staff"].get_column("staff_id")
         visit_ref = _reference_column(table, "visits")
         staff_ref = _reference_column(table, "staff")
+        staff_ids = staff.implode()
+
+        def split(src: int, good: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+            """A batch's keys (for reconciling) and its rows to store; None if no row."""
+            if good.is_empty():
+                return None
+            good = good.with_columns(
+                content_hash(good, list(table.column_names)),
+                known_ids.id_hash(table).alias(KEY),
+            )
+            keys = [
+                *ids,
+                KEY,
+                HASH,
+                pl.col(REC).cast(pl.UInt32),
+                pl.lit(src, dtype=pl.UInt16).alias(FILE),
+                PART,
+            ]
+            if staff_ref is not None:
+                keys.append(
+                    (pl.col(staff_ref).is_not_null() & ~pl.col(staff_ref).is_in(staff_ids)).alias(
+                        STAFF_UNKNOWN
+                    )
+                )
+            if visit_ref is not None:
+                visit = pl.col(visit_ref)
+                keys.append(pl.when(visit.is_not_null()).then(visit.hash()).alias(VISIT))
+            return good.select(keys), good.drop(HASH, KEY, REC)
+
         try:
             for src in srcs:
-                for good in self._checked(src):
-                    if good.is_empty():
-                        continue
-                    good = good.with_columns(
-                        content_hash(good, list(table.column_names)),
-                        known_ids.id_hash(table).alias(KEY),
-                    )
-                    keys = [
-                        *ids,
-                        KEY,
-                        HASH,
-                        pl.col(REC).cast(pl.UInt32),
-                        pl.lit(src, dtype=pl.UInt16).alias(FILE),
-                        PART,
-                    ]
-                    if staff_ref is not None:
-                        keys.append(
-                            (
-                                pl.col(staff_ref).is_not_null()
-                                & ~pl.col(staff_ref).is_in(staff.implode())
-                            ).alias(STAFF_UNKNOWN)
-                        )
-                    if visit_ref is not None:
-                        visit = pl.col(visit_ref)
-                        keys.append(pl.when(visit.is_not_null()).then(visit.hash()).alias(VISIT))
-                    key_parts.append(good.select(keys))
-                    writer.write(good.drop(HASH, KEY, REC))
+                for done in self._checked(src, partial(split, src)):
+                    if done is not None:
+                        key_parts.append(done[0])
+                        writer.write(done[1])
             writer.finish()
             if key_parts:
                 keys_frame = pl.concat(key_parts, rechunk=False)
@@ -688,8 +730,11 @@ def _weeks_of(rows: pl.DataFrame, table: Table) -> set[str]:
 
 
 def _repeated_values(values: pl.Series) -> pl.Series:
-    """The values that occur more than once (a sort: much faster than hashing them all)."""
-    array = np.sort(values.to_numpy())
+    """The values that occur more than once (a sort: much faster than hashing them all).
+
+    Polars' sort, on one thread: a third of the work of numpy's (measured on 9M hashes).
+    """
+    array = values.sort(multithreaded=False).to_numpy()
     repeats = array[1:][array[1:] == array[:-1]]  # sorted, each value once per repeat
     distinct = repeats[np.concatenate(([True], repeats[1:] != repeats[:-1]))[: repeats.size]]
     return pl.Series(distinct, dtype=values.dtype)
