@@ -17,11 +17,12 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from smartcounter.canonical.catalogue import load_catalogue
-from smartcounter.canonical.tables import TRANSACTIONS
+from smartcounter.canonical.tables import TRANSACTIONS, TRIAGE, VISITS
 from smartcounter.ingest.service import IngestOptions, ingest_paths
 from smartcounter.metrics import Metrics, Period
 from smartcounter.metrics.duckdb_engine import DuckDBEngine
-from smartcounter.metrics.rollups import TX_ROLLUP, rebuild_rollups, rollup_files
+from smartcounter.metrics.rollups import ROLLUPS, TX_ROLLUP, rebuild_rollups, rollup_files
+from smartcounter.metrics.triage_rollup import TRI_ROLLUP
 from smartcounter.store.layout import Store
 from tests.conftest import RunCli
 
@@ -62,6 +63,33 @@ FIGURES: dict[str, Figure] = {
     "week over week": lambda m: m.week_over_week(WEEK),
     "attainment": lambda m: m.attainment(0.9, Period.week(WEEK), ["region"]),
     "trend": lambda m: m.trend(WEEK, 2, ["branch_type"]),
+    # The triage rollup: the funnel, its decline reasons and the triage depth.
+    "funnel": lambda m: m.funnel(Period.week(WEEK)),
+    "funnel by branch": lambda m: m.funnel(Period.week(WEEK), ["branch"]),
+    "funnel by type and week": lambda m: m.funnel(Period(), ["branch_type", "week"]),
+    "funnel by staff": lambda m: m.funnel(Period.week(WEEK), ["staff"]),
+    "funnel by hour": lambda m: m.funnel(Period.week(WEEK), ["hour"]),
+    "funnel by age band per region": lambda m: m.funnel(Period(), ["region", "age_band"]),
+    "funnel over dates": lambda m: m.funnel(
+        Period(start=date(2018, 1, 3), end=date(2018, 1, 12)), ["branch"]
+    ),
+    "funnel by staff over dates (rows)": lambda m: m.funnel(
+        Period(start=date(2018, 1, 3), end=date(2018, 1, 12)), ["staff"]
+    ),
+    "declines": lambda m: m.decline_reasons(Period.week(WEEK)),
+    "declines by branch": lambda m: m.decline_reasons(Period.week(WEEK), ["branch"]),
+    "declines by day and staff (rows)": lambda m: m.decline_reasons(Period(), ["day", "staff"]),
+    "depth": lambda m: m.triage_depth(Period.week(WEEK)),
+    "depth by branch": lambda m: m.triage_depth(Period.week(WEEK), ["branch"]),
+    "depth by month and region": lambda m: m.triage_depth(Period(), ["month", "region"]),
+    "depth by age band and tier": lambda m: m.triage_depth(
+        Period.week(WEEK), ["age_band", "customer_tier"]
+    ),
+    "depth by hour": lambda m: m.triage_depth(Period(), ["hour"]),
+    "depth over dates": lambda m: m.triage_depth(
+        Period(start=date(2018, 1, 3), end=date(2018, 1, 12)), ["branch"]
+    ),
+    "depth by day and age band (rows)": lambda m: m.triage_depth(Period(), ["day", "age_band"]),
 }
 
 
@@ -100,7 +128,8 @@ def stores(network: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
     _ingest(rolled, network)
     bare = top / "bare"
     shutil.copytree(rolled, bare)
-    shutil.rmtree(bare / "tables" / TX_ROLLUP.name)
+    for rollup in ROLLUPS:
+        shutil.rmtree(bare / "tables" / rollup.table.name)
     return rolled, bare
 
 
@@ -122,8 +151,10 @@ def test_the_import_rolls_up_every_week(stores: tuple[Path, Path]) -> None:
     weeks = store.weeks(TRANSACTIONS)
     assert len(weeks) >= 3
     assert store.weeks(TX_ROLLUP) == weeks
-    assert rollup_files(store, None)
-    assert rollup_files(Store.open(stores[1]), None) is None
+    assert store.weeks(TRI_ROLLUP) == sorted(set(store.weeks(VISITS)) | set(store.weeks(TRIAGE)))
+    for rollup in ROLLUPS:
+        assert rollup_files(store, None, rollup.table)
+        assert rollup_files(Store.open(stores[1]), None, rollup.table) is None
 
 
 @pytest.mark.parametrize("name", list(FIGURES))
@@ -148,6 +179,22 @@ def test_rollups_are_much_smaller_than_the_rows(stores: tuple[Path, Path]) -> No
     assert set(counts["n"].to_list()) == {rows}
     totals = counts.filter(pl.col("dim") == "")["rows"][0]
     assert totals * 20 < rows
+    triage = duckdb.sql(
+        f"SELECT dim, SUM(n) AS n, COUNT(*) AS rows FROM read_parquet("
+        f"'{root}/tables/tri_rollup/*/*.parquet') GROUP BY dim"
+    ).pl()
+    touches, visits = (
+        duckdb.sql(
+            f"SELECT COUNT(*) FROM read_parquet('{root}/tables/{t}/**/*.parquet')"
+        ).fetchall()[0][0]
+        for t in ("triage", "visits")
+    )
+    funnel = triage.filter(pl.col("dim").str.starts_with("funnel"))
+    depth = triage.filter(pl.col("dim").str.starts_with("depth"))
+    # Every funnel set counts every touch once, every depth set every visit once.
+    assert set(funnel["n"].to_list()) == {touches}
+    assert set(depth["n"].to_list()) == {visits}
+    assert funnel.filter(pl.col("dim") == "funnel")["rows"][0] * 10 < touches
 
 
 def test_a_later_import_rolls_up_the_weeks_it_touches(
@@ -174,18 +221,25 @@ def test_a_later_import_rolls_up_the_weeks_it_touches(
     ):
         _same(late.rates(["age_band", "week"]), once.rates(["age_band", "week"]))
         _same(late.unmigrated("customer_tier"), once.unmigrated("customer_tier"))
+        # The triage came before its visits: the funnel's branches and depths follow them.
+        _same(late.funnel(Period(), ["branch", "week"]), once.funnel(Period(), ["branch", "week"]))
+        _same(late.triage_depth(Period(), ["age_band"]), once.triage_depth(Period(), ["age_band"]))
 
 
 def test_rebuilding_gives_the_same_rollups(stores: tuple[Path, Path], tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(stores[1], copy)
     store = Store.open(copy)
-    assert rebuild_rollups(store) == store.weeks(TRANSACTIONS)
+    assert rebuild_rollups(store) == sorted(
+        {*store.weeks(TRANSACTIONS), *store.weeks(VISITS), *store.weeks(TRIAGE)}
+    )
     with (
         Metrics(DuckDBEngine(Store.open(copy))) as rebuilt,
         Metrics(DuckDBEngine(Store.open(stores[0]))) as imported,
     ):
         for name in ("rates by branch and hour", "un-migrated by role per region", "ranking"):
+            _same(FIGURES[name](rebuilt), FIGURES[name](imported))
+        for name in ("funnel by branch", "depth by age band and tier"):
             _same(FIGURES[name](rebuilt), FIGURES[name](imported))
 
 
@@ -201,7 +255,8 @@ def test_spark_without_rollups_on_disk_gives_the_same(stores: tuple[Path, Path])
         Metrics(SparkEngine(Store.open(bare), settings)) as spark,
         Metrics(DuckDBEngine(Store.open(rolled))) as duck,
     ):
-        for name in ("rates by branch and hour", "un-migrated by role per region", "ranking"):
+        names = ("rates by branch and hour", "un-migrated by role per region", "ranking")
+        for name in (*names, "funnel by branch", "declines by branch", "depth by branch"):
             got, expected = FIGURES[name](spark), FIGURES[name](duck)
             # Spark's integer widths and float sums differ in the last bits only.
             _same(got.cast(dict(expected.schema)), expected)
@@ -217,7 +272,8 @@ def test_store_compact_rolls_up_weeks_of_an_older_store(
     result = run_cli("--store", copy, "store", "compact", "--format", "json")
     assert result.exit_code == 0, result.stderr
     store = Store.open(copy)
-    assert json.loads(result.stdout)["rolled_up_weeks"] == store.weeks(TRANSACTIONS)
+    every = sorted({*store.weeks(TRANSACTIONS), *store.weeks(VISITS), *store.weeks(TRIAGE)})
+    assert json.loads(result.stdout)["rolled_up_weeks"] == every
     assert store.weeks(TX_ROLLUP) == store.weeks(TRANSACTIONS)
     again = run_cli("--store", copy, "store", "compact", "--format", "json")
     assert json.loads(again.stdout)["rolled_up_weeks"] == []
@@ -226,3 +282,25 @@ def test_store_compact_rolls_up_weeks_of_an_older_store(
         Metrics(DuckDBEngine(Store.open(stores[0]))) as imported,
     ):
         _same(FIGURES["ranking"](rolled), FIGURES["ranking"](imported))
+
+
+def test_a_rollup_of_another_format_is_not_read(stores: tuple[Path, Path], tmp_path: Path) -> None:
+    """A week whose rollup file is of an older format counts as having none: the engine
+    computes it from the rows (the same answer), and ``store compact`` writes it anew."""
+    copy = tmp_path / "mixed"
+    shutil.copytree(stores[0], copy)
+    week_dir = copy / "tables" / TRI_ROLLUP.name / f"week={WEEK}"
+    (old,) = week_dir.glob("*.parquet")
+    stale = old.with_name(old.name.replace("-r", "-v0-r", 1))
+    old.rename(stale)
+    store = Store.open(copy)
+    assert rollup_files(store, [WEEK], TRI_ROLLUP) is None
+    assert rollup_files(store, [WEEK], TX_ROLLUP)
+    with (
+        Metrics(DuckDBEngine(Store.open(copy))) as mixed,
+        Metrics(DuckDBEngine(Store.open(stores[0]))) as current,
+    ):
+        _same(FIGURES["funnel by branch"](mixed), FIGURES["funnel by branch"](current))
+    assert rebuild_rollups(store, missing_only=True) == [WEEK]
+    assert not stale.exists()
+    assert rollup_files(Store.open(copy), [WEEK], TRI_ROLLUP)

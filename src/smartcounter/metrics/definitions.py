@@ -18,6 +18,15 @@ from smartcounter.metrics.rollups import (
     ROLLUP,
     UNMIGRATED_CONDITION,
     plan,
+    plan_set,
+)
+from smartcounter.metrics.triage_rollup import (
+    DEEPEST,
+    DEPTH,
+    DEPTH_SETS,
+    FUNNEL_SETS,
+    TOUCH_REASON,
+    TRIAGE_ROLLUP,
 )
 
 Z = "CAST(1.959964 AS DOUBLE)"
@@ -316,11 +325,27 @@ def _triage_keys(by: Sequence[str]) -> list[tuple[str, str]]:
     return [mapping[k] for k in by]
 
 
+# Columns of the keys that are the branch's or the period's: in every rollup set.
+_WHOLE_BRANCH = ("branch_id", "branch_type", "region", "week", "month", "quarter")
+
+
 def _triage_relation(period: Period, by: Sequence[str]) -> tuple[str, str]:
+    """The triage touches over ``by`` with ``stage``, ``outcome``, ``reason`` and ``n``,
+    the number of touches each row stands for: counts of the triage rollup where one of
+    its sets answers, else the rows (n = 1)."""
     keys = _triage_keys(by)
+    cols = ", ".join(col for col, _ in keys)
+    wanted = [col for col, _ in keys if col not in _WHOLE_BRANCH]
+    dim = plan_set(FUNNEL_SETS, wanted, day_filter=_day_filter(period))
+    if dim is not None:
+        return _rolled(
+            period,
+            keys,
+            dim,
+            "CAST(t.stage AS BIGINT) AS stage, t.outcome AS outcome, t.reason AS reason, t.n AS n",
+        ), cols
     select = ", ".join(f"{expr} AS {col}" for col, expr in keys)
     lead_sel = f"{select}, " if select else ""
-    cols = ", ".join(col for col, _ in keys)
     # Only the joins the keys need: the network's funnel reads the triage rows alone.
     exprs = " ".join(expr for _, expr in keys)
     joins = ""
@@ -329,12 +354,29 @@ def _triage_relation(period: Period, by: Sequence[str]) -> tuple[str, str]:
     if "b." in exprs:
         joins += " LEFT JOIN branches b ON b.branch_id = v.branch_id"
     relation = f"""
-      SELECT {lead_sel}tr.visit_id AS visit_id, tr.stage AS stage, tr.outcome AS outcome,
-             COALESCE(tr.reason, 'unknown') AS reason
+      SELECT {lead_sel}CAST(tr.stage AS BIGINT) AS stage, tr.outcome AS outcome,
+             {TOUCH_REASON} AS reason, CAST(1 AS BIGINT) AS n
       FROM triage tr{joins}
       WHERE {period.sql_filter("tr")}
     """
     return relation, cols
+
+
+def _rolled(period: Period, keys: Sequence[tuple[str, str]], dim: str, values: str) -> str:
+    """Rows of the triage rollup's set ``dim``: ``keys`` (read from the rollup ``t``, the
+    branch's type and region joined) and ``values``."""
+    select = []
+    for col, expr in keys:
+        select.append(f"{expr if expr.startswith('b.') else 't.' + col} AS {col}")
+    lead_sel = f"{', '.join(select)}, " if select else ""
+    join = ""
+    if any(expr.startswith("b.") for _, expr in keys):
+        join = "LEFT JOIN branches b ON b.branch_id = t.branch_id"
+    return f"""
+      SELECT {lead_sel}{values}
+      FROM {TRIAGE_ROLLUP} t {join}
+      WHERE t.dim = '{dim}' AND {period.sql_filter("t")}
+    """
 
 
 def funnel_sql(period: Period, by: Sequence[str]) -> str:
@@ -344,9 +386,9 @@ def funnel_sql(period: Period, by: Sequence[str]) -> str:
     return f"""
     WITH tri AS ({relation}),
     agg AS (
-      SELECT {lead}stage, CAST(COUNT(*) AS BIGINT) AS touches,
-             CAST(SUM(CASE WHEN outcome = 'accepted' THEN 1 ELSE 0 END) AS BIGINT) AS accepted,
-             CAST(SUM(CASE WHEN outcome = 'declined' THEN 1 ELSE 0 END) AS BIGINT) AS declined
+      SELECT {lead}stage, CAST(SUM(n) AS BIGINT) AS touches,
+             CAST(SUM(CASE WHEN outcome = 'accepted' THEN n ELSE 0 END) AS BIGINT) AS accepted,
+             CAST(SUM(CASE WHEN outcome = 'declined' THEN n ELSE 0 END) AS BIGINT) AS declined
       FROM tri GROUP BY {lead}stage
     )
     SELECT {lead}stage, touches, accepted, declined,
@@ -363,7 +405,7 @@ def decline_reasons_sql(period: Period, by: Sequence[str]) -> str:
     return f"""
     WITH tri AS ({relation}),
     agg AS (
-      SELECT {lead}stage, reason, CAST(COUNT(*) AS BIGINT) AS count
+      SELECT {lead}stage, reason, CAST(SUM(n) AS BIGINT) AS count
       FROM tri WHERE outcome = 'declined' GROUP BY {lead}stage, reason
     )
     SELECT {lead}stage, reason, count,
@@ -376,28 +418,32 @@ def decline_reasons_sql(period: Period, by: Sequence[str]) -> str:
 def triage_depth_sql(period: Period, by: Sequence[str]) -> str:
     """Visits by the highest triage stage that touched them (0: none), with shares."""
     keys = _visit_keys(list(by))
-    select = ", ".join(f"{expr} AS {col}" for col, expr in keys)
     cols = ", ".join(col for col, _ in keys)
-    lead_sel = f"{select}, " if select else ""
     lead = f"{cols}, " if cols else ""
     partition = f"PARTITION BY {cols}" if cols else ""
-    branch_join = (
-        " LEFT JOIN branches b ON b.branch_id = v.branch_id"
-        if any(expr.startswith("b.") for _, expr in keys)
-        else ""
-    )
-    return f"""
-    WITH deepest AS (
-      SELECT visit_id, MAX(stage) AS depth FROM triage GROUP BY visit_id
-    ),
-    per_visit AS (
-      SELECT {lead_sel}CAST(COALESCE(d.depth, 0) AS BIGINT) AS depth
+    wanted = [col for col, _ in keys if col not in _WHOLE_BRANCH]
+    dim = plan_set(DEPTH_SETS, wanted, day_filter=_day_filter(period))
+    if dim is not None:
+        per_visit = _rolled(period, keys, dim, "t.depth AS depth, t.n AS n")
+    else:
+        select = ", ".join(f"{expr} AS {col}" for col, expr in keys)
+        lead_sel = f"{select}, " if select else ""
+        branch_join = (
+            " LEFT JOIN branches b ON b.branch_id = v.branch_id"
+            if any(expr.startswith("b.") for _, expr in keys)
+            else ""
+        )
+        per_visit = f"""
+      SELECT {lead_sel}{DEPTH} AS depth, CAST(1 AS BIGINT) AS n
       FROM visits v
-      LEFT JOIN deepest d ON d.visit_id = v.visit_id{branch_join}
+      LEFT JOIN ({DEEPEST}) d ON d.visit_id = v.visit_id{branch_join}
       WHERE {period.sql_filter("v")}
-    ),
+    """
+    return f"""
+    WITH per_visit AS ({per_visit}),
     agg AS (
-      SELECT {lead}depth, CAST(COUNT(*) AS BIGINT) AS visits FROM per_visit GROUP BY {lead}depth
+      SELECT {lead}CAST(depth AS BIGINT) AS depth, CAST(SUM(n) AS BIGINT) AS visits
+      FROM per_visit GROUP BY {lead}CAST(depth AS BIGINT)
     )
     SELECT {lead}depth, visits,
       CAST(visits AS DOUBLE) / CAST(SUM(visits) OVER ({partition}) AS DOUBLE) AS share

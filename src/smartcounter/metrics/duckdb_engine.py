@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from smartcounter.metrics.engine import rollup_view, scans
-from smartcounter.metrics.rollups import TX_ROLLUP
+from smartcounter.metrics.engine import scans, view_source
 from smartcounter.store.layout import Store
 from smartcounter.store.schema import read_schema
 
@@ -64,14 +63,11 @@ class DuckDBEngine:
         with self.store.reading():
             for scan in scans(weeks):
                 name = scan.table.name
-                if scan.table is TX_ROLLUP:
-                    files, computed = rollup_view(self.store, scan)
-                    if computed is not None:
-                        self._views[name] = ()
-                        self._con.execute(f"CREATE OR REPLACE VIEW {name} AS {computed}")
-                        continue
-                else:
-                    files = self.store.files(scan.table, scan.weeks)
+                files, computed = view_source(self.store, scan)
+                if computed is not None:
+                    self._views[name] = ()
+                    self._con.execute(f"CREATE OR REPLACE VIEW {name} AS {computed}")
+                    continue
                 listing = tuple(str(f) for f in files)
                 if self._views.get(name) == listing:
                     continue  # the view already reads exactly these files

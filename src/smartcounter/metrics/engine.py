@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from smartcounter.canonical.tables import TABLES, Table
 from smartcounter.metrics.period import shift_week
-from smartcounter.metrics.rollups import TX_ROLLUP, rollup_files, rollup_sql
+from smartcounter.metrics.rollups import ROLLUPS, rollup_files, rollup_of
 from smartcounter.store.layout import Store
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def scans(weeks: Sequence[str] | None) -> list[Scan]:
     week before its transaction (Sunday evening), so they are read one week wider.
     """
     if weeks is None:
-        return [*(Scan(t, None) for t in TABLES), Scan(TX_ROLLUP, None)]
+        return [*(Scan(t, None) for t in TABLES), *(Scan(r.table, None) for r in ROLLUPS)]
     wanted = tuple(sorted(set(weeks)))
     wider = tuple(
         sorted(
@@ -61,15 +61,19 @@ def scans(weeks: Sequence[str] | None) -> list[Scan]:
             out.append(Scan(table, wanted))
         else:
             out.append(Scan(table, wider))
-    # Last: where it must be computed, the rollup reads the views above.
-    out.append(Scan(TX_ROLLUP, wanted))
+    # Last: where it must be computed, a rollup reads the views above.
+    out += [Scan(r.table, wanted) for r in ROLLUPS]
     return out
 
 
-def rollup_view(store: Store, scan: Scan) -> tuple[list[Path], str | None]:
-    """How an engine makes the ``tx_rollup`` view of ``scan``: its files, or (no rollup on
-    disk for one of the weeks) the rollup's own SQL over the rows, run by the engine."""
-    files = rollup_files(store, scan.weeks)
+def view_source(store: Store, scan: Scan) -> tuple[list[Path], str | None]:
+    """How an engine makes the view of ``scan``: its files; for a rollup without one of the
+    current format on disk for one of the weeks, the rollup's own SQL over the rows (run by
+    the engine over the views made before it) instead."""
+    rollup = rollup_of(scan.table)
+    if rollup is None:
+        return store.files(scan.table, scan.weeks), None
+    files = rollup_files(store, scan.weeks, rollup.table)
     if files is None:
-        return [], rollup_sql(scan.weeks)
+        return [], rollup.sql(scan.weeks)
     return files, None

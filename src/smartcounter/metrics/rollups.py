@@ -23,18 +23,40 @@ writes the answer to ``tables/tx_rollup/week=W/``, in the same transaction as th
 older version) runs the very same SQL over the rows instead (``rollup_files`` returns
 None). Either way the figures' SQL in ``definitions.py`` reads one relation, ``tx_rollup``.
 Distinct customers and visits are not additive and keep reading rows.
+
+The triage has its rollup too (``triage_rollup.py``: the funnel and the triage depth).
+Both are kept the same way, described by a ``Rollup`` each (``ROLLUPS``): which tables'
+weeks need one, which views the SQL reads (and how many weeks beside), which changes
+make a week roll up again. Each rollup has a format ``version``, written in its files'
+names (``part-…-v2-….parquet``; a name without one is version 1): a week whose files are
+of another version counts as having no rollup — the engine computes it from the rows,
+never a wrong answer — until the next import of that week or ``store compact`` rewrites it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from smartcounter.canonical.tables import TRANSACTIONS, Column, Kind, Table, TableKind
+from smartcounter.canonical.tables import (
+    BUSINESS_TYPES,
+    TRANSACTIONS,
+    TRIAGE,
+    VISITS,
+    Column,
+    Kind,
+    Table,
+    TableKind,
+)
 from smartcounter.metrics.period import shift_week
+from smartcounter.metrics.triage_rollup import TRI_ROLLUP, tri_rollup_sql
 
 if TYPE_CHECKING:
+    import duckdb
+
     from smartcounter.store.journal import Transaction
     from smartcounter.store.layout import Store
 
@@ -130,32 +152,141 @@ def rollup_sql(weeks: Iterable[str] | None = None) -> str:
 
 
 def plan(by_columns: Iterable[str], *, day_filter: bool) -> str | None:
-    """The set that answers a figure grouped by ``by_columns`` (None: read the rows).
+    """The set of the transactions' rollup that answers a figure grouped by ``by_columns``
+    (None: read the rows); see ``plan_set``."""
+    return plan_set(SETS, by_columns, day_filter=day_filter)
 
-    ``by_columns`` are the transaction-level columns the figure groups or slices by
-    (branch-level ones — branch, type, region, week, month, quarter — are in every set);
-    ``day_filter``: the period is cut by date, which only the totals set can follow.
+
+def plan_set(
+    sets: dict[str, tuple[str, ...]], by_columns: Iterable[str], *, day_filter: bool
+) -> str | None:
+    """The first of a rollup's ``sets`` that answers a figure grouped by ``by_columns``
+    (None: read the rows).
+
+    ``by_columns`` are the row-level columns the figure groups or slices by (branch-level
+    ones — branch, type, region, week, month, quarter — are in every set); ``day_filter``:
+    the period is cut by date, which only a set sliced by day can follow.
     """
     wanted = {c for c in by_columns if c not in ("branch_id", "week", "month", "quarter")}
-    if not wanted or wanted == {"day"}:
-        return ""
     if day_filter:
-        return None
-    for dim, sliced in SETS.items():
-        if dim and wanted <= set(sliced):
+        wanted.add("day")
+    for dim, sliced in sets.items():
+        if wanted <= set(sliced):
             return dim
     return None
 
 
+# -- the rollups, described ------------------------------------------------------------------
+EVERY_WEEK = -1  # a change of this table rolls every week up again
+
+
+@dataclass(frozen=True)
+class Source:
+    """A view the rollup's SQL reads while a week is rolled up: ``table``'s files of the
+    week and of ``spread`` weeks either side (all of a reference table), ``columns`` only."""
+
+    table: Table
+    spread: int = 0
+    columns: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """One rollup: its table, its SQL, what it reads and what makes a week roll up again."""
+
+    table: Table
+    version: int
+    sql: Callable[[Iterable[str] | None], str]
+    rows: tuple[Table, ...]  # a week needs a rollup when one of these holds rows in it
+    sources: tuple[Source, ...]
+    triggers: tuple[tuple[Table, int], ...]  # a change of the table in week W: W ± spread
+
+
+TRANSACTIONS_ROLLUP = Rollup(
+    table=TX_ROLLUP,
+    version=1,
+    sql=rollup_sql,
+    rows=(TRANSACTIONS,),
+    sources=(
+        Source(TRANSACTIONS),
+        Source(VISITS, 1, ("visit_id", "age_band", "customer_tier")),
+        Source(BUSINESS_TYPES),
+    ),
+    triggers=((TRANSACTIONS, 0), (VISITS, 1), (BUSINESS_TYPES, EVERY_WEEK)),
+)
+TRIAGE_ROLLUP = Rollup(
+    table=TRI_ROLLUP,
+    version=1,
+    sql=tri_rollup_sql,
+    rows=(TRIAGE, VISITS),
+    sources=(
+        Source(TRIAGE, 1),
+        Source(
+            VISITS,
+            1,
+            (
+                "visit_id",
+                "branch_id",
+                "age_band",
+                "customer_tier",
+                "day",
+                "hour",
+                "month",
+                "quarter",
+            ),
+        ),
+    ),
+    triggers=((TRIAGE, 1), (VISITS, 1)),
+)
+ROLLUPS: tuple[Rollup, ...] = (TRANSACTIONS_ROLLUP, TRIAGE_ROLLUP)
+_BY_TABLE = {r.table.name: r for r in ROLLUPS}
+
+
+def rollup_of(table: Table) -> Rollup | None:
+    """The rollup whose table is ``table`` (None: ``table`` holds rows)."""
+    return _BY_TABLE.get(table.name)
+
+
 # -- on disk ---------------------------------------------------------------------------------
-def rollup_files(store: Store, weeks: Iterable[str] | None) -> list[Path] | None:
-    """The rollup files covering ``weeks`` (None: all), or None if a week has none yet."""
-    have = set(store.weeks(TX_ROLLUP))
-    with_rows = set(store.weeks(TRANSACTIONS))
-    needed = with_rows if weeks is None else with_rows & set(weeks)
-    if not needed <= have:
+_VERSION = re.compile(r"-v(\d+)-")
+
+
+def file_version(path: Path | str) -> int:
+    """The format version a rollup file was written in (1: its name says none)."""
+    found = _VERSION.search(Path(path).name)
+    return int(found.group(1)) if found else 1
+
+
+def _file_name(rollup: Rollup, txid: str, n: int) -> str:
+    tag = f"-v{rollup.version}" if rollup.version > 1 else ""
+    return f"part-{txid}{tag}-r{n:04d}.parquet"
+
+
+def _needed_weeks(store: Store, rollup: Rollup) -> set[str]:
+    return {w for t in rollup.rows for w in store.weeks(t)}
+
+
+def current_weeks(store: Store, rollup: Rollup) -> set[str]:
+    """The weeks whose rollup on disk is of the current format."""
+    weeks: dict[str, bool] = {}
+    for f in store.files(rollup.table):
+        week = f.parent.name.split("=", 1)[1]
+        weeks[week] = weeks.get(week, True) and file_version(f) == rollup.version
+    return {w for w, ok in weeks.items() if ok}
+
+
+def rollup_files(
+    store: Store, weeks: Iterable[str] | None, table: Table = TX_ROLLUP
+) -> list[Path] | None:
+    """The files of the rollup ``table`` covering ``weeks`` (None: all), or None if a week
+    has none yet, or one of an older format."""
+    rollup = _BY_TABLE[table.name]
+    needed = _needed_weeks(store, rollup)
+    if weeks is not None:
+        needed &= set(weeks)
+    if not needed <= current_weeks(store, rollup):
         return None
-    return store.files(TX_ROLLUP, sorted(needed))
+    return store.files(rollup.table, sorted(needed))
 
 
 def _final_files(store: Store, tx: Transaction, table: Table, week: str | None = None) -> list[str]:
@@ -169,24 +300,27 @@ def _final_files(store: Store, tx: Transaction, table: Table, week: str | None =
     return out
 
 
-def weeks_to_roll(store: Store, tx: Transaction) -> list[str]:
-    """The weeks whose rollup ``tx`` changes: weeks with changed transactions, and the
-    weeks beside weeks with changed visits (a ticket may be a week before its business);
-    every week when the business catalogue changes."""
+def weeks_to_roll(store: Store, tx: Transaction, rollup: Rollup = TRANSACTIONS_ROLLUP) -> list[str]:
+    """The weeks whose ``rollup`` ``tx`` changes, by its triggers: for the transactions'
+    rollup the weeks with changed transactions and the weeks beside weeks with changed
+    visits (a ticket may be a week before its business), and every week when the business
+    catalogue changes."""
     changed = [*tx.staged, *tx.removed]
-    if any(rel.startswith("tables/business_types/") for rel in changed):
-        weeks = set(store.weeks(TRANSACTIONS))
-    else:
-        weeks = set()
-    for rel in changed:
-        parts = rel.split("/")
-        if len(parts) < 4 or not parts[2].startswith("week="):
+    weeks: set[str] = set()
+    for table, spread in rollup.triggers:
+        prefix = f"tables/{table.name}/"
+        hits = [rel for rel in changed if rel.startswith(prefix)]
+        if not hits:
             continue
-        week = parts[2].split("=", 1)[1]
-        if parts[1] == "transactions":
-            weeks.add(week)
-        elif parts[1] == "visits":
-            weeks |= {shift_week(week, -1), week, shift_week(week, 1)}
+        if spread == EVERY_WEEK:
+            weeks |= _needed_weeks(store, rollup)
+            continue
+        for rel in hits:
+            parts = rel.split("/")
+            if len(parts) < 4 or not parts[2].startswith("week="):
+                continue
+            week = parts[2].split("=", 1)[1]
+            weeks |= {shift_week(week, k) for k in range(-spread, spread + 1)}
     return sorted(weeks)
 
 
@@ -194,73 +328,92 @@ def _listed(files: list[str]) -> str:
     return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
 
 
+def _stage_week_views(
+    con: duckdb.DuckDBPyConnection, store: Store, tx: Transaction, rollup: Rollup, week: str
+) -> bool:
+    """Make each source a view of its final files around ``week``; False: no rows to roll."""
+    found = False
+    for source in rollup.sources:
+        name, table = source.table.name, source.table
+        cols = ", ".join(source.columns) if source.columns else "*"
+        if table.time_column is None:
+            files = _final_files(store, tx, table)
+            if not files:
+                return False
+            con.execute(
+                f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} FROM read_parquet({_listed(files)})"
+            )
+            continue
+        parts = []
+        for k in range(-source.spread, source.spread + 1):
+            w = shift_week(week, k)
+            files = _final_files(store, tx, table, w)
+            if files:
+                parts.append(f"SELECT {cols}, '{w}' AS week FROM read_parquet({_listed(files)})")
+                found = found or (table in rollup.rows and w == week)
+        if not parts:
+            from smartcounter.store.schema import file_schema
+
+            empty = file_schema(table).empty_table()
+            if source.columns:
+                empty = empty.select(list(source.columns))
+            con.register(f"_empty_{name}", empty)
+            parts.append(f"SELECT *, CAST(NULL AS VARCHAR) AS week FROM _empty_{name}")
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS " + " UNION ALL ".join(parts))
+    return found
+
+
 def stage_rollups(store: Store, tx: Transaction, weeks: list[str] | None = None) -> list[str]:
-    """Rewrite, inside ``tx``, the rollup of ``weeks`` (default: those ``tx`` changes).
+    """Rewrite, inside ``tx``, every rollup of the weeks ``tx`` changes (or of ``weeks``).
 
     Called by the import just before it commits; returns the weeks rolled up.
     """
+    rolled: set[str] = set()
+    for rollup in ROLLUPS:
+        todo = weeks_to_roll(store, tx, rollup) if weeks is None else weeks
+        rolled |= set(_stage_rollup(store, tx, rollup, todo))
+    return sorted(rolled)
+
+
+def _stage_rollup(store: Store, tx: Transaction, rollup: Rollup, weeks: list[str]) -> list[str]:
     import duckdb
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from smartcounter.canonical.tables import BUSINESS_TYPES, VISITS
     from smartcounter.store.schema import file_schema
 
-    if weeks is None:
-        weeks = weeks_to_roll(store, tx)
     if not weeks:
         return []
     con = duckdb.connect(config={"threads": 2})
     con.execute("SET enable_progress_bar = false")
-    schema = file_schema(TX_ROLLUP)
-    bt_files = _final_files(store, tx, BUSINESS_TYPES)
-    if not bt_files:
-        return []
-    con.execute(f"CREATE VIEW business_types AS SELECT * FROM read_parquet({_listed(bt_files)})")
+    schema = file_schema(rollup.table)
     rolled: list[str] = []
-    for n, week in enumerate(weeks):
-        for old in store.files(TX_ROLLUP, [week]):
-            tx.remove(store.relpath(old))
-        tx_files = _final_files(store, tx, TRANSACTIONS, week)
-        if not tx_files:
-            continue
-        visit_files = [
-            f
-            for w in (shift_week(week, -1), week, shift_week(week, 1))
-            for f in _final_files(store, tx, VISITS, w)
-        ]
-        con.execute(
-            "CREATE OR REPLACE VIEW transactions AS "
-            f"SELECT *, '{week}' AS week FROM read_parquet({_listed(tx_files)})"
-        )
-        if visit_files:
-            con.execute(
-                "CREATE OR REPLACE VIEW visits AS SELECT visit_id, age_band, customer_tier "
-                f"FROM read_parquet({_listed(visit_files)})"
+    try:
+        for n, week in enumerate(weeks):
+            for old in store.files(rollup.table, [week]):
+                tx.remove(store.relpath(old))
+            if not _stage_week_views(con, store, tx, rollup, week):
+                continue
+            table = con.sql(rollup.sql([week])).to_arrow_table()
+            table = pa.Table.from_arrays(
+                [table.column(f.name).cast(f.type) for f in schema], schema=schema
             )
-        else:
-            con.execute(
-                "CREATE OR REPLACE VIEW visits AS SELECT CAST(NULL AS VARCHAR) AS visit_id, "
-                "CAST(NULL AS VARCHAR) AS age_band, CAST(NULL AS VARCHAR) AS customer_tier "
-                "WHERE 1 = 0"
-            )
-        table = con.sql(rollup_sql()).to_arrow_table()
-        table = pa.Table.from_arrays(
-            [table.column(f.name).cast(f.type) for f in schema], schema=schema
-        )
-        rel = f"tables/{ROLLUP}/week={week}/part-{tx.txid}-r{n:04d}.parquet"
-        pq.write_table(table, tx.stage(rel), compression="zstd")
-        rolled.append(week)
-    con.close()
+            rel = f"tables/{rollup.table.name}/week={week}/{_file_name(rollup, tx.txid, n)}"
+            pq.write_table(table, tx.stage(rel), compression="zstd")
+            rolled.append(week)
+    finally:
+        con.close()
     return rolled
 
 
 def rebuild_rollups(store: Store, *, missing_only: bool = False) -> list[str]:
-    """Roll up every week of the store again, or only weeks without a rollup (a store
-    written before rollups existed); returns the weeks rolled up."""
+    """Roll up every week of the store again, or only weeks without a rollup of the current
+    format (a store written by an older version); returns the weeks rolled up."""
+    rolled: set[str] = set()
     with store.writing("rollups") as tx:
-        weeks = store.weeks(TRANSACTIONS)
-        if missing_only:
-            have = set(store.weeks(TX_ROLLUP))
-            weeks = [w for w in weeks if w not in have]
-        return stage_rollups(store, tx, weeks) if weeks else []
+        for rollup in ROLLUPS:
+            weeks = _needed_weeks(store, rollup)
+            if missing_only:
+                weeks -= current_weeks(store, rollup)
+            rolled |= set(_stage_rollup(store, tx, rollup, sorted(weeks)))
+    return sorted(rolled)

@@ -14,8 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from smartcounter.metrics.engine import rollup_view, scans
-from smartcounter.metrics.rollups import TX_ROLLUP
+from smartcounter.metrics.engine import scans, view_source
 from smartcounter.settings import SparkSettings
 from smartcounter.store.layout import Store
 from smartcounter.store.schema import read_schema
@@ -142,13 +141,10 @@ class SparkEngine:
         """Run ``sql`` with each table a temporary view over only the files it needs."""
         with self.store.reading():
             for scan in scans(weeks):
-                if scan.table is TX_ROLLUP:
-                    files, computed = rollup_view(self.store, scan)
-                    if computed is not None:
-                        self._spark.sql(computed).createOrReplaceTempView(scan.table.name)
-                        continue
-                else:
-                    files = self.store.files(scan.table, scan.weeks)
+                files, computed = view_source(self.store, scan)
+                if computed is not None:
+                    self._spark.sql(computed).createOrReplaceTempView(scan.table.name)
+                    continue
                 schema = spark_schema(read_schema(scan.table))
                 if files:
                     frame = (
