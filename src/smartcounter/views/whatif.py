@@ -295,7 +295,7 @@ class WhatIfWords:
             hours,
             label=self.t("whatif.chart.rate_label", branch=view.name),
             unit=self.t("whatif.chart.rate_unit"),
-            tick_text=lambda v: f"{v * 100:.0f}%",
+            tick_text=lambda v: f"{round(v * 100, 2):g}%",
             empty=self.t("whatif.chart.empty"),
             ceiling=1.0,
             width=width,
@@ -325,7 +325,7 @@ class WhatIfWords:
             hours,
             label=self.t("whatif.chart.wait_label", branch=view.name),
             unit=self.t("whatif.chart.wait_unit"),
-            tick_text=lambda v: f"{v:g}",
+            tick_text=lambda v: f"{round(v, 2):g}",
             empty=self.t("whatif.chart.empty"),
             width=width,
         )
@@ -333,18 +333,16 @@ class WhatIfWords:
 
     def fragment(self, view: WhatIfView, *, width: float = 640) -> Markup:
         """The charts, the summary and the settings as one piece of HTML."""
-        html = (
-            _environment()
-            .get_template("whatif.html.j2")
-            .render(
-                t=self.t,
-                w=self,
-                view=view,
-                rate_chart=self.rate_chart(view, width),
-                wait_chart=self.wait_chart(view, width),
-                summary=self.summary(view),
-                settings=self.settings(view),
-            )
+        settings = self.settings(view)
+        template = _environment().get_template("whatif.html.j2")
+        html = template.render(
+            t=self.t,
+            view=view,
+            rate_chart=self.rate_chart(view, width),
+            wait_chart=self.wait_chart(view, width),
+            summary=self.summary(view),
+            settings=settings,
+            unchanged=not any(s.changed for s in settings),
         )
         return Markup(html)
 

@@ -42,6 +42,7 @@ from smartcounter.web.deps import (
     identify,
 )
 from smartcounter.web.pages import forbidden_page, templates
+from smartcounter.web.routes import whatif
 
 router = APIRouter()
 api = APIRouter(prefix="/api", tags=["dashboards"])
@@ -476,3 +477,4 @@ def scores_form(
 
 router.include_router(api)
 router.include_router(pages)
+router.include_router(whatif.router)  # the director's what-if (routes/whatif.py)

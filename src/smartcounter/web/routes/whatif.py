@@ -1,0 +1,256 @@
+"""The director's what-if: a form on the dashboards, the simulation in the background, charts.
+
+``POST /api/branches/{branch_id}/whatif`` starts a what-if (staff and device changes as
+additions or removals, triage rounds, cash split) and answers 202 with a job id at once;
+``GET /api/branches/{branch_id}/whatif/{job_id}`` tells how far it is and, once done, gives
+the charts and summary as HTML (``views.whatif``, the same as ``simulate --out``'s page).
+Who may: whoever sees the branch's dashboard (a director their own branch, the centre's
+analysts any); a job is read only by the user who started it.
+
+The simulator loads when a what-if is asked for, not with the web app (its package names
+its functions lazily, and the app should start without it).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+
+from fastapi import APIRouter, Depends, Request
+from fastapi import Path as PathParam
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from smartcounter.accounts.roles import Actor, Permission
+from smartcounter.dashboards import service as dashboards
+from smartcounter.dashboards.errors import NoData
+from smartcounter.errors import SmartCounterError
+from smartcounter.i18n import Lang, Translator
+from smartcounter.metrics.period import PeriodError
+from smartcounter.settings import Settings
+from smartcounter.web.deps import (
+    BranchId,
+    ContextDep,
+    LangDep,
+    Require,
+    SessionDep,
+    SettingsDep,
+    identify,
+)
+from smartcounter.web.pages import forbidden_page
+from smartcounter.web.whatif_jobs import JOBS, Job, JobFailedError, TooManyJobsError
+
+if TYPE_CHECKING:
+    from smartcounter.simulation.model import Staffing
+    from smartcounter.simulation.scenario import Scenario
+    from smartcounter.views.whatif import WhatIfView
+
+router = APIRouter()
+api = APIRouter(prefix="/api", tags=["dashboards"])
+pages = APIRouter(include_in_schema=False)
+
+BranchViewer = Annotated[Actor, Depends(Require(Permission.BRANCH_DASHBOARD))]
+JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
+DEFAULT_REPLICATIONS = 10
+# Messages the page's script shows, by the key it asks for.
+SCRIPT_MESSAGES = ("calculating", "queued", "failed", "no_change")
+
+
+class UnknownJobError(SmartCounterError):
+    """No such what-if for this user and branch (or it expired)."""
+
+    status_code: ClassVar[int] = 404
+    key: ClassVar[str] = "whatif.page.error_unknown_job"
+
+
+class WhatIfBusyError(SmartCounterError):
+    """Too many what-ifs wait already."""
+
+    status_code: ClassVar[int] = 503
+    key: ClassVar[str] = "whatif.page.error_busy"
+
+
+class WhatIfIn(BaseModel):
+    """A what-if: staff and devices added (negative: removed), triage rounds, cash split."""
+
+    smart_counters: int = Field(0, ge=-10, le=10, description="Smart counters to add")
+    specialists: int = Field(0, ge=-10, le=10, description="Smart-counter specialists to add")
+    tellers: int = Field(0, ge=-10, le=10, description="Tellers to add")
+    triage_rounds: int | None = Field(None, ge=1, le=3, description="Triage rounds (as is: null)")
+    cash_split: bool | None = Field(None, description="Cash split (as is: null)")
+    replications: int = Field(DEFAULT_REPLICATIONS, ge=2, le=200, description="Simulated weeks")
+
+
+class WhatIfJobOut(BaseModel):
+    """How far a what-if is; ``html`` (charts and summary) once ``state`` is ``done``."""
+
+    job_id: str
+    state: str  # queued, running, done, failed
+    ahead: int = 0  # what-ifs to run before this one
+    elapsed_s: float
+    html: str | None = None
+    message: str | None = None
+
+
+def scenario_of(changes: WhatIfIn, staffing: Staffing) -> Scenario:
+    """The what-if's absolute settings from its additions to the branch's ``staffing``."""
+    from smartcounter.simulation.scenario import Scenario
+
+    def count(delta: int, have: int, least: int) -> int | None:
+        return max(have + delta, least) if delta else None
+
+    return Scenario(
+        smart_counters=count(changes.smart_counters, staffing.smart_counters, 0),
+        specialists=count(changes.specialists, staffing.specialists, 0),
+        tellers=count(changes.tellers, staffing.tellers, 1),
+        triage_rounds=changes.triage_rounds,
+        cash_split=changes.cash_split,
+    )
+
+
+def branch_staffing(settings: Settings, branch_id: str) -> Staffing:
+    """The branch's staff and devices as the simulator reads them (its calibration's)."""
+    from smartcounter.simulation.calibrate import _branch_row, _staffing
+
+    store = dashboards.open_store(settings)
+    return _staffing(store, branch_id, _branch_row(store, branch_id))
+
+
+def run(settings: Settings, branch_id: str, changes: WhatIfIn) -> WhatIfView:
+    """Calibrate the branch on the store's latest weeks and simulate the what-if (seconds)."""
+    from smartcounter.simulation.calibrate import CalibrationError
+    from smartcounter.simulation.scenario import ScenarioError
+    from smartcounter.simulation.service import calibration_weeks, run_what_if
+    from smartcounter.views.whatif import whatif_view
+
+    sim = settings.simulation
+    try:
+        store = dashboards.open_store(settings)
+        weeks = calibration_weeks(store, week=None, weeks=None, default_weeks=sim.weeks)
+        scenario = scenario_of(changes, branch_staffing(settings, branch_id))
+        report = run_what_if(
+            store=store,
+            settings=settings,
+            branch_id=branch_id,
+            weeks=weeks,
+            scenario=scenario,
+            replications=changes.replications,
+            seed=sim.seed,
+        )
+    except (CalibrationError, NoData, PeriodError) as exc:
+        raise JobFailedError("whatif.page.failed", message=str(exc)) from exc
+    except ScenarioError as exc:
+        raise JobFailedError("simulation.bad_scenario", detail=str(exc)) from exc
+    return whatif_view(report)
+
+
+def _owner(actor: Actor) -> str:
+    return actor.label if actor.user_id is None else f"user:{actor.user_id}"
+
+
+def _answer(job: Job, lang: Lang) -> WhatIfJobOut:
+    from smartcounter.views.whatif import WhatIfWords
+
+    t = Translator(lang)
+    out = WhatIfJobOut(
+        job_id=job.job_id, state=job.state, ahead=JOBS.ahead(job), elapsed_s=job.elapsed(JOBS.now())
+    )
+    if job.state == "done" and job.view is not None:
+        out.html = str(WhatIfWords(lang).fragment(job.view))
+    elif job.state == "failed" and job.error_key is not None:
+        out.message = t(job.error_key, **job.error_params)
+    return out
+
+
+@api.post("/branches/{branch_id}/whatif", response_model=WhatIfJobOut, status_code=202)
+def start_whatif(
+    branch_id: BranchId,
+    changes: WhatIfIn,
+    actor: BranchViewer,
+    settings: SettingsDep,
+    lang: LangDep,
+) -> WhatIfJobOut:
+    """Start a what-if for the branch; poll its job until ``state`` is done or failed."""
+    try:
+        job = JOBS.submit(_owner(actor), branch_id, lambda: run(settings, branch_id, changes))
+    except TooManyJobsError as exc:
+        raise WhatIfBusyError() from exc
+    return _answer(job, lang)
+
+
+@api.get("/branches/{branch_id}/whatif/{job_id}", response_model=WhatIfJobOut)
+def whatif_job(
+    branch_id: BranchId,
+    job_id: JobId,
+    actor: BranchViewer,
+    lang: LangDep,
+) -> WhatIfJobOut:
+    """A what-if's progress, and its charts and summary once done."""
+    job = JOBS.get(job_id, _owner(actor), branch_id)
+    if job is None:
+        raise UnknownJobError()
+    return _answer(job, lang)
+
+
+@pages.get("/branches/{branch_id}/whatif", response_model=None)
+def whatif_page(
+    request: Request,
+    branch_id: BranchId,
+    session: SessionDep,
+    ctx: ContextDep,
+    lang: LangDep,
+    settings: SettingsDep,
+) -> Response:
+    """The director's what-if page: the form, and the charts once calculated."""
+    from smartcounter.simulation.calibrate import CalibrationError
+    from smartcounter.web.routes.dashboards import _empty, _login_redirect, _render
+
+    caller = identify(request, session, ctx)
+    if caller is None:
+        return _login_redirect(request)
+    if not caller.actor.can(Permission.BRANCH_DASHBOARD, branch_id):
+        return forbidden_page(request, caller, lang, settings.secret_key)
+    try:
+        staffing = branch_staffing(settings, branch_id)
+    except (NoData, CalibrationError):
+        return _empty(
+            request,
+            caller,
+            lang,
+            settings.secret_key,
+            NoData(),
+            page="dashboard-whatif",
+            branch_id=branch_id,
+        )
+    t = Translator(lang)
+    messages: dict[str, Any] = {k: t(f"whatif.page.{k}") for k in SCRIPT_MESSAGES}
+    return _render(
+        request,
+        "dashboards/whatif.html",
+        lang=lang,
+        caller=caller,
+        secret=settings.secret_key,
+        page="dashboard-whatif",
+        branch=_Branch(branch_id, _branch_name(settings, branch_id)),
+        staffing=staffing,
+        replications=DEFAULT_REPLICATIONS,
+        js_messages=json.dumps(messages, ensure_ascii=False).replace("</", "<\\/"),
+    )
+
+
+class _Branch:
+    """What the dashboards' frame needs of the branch: its id and name."""
+
+    def __init__(self, branch_id: str, name: str) -> None:
+        self.branch_id, self.name = branch_id, name
+
+
+def _branch_name(settings: Settings, branch_id: str) -> str:
+    from smartcounter.simulation.calibrate import _branch_row
+
+    row = _branch_row(dashboards.open_store(settings), branch_id)
+    return str(row.get("name") or branch_id)
+
+
+router.include_router(api)
+router.include_router(pages)

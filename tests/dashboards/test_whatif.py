@@ -1,0 +1,76 @@
+"""The director's what-if over HTTP: the real app on the generated network, who may run it,
+and the charts it answers with once the background job is done."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.dashboards.kit import BRANCH_A, BRANCH_B, Site
+
+API_A = f"/api/branches/{BRANCH_A}/whatif"
+API_B = f"/api/branches/{BRANCH_B}/whatif"
+POLLS = 600  # a job is polled at most this often (0.2 s apart) before the test gives up
+
+
+@pytest.fixture(autouse=True)
+def quick_calibration(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fewer calibration rounds: these tests are about the page, not the fit."""
+    monkeypatch.setenv("SMARTCOUNTER_SIMULATION__CALIBRATION_ROUNDS", "2")
+    monkeypatch.setenv("SMARTCOUNTER_SIMULATION__CALIBRATION_VISITS", "500")
+
+
+def finished(client: TestClient, url: str, job_id: str) -> dict[str, object]:
+    """Poll the job until it is done or failed."""
+    for _ in range(POLLS):
+        answer = client.get(f"{url}/{job_id}")
+        assert answer.status_code == 200, answer.text
+        job: dict[str, object] = answer.json()
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"the what-if {job_id} did not finish")
+
+
+def test_the_director_runs_a_what_if_and_gets_the_charts(site: Site) -> None:
+    director = site.client("director-A")
+    page = director.get(f"/branches/{BRANCH_A}/whatif")
+    assert page.status_code == 200
+    assert 'id="whatif-form"' in page.text and "现金与非现金分离办理" in page.text
+    assert 'id="nav-whatif"' in page.text
+
+    start = director.post(API_A, json={"smart_counters": 1, "specialists": 1, "replications": 3})
+    assert start.status_code == 202, start.text
+    job = finished(director, API_A, start.json()["job_id"])
+    assert job["state"] == "done", job.get("message")
+    html = str(job["html"])
+    assert html.count("<svg") == 2
+    assert "各时段迁移率" in html and "各时段平均等待" in html
+    assert "智能柜台·方案" in html and "柜面·现状" in html  # the waits' legend
+    # The settings table marks what the scenario changed: a smart counter and a specialist more.
+    changed = re.findall(r'<tr class="changed"><th scope="row">([^<]+)</th>', html)
+    assert changed == ["智能柜台", "智能柜台服务专员"]
+    assert "<script" not in html
+
+    # The same job read in English; another user cannot read it.
+    english = director.get(f"{API_A}/{start.json()['job_id']}?lang=en").json()
+    assert "Migration rate by hour" in english["html"]
+    other = site.client("analyst").get(f"{API_A}/{start.json()['job_id']}")
+    assert other.status_code == 404
+
+
+def test_who_may_run_a_what_if(site: Site) -> None:
+    director = site.client("director-A")
+    assert director.post(API_B, json={}).status_code == 403
+    assert director.get(f"/branches/{BRANCH_B}/whatif").status_code == 403
+    assert site.client("teller-A").post(API_A, json={}).status_code == 403
+    assert site.client().post(API_A, json={}).status_code == 401
+    analyst = site.client("analyst")
+    assert analyst.get(f"/branches/{BRANCH_B}/whatif").status_code == 200
+    # Out of range: refused before anything runs.
+    assert director.post(API_A, json={"replications": 1}).status_code == 422
+    assert director.post(API_A, json={"tellers": 99}).status_code == 422
+    assert director.get(f"{API_A}/{'0' * 32}").status_code == 404
