@@ -67,10 +67,10 @@ FIGURES: dict[str, Figure] = {
     "funnel": lambda m: m.funnel(Period.week(WEEK)),
     "funnel by branch": lambda m: m.funnel(Period.week(WEEK), ["branch"]),
     "funnel by type and week": lambda m: m.funnel(Period(), ["branch_type", "week"]),
-    "funnel by staff": lambda m: m.funnel(Period.week(WEEK), ["staff"]),
-    "funnel by hour": lambda m: m.funnel(Period.week(WEEK), ["hour"]),
-    "funnel by age band per region": lambda m: m.funnel(Period(), ["region", "age_band"]),
-    "funnel over dates": lambda m: m.funnel(
+    "funnel by staff (rows)": lambda m: m.funnel(Period.week(WEEK), ["staff"]),
+    "funnel by hour (rows)": lambda m: m.funnel(Period.week(WEEK), ["hour"]),
+    "funnel by age band per region (rows)": lambda m: m.funnel(Period(), ["region", "age_band"]),
+    "funnel over dates (rows)": lambda m: m.funnel(
         Period(start=date(2018, 1, 3), end=date(2018, 1, 12)), ["branch"]
     ),
     "funnel by staff over dates (rows)": lambda m: m.funnel(
@@ -82,11 +82,11 @@ FIGURES: dict[str, Figure] = {
     "depth": lambda m: m.triage_depth(Period.week(WEEK)),
     "depth by branch": lambda m: m.triage_depth(Period.week(WEEK), ["branch"]),
     "depth by month and region": lambda m: m.triage_depth(Period(), ["month", "region"]),
-    "depth by age band and tier": lambda m: m.triage_depth(
+    "depth by age band and tier (rows)": lambda m: m.triage_depth(
         Period.week(WEEK), ["age_band", "customer_tier"]
     ),
-    "depth by hour": lambda m: m.triage_depth(Period(), ["hour"]),
-    "depth over dates": lambda m: m.triage_depth(
+    "depth by hour (rows)": lambda m: m.triage_depth(Period(), ["hour"]),
+    "depth over dates (rows)": lambda m: m.triage_depth(
         Period(start=date(2018, 1, 3), end=date(2018, 1, 12)), ["branch"]
     ),
     "depth by day and age band (rows)": lambda m: m.triage_depth(Period(), ["day", "age_band"]),
@@ -239,7 +239,7 @@ def test_rebuilding_gives_the_same_rollups(stores: tuple[Path, Path], tmp_path: 
     ):
         for name in ("rates by branch and hour", "un-migrated by role per region", "ranking"):
             _same(FIGURES[name](rebuilt), FIGURES[name](imported))
-        for name in ("funnel by branch", "depth by age band and tier"):
+        for name in ("funnel by branch", "depth by month and region"):
             _same(FIGURES[name](rebuilt), FIGURES[name](imported))
 
 
