@@ -16,7 +16,7 @@ import typer
 
 from smartcounter.cli.context import StoreOption, fail, state_of, with_store
 from smartcounter.i18n import Translator
-from smartcounter.kit.progress import NullProgress, Progress, RichProgress
+from smartcounter.kit.progress import RichProgress
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
 from smartcounter.metrics.period import PeriodError
 from smartcounter.simulation.calibrate import CalibrationError
@@ -117,17 +117,7 @@ def optimise_command(
     except CalibrationError:
         fail(t("simulation.empty_store"))
     bar = RichProgress() if sys.stderr.isatty() else None
-    progress: Progress = bar or NullProgress()
     print(t("optimise.progress.calibrating", branch=branch), file=sys.stderr)
-    task = -1
-
-    def tick(amount: int) -> None:
-        nonlocal task
-        if task < 0:
-            print(t("optimise.progress.searching"), file=sys.stderr)
-            task = progress.start(t("optimise.progress.candidates"), 200)
-        progress.advance(task, amount)
-
     try:
         result = run_optimise(
             store=opened,
@@ -139,13 +129,12 @@ def optimise_command(
             replications=replications,
             confirm_replications=confirm or sim.replications,
             seed=sim.seed if seed is None else seed,
-            tick=tick,
+            progress=bar,
+            label=t("optimise.progress.candidates"),
         )
     except CalibrationError:
         fail(t("simulation.unknown_branch", branch=branch, weeks=", ".join(span)))
     finally:
-        if task >= 0:
-            progress.finish(task)
         if bar is not None:
             bar.close()
     print(t("optimise.progress.done", candidates=len(result.candidates)), file=sys.stderr)
@@ -155,7 +144,7 @@ def optimise_command(
         out.write_text(optimise_page(result, t), encoding="utf-8")
         print(t("optimise.written", path=str(out)), file=sys.stderr)
     if fmt is OutputFormat.TABLE:
-        print_table(result, t)
+        print_table(result, t, sim.confidence)
     else:
         write_rows(fmt, list(ROW_COLUMNS), optimise_rows(result))
 
@@ -182,7 +171,7 @@ def wait_text(value: Interval | None) -> str:
     return with_interval(minutes(value.value), minutes(value.low), minutes(value.high))
 
 
-def print_table(o: Optimisation, t: Translator) -> None:
+def print_table(o: Optimisation, t: Translator, confidence: float) -> None:
     """The answer for people: verdict, staffing and waits by hour, cost and rate."""
     m = o.model
     print(t("optimise.title", branch=m.name, branch_id=m.branch_id, weeks=", ".join(m.weeks)))
@@ -200,6 +189,7 @@ def print_table(o: Optimisation, t: Translator) -> None:
             replications=o.replications,
             confirm=o.confirm_replications,
             seed=o.seed,
+            confidence=round(confidence * 100),
         )
     )
     columns = ["hour", "as_is", "proposed", *(f"wait_{q}" for q in WAIT_QUEUES), "rate"]

@@ -16,9 +16,9 @@ allow (one path alone missed the cheapest answer on small cases checked by brute
 While the targets are not met it adds the one person or device, at one hour, that removes
 the most shortfall per yuan; then it takes away, one at a time and the dearest first,
 whatever can go with the targets still met (a move that broke them is not tried again:
-fewer staff rarely mend it); then, hour by hour, it puts in each hour the cheapest staffing
-within the limits that keeps the targets met with the other hours as they are (which swaps
-roles and moves staff between roles), until a round of the hours changes nothing. When nothing within the limits meets the targets, the answer is the plan
+fewer staff rarely mend it); then, hour by hour, it tries every change of one or two roles by
+one person or device each (an add, a removal, a swap of one role for another) and keeps
+the best (the targets met, then the cheapest), until a round of the hours changes nothing. When nothing within the limits meets the targets, the answer is the plan
 the search saw that misses them least (then the cheapest). The
 answer and the branch as it is are then simulated again on fresh streams with more
 replications, for the figures reported and their intervals. ``brute_force`` enumerates
@@ -391,17 +391,11 @@ def _descend(
                 else:
                     failed.add((h, r))
 
-    # -- hour by hour: each hour's best staffing with the other hours as they are ---------
-    options = [
-        (a, b, c, d)
-        for a, b, c, d in itertools.product(
-            *(range(lo, hi + 1) for lo, hi in zip(limits.low, limits.high, strict=True))
-        )
-    ]
+    # -- hour by hour: each hour's best neighbour with the other hours as they are ---------
     for _ in range(MAX_SWEEPS):
         before = current
         for h in range(hours):
-            for option in options:
+            for option in _neighbours(current.profile[h], limits):
                 profile = (*current.profile[:h], option, *current.profile[h + 1 :])
                 e = run(profile)
                 if _better(e, current, targets):
@@ -411,6 +405,30 @@ def _descend(
     if not current.meets(targets):
         return min(run.seen.values(), key=lambda e: (e.shortfall(targets), e.cost))
     return current
+
+
+def _neighbours(hour: Hour, limits: Limits) -> list[Hour]:
+    """The hour's staffing with one or two roles changed by one each, within the limits
+    (adds, removals, and swaps of one role for another)."""
+    out: list[Hour] = []
+    steps = [(r, d) for r in range(len(ROLES)) for d in (-1, 1)]
+    for count in (1, 2):
+        for change in itertools.combinations(steps, count):
+            if count == 2 and change[0][0] == change[1][0]:
+                continue
+            counts = list(hour)
+            for r, d in change:
+                counts[r] += d
+            option = (counts[0], counts[1], counts[2], counts[3])
+            if limits.allows(option):
+                out.append(option)
+    return out
+
+
+def expected_evaluations(hours: int, limits: Limits) -> int:
+    """About how many plans ``greedy`` evaluates (for progress): two starts, each with
+    three rounds of every hour's neighbours."""
+    return 6 * min(len(_neighbours(limits.low, limits)) * 2, 32) * hours
 
 
 def profiles_within(limits: Limits, hours: int, fixed: dict[int, Hour] | None = None) -> int:

@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from smartcounter.kit.progress import NullProgress, Progress
 from smartcounter.metrics import open_metrics
 from smartcounter.settings import Settings
 from smartcounter.simulation.calibrate import calibrate
@@ -22,7 +23,7 @@ from smartcounter.simulation.optimise import (
     Limits,
     Optimisation,
     Targets,
-    Tick,
+    expected_evaluations,
     optimise,
 )
 from smartcounter.store.layout import Store
@@ -79,21 +80,29 @@ def run_optimise(
     replications: int,
     confirm_replications: int,
     seed: int,
-    tick: Tick | None = None,
+    progress: Progress | None = None,
+    label: str = "",
 ) -> Optimisation:
-    """Calibrate ``branch_id`` over ``weeks`` and find its cheapest staffing by hour."""
+    """Calibrate ``branch_id`` over ``weeks`` and find its cheapest staffing by hour;
+    ``progress`` counts the plans evaluated against ``expected_evaluations``."""
     model = calibrated(store, settings, branch_id, weeks)
-    return optimise(
-        model,
-        targets,
-        limits_for(model, bounds),
-        settings.simulation.costs,
-        replications=replications,
-        confirm_replications=confirm_replications,
-        seed=seed,
-        confidence=settings.simulation.confidence,
-        tick=tick,
-    )
+    limits = limits_for(model, bounds)
+    shown = progress or NullProgress()
+    task = shown.start(label, expected_evaluations(model.arrivals.hours, limits))
+    try:
+        return optimise(
+            model,
+            targets,
+            limits,
+            settings.simulation.costs,
+            replications=replications,
+            confirm_replications=confirm_replications,
+            seed=seed,
+            confidence=settings.simulation.confidence,
+            tick=lambda n: shown.advance(task, n),
+        )
+    finally:
+        shown.finish(task)
 
 
 def clock(model: BranchModel, hour: int) -> str:
