@@ -2,12 +2,13 @@
 
 Generates a network with a dated practice change at every branch (cash split, backup
 teller, one more teller, a greeter; weeks W06-W08 of 13), imports it, finds the changes in
-the store (``simulation/changes.py``: how many of the generated ones it finds, and any it
-finds that were not made) and back-tests each (``simulation/backtest.py``): calibrate on the
+the store (``simulation/changes.py``: how many of the steps in the generator's truth it
+finds, and any it finds that the truth does not have) and back-tests each (``simulation/backtest.py``): calibrate on the
 weeks before, predict the weeks after with the what-if, compare with ``rates``. Prints one
 line per change, then the summary; the last line is read by scripts:
 
-    changes N (found F of G generated, E extra), MAE X pp, coverage of the 80% ranges Y%
+    changes N (found F of G in the generator's truth, E not in it), MAE X pp,
+    coverage of the 80% ranges Y%
 
     python benchmarks/bench_backtest.py [--branches 40] [--replications 12] [--seed 7]
 
@@ -33,7 +34,8 @@ from smartcounter.settings import Settings  # noqa: E402
 from smartcounter.simulation.backtest import backtest  # noqa: E402
 from smartcounter.simulation.changes import find_changes  # noqa: E402
 from smartcounter.synthetic import NetworkSpec  # noqa: E402
-from tests.simulation.changed_network import write_changed_network  # noqa: E402
+from smartcounter.synthetic.writer import TRUTH_BY_WEEK_FILE, TRUTH_DIR  # noqa: E402
+from tests.simulation.changed_network import truth_steps, write_changed_network  # noqa: E402
 
 WEEKS = ("2018-W06", "2018-W07", "2018-W08")
 
@@ -52,7 +54,7 @@ def main() -> None:
         print(f"generated {args.branches} branches, {len(made)} changes", file=sys.stderr)
         with open_metrics(store, settings) as metrics:
             found = find_changes(metrics, settings)
-        generated = {(c.branch_id, c.week, c.values[0][0]) for c in made}
+        generated = truth_steps(Path(tmp) / "generated" / TRUTH_DIR / TRUTH_BY_WEEK_FILE)
         seen = {(c.branch_id, c.week, key) for c in found for key, _, _ in c.steps}
         hits = len(generated & seen)
         extra = len(seen - generated)
@@ -72,8 +74,8 @@ def main() -> None:
             )
         print(f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
         print(
-            f"changes {len(result.outcomes)} (found {hits} of {len(generated)} generated, "
-            f"{extra} extra), MAE {result.mean_absolute_error_pp:.2f} pp, "
+            f"changes {len(result.outcomes)} (found {hits} of {len(generated)} in the "
+            f"generator's truth, {extra} not in it), MAE {result.mean_absolute_error_pp:.2f} pp, "
             f"coverage of the {round(result.level * 100)}% ranges {result.coverage * 100:.0f}%"
         )
 

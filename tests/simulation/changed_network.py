@@ -13,12 +13,23 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import polars as pl
+
 from smartcounter.store.layout import Store
 from smartcounter.synthetic import NetworkSpec, write_network
 from smartcounter.synthetic.changes import PracticeChange
 from smartcounter.synthetic.network import ROLE_INDEX, build_network
 
 KINDS = ("cash_split", "backup_teller", "tellers", "greeters")
+# The generator's truth columns that ``simulation/changes.py`` can see, by its key.
+TRUTH_COLUMNS = {
+    "cash_split": "cash_split",
+    "backup_teller": "backup_teller",
+    "tellers": "tellers",
+    "greeters": "greeters",
+    "specialists": "stm_specialists",
+    "triage_rounds": "triage_rounds",
+}
 
 
 def change_every_branch(
@@ -63,3 +74,16 @@ def write_changed_network(
     )
     assert summary.rejected == 0
     return Store.open(root / "store"), changes
+
+
+def truth_steps(path: Path) -> set[tuple[str, str, str]]:
+    """(branch, week, key) of every week a truth column of ``branch_practices_by_week.csv``
+    differs from the week before."""
+    truth = pl.read_csv(path).sort("branch_id", "week")
+    out = set()
+    for key, column in TRUTH_COLUMNS.items():
+        moved = truth.filter(
+            (pl.col(column) != pl.col(column).shift(1).over("branch_id")).fill_null(False)
+        )
+        out |= {(b, w, key) for b, w in moved.select("branch_id", "week").iter_rows()}
+    return out

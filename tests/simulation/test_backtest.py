@@ -11,7 +11,7 @@ coverage figure is ``benchmarks/bench_backtest.py``).
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +26,7 @@ from smartcounter.simulation.changes import (
     PracticeChange,
     count_steps,
     find_changes,
+    merge_changes,
     share_states,
     weekly_practice,
 )
@@ -33,20 +34,11 @@ from smartcounter.store.layout import Store
 from smartcounter.synthetic import NetworkSpec
 from smartcounter.synthetic.changes import PracticeChange as GeneratedChange
 from smartcounter.synthetic.writer import TRUTH_BY_WEEK_FILE, TRUTH_DIR
-from tests.simulation.changed_network import write_changed_network
+from tests.simulation.changed_network import truth_steps, write_changed_network
 
 SPEC = NetworkSpec(branches=16, weeks=13, start=date(2018, 1, 1), seed=11)
 WEEKS = ("2018-W06", "2018-W07", "2018-W08")
 CASH_SPLIT = GeneratedChange("CZ-LJL", "2018-W07", (("cash_split", True),))
-# The truth's columns that ``changes.py`` can see, by its key.
-TRUTH_COLUMNS = {
-    "cash_split": "cash_split",
-    "backup_teller": "backup_teller",
-    "tellers": "tellers",
-    "greeters": "greeters",
-    "specialists": "stm_specialists",
-    "triage_rounds": "triage_rounds",
-}
 REPLICATIONS = 8
 
 
@@ -76,18 +68,6 @@ def tested(changed: tuple[Store, Path], found: list[PracticeChange]) -> Backtest
     return backtest(
         store=changed[0], settings=Settings(), changes=picked, replications=REPLICATIONS
     )
-
-
-def truth_steps(path: Path) -> set[tuple[str, str, str]]:
-    """(branch, week, key) of every week a truth column differs from the week before."""
-    truth = pl.read_csv(path).sort("branch_id", "week")
-    out = set()
-    for key, column in TRUTH_COLUMNS.items():
-        moved = truth.filter(
-            (pl.col(column) != pl.col(column).shift(1).over("branch_id")).fill_null(False)
-        )
-        out |= {(b, w, key) for b, w in moved.select("branch_id", "week").iter_rows()}
-    return out
 
 
 class TestDetector:
@@ -203,3 +183,96 @@ class TestCommand:
     def test_a_level_out_of_range_is_a_usage_error(self, changed: tuple[Store, Path]) -> None:
         args = ["--store", str(changed[0].root), "simulate", "validate", "--level", "1.5"]
         assert CliRunner().invoke(app, args).exit_code == 2
+
+
+@pytest.fixture(scope="module")
+def lobby_log(
+    changed: tuple[Store, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, list[PracticeChange]]:
+    """A lobby database loaded from the store, in whose set-up log CZ-LJL gets a second
+    smart counter in 2018-W07 and NT-KFQ closes one of its three in W09: its URL, and the
+    changes ``setup_log.py`` reads from it."""
+    from smartcounter.accounts.roles import system_actor
+    from smartcounter.database import open_database
+    from smartcounter.lobby.context import ManualClock, build_context
+    from smartcounter.lobby.models import QueueKind, ServicePoint
+    from smartcounter.lobby.schemas import ServicePointCreate, ServicePointUpdate
+    from smartcounter.lobby.setup import add_point, load_from_store, update_point
+    from smartcounter.simulation.setup_log import smart_counter_changes
+
+    store = changed[0]
+    url = f"sqlite:///{tmp_path_factory.mktemp('lobby') / 'lobby.db'}"
+    settings = Settings(store=store.root, database_url=url)
+    clock = ManualClock(datetime(2017, 12, 31, 1, 0))
+    ctx = build_context(settings, clock=clock)
+    actor = system_actor("test")
+    database = open_database(settings)
+    try:
+        with database.unit_of_work() as session:
+            load_from_store(session=session, ctx=ctx, actor=actor, store=store)
+            # Tuesday of 2018-W07, 10:00 in Shanghai.
+            clock.current = datetime(2018, 2, 13, 2, 0)
+            point = ServicePointCreate(kind=QueueKind.STM, code="S9", name="STM 9")
+            add_point(session=session, ctx=ctx, actor=actor, branch_id="CZ-LJL", point_in=point)
+            # Sunday of 2018-W09, 23:30 in Shanghai (15:30 UTC): W09 where the branch is.
+            clock.current = datetime(2018, 3, 4, 15, 30)
+            first = (
+                session.query(ServicePoint)
+                .filter_by(branch_id="NT-KFQ", kind=QueueKind.STM)
+                .order_by(ServicePoint.id)
+                .first()
+            )
+            assert first is not None
+            update_point(
+                session=session,
+                ctx=ctx,
+                actor=actor,
+                branch_id="NT-KFQ",
+                point_id=first.id,
+                point_in=ServicePointUpdate(active=False),
+            )
+        with database.unit_of_work(write=False) as session:
+            found = smart_counter_changes(
+                session, store.weeks("transactions"), timezone=settings.timezone
+            )
+    finally:
+        database.dispose()
+    return url, found
+
+
+class TestSetupLog:
+    """Smart counters dated from the lobby service's set-up log (``setup_log.py``)."""
+
+    def test_a_terminal_added_or_closed_is_a_change_from_its_week(
+        self, lobby_log: tuple[str, list[PracticeChange]]
+    ) -> None:
+        _, found = lobby_log
+        assert [(c.branch_id, c.week, c.steps) for c in found] == [
+            ("CZ-LJL", "2018-W07", (("smart_counters", 1, 2),)),
+            ("NT-KFQ", "2018-W09", (("smart_counters", 3, 2),)),
+        ]
+        assert found[0].as_is().smart_counters == 1
+        assert found[0].scenario().smart_counters == 2
+
+    def test_changes_of_one_week_are_one_change(self) -> None:
+        a = PracticeChange("B", "2018-W07", (("cash_split", False, True),))
+        b = PracticeChange("B", "2018-W07", (("smart_counters", 1, 2),))
+        (one,) = merge_changes([a], [b])
+        assert one.label == "cash_split=true,smart_counters=2"
+        assert one.scenario().smart_counters == 2 and one.scenario().cash_split is True
+        assert one.as_is().smart_counters == 1 and one.as_is().cash_split is None
+
+    def test_validate_reads_the_log_of_the_configured_lobby(
+        self, changed: tuple[Store, Path], lobby_log: tuple[str, list[PracticeChange]]
+    ) -> None:
+        url, _ = lobby_log
+        args = ["--store", str(changed[0].root), "simulate", "validate", "--branch", "NT-KFQ"]
+        result = CliRunner().invoke(
+            app,
+            [*args, "--replications", "2", "--format", "json"],
+            env={"SMARTCOUNTER_DATABASE_URL": url},
+            catch_exceptions=False,
+        )
+        assert result.exit_code == 0, result.output
+        rows = json.loads(result.stdout)["changes"]
+        assert ("2018-W09", "smart_counters=2") in {(r["week"], r["change"]) for r in rows}

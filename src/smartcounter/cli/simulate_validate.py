@@ -11,12 +11,16 @@ from typing import Annotated
 
 import typer
 
+from smartcounter.canonical.tables import TRANSACTIONS
 from smartcounter.cli.context import StoreOption, fail, state_of, with_store
 from smartcounter.i18n import Translator
 from smartcounter.kit.progress import NullProgress, Progress, RichProgress
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
+from smartcounter.settings import Settings
 from smartcounter.simulation.backtest import Backtest, backtest
 from smartcounter.simulation.calibrate import CalibrationError
+from smartcounter.simulation.changes import PracticeChange
+from smartcounter.store.layout import Store
 
 
 def register(app: typer.Typer) -> None:
@@ -58,6 +62,7 @@ def validate(
     state = with_store(state_of(ctx), store)
     t = state.t
     opened = state.open_store()
+    logged = _setup_log(state.settings, opened)
     bar = RichProgress() if sys.stderr.isatty() else None
     progress: Progress = bar or NullProgress()
     try:
@@ -71,6 +76,7 @@ def validate(
             level=level,
             replications=replications,
             seed=seed,
+            logged=logged,
             progress=progress,
             label=t("validation.progress"),
         )
@@ -86,6 +92,33 @@ def validate(
         write_rows(fmt, list(frame.columns), frame.rows())
     else:
         _print_table(result, t)
+
+
+def _setup_log(settings: Settings, store: Store) -> list[PracticeChange]:
+    """Smart counters added or closed, from the lobby service's set-up log where there is one
+    (its database configured, or beside the store); nothing where it cannot be read."""
+    import sqlalchemy as sa
+
+    from smartcounter.database import LOBBY_DB_FILE, open_database
+    from smartcounter.simulation.setup_log import smart_counter_changes
+
+    if not settings.database_url and not (store.root / LOBBY_DB_FILE).exists():
+        return []
+    try:
+        database = open_database(settings, migrate_now=False)
+    except (sa.exc.SQLAlchemyError, OSError):
+        return []
+    try:
+        with database.unit_of_work(write=False) as session:
+            return smart_counter_changes(
+                session,
+                store.weeks(TRANSACTIONS),
+                timezone=settings.timezone,
+            )
+    except sa.exc.SQLAlchemyError:  # no lobby tables yet, or a database not reachable
+        return []
+    finally:
+        database.dispose()
 
 
 def as_json(result: Backtest) -> dict[str, object]:

@@ -21,7 +21,7 @@ from smartcounter.metrics import Metrics, Period, open_metrics
 from smartcounter.metrics.period import shift_week
 from smartcounter.settings import Settings
 from smartcounter.simulation.calibrate import CalibrationError
-from smartcounter.simulation.changes import PracticeChange, find_changes
+from smartcounter.simulation.changes import PracticeChange, find_changes, merge_changes
 from smartcounter.simulation.estimated import weekly_counts
 from smartcounter.simulation.intervals import forecast, weekly_variation
 from smartcounter.simulation.scenario import ScenarioError
@@ -137,14 +137,20 @@ def backtest(
     replications: int | None = None,
     seed: int | None = None,
     changes: Sequence[PracticeChange] | None = None,
+    logged: Sequence[PracticeChange] = (),
     progress: Progress | None = None,
     label: str = "",
 ) -> Backtest:
-    """Back-test every change the store shows (of ``branches``, or the ``changes`` given)."""
+    """Back-test every change the store shows (of ``branches``, or the ``changes`` given),
+    with those ``logged`` elsewhere (the lobby's set-up log) in the same weeks merged in."""
     sim = settings.simulation
     bar = progress or NullProgress()
     with open_metrics(store, settings) as metrics:
         found = list(changes) if changes is not None else find_changes(metrics, settings, branches)
+        if logged:
+            wanted = set(branches) if branches else None
+            mine = [c for c in logged if wanted is None or c.branch_id in wanted]
+            found = merge_changes(found, mine)
         held = set(store.weeks(TRANSACTIONS))
         outcomes: list[ChangeOutcome] = []
         skipped: list[Skipped] = []

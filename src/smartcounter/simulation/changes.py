@@ -39,8 +39,10 @@ from smartcounter.simulation.scenario import Scenario
 COUNT_KEYS = ("tellers", "greeters", "specialists", "triage_rounds")
 SHARE_KEYS = ("cash_split", "backup_teller")
 KEYS = (*SHARE_KEYS, *COUNT_KEYS)
-# Staff counts the staff table cannot date: the as-is of a back-test takes them from the weeks.
 STAFF_KEYS = ("tellers", "greeters", "specialists")
+# Counts the reference tables cannot date (they say how a branch is set up now): the as-is
+# of a back-test takes them from the change. Smart counters come from the set-up log.
+AS_IS_KEYS = (*STAFF_KEYS, "smart_counters")
 MIN_WEEKS = 2  # weeks at a level before and after a step
 STAGE_SHARE = 0.02  # a triage stage is practised from this share of migratable visits
 MIN_GAIN = 8.0  # log-likelihood gain of a split of a share (≈ p < 0.0001)
@@ -130,8 +132,8 @@ class PracticeChange:
         return Scenario(**changes)
 
     def as_is(self) -> Scenario:
-        """The staff counts before the change (the staff table lists who came later too)."""
-        counts: dict[str, Any] = {k: b for k, b, _ in self.steps if k in STAFF_KEYS}
+        """The counts before the change (the staff table lists who came later too)."""
+        counts: dict[str, Any] = {k: b for k, b, _ in self.steps if k in AS_IS_KEYS}
         return Scenario(**counts)
 
 
@@ -196,6 +198,21 @@ def find_changes(
 ) -> list[PracticeChange]:
     """The dated practice changes the store's records show (all branches, or ``branches``)."""
     return detect_changes(weekly_practice(metrics), settings, branches)
+
+
+def merge_changes(*found: Sequence[PracticeChange]) -> list[PracticeChange]:
+    """Changes from several sources as one list: a branch's steps in one week together."""
+    steps: dict[tuple[str, str], dict[str, tuple[str, Value, Value]]] = {}
+    for changes in found:
+        for c in changes:
+            mine = steps.setdefault((c.branch_id, c.week), {})
+            for step in c.steps:
+                mine.setdefault(step[0], step)
+    order = (*KEYS, "smart_counters")
+    return [
+        PracticeChange(b, w, tuple(sorted(s.values(), key=lambda x: order.index(x[0]))))
+        for (b, w), s in sorted(steps.items())
+    ]
 
 
 def count_steps(values: Sequence[int], min_weeks: int = MIN_WEEKS) -> list[tuple[int, int, int]]:
