@@ -18,7 +18,7 @@ from smartcounter.kit.progress import NullProgress, Progress, RichProgress
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
 from smartcounter.metrics.period import PeriodError
 from smartcounter.simulation import CalibrationError, ScenarioError, run_what_if
-from smartcounter.simulation.sensitivity import RESULT_COLUMNS, Swing, sensitivity
+from smartcounter.simulation.sensitivity import DESCRIBED, RESULT_COLUMNS, Swing, sensitivity
 from smartcounter.simulation.service import calibration_weeks
 
 
@@ -150,6 +150,13 @@ def _number(value: object) -> object:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
+def _name(parameter: str, t: Translator) -> str:
+    """The parameter in words: as ``describe`` names it, or as this command does."""
+    if parameter in DESCRIBED:
+        return t(f"estimation.name_{parameter}")
+    return t(f"validation.sensitivity.names.{parameter}")
+
+
 def _print_table(
     swings: list[Swing], t: Translator, branch: str, weeks: list[str], step: float
 ) -> None:
@@ -160,7 +167,7 @@ def _print_table(
     columns = ["parameter", "value", "low", "base", "high", "swing"]
     rows = [
         (
-            s.parameter,
+            f"{_name(s.parameter, t)} ({s.parameter})",
             f"{s.value:.3g}",
             pp(s.rate[0]),
             pp(s.rate[1]),
@@ -174,7 +181,10 @@ def _print_table(
         rows,
         headers=[t(f"validation.sensitivity.columns.{c}", step=percent) for c in columns],
         title=t(
-            "validation.sensitivity.title", branch=branch, step=percent, weeks=", ".join(weeks)
+            "validation.sensitivity.title",
+            branch=branch,
+            step=percent,
+            weeks=f"{weeks[0]}…{weeks[-1]}" if len(weeks) > 1 else weeks[0],
         ),
     )
     print(t("validation.sensitivity.note", step=percent))
