@@ -160,7 +160,7 @@ def gains_chart(report: AllocationReport, f: Formats, *, width: float = 900) -> 
     row_h = 24.0
     labels = {r.branch_id: f"{report.branches[r.branch_id].name} ({r.branch_id})" for r in given}
     left = min(max([text_width(v, TICK) for v in labels.values()] + [60.0]) + 16, width * 0.4)
-    right, top, bottom = 150.0, 8.0, 48.0
+    right, top, bottom = 150.0, 24.0, 48.0
     height = top + row_h * max(len(given), 1) + bottom
     svg = Drawing(width, height, f.t("allocate.chart_label"))
     plot_w = width - left - right
@@ -168,8 +168,11 @@ def gains_chart(report: AllocationReport, f: Formats, *, width: float = 900) -> 
     lows = [min(r.gain.low, 0.0) for r in given] + [
         min(v, 0.0) for p in parts.values() for v in p.values()
     ]
-    ticks = nice_ticks(min([*lows, 0.0]), max([*highs, 1.0]), 5)
-    lo, hi = ticks[0], ticks[-1]
+    low, high = min([*lows, 0.0]), max([*highs, 1.0])
+    ticks = nice_ticks(low, high, 5)
+    # An interval just below zero should not cost the chart a whole tick's width.
+    lo, hi = max(ticks[0], low - 0.02 * (high - low)), ticks[-1]
+    ticks = [tick for tick in ticks if tick >= lo]
 
     def x(v: float) -> float:
         return left + plot_w * (v - lo) / (hi - lo)
@@ -178,6 +181,7 @@ def gains_chart(report: AllocationReport, f: Formats, *, width: float = 900) -> 
     for tick in ticks:
         svg.line(x(tick), top, x(tick), bottom_y, GRID)
         svg.text(x(tick), bottom_y + 14, f.decimal(tick, 0), anchor="middle")
+        svg.text(x(tick), top - 8, f.decimal(tick, 0), anchor="middle")  # long charts
     for i, r in enumerate(given):
         y0 = top + i * row_h
         svg.text(left - 8, y0 + row_h / 2 + 4, labels[r.branch_id], anchor="end", fill=INK)
@@ -191,9 +195,7 @@ def gains_chart(report: AllocationReport, f: Formats, *, width: float = 900) -> 
         svg.line(x(r.gain.low), mid, x(r.gain.high), mid, INK, 1.2)
         for end in (r.gain.low, r.gain.high):
             svg.line(x(end), mid - 4, x(end), mid + 4, INK, 1.2)
-        added = f.t(
-            "allocate.chart_added", devices=r.added.devices, specialists=r.added.specialists
-        )
+        added = added_text(r, f)
         svg.text(x(max(r.gain.high, start)) + 6, mid + 4, added, fill=MUTED)
     svg.line(x(0.0), top - 2, x(0.0), bottom_y, AXIS)
     ly = height - 10
@@ -207,6 +209,16 @@ def gains_chart(report: AllocationReport, f: Formats, *, width: float = 900) -> 
         lx += 30 + text_width(name, TICK)
     svg.text(lx, ly, f.t("allocate.chart_interval"), fill=MUTED)
     return svg
+
+
+def added_text(result: BranchResult, f: Formats) -> str:
+    """What a branch was given, in words: ``smart counters +2, specialists +1``."""
+    parts = []
+    if result.added.devices:
+        parts.append(f.t("allocate.chart_added_devices", count=result.added.devices))
+    if result.added.specialists:
+        parts.append(f.t("allocate.chart_added_specialists", count=result.added.specialists))
+    return f.t("allocate.separator").join(parts)
 
 
 _STYLE = """
