@@ -47,7 +47,7 @@ def test_the_director_runs_a_what_if_and_gets_the_charts(site: Site) -> None:
     job = finished(director, API_A, start.json()["job_id"])
     assert job["state"] == "done", job.get("message")
     html = str(job["html"])
-    assert html.count("<svg") == 2
+    assert html.count("<svg") == 4  # two charts, wide and narrow
     assert "各时段迁移率" in html and "各时段平均等待" in html
     assert "智能柜台·方案" in html and "柜面·现状" in html  # the waits' legend
     # The settings table marks what the scenario changed: a smart counter and a specialist more.

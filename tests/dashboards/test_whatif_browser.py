@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.dashboards.kit import BRANCH_A, Site, build_site
-from tests.dashboards.test_browser import ARTIFACTS, CHROMIUM, DESKTOP, _server_class
+from tests.dashboards.test_browser import ARTIFACTS, CHROMIUM, DESKTOP, PHONE, _server_class
 
 pytestmark = [
     pytest.mark.browser,
@@ -75,13 +75,18 @@ def test_the_director_asks_what_if_and_sees_the_charts(whatif_site: tuple[Site, 
             page.click("#whatif-run")
             expect(page.locator("#whatif-run")).to_be_disabled()
             expect(page.locator("#whatif-status")).to_contain_text("正在计算")
-            expect(page.locator("#whatif-rate-chart svg")).to_be_visible(timeout=180_000)
-            expect(page.locator("#whatif-wait-chart svg")).to_be_visible()
+            expect(page.locator("#whatif-rate-chart .whatif-wide svg")).to_be_visible(
+                timeout=180_000
+            )
+            expect(page.locator("#whatif-wait-chart .whatif-wide svg")).to_be_visible()
             expect(page.locator("#whatif-rate-chart")).to_contain_text("各时段迁移率")
             expect(page.locator(".whatif-summary")).to_contain_text("迁移率")
             expect(page.locator("#whatif-run")).to_be_enabled()
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "08-director-whatif.png"), full_page=True)
+            page.set_viewport_size(PHONE)
+            expect(page.locator("#whatif-rate-chart .whatif-narrow svg")).to_be_visible()
+            page.screenshot(path=str(ARTIFACTS / "09-director-whatif-phone.png"), full_page=True)
             context.close()
         finally:
             browser.close()

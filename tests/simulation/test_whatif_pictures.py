@@ -98,7 +98,8 @@ def test_json_has_by_hour_rows_and_out_writes_the_charts(
     assert waits == {"stm", "teller"}
 
     html = page.read_text("utf-8")
-    assert html.count("<svg") == 2 and "<script" not in html
+    assert html.count("<svg") == 4  # two charts, wide and narrow
+    assert "<script" not in html
     assert not re.search(r"(src|href)=\"(https?:)?//", html)  # nothing fetched
     assert "各时段迁移率" in html and "智能柜台·方案" in html and "现金与非现金分离办理" in html
     # One point per hour and side on the rate chart: the store's hollow dots are there.

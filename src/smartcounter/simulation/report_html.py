@@ -42,6 +42,9 @@ h1 { font-size: 22px; margin: 0 0 16px; }
 .whatif-table thead th { color: #5b6675; font-weight: normal; font-size: 12.5px; }
 .whatif-table .num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .whatif-table tr.changed td:last-child { color: #b7802a; font-weight: bold; }
+.whatif-narrow { display: none; }
+@media (max-width: 600px) { .whatif-wide { display: none; } .whatif-narrow { display: block; }
+  main { padding: 14px 10px 28px; } }
 @media print { body { background: #fff; } main { padding: 0; }
   .whatif-chart, .whatif-table { break-inside: avoid; } }
 """

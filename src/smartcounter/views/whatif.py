@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from smartcounter.simulation.service import WhatIfReport
 
 DASH = "—"
+NARROW = 380.0  # the charts' width on a phone (the page shows one or the other)
 QUEUES = ("stm", "teller")
 SIDES = ("baseline", "scenario")
 # Summary rows of the table: (metric, group), in the order shown.
@@ -332,7 +333,8 @@ class WhatIfWords:
         return charts.to_svg(drawing)
 
     def fragment(self, view: WhatIfView, *, width: float = 640) -> Markup:
-        """The charts, the summary and the settings as one piece of HTML."""
+        """The charts (``width`` wide, and narrow for phones), the summary and the settings
+        as one piece of HTML."""
         settings = self.settings(view)
         template = _environment().get_template("whatif.html.j2")
         html = template.render(
@@ -340,6 +342,8 @@ class WhatIfWords:
             view=view,
             rate_chart=self.rate_chart(view, width),
             wait_chart=self.wait_chart(view, width),
+            rate_chart_narrow=self.rate_chart(view, NARROW),
+            wait_chart_narrow=self.wait_chart(view, NARROW),
             summary=self.summary(view),
             settings=settings,
             unchanged=not any(s.changed for s in settings),
