@@ -3,12 +3,15 @@ and the charts it answers with once the background job is done."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from smartcounter.web.whatif_jobs import FOLDER, STALE_SECONDS, Job, WhatIfJobs
 from tests.dashboards.kit import BRANCH_A, BRANCH_B, Site
 
 API_A = f"/api/branches/{BRANCH_A}/whatif"
@@ -55,6 +58,10 @@ def test_the_director_runs_a_what_if_and_gets_the_charts(site: Site) -> None:
     assert changed == ["智能柜台", "智能柜台服务专员"]
     assert "<script" not in html
 
+    # The job is kept in the store folder, where every worker of the web app reads it.
+    kept = json.loads((site.root / FOLDER / f"{start.json()['job_id']}.json").read_text("utf-8"))
+    assert kept["state"] == "done" and set(kept["html"]) == {"zh", "en"}
+
     # The same job read in English; another user cannot read it.
     english = director.get(f"{API_A}/{start.json()['job_id']}?lang=en").json()
     assert "Migration rate by hour" in english["html"]
@@ -74,3 +81,19 @@ def test_who_may_run_a_what_if(site: Site) -> None:
     assert director.post(API_A, json={"replications": 1}).status_code == 422
     assert director.post(API_A, json={"tellers": 99}).status_code == 422
     assert director.get(f"{API_A}/{'0' * 32}").status_code == 404
+
+
+def test_a_job_whose_worker_stopped_is_reported_failed(tmp_path: Path) -> None:
+    """A job left running (its worker stopped) is failed once stale, not polled forever."""
+    job = Job(job_id="a" * 32, owner="user:1", branch_id=BRANCH_A, created=0.0)
+    job.state, job.started = "running", 10.0
+    (tmp_path / f"{job.job_id}.json").write_text(job.model_dump_json(), encoding="utf-8")
+    fresh = WhatIfJobs(tmp_path, clock=lambda: 10.0 + STALE_SECONDS - 1).get(
+        job.job_id, "user:1", BRANCH_A
+    )
+    assert fresh is not None and fresh.state == "running"
+    stale = WhatIfJobs(tmp_path, clock=lambda: 10.0 + STALE_SECONDS + 1).get(
+        job.job_id, "user:1", BRANCH_A
+    )
+    assert stale is not None and stale.state == "failed" and stale.error_key
+    assert WhatIfJobs(tmp_path).get(job.job_id, "user:2", BRANCH_A) is None

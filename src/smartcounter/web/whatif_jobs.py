@@ -1,56 +1,42 @@
-"""What-ifs the dashboards run in the background: one at a time, polled until done.
+"""What-ifs the dashboards run in the background, polled until done, kept in the store folder.
 
 A what-if takes seconds (calibration, then both sides' replications on every core), longer
 than a request should wait: the page submits it, gets a job id at once, and asks for the
-job until it is done. One worker runs the jobs in turn (the simulation already uses every
-core); at most ``MAX_WAITING`` wait, and finished jobs are kept ``KEEP_SECONDS``.
-A job belongs to the user who started it and to its branch: no one else can read it.
+job until it is done. Each job is a small JSON file in ``dashboards/whatif/`` of the store
+folder, so that whichever worker of the web app a poll reaches reads it (``serve
+--workers N``), and a restart forgets nothing. The worker that took the job runs it on its
+one what-if thread (the simulation already uses every core) and writes its state, then its
+result in both languages. At most ``MAX_WAITING`` wait or run at once; finished jobs are
+kept ``KEEP_SECONDS``; a job left running past ``STALE_SECONDS`` (its worker stopped) is
+reported as failed. A job belongs to the user who started it and to its branch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import Literal
 
-if TYPE_CHECKING:
-    from smartcounter.views.whatif import WhatIfView
+from pydantic import BaseModel, ValidationError
 
 log = logging.getLogger(__name__)
+
+FOLDER = "dashboards/whatif"
 MAX_WAITING = 4
 KEEP_SECONDS = 3600.0
+STALE_SECONDS = 1800.0
 State = Literal["queued", "running", "done", "failed"]
+# One what-if at a time in each worker process.
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whatif")
 
 
 class TooManyJobsError(RuntimeError):
     """More what-ifs are waiting than the server takes."""
-
-
-@dataclass
-class Job:
-    """A what-if on its way: who asked, for which branch, and how far it is."""
-
-    job_id: str
-    owner: str
-    branch_id: str
-    created: float
-    state: State = "queued"
-    started: float | None = None
-    finished: float | None = None
-    view: WhatIfView | None = None
-    error_key: str | None = None
-    error_params: dict[str, object] = field(default_factory=dict)
-
-    def elapsed(self, now: float) -> float:
-        """Seconds since the job started (0 while it waits)."""
-        if self.started is None:
-            return 0.0
-        return (self.finished or now) - self.started
 
 
 class JobFailedError(Exception):
@@ -62,71 +48,105 @@ class JobFailedError(Exception):
         self.params = params
 
 
+class Job(BaseModel):
+    """A what-if on its way: who asked, for which branch, how far it is, and its answer."""
+
+    job_id: str
+    owner: str
+    branch_id: str
+    created: float  # seconds since the epoch
+    state: State = "queued"
+    started: float | None = None
+    finished: float | None = None
+    html: dict[str, str] = {}  # the result by language, once done
+    error_key: str | None = None
+    error_params: dict[str, str | int | float] = {}
+
+    def elapsed(self, now: float) -> float:
+        """Seconds since the job started (0 while it waits)."""
+        if self.started is None:
+            return 0.0
+        return max((self.finished or now) - self.started, 0.0)
+
+
 class WhatIfJobs:
-    """The server's what-if jobs and the one thread that runs them."""
+    """The what-if jobs kept in ``folder`` (a store's ``dashboards/whatif``)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, folder: Path, clock: Callable[[], float] = time.time) -> None:
+        self.folder = folder
         self._clock = clock
-        self._lock = threading.Lock()
-        self._jobs: dict[str, Job] = {}
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whatif")
 
-    def submit(self, owner: str, branch_id: str, work: Callable[[], WhatIfView]) -> Job:
-        """Queue ``work`` for ``owner``'s what-if at ``branch_id``; TooManyJobsError when full."""
-        now = self._clock()
-        with self._lock:
-            self._forget(now)
-            waiting = sum(j.state in ("queued", "running") for j in self._jobs.values())
-            if waiting >= MAX_WAITING:
-                raise TooManyJobsError()
-            job = Job(uuid.uuid4().hex, owner, branch_id, now)
-            self._jobs[job.job_id] = job
-        self._pool.submit(self._run, job, work)
+    def now(self) -> float:
+        """The jobs' clock (seconds since the epoch)."""
+        return self._clock()
+
+    def submit(self, owner: str, branch_id: str, work: Callable[[], dict[str, str]]) -> Job:
+        """Queue ``work`` (the result's HTML by language) for ``owner``'s what-if at
+        ``branch_id``; TooManyJobsError when as many wait or run as the server takes."""
+        now = self.now()
+        jobs = self._all()
+        self._forget(jobs, now)
+        if sum(j.state in ("queued", "running") for j in jobs) >= MAX_WAITING:
+            raise TooManyJobsError()
+        job = Job(job_id=uuid.uuid4().hex, owner=owner, branch_id=branch_id, created=now)
+        self._write(job)
+        _POOL.submit(self._run, job, work)
         return job
 
     def get(self, job_id: str, owner: str, branch_id: str) -> Job | None:
         """The job, if ``owner`` started it for ``branch_id`` and it is still kept."""
-        with self._lock:
-            job = self._jobs.get(job_id)
+        job = self._read(self.folder / f"{job_id}.json")
         if job is None or job.owner != owner or job.branch_id != branch_id:
             return None
+        started = job.started
+        if job.state == "running" and started is not None and self.now() - started > STALE_SECONDS:
+            job.state, job.error_key = "failed", "whatif.page.stale"
         return job
 
     def ahead(self, job: Job) -> int:
-        """How many jobs run or wait before ``job`` (0 once it runs)."""
+        """How many jobs wait or run before ``job`` (0 once it runs)."""
         if job.state != "queued":
             return 0
-        with self._lock:
-            return sum(
-                j.state in ("queued", "running") and j.created < job.created
-                for j in self._jobs.values()
-            )
+        return sum(
+            j.state in ("queued", "running") and j.created < job.created for j in self._all()
+        )
 
-    def now(self) -> float:
-        """The jobs' clock."""
-        return self._clock()
-
-    def _run(self, job: Job, work: Callable[[], WhatIfView]) -> None:
-        job.started, job.state = self._clock(), "running"
+    def _run(self, job: Job, work: Callable[[], dict[str, str]]) -> None:
+        job.started, job.state = self.now(), "running"
+        self._write(job)
         try:
-            job.view = work()
+            job.html = work()
             job.state = "done"
         except JobFailedError as exc:
-            job.error_key, job.error_params, job.state = exc.key, exc.params, "failed"
+            job.error_key, job.state = exc.key, "failed"
+            job.error_params = {k: str(v) for k, v in exc.params.items()}
         except Exception as exc:  # any failure is the job's answer, and the log's
             log.exception("what-if %s at %s failed", job.job_id, job.branch_id)
             job.error_key, job.error_params = "whatif.page.failed", {"message": type(exc).__name__}
             job.state = "failed"
-        finally:
-            job.finished = self._clock()
+        job.finished = self.now()
+        self._write(job)
 
-    def _forget(self, now: float) -> None:
-        for key in [
-            k
-            for k, j in self._jobs.items()
-            if j.finished is not None and now - j.finished > KEEP_SECONDS
-        ]:
-            del self._jobs[key]
+    def _write(self, job: Job) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{job.job_id}.json"
+        temporary = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+        temporary.write_text(job.model_dump_json(), encoding="utf-8")
+        temporary.replace(path)  # readers see the old state or the new, never half
 
+    def _read(self, path: Path) -> Job | None:
+        try:
+            return Job.model_validate_json(path.read_text("utf-8"))
+        except (FileNotFoundError, ValidationError):
+            return None
 
-JOBS = WhatIfJobs()
+    def _all(self) -> list[Job]:
+        if not self.folder.is_dir():
+            return []
+        return [j for p in self.folder.glob("*.json") if (j := self._read(p)) is not None]
+
+    def _forget(self, jobs: list[Job], now: float) -> None:
+        for job in jobs:
+            if job.finished is not None and now - job.finished > KEEP_SECONDS:
+                with contextlib.suppress(FileNotFoundError):
+                    (self.folder / f"{job.job_id}.json").unlink()

@@ -38,7 +38,7 @@ from smartcounter.web.deps import (
     identify,
 )
 from smartcounter.web.pages import forbidden_page
-from smartcounter.web.whatif_jobs import JOBS, Job, JobFailedError, TooManyJobsError
+from smartcounter.web.whatif_jobs import FOLDER, Job, JobFailedError, TooManyJobsError, WhatIfJobs
 
 if TYPE_CHECKING:
     from smartcounter.simulation.model import Staffing
@@ -144,19 +144,32 @@ def run(settings: Settings, branch_id: str, changes: WhatIfIn) -> WhatIfView:
     return whatif_view(report)
 
 
+def rendered(view: WhatIfView) -> dict[str, str]:
+    """The what-if's charts and tables in every language, as its job keeps them."""
+    from smartcounter.views.whatif import WhatIfWords
+
+    return {lang.value: str(WhatIfWords(lang).fragment(view)) for lang in Lang}
+
+
+def jobs_of(settings: Settings) -> WhatIfJobs:
+    """The what-if jobs of the settings' store (kept in its folder, seen by every worker)."""
+    return WhatIfJobs(dashboards.open_store(settings).root / FOLDER)
+
+
 def _owner(actor: Actor) -> str:
     return actor.label if actor.user_id is None else f"user:{actor.user_id}"
 
 
-def _answer(job: Job, lang: Lang) -> WhatIfJobOut:
-    from smartcounter.views.whatif import WhatIfWords
-
+def _answer(jobs: WhatIfJobs, job: Job, lang: Lang) -> WhatIfJobOut:
     t = Translator(lang)
     out = WhatIfJobOut(
-        job_id=job.job_id, state=job.state, ahead=JOBS.ahead(job), elapsed_s=job.elapsed(JOBS.now())
+        job_id=job.job_id,
+        state=job.state,
+        ahead=jobs.ahead(job),
+        elapsed_s=job.elapsed(jobs.now()),
     )
-    if job.state == "done" and job.view is not None:
-        out.html = str(WhatIfWords(lang).fragment(job.view))
+    if job.state == "done":
+        out.html = job.html.get(lang.value)
     elif job.state == "failed" and job.error_key is not None:
         out.message = t(job.error_key, **job.error_params)
     return out
@@ -171,11 +184,14 @@ def start_whatif(
     lang: LangDep,
 ) -> WhatIfJobOut:
     """Start a what-if for the branch; poll its job until ``state`` is done or failed."""
+    jobs = jobs_of(settings)
     try:
-        job = JOBS.submit(_owner(actor), branch_id, lambda: run(settings, branch_id, changes))
+        job = jobs.submit(
+            _owner(actor), branch_id, lambda: rendered(run(settings, branch_id, changes))
+        )
     except TooManyJobsError as exc:
         raise WhatIfBusyError() from exc
-    return _answer(job, lang)
+    return _answer(jobs, job, lang)
 
 
 @api.get("/branches/{branch_id}/whatif/{job_id}", response_model=WhatIfJobOut)
@@ -183,13 +199,15 @@ def whatif_job(
     branch_id: BranchId,
     job_id: JobId,
     actor: BranchViewer,
+    settings: SettingsDep,
     lang: LangDep,
 ) -> WhatIfJobOut:
     """A what-if's progress, and its charts and summary once done."""
-    job = JOBS.get(job_id, _owner(actor), branch_id)
+    jobs = jobs_of(settings)
+    job = jobs.get(job_id, _owner(actor), branch_id)
     if job is None:
         raise UnknownJobError()
-    return _answer(job, lang)
+    return _answer(jobs, job, lang)
 
 
 @pages.get("/branches/{branch_id}/whatif", response_model=None)
