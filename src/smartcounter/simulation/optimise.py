@@ -145,6 +145,7 @@ class Optimisation:
     replications: int
     confirm_replications: int
     seed: int
+    confidence: float = 0.95  # of the confirmation's intervals
 
 
 def as_is_profile(model: BranchModel) -> Profile:
@@ -504,4 +505,5 @@ def optimise(
         replications=replications,
         confirm_replications=confirm_replications,
         seed=seed,
+        confidence=confidence,
     )

@@ -3,7 +3,8 @@
 Three charts drawn with the bulletin's SVG primitives (``bulletin/charts.py``): the
 trade-off of every plan evaluated (cost per day against migration rate, coloured by the
 longest hourly p90 wait, the Pareto front joined), and the migration rate and the p90 waits
-by hour, as is against proposed; then the staffing by hour. Styles inline; no script, no
+by hour, as is against proposed; before them, the cost, rate and longest wait and the
+staffing by hour. Styles inline; no script, no
 font file, no address outside the page.
 """
 
@@ -56,6 +57,7 @@ th, td { padding: 5px 12px; border-bottom: 1px solid #eef1f5; text-align: right;
 th:first-child, td:first-child { text-align: left; }
 caption { text-align: left; font-weight: bold; padding: 0 0 6px; }
 td.changed { background: #fdf3e1; font-weight: bold; }
+.tables { display: flex; flex-wrap: wrap; gap: 18px; align-items: flex-start; }
 """
 
 
@@ -287,6 +289,15 @@ def optimise_page(o: Optimisation, t: Translator) -> str:
         verdict = t("optimise.met", saving=f"{o.as_is.cost - o.proposed.cost:,.0f}")
     else:
         verdict = t("optimise.not_met")
+    runs = t(
+        "optimise.runs",
+        candidates=len(o.candidates),
+        replications=o.replications,
+        confirm=o.confirm_replications,
+        seed=o.seed,
+        confidence=round(o.confidence * 100),
+    )
+    notes = [runs] + ([t("optimise.unconfirmed")] if o.met != o.met_in_search else [])
     figures = [
         (t("optimise.page.front_title"), front_chart(o, t), t("optimise.page.front_caption")),
         (t("optimise.page.rate_title"), rate_chart(o, t), ""),
@@ -304,7 +315,8 @@ def optimise_page(o: Optimisation, t: Translator) -> str:
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body><main>"
         f"<h1>{escape(title)}</h1><p>{escape(', '.join(m.weeks))}</p><p>{escape(targets)}</p>"
         f'<p class="verdict {"met" if o.met else "not-met"}">{escape(verdict)}</p>'
-        f"{summary_table(o, t)}{blocks}{staffing_table(o, t)}"
+        + "".join(f'<p class="caption">{escape(n)}</p>' for n in notes)
+        + f'<div class="tables">{summary_table(o, t)}{staffing_table(o, t)}</div>{blocks}'
         f'<p class="caption">{escape(t("optimise.note"))}</p>'
         "</main></body></html>\n"
     )
