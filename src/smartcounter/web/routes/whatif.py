@@ -37,7 +37,7 @@ from smartcounter.web.deps import (
     SettingsDep,
     identify,
 )
-from smartcounter.web.pages import forbidden_page
+from smartcounter.web.pages import _js_messages, forbidden_page
 from smartcounter.web.whatif_jobs import FOLDER, Job, JobFailedError, TooManyJobsError, WhatIfJobs
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ BranchViewer = Annotated[Actor, Depends(Require(Permission.BRANCH_DASHBOARD))]
 JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
 DEFAULT_REPLICATIONS = 10
 # Messages the page's script shows, by the key it asks for.
-SCRIPT_MESSAGES = ("calculating", "queued", "failed", "no_change")
+SCRIPT_MESSAGES = ("calculating", "queued", "failed")
 
 
 class UnknownJobError(SmartCounterError):
@@ -241,7 +241,9 @@ def whatif_page(
             branch_id=branch_id,
         )
     t = Translator(lang)
-    messages: dict[str, Any] = {k: t(f"whatif.page.{k}") for k in SCRIPT_MESSAGES}
+    # The lobby scripts' own messages (errors the API answers), and the what-if's.
+    messages: dict[str, Any] = json.loads(_js_messages(lang))
+    messages.update({f"whatif_{k}": t(f"whatif.page.{k}") for k in SCRIPT_MESSAGES})
     return _render(
         request,
         "dashboards/whatif.html",

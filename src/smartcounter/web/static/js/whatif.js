@@ -39,12 +39,12 @@
       return true;
     }
     if (job.state === "failed") {
-      say(job.message || m("failed", { message: "" }), "failed");
+      say(job.message || m("whatif_failed", { message: "" }), "failed");
       button.disabled = false;
       return true;
     }
     const waiting = job.state === "queued" && job.ahead > 0;
-    const text = waiting ? m("queued") : m("calculating", { done: `${Math.round(job.elapsed_s)} s` });
+    const text = waiting ? m("whatif_queued") : m("whatif_calculating", { done: `${Math.round(job.elapsed_s)} s` });
     say(text, "busy");
     return false;
   }
@@ -67,7 +67,7 @@
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     button.disabled = true;
-    say(m("calculating", { done: "0 s" }), "busy");
+    say(m("whatif_calculating", { done: "0 s" }), "busy");
     const body = changes();
     try {
       const job = await api("POST", path, body);
