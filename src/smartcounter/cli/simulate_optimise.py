@@ -73,14 +73,25 @@ def optimise_command(
     ] = None,
     max_specialists: Annotated[
         int | None,
-        typer.Option("--max-specialists", min=0, help="Most specialists in an hour (+2)."),
+        typer.Option(
+            "--max-specialists",
+            min=0,
+            help="Most specialists in an hour (default: the branch's + 2).",
+        ),
     ] = None,
     max_greeters: Annotated[
-        int | None, typer.Option("--max-greeters", min=0, help="Most greeters in an hour (+2).")
+        int | None,
+        typer.Option(
+            "--max-greeters", min=0, help="Most greeters in an hour (default: the branch's + 2)."
+        ),
     ] = None,
     max_smart_counters: Annotated[
         int | None,
-        typer.Option("--max-smart-counters", min=0, help="Most smart counters open (+1)."),
+        typer.Option(
+            "--max-smart-counters",
+            min=0,
+            help="Most smart counters open in an hour (default: the branch's + 1).",
+        ),
     ] = None,
     replications: Annotated[
         int,
