@@ -92,6 +92,7 @@ def test_the_director_asks_what_if_and_sees_the_charts(whatif_site: tuple[Site, 
             expect(page.locator("#whatif-rate-chart")).to_contain_text("各时段迁移率")
             expect(page.locator(".whatif-summary")).to_contain_text("迁移率")
             expect(page.locator("#whatif-run")).to_be_enabled()
+            expect(page.locator("#toast")).to_be_hidden(timeout=15_000)  # the refusal's
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "08-director-whatif.png"), full_page=True)
             page.set_viewport_size(PHONE)
