@@ -304,3 +304,25 @@ def test_a_rollup_of_another_format_is_not_read(stores: tuple[Path, Path], tmp_p
     assert rebuild_rollups(store, missing_only=True) == [WEEK]
     assert not stale.exists()
     assert rollup_files(Store.open(copy), [WEEK], TRI_ROLLUP)
+
+
+def test_a_week_imported_in_two_parts_rolls_up_both(
+    network: Path, tmp_path: Path, stores: tuple[Path, Path]
+) -> None:
+    """The second import of a week's triage rolls it up from the committed first half and
+    its own staged second half alike."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(network, first)
+    second.mkdir()
+    lines = (network / "triage.csv").read_text("utf-8").splitlines(keepends=True)
+    half = len(lines) // 2
+    (first / "triage.csv").write_text("".join(lines[:half]), "utf-8")
+    (second / "triage.csv").write_text(lines[0] + "".join(lines[half:]), "utf-8")
+    root = tmp_path / "store"
+    _ingest(root, first, second)
+    with (
+        Metrics(DuckDBEngine(Store.open(root))) as parts,
+        Metrics(DuckDBEngine(Store.open(stores[0]))) as once,
+    ):
+        for name in ("funnel by branch", "declines by branch", "depth by branch"):
+            _same(FIGURES[name](parts), FIGURES[name](once))

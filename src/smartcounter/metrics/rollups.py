@@ -324,8 +324,11 @@ def weeks_to_roll(store: Store, tx: Transaction, rollup: Rollup = TRANSACTIONS_R
     return sorted(weeks)
 
 
-def _listed(files: list[str]) -> str:
-    return "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+def _read(files: list[str]) -> str:
+    """DuckDB's reading of ``files``, committed or staged alike: the week is given, never
+    taken from a committed file's path (``week=…``), which a staged file's path lacks."""
+    listed = "[" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "]"
+    return f"read_parquet({listed}, hive_partitioning = false)"
 
 
 def _stage_week_views(
@@ -340,16 +343,14 @@ def _stage_week_views(
             files = _final_files(store, tx, table)
             if not files:
                 return False
-            con.execute(
-                f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} FROM read_parquet({_listed(files)})"
-            )
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} FROM {_read(files)}")
             continue
         parts = []
         for k in range(-source.spread, source.spread + 1):
             w = shift_week(week, k)
             files = _final_files(store, tx, table, w)
             if files:
-                parts.append(f"SELECT {cols}, '{w}' AS week FROM read_parquet({_listed(files)})")
+                parts.append(f"SELECT {cols}, '{w}' AS week FROM {_read(files)}")
                 found = found or (table in rollup.rows and w == week)
         if not parts:
             from smartcounter.store.schema import file_schema
