@@ -71,6 +71,10 @@ def optimise_command(
         int | None,
         typer.Option("--max-tellers", min=1, help="Most tellers in an hour (default: windows)."),
     ] = None,
+    min_tellers: Annotated[
+        int,
+        typer.Option("--min-tellers", min=1, help="Fewest tellers in any hour (cover for breaks)."),
+    ] = 1,
     max_specialists: Annotated[
         int | None,
         typer.Option(
@@ -136,7 +140,9 @@ def optimise_command(
             branch_id=branch,
             weeks=span,
             targets=Targets(rate=target_rate, max_wait_s=max_wait * 60.0),
-            bounds=Bounds(max_tellers, max_specialists, max_greeters, max_smart_counters),
+            bounds=Bounds(
+                max_tellers, max_specialists, max_greeters, max_smart_counters, min_tellers
+            ),
             replications=replications,
             confirm_replications=confirm or sim.replications,
             seed=sim.seed if seed is None else seed,

@@ -11,8 +11,8 @@ random numbers: every candidate meets the same customers), and meets the targets
   arriving in that hour is at most the wait limit; an hour × queue with fewer than
   ``MIN_VISITS`` simulated visits is not judged.
 
-The search starts from the branch as it is, and again from the fewest staff the limits
-allow (one path alone missed the cheapest answer on small cases checked by brute force).
+The search starts from the branch as it is (brought within the limits), and again from
+the fewest staff the limits allow (one path alone missed the cheapest answer on small cases checked by brute force).
 While the targets are not met it adds the one person or device, at one hour, that removes
 the most shortfall per yuan; then it takes away, one at a time and the dearest first,
 whatever can go with the targets still met (a move that broke them is not tried again:
@@ -329,7 +329,9 @@ def greedy(
     the fewest staff the limits allow: the better answer of the two."""
     search = search if search is not None else Search()
     run = _Evaluator(model, streams, costs, search, tick or (lambda _: None))
-    starts = [start] if start is not None else [as_is_profile(model), _fewest(model, limits)]
+    starts = [start] if start is not None else [_within(as_is_profile(model), limits)]
+    if start is None:
+        starts.append(_fewest(model, limits))
     best: Evaluation | None = None
     for first in dict.fromkeys(starts):
         found = _descend(run, first, targets, limits, costs, model.arrivals.hours)
@@ -337,6 +339,16 @@ def greedy(
             best = found
     assert best is not None
     return best
+
+
+def _within(profile: Profile, limits: Limits) -> Profile:
+    """``profile`` with every count brought within the limits."""
+
+    def clip(hour: Hour) -> Hour:
+        c = [min(max(n, lo), hi) for n, lo, hi in zip(hour, limits.low, limits.high, strict=True)]
+        return (c[0], c[1], c[2], c[3])
+
+    return tuple(clip(h) for h in profile)
 
 
 def _fewest(model: BranchModel, limits: Limits) -> Profile:

@@ -40,6 +40,7 @@ class Bounds:
     specialists: int | None = None
     greeters: int | None = None
     smart_counters: int | None = None
+    min_tellers: int = 1  # tellers every hour at least (breaks and back-office work)
 
 
 def calibrated(
@@ -55,9 +56,9 @@ def calibrated(
 
 
 def limits_for(model: BranchModel, bounds: Bounds) -> Limits:
-    """At least one teller (and one smart counter where the branch has any) every hour; at
-    most every teller window staffed, two specialists and two greeters more than the branch
-    has, and one more smart counter (unless ``bounds`` say otherwise)."""
+    """At least ``min_tellers`` tellers (and one smart counter where the branch has any)
+    every hour; at most every teller window staffed, two specialists and two greeters more
+    than the branch has, and one more smart counter (unless ``bounds`` say otherwise)."""
     s = model.staffing
     high = (
         bounds.tellers if bounds.tellers is not None else s.teller_windows,
@@ -65,8 +66,8 @@ def limits_for(model: BranchModel, bounds: Bounds) -> Limits:
         bounds.greeters if bounds.greeters is not None else s.greeters + 2,
         bounds.smart_counters if bounds.smart_counters is not None else s.smart_counters + 1,
     )
-    low = (1, 0, 0, min(1, s.smart_counters, high[3]))
-    return Limits(low=low, high=(max(high[0], 1), high[1], high[2], max(high[3], low[3])))
+    low = (max(bounds.min_tellers, 1), 0, 0, min(1, s.smart_counters, high[3]))
+    return Limits(low=low, high=(max(high[0], low[0]), high[1], high[2], max(high[3], low[3])))
 
 
 def run_optimise(
