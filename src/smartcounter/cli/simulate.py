@@ -272,32 +272,16 @@ def _print_estimates(report: WhatIfReport, t: Translator) -> None:
 
 
 def _print_settings(before: BranchModel, after: BranchModel, t: Translator) -> None:
-    def yes_no(value: bool) -> str:
-        return t("simulation.setting.yes") if value else t("simulation.setting.no")
+    from smartcounter.views.whatif import settings_of
 
-    def pct(value: float) -> str:
-        return f"{value * 100:.0f}%"
+    def show(value: object) -> str:
+        if isinstance(value, bool):
+            return t("simulation.setting.yes") if value else t("simulation.setting.no")
+        if isinstance(value, float):
+            return f"{value * 100:.0f}%"
+        return str(value)
 
-    rows = []
-    for name in ("greeters", "lobby_managers", "specialists", "tellers", "teller_windows"):
-        rows.append((name, str(getattr(before.staffing, name)), str(getattr(after.staffing, name))))
-    rows.append(
-        ("smart_counters", str(before.staffing.smart_counters), str(after.staffing.smart_counters))
-    )
-    for k in range(3):
-        rows.append(
-            (f"coverage{k + 1}", pct(before.practice.coverage[k]), pct(after.practice.coverage[k]))
-        )
-    rows.append(
-        ("cash_split", yes_no(before.practice.cash_split), yes_no(after.practice.cash_split))
-    )
-    rows.append(
-        (
-            "backup_teller",
-            yes_no(before.practice.backup_teller),
-            yes_no(after.practice.backup_teller),
-        )
-    )
+    rows = [(name, show(a), show(b)) for name, a, b in settings_of(before, after)]
     minutes = f"{before.practice.patience_s / 60:.0f}"
     rows.append(("patience", minutes, minutes))
     headers = [
