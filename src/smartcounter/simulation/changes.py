@@ -6,7 +6,8 @@ worked each week. Per branch and week (``weekly_practice``, one SQL text):
 - staff at work by role: tellers who served at a window, greeters who triaged, specialists
   who triaged or authorised at a smart counter (distinct staff ids);
 - triage rounds: how many of the three stages touched at least ``STAGE_SHARE`` of the
-  visits with migratable business;
+  visits with migratable business and no cash (a teller's referral after splitting a cash
+  visit is part of the cash split, not a third round);
 - cash split: visits with cash and migratable business whose migratable part was all done
   at a smart counter, over all such visits (the branch splits at ``cash_split_share``, as
   calibration judges it);
@@ -64,7 +65,7 @@ WITH legs AS (
 ),
 visits_by_week AS (
   SELECT branch_id, week,
-    CAST(SUM(CASE WHEN m > 0 THEN 1 ELSE 0 END) AS BIGINT) AS migratable_visits,
+    CAST(SUM(CASE WHEN m > 0 AND c = 0 THEN 1 ELSE 0 END) AS BIGINT) AS noncash_visits,
     CAST(SUM(CASE WHEN m > 0 AND c > 0 THEN 1 ELSE 0 END) AS BIGINT) AS composite,
     CAST(SUM(CASE WHEN m > 0 AND c > 0 AND d = m THEN 1 ELSE 0 END) AS BIGINT) AS split
   FROM legs GROUP BY branch_id, week
@@ -75,6 +76,8 @@ stages AS (
     CAST(COUNT(DISTINCT CASE WHEN tr.stage = 2 THEN tr.visit_id END) AS BIGINT) AS stage2,
     CAST(COUNT(DISTINCT CASE WHEN tr.stage = 3 THEN tr.visit_id END) AS BIGINT) AS stage3
   FROM triage tr JOIN visits v ON v.visit_id = tr.visit_id
+  JOIN legs l ON l.visit_id = tr.visit_id
+  WHERE l.m > 0 AND l.c = 0
   GROUP BY v.branch_id, tr.week
 ),
 at_work AS (
@@ -98,7 +101,7 @@ staffed AS (
   FROM at_work a JOIN staff s ON s.staff_id = a.staff_id
   GROUP BY a.branch_id, a.week
 )
-SELECT x.branch_id AS branch_id, x.week AS week, x.migratable_visits AS migratable_visits,
+SELECT x.branch_id AS branch_id, x.week AS week, x.noncash_visits AS noncash_visits,
   x.composite AS composite, x.split AS split,
   COALESCE(st.stage1, 0) AS stage1, COALESCE(st.stage2, 0) AS stage2,
   COALESCE(st.stage3, 0) AS stage3,
@@ -165,7 +168,7 @@ def detect_changes(
         levels: dict[str, list[int]] = {
             key: [int(v) for v in rows[key].to_list()] for key in STAFF_KEYS
         }
-        visits = _floats(rows, "migratable_visits")
+        visits = _floats(rows, "noncash_visits")
         practised = [
             share_states(_floats(rows, f"stage{s}"), visits, STAGE_SHARE, min_weeks=SHARE_WEEKS)
             for s in (1, 2, 3)
