@@ -66,7 +66,8 @@ def _customers(routes: list[Routes]) -> int:
 def full_what_if_us(replications: int) -> tuple[float, float, int]:
     """µs per simulated customer of a what-if on CZ-LJL: (compiled queues, Python loop, n)."""
     from smartcounter.settings import Settings
-    from smartcounter.simulation import Scenario, calibrate
+    from smartcounter.simulation import Scenario
+    from smartcounter.simulation.calibrate import calibrate
     from smartcounter.simulation.results import compare
     from smartcounter.simulation.runner import run_streams
     from smartcounter.store.layout import Store

@@ -15,8 +15,9 @@ import pytest
 
 from smartcounter.metrics import Metrics, open_metrics
 from smartcounter.settings import Settings
-from smartcounter.simulation import BranchModel, calibrate
+from smartcounter.simulation import BranchModel
 from smartcounter.simulation.behaviour import Behaviour
+from smartcounter.simulation.calibrate import calibrate
 from smartcounter.simulation.distributions import Exponential
 from smartcounter.simulation.model import (
     CASH,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from smartcounter.simulation import CalibrationError, calibrate, simulate
+from smartcounter.simulation import CalibrationError, simulate
+from smartcounter.simulation.calibrate import calibrate
 from tests.simulation.conftest import SOURCE, WEEKS
 
 

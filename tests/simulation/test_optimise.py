@@ -18,7 +18,8 @@ import pytest
 
 from smartcounter.metrics import Metrics
 from smartcounter.settings import RoleCosts, Settings
-from smartcounter.simulation import BranchModel, calibrate
+from smartcounter.simulation import BranchModel
+from smartcounter.simulation.calibrate import calibrate
 from smartcounter.simulation.model import Arrivals
 from smartcounter.simulation.optimise import (
     Limits,

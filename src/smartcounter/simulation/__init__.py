@@ -7,7 +7,9 @@ discrete-event simulation, one week per replication; ``what_if`` runs a baseline
 
 The lobby's shared parts — customer behaviour (``behaviour``) and the compiled queues
 (``queues``), which the synthetic generator runs — import without the rest: the names
-below load on first use.
+below load on first use. ``calibrate`` the function is imported from its module
+(``from smartcounter.simulation.calibrate import calibrate``): the package's attribute of
+that name is the module ``calibrate`` as soon as anything has imported it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from smartcounter.simulation.calibrate import CalibrationError, calibrate
+    from smartcounter.simulation.calibrate import CalibrationError
     from smartcounter.simulation.model import BranchModel, Practice, Staffing
     from smartcounter.simulation.results import SimulationResult, compare
     from smartcounter.simulation.runner import WhatIf, simulate, what_if
@@ -33,7 +35,6 @@ _WHERE = {
     "Staffing": "model",
     "WhatIf": "runner",
     "WhatIfReport": "service",
-    "calibrate": "calibrate",
     "compare": "results",
     "run_what_if": "service",
     "simulate": "runner",
@@ -50,7 +51,6 @@ __all__ = [
     "Staffing",
     "WhatIf",
     "WhatIfReport",
-    "calibrate",
     "compare",
     "run_what_if",
     "simulate",
