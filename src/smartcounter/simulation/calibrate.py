@@ -99,7 +99,7 @@ def _first_guess(
 ) -> tuple[BranchModel, Moments]:
     """The model read from the store, practice from the funnel directly; and that funnel."""
     sim = settings.simulation
-    branch = _branch_row(store, branch_id)
+    branch = branch_row(store, branch_id)
     figures = SimulationMetrics(metrics)
     arrivals_frame = figures.arrivals(period, branch_id)
     if arrivals_frame.height == 0:
@@ -125,7 +125,7 @@ def _first_guess(
         sim.min_service_samples,
         ages,
     )
-    staffing = _staffing(store, branch_id, branch)
+    staffing = staffing_of(store, branch_id, branch)
     paths = figures.visit_paths(period, branch_id)
     moments = funnel_moments(paths)
     practice = _practice(
@@ -167,14 +167,16 @@ def _first_guess(
 # -- reading -----------------------------------------------------------------------------------
 
 
-def _branch_row(store: Store, branch_id: str) -> dict[str, Any]:
+def branch_row(store: Store, branch_id: str) -> dict[str, Any]:
+    """The branch's row of branches.csv; CalibrationError for an unknown branch."""
     rows = read_table(store, "branches").filter(pl.col("branch_id") == branch_id)
     if rows.height == 0:
         raise CalibrationError(f"unknown branch {branch_id!r}")
     return rows.row(0, named=True)
 
 
-def _staffing(store: Store, branch_id: str, branch: dict[str, Any]) -> Staffing:
+def staffing_of(store: Store, branch_id: str, branch: dict[str, Any]) -> Staffing:
+    """The branch's staff and devices as the store has them (staff.csv, branches.csv)."""
     staff = read_table(store, "staff").filter(pl.col("branch_id") == branch_id)
     roles = dict(staff.group_by("role").len().iter_rows())
     tellers = int(roles.get("teller", 0))

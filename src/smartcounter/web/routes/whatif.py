@@ -110,10 +110,10 @@ def scenario_of(changes: WhatIfIn, staffing: Staffing) -> Scenario:
 
 def branch_staffing(settings: Settings, branch_id: str) -> Staffing:
     """The branch's staff and devices as the simulator reads them (its calibration's)."""
-    from smartcounter.simulation.calibrate import _branch_row, _staffing
+    from smartcounter.simulation.calibrate import branch_row, staffing_of
 
     store = dashboards.open_store(settings)
-    return _staffing(store, branch_id, _branch_row(store, branch_id))
+    return staffing_of(store, branch_id, branch_row(store, branch_id))
 
 
 def run(settings: Settings, branch_id: str, changes: WhatIfIn) -> WhatIfView:
@@ -266,9 +266,9 @@ class _Branch:
 
 
 def _branch_name(settings: Settings, branch_id: str) -> str:
-    from smartcounter.simulation.calibrate import _branch_row
+    from smartcounter.simulation.calibrate import branch_row
 
-    row = _branch_row(dashboards.open_store(settings), branch_id)
+    row = branch_row(dashboards.open_store(settings), branch_id)
     return str(row.get("name") or branch_id)
 
 
