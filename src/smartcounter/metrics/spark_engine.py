@@ -91,7 +91,7 @@ def _build(settings: SparkSettings) -> Any:
     return root
 
 
-def _open_session(settings: SparkSettings) -> Any:
+def open_session(settings: SparkSettings) -> Any:
     """A new session on the process's Spark application (started on first use)."""
     key = (
         settings.master,
@@ -119,7 +119,8 @@ def _open_session(settings: SparkSettings) -> Any:
     return session
 
 
-def _close_session() -> None:
+def release_session() -> None:
+    """Give back a session of ``open_session``; the last one stops the Spark application."""
     with _LOCK:
         _SHARED["users"] -= 1
         if _SHARED["users"] <= 0 and _SHARED["root"] is not None:
@@ -128,13 +129,13 @@ def _close_session() -> None:
 
 
 class SparkEngine:
-    """Runs the metrics SQL on a Spark session of its own (see ``_open_session``)."""
+    """Runs the metrics SQL on a Spark session of its own (see ``open_session``)."""
 
     name = "spark"
 
     def __init__(self, store: Store, settings: SparkSettings | None = None) -> None:
         self.store = store
-        self._spark = _open_session(settings or SparkSettings())
+        self._spark = open_session(settings or SparkSettings())
         self._closed = False
 
     def run(self, sql: str, weeks: Sequence[str] | None) -> pa.Table:
@@ -162,4 +163,4 @@ class SparkEngine:
         """Release this engine's session; the last one stops the Spark application."""
         if not self._closed:
             self._closed = True
-            _close_session()
+            release_session()

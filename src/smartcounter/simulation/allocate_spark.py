@@ -37,9 +37,9 @@ class SparkRunner:
     name = "spark"
 
     def __init__(self, settings: SparkSettings) -> None:
-        from smartcounter.metrics.spark_engine import _open_session
+        from smartcounter.metrics.spark_engine import open_session
 
-        self._session: Any = _open_session(settings)
+        self._session: Any = open_session(settings)
         self._context: Any = self._session.sparkContext
         if settings.master.startswith("local") and "PYSPARK_PYTHON" not in os.environ:
             # The workers must import smartcounter: on this machine they run this very
@@ -68,11 +68,11 @@ class SparkRunner:
 
     def close(self) -> None:
         """Release the session; the last one stops the Spark application."""
-        from smartcounter.metrics.spark_engine import _close_session
+        from smartcounter.metrics.spark_engine import release_session
 
         if not self._closed:
             self._closed = True
-            _close_session()
+            release_session()
 
     def __enter__(self) -> SparkRunner:
         return self
