@@ -19,6 +19,19 @@ import typer
 
 from smartcounter.canonical.catalogue import REASONS
 from smartcounter.cli.context import StoreOption, fail, state_of, with_store
+from smartcounter.cli.simulate_options import (
+    AddGreeterOption,
+    BackupTellerOption,
+    CashSplitOption,
+    ReplicationsOption,
+    SeedOption,
+    SmartCountersOption,
+    SpecialistsOption,
+    TellersOption,
+    TriageRoundsOption,
+    WeekOption,
+    WeeksOption,
+)
 from smartcounter.i18n import Translator
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
 from smartcounter.metrics.period import PeriodError
@@ -81,47 +94,20 @@ def simulate(
     branch: Annotated[
         str | None, typer.Option("--branch", help="Branch id, e.g. CZ-LJL (required).")
     ] = None,
-    week: Annotated[
-        str | None, typer.Option("--week", help="Calibrate on this ISO week (e.g. 2018-W10).")
-    ] = None,
-    weeks: Annotated[
-        int | None,
-        typer.Option(
-            "--weeks", min=1, max=52, help="Calibrate on this many weeks (ending with --week)."
-        ),
-    ] = None,
-    add_greeter: Annotated[
-        int, typer.Option("--add-greeter", help="Greeters to add (negative: remove).")
-    ] = 0,
-    specialists: Annotated[
-        int | None, typer.Option("--specialists", min=0, help="Smart-counter specialists.")
-    ] = None,
-    smart_counters: Annotated[
-        int | None, typer.Option("--smart-counters", min=0, help="Smart counters.")
-    ] = None,
-    tellers: Annotated[int | None, typer.Option("--tellers", min=1, help="Tellers.")] = None,
-    triage_rounds: Annotated[
-        int | None, typer.Option("--triage-rounds", min=1, max=3, help="Triage rounds, 1-3.")
-    ] = None,
-    cash_split: Annotated[
-        bool | None,
-        typer.Option(
-            "--cash-split/--no-cash-split", help="Teller takes the cash, smart counter the rest."
-        ),
-    ] = None,
-    backup_teller: Annotated[
-        bool | None,
-        typer.Option(
-            "--backup-teller/--no-backup-teller", help="A teller helps authorise at peaks."
-        ),
-    ] = None,
+    week: WeekOption = None,
+    weeks: WeeksOption = None,
+    add_greeter: AddGreeterOption = 0,
+    specialists: SpecialistsOption = None,
+    smart_counters: SmartCountersOption = None,
+    tellers: TellersOption = None,
+    triage_rounds: TriageRoundsOption = None,
+    cash_split: CashSplitOption = None,
+    backup_teller: BackupTellerOption = None,
     day: Annotated[
         str | None, typer.Option("--day", help="Simulate one weekday only: mon … sun.")
     ] = None,
-    replications: Annotated[
-        int | None, typer.Option("--replications", min=2, max=5000, help="Runs per scenario.")
-    ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    replications: ReplicationsOption = None,
+    seed: SeedOption = None,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="table, csv or json.")
     ] = OutputFormat.TABLE,

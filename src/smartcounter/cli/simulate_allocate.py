@@ -26,6 +26,10 @@ from smartcounter.cli.context import (
     with_engine,
     with_store,
 )
+from smartcounter.cli.simulate_options import (
+    SeedOption,
+    WeekOption,
+)
 from smartcounter.i18n import Translator
 from smartcounter.kit.progress import Progress
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
@@ -75,9 +79,7 @@ def allocate(
     specialists: Annotated[
         int, typer.Option("--specialists", min=0, help="New smart-counter specialists.")
     ] = 0,
-    week: Annotated[
-        str | None, typer.Option("--week", help="Calibrate on this ISO week (e.g. 2018-W10).")
-    ] = None,
+    week: WeekOption = None,
     weeks: Annotated[
         int | None,
         typer.Option(
@@ -94,7 +96,7 @@ def allocate(
         int | None,
         typer.Option("--replications", min=2, max=5000, help="Weeks simulated per state."),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    seed: SeedOption = None,
     workers: Annotated[
         int | None,
         typer.Option("--workers", min=1, help="Processes (default: one per core; 1: serial)."),

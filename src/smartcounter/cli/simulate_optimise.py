@@ -15,6 +15,11 @@ from typing import Annotated
 import typer
 
 from smartcounter.cli.context import StoreOption, fail, state_of, with_store
+from smartcounter.cli.simulate_options import (
+    SeedOption,
+    WeekOption,
+    WeeksOption,
+)
 from smartcounter.i18n import Translator
 from smartcounter.kit.progress import RichProgress
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
@@ -58,15 +63,8 @@ def optimise_command(
             "window and for a smart counter, in every opening hour, must not exceed it.",
         ),
     ] = 10.0,
-    week: Annotated[
-        str | None, typer.Option("--week", help="Calibrate on this ISO week (e.g. 2018-W10).")
-    ] = None,
-    weeks: Annotated[
-        int | None,
-        typer.Option(
-            "--weeks", min=1, max=52, help="Calibrate on this many weeks (ending with --week)."
-        ),
-    ] = None,
+    week: WeekOption = None,
+    weeks: WeeksOption = None,
     max_tellers: Annotated[
         int | None,
         typer.Option("--max-tellers", min=1, help="Most tellers in an hour (default: windows)."),
@@ -110,7 +108,7 @@ def optimise_command(
             help="Simulated weeks of the final check (default: the simulator's replications).",
         ),
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    seed: SeedOption = None,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="table, csv or json.")
     ] = OutputFormat.TABLE,

@@ -13,6 +13,19 @@ import typer
 
 from smartcounter.cli.context import StoreOption, fail, state_of, with_store
 from smartcounter.cli.simulate import _scenario
+from smartcounter.cli.simulate_options import (
+    AddGreeterOption,
+    BackupTellerOption,
+    CashSplitOption,
+    ReplicationsOption,
+    SeedOption,
+    SmartCountersOption,
+    SpecialistsOption,
+    TellersOption,
+    TriageRoundsOption,
+    WeekOption,
+    WeeksOption,
+)
 from smartcounter.i18n import Translator
 from smartcounter.kit.progress import NullProgress, Progress, RichProgress
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
@@ -32,47 +45,20 @@ def sensitivity_command(
     branch: Annotated[
         str | None, typer.Option("--branch", help="Branch id, e.g. CZ-LJL (required).")
     ] = None,
-    week: Annotated[
-        str | None, typer.Option("--week", help="Calibrate on this ISO week (e.g. 2018-W10).")
-    ] = None,
-    weeks: Annotated[
-        int | None,
-        typer.Option(
-            "--weeks", min=1, max=52, help="Calibrate on this many weeks (ending with --week)."
-        ),
-    ] = None,
-    add_greeter: Annotated[
-        int, typer.Option("--add-greeter", help="Greeters to add (negative: remove).")
-    ] = 0,
-    specialists: Annotated[
-        int | None, typer.Option("--specialists", min=0, help="Smart-counter specialists.")
-    ] = None,
-    smart_counters: Annotated[
-        int | None, typer.Option("--smart-counters", min=0, help="Smart counters.")
-    ] = None,
-    tellers: Annotated[int | None, typer.Option("--tellers", min=1, help="Tellers.")] = None,
-    triage_rounds: Annotated[
-        int | None, typer.Option("--triage-rounds", min=1, max=3, help="Triage rounds, 1-3.")
-    ] = None,
-    cash_split: Annotated[
-        bool | None,
-        typer.Option(
-            "--cash-split/--no-cash-split", help="Teller takes the cash, smart counter the rest."
-        ),
-    ] = None,
-    backup_teller: Annotated[
-        bool | None,
-        typer.Option(
-            "--backup-teller/--no-backup-teller", help="A teller helps authorise at peaks."
-        ),
-    ] = None,
+    week: WeekOption = None,
+    weeks: WeeksOption = None,
+    add_greeter: AddGreeterOption = 0,
+    specialists: SpecialistsOption = None,
+    smart_counters: SmartCountersOption = None,
+    tellers: TellersOption = None,
+    triage_rounds: TriageRoundsOption = None,
+    cash_split: CashSplitOption = None,
+    backup_teller: BackupTellerOption = None,
     step: Annotated[
         float, typer.Option("--step", min=0.01, max=0.9, help="Move each figure by this share.")
     ] = 0.2,
-    replications: Annotated[
-        int | None, typer.Option("--replications", min=2, max=5000, help="Runs per scenario.")
-    ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    replications: ReplicationsOption = None,
+    seed: SeedOption = None,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="table, csv or json.")
     ] = OutputFormat.TABLE,

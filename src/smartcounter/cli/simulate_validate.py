@@ -13,6 +13,10 @@ import typer
 
 from smartcounter.canonical.tables import TRANSACTIONS
 from smartcounter.cli.context import StoreOption, fail, state_of, with_store
+from smartcounter.cli.simulate_options import (
+    ReplicationsOption,
+    SeedOption,
+)
 from smartcounter.i18n import Translator
 from smartcounter.kit.progress import NullProgress, Progress, RichProgress
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
@@ -49,10 +53,8 @@ def validate(
     level: Annotated[
         float, typer.Option("--level", min=0.5, max=0.99, help="Prediction range level.")
     ] = 0.8,
-    replications: Annotated[
-        int | None, typer.Option("--replications", min=2, max=5000, help="Runs per scenario.")
-    ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Random seed.")] = None,
+    replications: ReplicationsOption = None,
+    seed: SeedOption = None,
     fmt: Annotated[
         OutputFormat, typer.Option("--format", help="table, csv or json.")
     ] = OutputFormat.TABLE,
