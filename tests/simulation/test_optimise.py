@@ -156,8 +156,14 @@ def test_the_command_answers_in_rows_and_a_page(
     assert "src=" not in html and "href=" not in html and "<script" not in html
     assert "分时段排班优化" in html
 
-    # Targets out of reach: said in words, the closest plan printed.
+    # A rate no staffing reaches: said in words, with the practice what-if to try instead,
+    # and the closest plan printed.
     result = run_cli("--lang", "en", *common, "--target-rate", "0.999")
     assert result.exit_code == 0, result.stderr
-    assert "No staffing within the limits meets the targets" in result.stdout
+    assert "short of the 99.9% target" in result.stdout
+    assert f"simulate --branch {BRANCH} --cash-split" in result.stdout
     assert "Cost per day" in result.stdout
+    # A wait no staffing within the limits keeps: the limits are what to change.
+    result = run_cli("--lang", "en", *common, "--target-rate", "0.3", "--max-wait", "0.5")
+    assert result.exit_code == 0, result.stderr
+    assert "No staffing within the limits meets the targets" in result.stdout

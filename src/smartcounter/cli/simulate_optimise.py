@@ -38,6 +38,7 @@ from smartcounter.simulation.optimise_service import (
     clock,
     optimise_rows,
     run_optimise,
+    verdict_text,
 )
 from smartcounter.simulation.service import calibration_weeks
 
@@ -246,10 +247,7 @@ def print_table(o: Optimisation, t: Translator, confidence: float) -> None:
         summary,
         headers=[t(f"optimise.summary.{c}") for c in ("figure", "as_is", "proposed", "difference")],
     )
-    if o.met:
-        print(t("optimise.met", saving=f"{o.as_is.cost - o.proposed.cost:,.0f}"))
-    else:
-        print(t("optimise.not_met"))
+    print(verdict_text(o, t))
     if o.met_in_search != o.met:
         print(t("optimise.unconfirmed"))
     print(t("optimise.front", count=len(o.front)))

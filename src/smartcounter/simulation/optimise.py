@@ -148,6 +148,22 @@ class Optimisation:
     confidence: float = 0.95  # of the confirmation's intervals
 
 
+def rate_out_of_reach(o: Optimisation) -> float | None:
+    """The best rate any evaluated plan reached, when even that is below the target: staffing
+    and devices within the limits cannot bring the branch there (its practice might)."""
+    best = max((c.rate.value for c in o.candidates), default=None)
+    if o.met or best is None or best >= o.targets.rate:
+        return None
+    return best
+
+
+def verdict_key(o: Optimisation) -> str:
+    """The message key of the answer's verdict (the table and the page say the same)."""
+    if o.met:
+        return "optimise.met"
+    return "optimise.rate_out_of_reach" if rate_out_of_reach(o) is not None else "optimise.not_met"
+
+
 def as_is_profile(model: BranchModel) -> Profile:
     """The branch's own staffing in every opening hour."""
     s = model.staffing

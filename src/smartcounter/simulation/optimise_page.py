@@ -29,8 +29,13 @@ from smartcounter.bulletin.charts import (
     to_svg,
 )
 from smartcounter.i18n import Translator
-from smartcounter.simulation.optimise import ROLES, WAIT_QUEUES, Evaluation, Optimisation
-from smartcounter.simulation.optimise_service import clock
+from smartcounter.simulation.optimise import (
+    ROLES,
+    WAIT_QUEUES,
+    Evaluation,
+    Optimisation,
+)
+from smartcounter.simulation.optimise_service import clock, verdict_text
 
 WIDTH, HEIGHT = 1040.0, 380.0
 Scale = Callable[[float], float]
@@ -285,10 +290,7 @@ def optimise_page(o: Optimisation, t: Translator) -> str:
     targets = t(
         "optimise.targets", rate=f"{o.targets.rate:.0%}", wait=f"{o.targets.max_wait_s / 60:g}"
     )
-    if o.met:
-        verdict = t("optimise.met", saving=f"{o.as_is.cost - o.proposed.cost:,.0f}")
-    else:
-        verdict = t("optimise.not_met")
+    verdict = verdict_text(o, t)
     runs = t(
         "optimise.runs",
         candidates=len(o.candidates),

@@ -10,6 +10,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from smartcounter.i18n import Translator
 from smartcounter.kit.progress import NullProgress, Progress
 from smartcounter.metrics import open_metrics
 from smartcounter.settings import Settings
@@ -25,6 +26,8 @@ from smartcounter.simulation.optimise import (
     Targets,
     expected_evaluations,
     optimise,
+    rate_out_of_reach,
+    verdict_key,
 )
 from smartcounter.store.layout import Store
 
@@ -206,3 +209,15 @@ def optimise_rows(o: Optimisation) -> list[tuple[object, ...]]:
             ("front", name, "", "targets_met", text, float(e.meets(t)), None, None),
         ]
     return rows
+
+
+def verdict_text(o: Optimisation, t: Translator) -> str:
+    """The answer's verdict in words: met (and the saving), or why not."""
+    best = rate_out_of_reach(o)
+    return t(
+        verdict_key(o),
+        saving=f"{o.as_is.cost - o.proposed.cost:,.0f}",
+        best=f"{(best or 0.0) * 100:.1f}%",
+        target=f"{o.targets.rate * 100:.1f}%",
+        branch=o.model.branch_id,
+    )
