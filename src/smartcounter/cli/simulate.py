@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -32,20 +32,16 @@ from smartcounter.cli.simulate_options import (
     WeekOption,
     WeeksOption,
 )
+from smartcounter.cli.simulate_steps import calibration_span, what_if_scenario
 from smartcounter.i18n import Translator
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
-from smartcounter.metrics.period import PeriodError
 from smartcounter.simulation import (
     CalibrationError,
-    Scenario,
     ScenarioError,
     WhatIfReport,
     run_what_if,
 )
 from smartcounter.simulation.model import WEEKDAYS, BranchModel
-from smartcounter.simulation.service import calibration_weeks
-from smartcounter.store.layout import Store
-from smartcounter.store.reading import read_table
 
 FIGURE_COLUMNS = (
     "metric",
@@ -133,13 +129,8 @@ def simulate(
             fail(t("simulation.bad_day"))
         weekdays = [WEEKDAYS.index(day.lower())]
     opened = state.open_store()
-    try:
-        span = calibration_weeks(opened, week=week, weeks=weeks, default_weeks=sim.weeks)
-    except PeriodError as exc:
-        fail(t(exc.key, **exc.params))
-    except CalibrationError:  # the store holds no transactions at all
-        fail(t("simulation.empty_store"))
-    scenario = _scenario(
+    span = calibration_span(state, opened, week, weeks)
+    scenario = what_if_scenario(
         opened,
         branch,
         add_greeter=add_greeter,
@@ -174,17 +165,6 @@ def simulate(
         from smartcounter.simulation.report_html import write_page
 
         typer.echo(t("whatif.written", path=str(write_page(report, t.lang, out))), err=True)
-
-
-def _scenario(opened: Store, branch: str, **changes: Any) -> Scenario:
-    """The what-if; greeters are added to the branch's own (known only after reading it)."""
-    add = changes.pop("add_greeter")
-    greeters = None
-    if add:
-        staff = read_table(opened, "staff")
-        have = staff.filter((staff["branch_id"] == branch) & (staff["role"] == "greeter")).height
-        greeters = max(have + add, 0)
-    return Scenario(greeters=greeters, **changes)
 
 
 def _print_table(report: WhatIfReport, t: Translator, day: str | None, confidence: float) -> None:

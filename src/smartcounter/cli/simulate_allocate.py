@@ -30,6 +30,7 @@ from smartcounter.cli.simulate_options import (
     SeedOption,
     WeekOption,
 )
+from smartcounter.cli.simulate_steps import calibration_span
 from smartcounter.i18n import Translator
 from smartcounter.kit.progress import Progress
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
@@ -112,15 +113,12 @@ def allocate(
     store: Annotated[Path | None, StoreOption] = None,
 ) -> None:
     """全网分配：新增智能柜台和专员放在哪些网点收益最大。Where new smart counters and specialists gain the most."""
-    from smartcounter.metrics.period import PeriodError
     from smartcounter.simulation.allocate import Added
     from smartcounter.simulation.allocate_service import (
         AllocationError,
         NothingCalibratedError,
         run_allocation,
     )
-    from smartcounter.simulation.calibrate import CalibrationError
-    from smartcounter.simulation.service import calibration_weeks
 
     state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
@@ -131,12 +129,7 @@ def allocate(
     settings = state.settings
     sim = settings.simulation
     opened = state.open_store()
-    try:
-        span = calibration_weeks(opened, week=week, weeks=weeks, default_weeks=sim.weeks)
-    except PeriodError as exc:
-        fail(t(exc.key, **exc.params))
-    except CalibrationError:
-        fail(t("simulation.empty_store"))
+    span = calibration_span(state, opened, week, weeks)
     started = time.perf_counter()
     with ExitStack() as stack:
         runner, runner_text = _runner(stack, state.settings.engine, workers, t, settings)

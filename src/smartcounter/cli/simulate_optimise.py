@@ -20,10 +20,10 @@ from smartcounter.cli.simulate_options import (
     WeekOption,
     WeeksOption,
 )
+from smartcounter.cli.simulate_steps import calibration_span
 from smartcounter.i18n import Translator
 from smartcounter.kit.progress import RichProgress
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
-from smartcounter.metrics.period import PeriodError
 from smartcounter.simulation.calibrate import CalibrationError
 from smartcounter.simulation.optimise import (
     WAIT_QUEUES,
@@ -40,7 +40,6 @@ from smartcounter.simulation.optimise_service import (
     run_optimise,
     verdict_text,
 )
-from smartcounter.simulation.service import calibration_weeks
 
 
 def register(app: typer.Typer) -> None:
@@ -124,12 +123,7 @@ def optimise_command(
     t = state.t
     sim = state.settings.simulation
     opened = state.open_store()
-    try:
-        span = calibration_weeks(opened, week=week, weeks=weeks, default_weeks=sim.weeks)
-    except PeriodError as exc:
-        fail(t(exc.key, **exc.params))
-    except CalibrationError:
-        fail(t("simulation.empty_store"))
+    span = calibration_span(state, opened, week, weeks)
     bar = RichProgress() if sys.stderr.isatty() else None
     print(t("optimise.progress.calibrating", branch=branch), file=sys.stderr)
     try:

@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 
 from smartcounter.cli.context import StoreOption, fail, state_of, with_store
-from smartcounter.cli.simulate import _scenario
 from smartcounter.cli.simulate_options import (
     AddGreeterOption,
     BackupTellerOption,
@@ -26,13 +25,12 @@ from smartcounter.cli.simulate_options import (
     WeekOption,
     WeeksOption,
 )
+from smartcounter.cli.simulate_steps import calibration_span, what_if_scenario
 from smartcounter.i18n import Translator
 from smartcounter.kit.progress import NullProgress, Progress, RichProgress
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
-from smartcounter.metrics.period import PeriodError
 from smartcounter.simulation import CalibrationError, ScenarioError, run_what_if
 from smartcounter.simulation.sensitivity import DESCRIBED, RESULT_COLUMNS, Swing, sensitivity
-from smartcounter.simulation.service import calibration_weeks
 
 
 def register(app: typer.Typer) -> None:
@@ -71,13 +69,8 @@ def sensitivity_command(
         fail(t("simulation.need_branch"))
     sim = state.settings.simulation
     opened = state.open_store()
-    try:
-        span = calibration_weeks(opened, week=week, weeks=weeks, default_weeks=sim.weeks)
-    except PeriodError as exc:
-        fail(t(exc.key, **exc.params))
-    except CalibrationError:
-        fail(t("simulation.empty_store"))
-    scenario = _scenario(
+    span = calibration_span(state, opened, week, weeks)
+    scenario = what_if_scenario(
         opened,
         branch,
         add_greeter=add_greeter,
