@@ -117,7 +117,8 @@ def _render(
     return response
 
 
-def _login_redirect(request: Request) -> RedirectResponse:
+def login_redirect(request: Request) -> RedirectResponse:
+    """To the login page, coming back to this page after logging in."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
@@ -291,7 +292,7 @@ def branches_page(
     """The branches the user may open (a centre analyst sees all)."""
     caller = identify(request, session, ctx)
     if caller is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     visible = [b for b in repo.list_branches(session) if caller.actor.sees(b.branch_id)]
     return _render(
         request,
@@ -315,7 +316,7 @@ def _branch_page(
 ) -> Response:
     caller = identify(request, session, ctx)
     if caller is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     branch = repo.get_branch(session, branch_id)
     if not caller.actor.can(PAGE_PERMISSIONS[page], branch_id) or branch is None:
         return forbidden_page(request, caller, lang, settings.secret_key)

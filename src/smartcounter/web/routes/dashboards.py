@@ -41,7 +41,7 @@ from smartcounter.web.deps import (
     SettingsDep,
     identify,
 )
-from smartcounter.web.pages import forbidden_page, templates
+from smartcounter.web.pages import forbidden_page, login_redirect, templates
 from smartcounter.web.routes import whatif
 
 router = APIRouter()
@@ -201,11 +201,6 @@ def _render(
     return response
 
 
-def _login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-
-
 def _empty(
     request: Request,
     caller: Caller,
@@ -242,7 +237,7 @@ def network_page(
     """The centre analyst's dashboard."""
     caller = identify(request, session, ctx)
     if caller is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     if not caller.actor.can(Permission.NETWORK_DASHBOARD):
         return forbidden_page(request, caller, lang, settings.secret_key)
     try:
@@ -329,7 +324,7 @@ def branch_page(
     """The branch director's dashboard (a centre analyst may open any branch's)."""
     caller = identify(request, session, ctx)
     if caller is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     if not caller.actor.can(Permission.BRANCH_DASHBOARD, branch_id):
         return forbidden_page(request, caller, lang, settings.secret_key)
     return _branch_view(request, caller, branch_id, lang, settings, week, quarter, saved=saved)
@@ -384,7 +379,7 @@ def scores_form(
     """The director's score form: check, save, audit, and back to the scorecards."""
     caller = identify(request, session, ctx)
     if caller is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     t = Translator(lang)
     expected = csrf_token(settings.secret_key, caller.cookie_token) if caller.cookie_token else ""
     if not expected or not csrf or not same(csrf, expected):

@@ -22,7 +22,7 @@ from smartcounter.publish.models import Edition
 from smartcounter.publish.service import PublishRequest, publish, publishable_weeks
 from smartcounter.store.layout import Store, StoreError
 from smartcounter.web.deps import Caller, ContextDep, DatabaseDep, LangDep, SettingsDep, identify
-from smartcounter.web.pages import _login_redirect, forbidden_page
+from smartcounter.web.pages import forbidden_page, login_redirect
 from smartcounter.web.routes.dashboards import _render
 
 router = APIRouter(include_in_schema=False)
@@ -52,7 +52,7 @@ def publish_page(
     """The weeks that may be approved, and every delivery so far."""
     caller = _centre(request, database, ctx)
     if caller is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     if not caller.actor.can(Permission.NETWORK_DASHBOARD):
         return forbidden_page(request, caller, lang, settings.secret_key)
     done = None
@@ -77,7 +77,7 @@ def approve(
     branch its mail)."""
     caller = _centre(request, database, ctx)
     if caller is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     if not caller.actor.can(Permission.NETWORK_DASHBOARD):
         return forbidden_page(request, caller, lang, settings.secret_key)
     t = Translator(lang)

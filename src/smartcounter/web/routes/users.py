@@ -24,7 +24,7 @@ from smartcounter.errors import SmartCounterError
 from smartcounter.i18n import Lang, Translator
 from smartcounter.lobby import repository as lobby_repo
 from smartcounter.web.deps import Caller, ContextDep, LangDep, SessionDep, SettingsDep, identify
-from smartcounter.web.pages import _login_redirect, _render, forbidden_page
+from smartcounter.web.pages import _render, forbidden_page, login_redirect
 
 router = APIRouter(include_in_schema=False)
 
@@ -54,7 +54,7 @@ class _RefusedError(Exception):
 def _caller(request: Request, session: Session, ctx: ContextDep) -> Caller:
     caller = identify(request, session, ctx)
     if caller is None or caller.user is None:
-        raise _RefusedError(_login_redirect(request))
+        raise _RefusedError(login_redirect(request))
     return caller
 
 
@@ -385,7 +385,7 @@ def change_password(
     assert caller.user is not None
     user = session.get(User, caller.user.id)
     if user is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     try:
         accounts.change_password(
             session=session,

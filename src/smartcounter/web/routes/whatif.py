@@ -221,11 +221,12 @@ def whatif_page(
 ) -> Response:
     """The director's what-if page: the form, and the charts once calculated."""
     from smartcounter.simulation.calibrate import CalibrationError
-    from smartcounter.web.routes.dashboards import _empty, _login_redirect, _render
+    from smartcounter.web.pages import login_redirect
+    from smartcounter.web.routes.dashboards import _empty, _render
 
     caller = identify(request, session, ctx)
     if caller is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     if not caller.actor.can(Permission.BRANCH_DASHBOARD, branch_id):
         return forbidden_page(request, caller, lang, settings.secret_key)
     try:
