@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,14 +11,12 @@ import pytest
 from smartcounter.bulletin.formats import Formats
 from smartcounter.i18n import Lang
 from smartcounter.metrics import Metrics
+from tests.browser_kit import launch, needs_chromium
 from tests.bulletin.conftest import WEEK, Built
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed"),
+    needs_chromium,
 ]
 
 
@@ -29,7 +26,7 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as p:
         # Debian's own Chromium: tests never download a browser.
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        b = launch(p)
         yield b
         b.close()
 

@@ -16,10 +16,10 @@ import pytest
 
 from smartcounter.metrics import open_metrics
 from smartcounter.programme import service as programme
+from tests.browser_kit import launch, needs_chromium
 from tests.dashboards.kit import BRANCH_A, Site, build_site
 from tests.store_database_kit import save_pairs_of
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboards"
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -27,7 +27,7 @@ PHONE = {"width": 390, "height": 844}
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed"),
+    needs_chromium,
 ]
 
 
@@ -74,10 +74,7 @@ def test_the_analyst_and_the_director_at_work(served: tuple[Site, str]) -> None:
     site, url = served
     problems: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(p)
         try:
 
             def login(who: str, size: dict[str, int]):  # type: ignore[no-untyped-def]

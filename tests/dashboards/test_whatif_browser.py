@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser_kit import launch, needs_chromium
 from tests.dashboards.kit import BRANCH_A, Site, build_site
-from tests.dashboards.test_browser import ARTIFACTS, CHROMIUM, DESKTOP, PHONE, _server_class
+from tests.dashboards.test_browser import ARTIFACTS, DESKTOP, PHONE, _server_class
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed"),
+    needs_chromium,
 ]
 
 
@@ -47,10 +48,7 @@ def test_the_director_asks_what_if_and_sees_the_charts(whatif_site: tuple[Site, 
     site, url = whatif_site
     problems: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(p)
         try:
             context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
             page = context.new_page()

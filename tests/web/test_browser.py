@@ -25,15 +25,15 @@ from smartcounter.canonical.tables import BRANCHES, STAFF
 from smartcounter.ingest.service import IngestOptions, frame_source, ingest_sources
 from smartcounter.settings import Settings
 from smartcounter.store.layout import Store
+from tests.browser_kit import launch, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "lobby"
 BRANCH = "ZJ001"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed"),
+    needs_chromium,
 ]
 
 
@@ -100,10 +100,7 @@ def test_a_morning_in_the_lobby(site: dict[str, object]) -> None:
     devices: dict[str, str] = site["devices"]  # type: ignore[assignment]
     base = f"{url}/branches/{BRANCH}"
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+        browser = launch(p)
         try:
 
             def login(role: str, size: dict[str, int] | None = None):  # type: ignore[no-untyped-def]

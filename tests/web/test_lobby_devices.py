@@ -28,18 +28,11 @@ from smartcounter.canonical.tables import BRANCHES, STAFF
 from smartcounter.ingest.service import IngestOptions, frame_source, ingest_sources
 from smartcounter.settings import Settings
 from smartcounter.store.layout import Store
+from tests.browser_kit import launch, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "lobby-devices"
 BRANCH = "ZJ001"
 BRANCH_NAME = "丹阳新市口支行"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--autoplay-policy=no-user-gesture-required",
-]
 # Record what the page says and plays: speech synthesis has no voice in a headless browser,
 # so the recording stands in for the loudspeaker.
 # The server "down" for what a tap sends and for the page's reachability probe; the live stream
@@ -65,7 +58,7 @@ HTMLMediaElement.prototype.play = function () {
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed"),
+    needs_chromium,
 ]
 
 
@@ -120,7 +113,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        chromium = launch(p, "--autoplay-policy=no-user-gesture-required")
         yield chromium
         chromium.close()
 
