@@ -22,8 +22,6 @@ from smartcounter.metrics.period import shift_week
 from smartcounter.settings import Settings
 from smartcounter.simulation.calibrate import CalibrationError
 from smartcounter.simulation.changes import PracticeChange, find_changes, merge_changes
-from smartcounter.simulation.estimated import weekly_counts
-from smartcounter.simulation.intervals import forecast, weekly_variation
 from smartcounter.simulation.scenario import ScenarioError
 from smartcounter.simulation.service import run_what_if
 from smartcounter.store.layout import Store
@@ -217,17 +215,8 @@ def _one(
     realised = _rate(metrics, change.branch_id, after)
     if ahead is None or realised is None:
         return Skipped(change, "cannot_calibrate" if ahead is None else "no_weeks_after")
-    # The range for as many weeks as are compared, at the level asked for.
-    weekly = metrics.rates(["branch", "week"], Period.of_weeks(before))
-    migrated, migratable = weekly_counts(weekly.filter(pl.col("branch_id") == change.branch_id))
-    predicted = forecast(
-        ahead.scenario.rate,
-        weekly_variation(migrated, migratable),
-        parameter_sd=ahead.scenario.parameter_sd,
-        horizon=len(after),
-        level=level,
-        monte_carlo_se=ahead.scenario.monte_carlo_se,
-    )
+    # The range for as many weeks as are compared, from the first of them on.
+    predicted = ahead.scenario_range(len(after), gap=settle_weeks + 1, level=level)
     return ChangeOutcome(
         change,
         tuple(before),

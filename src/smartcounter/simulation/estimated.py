@@ -28,6 +28,7 @@ from smartcounter.metrics import Metrics, Period
 from smartcounter.settings import Settings
 from smartcounter.simulation.acceptance_model import AcceptanceFit
 from smartcounter.simulation.behaviour import Behaviour
+from smartcounter.simulation.changes import PracticeChange, find_changes
 from smartcounter.simulation.estimation import (
     ESTIMATED,
     BranchEstimates,
@@ -35,9 +36,12 @@ from smartcounter.simulation.estimation import (
     estimate_behaviour,
 )
 from smartcounter.simulation.intervals import (
+    NetworkVariation,
     RateForecast,
+    WeeklyVariation,
     bootstrap_level,
     forecast,
+    network_variation,
     weekly_variation,
 )
 from smartcounter.simulation.model import BranchModel
@@ -170,6 +174,26 @@ class NextWeeks:
     effect_high: float
     level: float
     draws: int
+    variation: WeeklyVariation  # the branch's calibration weeks
+    network: NetworkVariation | None  # how the network's weekly rates move (None: unknown)
+    level_sd: float  # the calibration level's sd by bootstrap (used without ``network``)
+
+    def scenario_range(
+        self, horizon: int, gap: int = 1, level: float | None = None
+    ) -> RateForecast:
+        """The scenario's range for ``horizon`` weeks starting ``gap`` weeks after the
+        calibration weeks (a back-test compares the weeks after a change has settled)."""
+        return _range(
+            self.scenario.rate,
+            self.variation,
+            self.network,
+            self.level_sd,
+            self.effect_sd,
+            horizon=horizon,
+            gap=gap,
+            level=self.level if level is None else level,
+            monte_carlo_se=self.scenario.monte_carlo_se,
+        )
 
     def row(self, store_rate: float | None) -> dict[str, object]:
         """The range as a row of ``simulate``'s table."""
@@ -198,6 +222,49 @@ def weekly_counts(rates: pl.DataFrame) -> tuple[list[float], list[float]]:
     )
 
 
+def network_variation_of(
+    weekly: pl.DataFrame, changes: Sequence[PracticeChange] = ()
+) -> NetworkVariation | None:
+    """``NetworkVariation`` from a ``rates --by branch,week`` frame of every branch, leaving
+    out branches whose practice changed inside those weeks (a step, not variation)."""
+    weeks = weekly["week"].unique().sort().to_list()
+    stepped = {c.branch_id for c in changes if weeks and weeks[0] < c.week <= weeks[-1]}
+    rows = weekly.filter((pl.col("migratable") > 0) & ~pl.col("branch_id").is_in(list(stepped)))
+    return network_variation(
+        rows["branch_id"].to_list(),
+        rows["week"].to_list(),
+        [float(v or 0) for v in rows["migrated"].to_list()],
+        [float(v) for v in rows["migratable"].to_list()],
+    )
+
+
+def _range(
+    rate: float,
+    variation: WeeklyVariation,
+    network: NetworkVariation | None,
+    level_sd: float,
+    effect_sd: float,
+    *,
+    horizon: int,
+    gap: int,
+    level: float,
+    monte_carlo_se: float = 0.0,
+) -> RateForecast:
+    # With the network's variation the level's uncertainty comes from it (``forecast``);
+    # without, from the bootstrap over the branch's own weeks.
+    parameter_sd = effect_sd if network is not None else math.hypot(level_sd, effect_sd)
+    return forecast(
+        rate,
+        variation,
+        parameter_sd=parameter_sd,
+        horizon=horizon,
+        level=level,
+        monte_carlo_se=monte_carlo_se,
+        network=network,
+        gap=gap,
+    )
+
+
 def next_weeks(
     model: BranchModel,
     scenario: Scenario,
@@ -211,12 +278,14 @@ def next_weeks(
     seed: int,
     horizon: int,
     level: float = RANGE_LEVEL,
+    network: NetworkVariation | None = None,
 ) -> NextWeeks:
     """The range of the next ``horizon`` weeks' rate as is and under ``scenario``.
 
     ``effect`` is the main run's simulated difference (``effect_mc_se`` its Monte-Carlo
     error); each behaviour draw is simulated as is and under the scenario on the same
     streams, the spread of its differences being the effect's parameter uncertainty.
+    ``network``: how the network's weekly rates move (``network_variation_of``).
     """
     rng = np.random.default_rng(seed)
     variation = weekly_variation(migrated, migratable)
@@ -231,18 +300,17 @@ def next_weeks(
         if row.height and row["difference"][0] is not None:
             effects.append(float(row["difference"][0]))
     effect_sd = float(np.std(effects, ddof=1)) if len(effects) > 1 else 0.0
-    base = forecast(
-        variation.rate,
-        variation,
-        parameter_sd=level_sd,
-        horizon=horizon,
-        level=level,
+    base = _range(
+        variation.rate, variation, network, level_sd, 0.0, horizon=horizon, gap=1, level=level
     )
-    changed = forecast(
+    changed = _range(
         variation.rate + effect,
         variation,
-        parameter_sd=math.sqrt(level_sd**2 + effect_sd**2),
+        network,
+        level_sd,
+        effect_sd,
         horizon=horizon,
+        gap=1,
         level=level,
         monte_carlo_se=effect_mc_se,
     )
@@ -257,6 +325,9 @@ def next_weeks(
         effect_high=effect + half,
         level=level,
         draws=len(effects),
+        variation=variation,
+        network=network,
+        level_sd=level_sd,
     )
 
 
@@ -308,6 +379,7 @@ def next_weeks_of(
     comparison: pl.DataFrame,
     estimated: EstimatedBranch,
     metrics: Metrics,
+    settings: Settings,
     *,
     replications: int,
     seed: int,
@@ -344,6 +416,7 @@ def next_weeks_of(
         replications=min(replications, _DRAW_REPLICATIONS),
         seed=seed,
         horizon=max(len(model.weeks), 1),
+        network=network_variation_of(weekly, find_changes(metrics, settings)),
     )
 
 

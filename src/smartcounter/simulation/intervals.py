@@ -17,6 +17,16 @@ has variance ``parameter_sd² + week_sd² / horizon``; the range for any one of 
 ``parameter_sd² + week_sd²``. Intervals are built on the logit scale (rates stay inside
 0–1) with Student-t quantiles on the calibration weeks' degrees of freedom, since the
 week-to-week spread comes from a handful of weeks.
+
+Six weeks of one branch say little about how much it moves: a branch whose six weeks sat
+close together can move 3 pp the next six. With the other branches' weeks at hand,
+``network_variation`` estimates how weekly rates move across the network (the variance of a
+week's rate as a multiple of the binomial one — transactions come in visits, and a visit's
+transactions go to the device or the teller together —, a variance the same for every
+branch, and a drift of the level from week to week), and the branch's own spread is shrunk
+towards what the network says for a branch of its size (``PRIOR_WEEKS``). The range then
+also widens with how far ahead the weeks lie (the drift), and the calibration level's
+uncertainty is the same week-to-week variance over the calibration weeks.
 """
 
 from __future__ import annotations
@@ -29,6 +39,9 @@ import numpy as np
 from scipy.stats import t as student_t
 
 _EPS = 0.005  # rates this close to 0 or 1 are widened on the logit scale as if this far
+PRIOR_WEEKS = 8  # the network's variance weighs as much as this many of the branch's own weeks
+_MIN_BRANCHES = 3  # fewer branches with two weeks or more: no network estimate
+_MIN_PAIRS = 20
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,101 @@ def weekly_variation(migrated: Sequence[float], migratable: Sequence[float]) -> 
     return WeeklyVariation(
         int(n.size), rate, mean_n, math.sqrt(between2), math.sqrt(binomial / mean_n)
     )
+
+
+@dataclass(frozen=True)
+class NetworkVariation:
+    """How branches' weekly rates move across the network, on the logit scale.
+
+    A week's logit rate is the branch's level plus noise of variance
+    ``overdispersion × binomial + extra``; the level takes a random-walk step of variance
+    ``drift`` each week. Estimated from every pair of weeks of every branch
+    (``network_variation``).
+    """
+
+    overdispersion: float  # a week's variance as a multiple of the binomial one
+    extra: float  # variance beyond that, the same for every branch (logit scale)
+    drift: float  # variance of the level's step from one week to the next (logit scale)
+    branches: int
+    pairs: int
+
+    def week_variance(self, binomial: float, rate: float) -> float:
+        """Variance of one week's rate (rate units) of a branch at ``rate`` whose weeks have
+        binomial variance ``binomial`` (rate units)."""
+        scale = _scale(rate)
+        return self.overdispersion * binomial + self.extra * scale**2
+
+
+def network_variation(
+    branch: Sequence[str],
+    week: Sequence[str],
+    migrated: Sequence[float],
+    migratable: Sequence[float],
+) -> NetworkVariation | None:
+    """Fit ``NetworkVariation`` to branches' weekly counts (one entry per branch and week).
+
+    For each branch and pair of its weeks ``ℓ`` apart, the squared difference of their logit
+    rates has expectation ``overdispersion × (v₁ + v₂) + 2 × extra + ℓ × drift`` (``v``: each
+    week's binomial variance on the logit scale). The three are fitted by non-negative least
+    squares, weighted by the inverse square of each pair's expectation (a squared normal's
+    variance) and refitted twice. ``None`` when fewer than three branches have two weeks.
+    """
+    from scipy.optimize import nnls
+
+    weeks = sorted(set(week))
+    position = {w: i for i, w in enumerate(weeks)}
+    by_branch: dict[str, list[tuple[int, float, float]]] = {}
+    for b, w, mig, able in zip(branch, week, migrated, migratable, strict=True):
+        if able and able > 0:
+            by_branch.setdefault(b, []).append((position[w], float(mig), float(able)))
+    diffs: list[float] = []
+    sums: list[float] = []
+    lags: list[float] = []
+    used = 0
+    for rows in by_branch.values():
+        if len(rows) < 2:
+            continue
+        used += 1
+        rows.sort()
+        t = np.array([r[0] for r in rows], dtype=float)
+        m = np.array([r[1] for r in rows])
+        n = np.array([r[2] for r in rows])
+        p = (m.sum() + 0.5) / (n.sum() + 1.0)
+        y = np.log((m + 0.5) / (n - m + 0.5))
+        v = 1.0 / (n * p * (1 - p))
+        i, j = np.triu_indices(len(rows), 1)
+        diffs.extend(((y[j] - y[i]) ** 2).tolist())
+        sums.extend((v[i] + v[j]).tolist())
+        lags.extend((t[j] - t[i]).tolist())
+    if used < _MIN_BRANCHES or len(diffs) < _MIN_PAIRS:
+        return None
+    d2 = np.asarray(diffs)
+    x = np.column_stack([np.asarray(sums), np.full(d2.size, 2.0), np.asarray(lags)])
+    coef = np.array([1.0, 0.0, 0.0])
+    for _ in range(3):
+        expected = np.maximum(x @ coef, 1e-6)
+        w = 1.0 / expected
+        coef, _ = nnls(x * w[:, None], d2 * w)
+    return NetworkVariation(
+        overdispersion=float(coef[0]),
+        extra=float(coef[1]),
+        drift=float(coef[2]),
+        branches=used,
+        pairs=int(d2.size),
+    )
+
+
+def drift_weight(calibration: int, horizon: int, gap: int = 1) -> float:
+    """How many weekly drift steps separate the mean of the ``horizon`` weeks starting
+    ``gap`` weeks after the ``calibration`` weeks from the calibration weeks' mean:
+    ``Σₛ (Σ_{t≥s} aₜ)²`` with ``aₜ`` −1/calibration on the calibration weeks and 1/horizon on
+    the weeks ahead (a random walk's variance of that difference, per unit of step)."""
+    k, h, g = max(int(calibration), 1), max(int(horizon), 1), max(int(gap), 1)
+    a = np.zeros(k + g - 1 + h)
+    a[:k] = -1.0 / k
+    a[k + g - 1 :] = 1.0 / h
+    tail = np.cumsum(a[::-1])[::-1]  # Σ_{t≥s} aₜ for each s
+    return float(np.sum(tail[1:] ** 2))
 
 
 def bootstrap_level(
@@ -119,11 +227,19 @@ def forecast(
     horizon: int = 1,
     level: float = 0.8,
     monte_carlo_se: float = 0.0,
+    network: NetworkVariation | None = None,
+    gap: int = 1,
 ) -> RateForecast:
     """The expected range of the next ``horizon`` weeks' rate around the prediction ``rate``.
 
     Parameter uncertainty is ``parameter_sd`` or the spread of ``parameter_draws`` (rates
     predicted under parameter draws; both given: their variances add).
+
+    With ``network``, the branch's week-to-week variance is shrunk towards the network's,
+    the uncertainty of the calibration level (its mean over ``variation.weeks`` weeks) is
+    added here — ``parameter_sd`` then carries only what the level does not (a what-if's
+    effect) —, and the level's drift over the ``gap`` weeks to the first week ahead and
+    the ``horizon`` weeks after it.
     """
     horizon = max(int(horizon), 1)
     var_param = parameter_sd**2
@@ -133,12 +249,25 @@ def forecast(
         if draws.size > 1:
             var_param += float(np.var(draws, ddof=1))
     week_sd = variation.week_sd if math.isfinite(variation.week_sd) else 0.0
+    df = max(variation.weeks - 1, 1)
+    var_week = week_sd**2
+    var_ahead = var_week / horizon
+    var_one = var_week
+    if network is not None and variation.weeks > 0 and math.isfinite(variation.rate):
+        own_df = max(variation.weeks - 1, 0)
+        prior = network.week_variance(variation.binomial_sd**2, variation.rate)
+        var_week = (own_df * week_sd**2 + PRIOR_WEEKS * prior) / (own_df + PRIOR_WEEKS)
+        week_sd = math.sqrt(var_week)
+        df = own_df + PRIOR_WEEKS
+        k = variation.weeks
+        drift = network.drift * _scale(variation.rate) ** 2
+        var_ahead = var_week * (1 / k + 1 / horizon) + drift * drift_weight(k, horizon, gap)
+        var_one = var_week * (1 / k + 1) + drift * drift_weight(k, 1, gap)
     if not math.isfinite(rate):
         nan = math.nan
         return RateForecast(
             nan, nan, nan, nan, nan, horizon, level, math.sqrt(var_param), week_sd, monte_carlo_se
         )
-    df = max(variation.weeks - 1, 1)
     q = float(student_t.ppf(0.5 + level / 2, df))
     p = min(max(rate, _EPS), 1 - _EPS)
     scale = p * (1 - p)
@@ -149,8 +278,8 @@ def forecast(
         # A prediction at (or next to) 0 or 1 stays inside its own range.
         return min(_expit(centre - half), rate), max(_expit(centre + half), rate)
 
-    low, high = band(var_param + week_sd**2 / horizon)
-    week_low, week_high = band(var_param + week_sd**2)
+    low, high = band(var_param + var_ahead)
+    week_low, week_high = band(var_param + var_one)
     return RateForecast(
         rate=rate,
         low=low,
@@ -163,6 +292,12 @@ def forecast(
         week_sd=week_sd,
         monte_carlo_se=monte_carlo_se,
     )
+
+
+def _scale(rate: float) -> float:
+    """d rate / d logit at ``rate`` (kept off 0 and 1)."""
+    p = min(max(rate, _EPS), 1 - _EPS)
+    return p * (1 - p)
 
 
 def _expit(x: float) -> float:

@@ -137,6 +137,7 @@ def run_what_if(
                 result.comparison,
                 estimated,
                 metrics,
+                settings,
                 replications=replications,
                 seed=seed,
                 confidence=settings.simulation.confidence,
