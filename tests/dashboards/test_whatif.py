@@ -5,13 +5,24 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from smartcounter.web.whatif_jobs import FOLDER, STALE_SECONDS, Job, WhatIfJobs
+from smartcounter.web.whatif_jobs import (
+    FOLDER,
+    MAX_WAITING,
+    STALE_SECONDS,
+    Job,
+    TooManyJobsError,
+    WhatIfJobs,
+    this_worker,
+)
 from tests.dashboards.kit import BRANCH_A, BRANCH_B, Site
 
 API_A = f"/api/branches/{BRANCH_A}/whatif"
@@ -97,3 +108,76 @@ def test_a_job_whose_worker_stopped_is_reported_failed(tmp_path: Path) -> None:
     )
     assert stale is not None and stale.state == "failed" and stale.error_key
     assert WhatIfJobs(tmp_path).get(job.job_id, "user:2", BRANCH_A) is None
+
+
+def _kept(folder: Path, job: Job) -> None:
+    (folder / f"{job.job_id}.json").write_text(job.model_dump_json(), encoding="utf-8")
+
+
+def _gone_worker() -> str:
+    """``host:pid`` of a process of this host that has exited."""
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return f"{socket.gethostname()}:{int(child.stdout)}"
+
+
+def test_jobs_of_a_worker_that_is_gone_fail_at_once_and_free_their_places(tmp_path: Path) -> None:
+    """A worker restarted or killed leaves its queued and running jobs behind: the next poll
+    says they stopped, and they no longer count against the jobs the server takes."""
+    gone = _gone_worker()
+    now = 1000.0
+    for k in range(MAX_WAITING):
+        job = Job(job_id=f"{k:032x}", owner="user:1", branch_id=BRANCH_A, created=now, worker=gone)
+        if k == 0:
+            job.state, job.started = "running", now
+        _kept(tmp_path, job)
+    jobs = WhatIfJobs(tmp_path, clock=lambda: now + 1)
+    polled = jobs.get(f"{0:032x}", "user:1", BRANCH_A)
+    assert polled is not None and polled.state == "failed"
+    assert polled.error_key == "whatif.page.stale"
+    # The failure is written, for every worker to read.
+    kept = json.loads((tmp_path / f"{0:032x}.json").read_text("utf-8"))
+    assert kept["state"] == "failed"
+    # All four were held by the gone worker: a new what-if finds room.
+    done = jobs.submit("user:2", BRANCH_A, lambda: {"zh": "好", "en": "ok"})
+    assert done.worker == this_worker()
+    assert jobs.get(f"{3:032x}", "user:1", BRANCH_A).state == "failed"  # type: ignore[union-attr]
+
+
+def test_jobs_of_a_live_worker_or_another_host_wait_as_long_as_they_may(tmp_path: Path) -> None:
+    now = 1000.0
+    mine = Job(
+        job_id="b" * 32, owner="user:1", branch_id=BRANCH_A, created=now, worker=this_worker()
+    )
+    elsewhere = Job(
+        job_id="c" * 32, owner="user:1", branch_id=BRANCH_A, created=now, worker="another-host:1"
+    )
+    for job in (mine, elsewhere):
+        _kept(tmp_path, job)
+    soon = WhatIfJobs(tmp_path, clock=lambda: now + 60)
+    assert soon.get(mine.job_id, "user:1", BRANCH_A).state == "queued"  # type: ignore[union-attr]
+    assert soon.get(elsewhere.job_id, "user:1", BRANCH_A).state == "queued"  # type: ignore[union-attr]
+    late = WhatIfJobs(tmp_path, clock=lambda: now + STALE_SECONDS + 1)
+    assert late.get(elsewhere.job_id, "user:1", BRANCH_A).state == "failed"  # type: ignore[union-attr]
+    # While four wait on live workers, a fifth is refused.
+    for k in range(MAX_WAITING - 2):
+        _kept(
+            tmp_path,
+            Job(
+                job_id=f"{k:032x}",
+                owner="user:1",
+                branch_id=BRANCH_A,
+                created=now,
+                worker=this_worker(),
+            ),
+        )
+    _kept(
+        tmp_path,
+        Job(job_id="d" * 32, owner="user:1", branch_id=BRANCH_A, created=now, worker=this_worker()),
+    )
+    with pytest.raises(TooManyJobsError):
+        soon.submit("user:2", BRANCH_A, lambda: {"zh": "好", "en": "ok"})

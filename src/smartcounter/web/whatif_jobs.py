@@ -7,14 +7,19 @@ folder, so that whichever worker of the web app a poll reaches reads it (``serve
 --workers N``), and a restart forgets nothing. The worker that took the job runs it on its
 one what-if thread (the simulation already uses every core) and writes its state, then its
 result in both languages. At most ``MAX_WAITING`` wait or run at once; finished jobs are
-kept ``KEEP_SECONDS``; a job left running past ``STALE_SECONDS`` (its worker stopped) is
-reported as failed. A job belongs to the user who started it and to its branch.
+kept ``KEEP_SECONDS``. A job names the worker that holds it (host and process id): once that
+process is gone — a worker restarted or killed, the job queued or half run — the job is
+failed at the next look (a poll, or a new submission, which then finds room again); a job of
+another host's worker, whose life this one cannot see, is failed once it has waited or run
+``STALE_SECONDS``. A job belongs to the user who started it and to its branch.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -61,6 +66,7 @@ class Job(BaseModel):
     html: dict[str, str] = {}  # the result by language, once done
     error_key: str | None = None
     error_params: dict[str, str | int | float] = {}
+    worker: str = ""  # host:pid of the process that holds the job ("": unknown)
 
     def elapsed(self, now: float) -> float:
         """Seconds since the job started (0 while it waits)."""
@@ -84,11 +90,17 @@ class WhatIfJobs:
         """Queue ``work`` (the result's HTML by language) for ``owner``'s what-if at
         ``branch_id``; TooManyJobsError when as many wait or run as the server takes."""
         now = self.now()
-        jobs = self._all()
+        jobs = [self._settled(j, now) for j in self._all()]
         self._forget(jobs, now)
         if sum(j.state in ("queued", "running") for j in jobs) >= MAX_WAITING:
             raise TooManyJobsError()
-        job = Job(job_id=uuid.uuid4().hex, owner=owner, branch_id=branch_id, created=now)
+        job = Job(
+            job_id=uuid.uuid4().hex,
+            owner=owner,
+            branch_id=branch_id,
+            created=now,
+            worker=this_worker(),
+        )
         self._write(job)
         _POOL.submit(self._run, job, work)
         return job
@@ -98,9 +110,14 @@ class WhatIfJobs:
         job = self._read(self.folder / f"{job_id}.json")
         if job is None or job.owner != owner or job.branch_id != branch_id:
             return None
-        started = job.started
-        if job.state == "running" and started is not None and self.now() - started > STALE_SECONDS:
-            job.state, job.error_key = "failed", "whatif.page.stale"
+        return self._settled(job, self.now())
+
+    def _settled(self, job: Job, now: float) -> Job:
+        """``job``, failed (and written so) if the worker holding it has stopped."""
+        if job.state not in ("queued", "running") or not _abandoned(job, now):
+            return job
+        job.state, job.error_key, job.finished = "failed", "whatif.page.stale", now
+        self._write(job)
         return job
 
     def ahead(self, job: Job) -> int:
@@ -112,6 +129,9 @@ class WhatIfJobs:
         )
 
     def _run(self, job: Job, work: Callable[[], dict[str, str]]) -> None:
+        current = self._read(self.folder / f"{job.job_id}.json")
+        if current is not None and current.state != "queued":
+            return  # failed meanwhile (its wait outlived STALE_SECONDS)
         job.started, job.state = self.now(), "running"
         self._write(job)
         try:
@@ -146,7 +166,34 @@ class WhatIfJobs:
         return [j for p in self.folder.glob("*.json") if (j := self._read(p)) is not None]
 
     def _forget(self, jobs: list[Job], now: float) -> None:
+        """Remove the jobs finished more than ``KEEP_SECONDS`` ago."""
         for job in jobs:
             if job.finished is not None and now - job.finished > KEEP_SECONDS:
                 with contextlib.suppress(FileNotFoundError):
                     (self.folder / f"{job.job_id}.json").unlink()
+
+
+def this_worker() -> str:
+    """This process as a job's holder: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _abandoned(job: Job, now: float) -> bool:
+    """Whether ``job`` (queued or running) has lost its worker."""
+    since = job.started if job.started is not None else job.created
+    if now - since > STALE_SECONDS:
+        return True
+    host, _, pid = job.worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's worker (or unknown): only time tells
+    return not _running(int(pid))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process by that number
+    return True
