@@ -187,6 +187,16 @@ class TestWaitsAndDevices:
         assert got["stm"] == (2, 90.0, 120.0)
         assert got["teller"] == (3, (600 + 1800 + 300) / 3, 1800.0)
 
+    def test_waits_by_first_queue_and_ticket_hour(self, figures) -> None:
+        got = rows(figures.waits_by_hour(W10, "B1"), "queue", "hour", "visits", "mean_wait_s")
+        assert got == [
+            ("stm", 9, 1, 120.0),
+            ("stm", 10, 1, 60.0),
+            ("teller", 9, 1, 600.0),
+            ("teller", 11, 1, 1800.0),
+            ("teller", 14, 1, 300.0),
+        ]
+
     def test_who_authorises(self, figures) -> None:
         got = dict(rows(figures.authorisers(W10, "B1"), "role", "transactions"))
         assert got == {"stm_specialist": 3, "teller": 1}

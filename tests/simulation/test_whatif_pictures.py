@@ -94,16 +94,20 @@ def test_json_has_by_hour_rows_and_out_writes_the_charts(
     assert len(by_hour) >= 6 and all(re.fullmatch(r"\d\d", r["group"]) for r in by_hour)
     assert all(r["store"] is not None for r in by_hour)
     assert all(r["baseline_low"] <= r["baseline"] <= r["baseline_high"] for r in by_hour)
-    waits = {r["group"].split(" ")[0] for r in rows if r["metric"] == "wait_mean_by_hour"}
-    assert waits == {"stm", "teller"}
+    wait_rows = [r for r in rows if r["metric"] == "wait_mean_by_hour"]
+    assert {r["group"].split(" ")[0] for r in wait_rows} == {"stm", "teller"}
+    # The store's own waits by hour beside the simulated ones, in seconds.
+    measured = [r["store"] for r in wait_rows if r["store"] is not None]
+    assert len(measured) >= len(wait_rows) // 2 and all(w >= 0 for w in measured)
 
     html = page.read_text("utf-8")
     assert html.count("<svg") == 4  # two charts, wide and narrow
     assert "<script" not in html
     assert not re.search(r"(src|href)=\"(https?:)?//", html)  # nothing fetched
     assert "各时段迁移率" in html and "智能柜台·方案" in html and "现金与非现金分离办理" in html
-    # One point per hour and side on the rate chart: the store's hollow dots are there.
-    assert html.count('fill="#ffffff"') >= len(by_hour)
+    # One point per hour and side on the rate chart: the store's hollow dots are there, and
+    # on the waits chart hollow for the smart counter and filled for the window.
+    assert html.count('fill="#ffffff"') >= len(by_hour) + 1
 
     table = run_cli(
         "--lang", "en", "--store", store_path, "simulate", "--branch", "CZ-LJL",

@@ -566,7 +566,8 @@ def group_chart(
 class HourSeries:
     """A series of an hour chart: one value (or None) per hour, with an optional interval.
 
-    ``dots``: points only, no line (a store's observed figures beside simulated ones).
+    ``dots``: points only, no line (a store's observed figures beside simulated ones),
+    hollow, or ``filled`` (to tell two such series apart).
     """
 
     label: str
@@ -576,6 +577,12 @@ class HourSeries:
     high: tuple[float | None, ...] = ()
     dash: str = ""
     dots: bool = False
+    filled: bool = False
+
+    @property
+    def dot_fill(self) -> str:
+        """The inside of a point of a ``dots`` series."""
+        return self.colour if self.filled else "#ffffff"
 
 
 def hour_chart(
@@ -660,14 +667,14 @@ def hour_chart(
         for i, v in enumerate(s.values):
             if v is not None:
                 if s.dots:
-                    svg.circle(x(i, k), y(v), 3.6, "#ffffff", s.colour)
+                    svg.circle(x(i, k), y(v), 3.6, s.dot_fill, s.colour)
                 else:
                     svg.circle(x(i, k), y(v), 2.4, s.colour)
     for n, s in enumerate(series):
         lx = left + (n % per_row) * slot_w
         ly = height - 8 - 18.0 * (legend_rows - 1 - n // per_row)
         if s.dots:
-            svg.circle(lx + 8, ly - 4, 3.6, "#ffffff", s.colour)
+            svg.circle(lx + 8, ly - 4, 3.6, s.dot_fill, s.colour)
         else:
             svg.line(lx, ly - 4, lx + 18, ly - 4, s.colour, 2, s.dash)
         svg.text(lx + 24, ly, s.label, fill=INK, size=FONT)

@@ -48,6 +48,10 @@ class SimulationMetrics:
         """Mean and 90th-percentile wait from ticket to call by first queue."""
         return self._run(q.waits_sql(period, branch), period).sort("queue")
 
+    def waits_by_hour(self, period: Period, branch: str | None = None) -> pl.DataFrame:
+        """Mean wait from ticket to call by first queue and the ticket's clock hour."""
+        return self._run(q.waits_by_hour_sql(period, branch), period).sort("queue", "hour")
+
     def authorisers(self, period: Period, branch: str | None = None) -> pl.DataFrame:
         """Smart-counter transactions by the role recorded on them."""
         return self._run(q.authorisers_sql(period, branch), period).sort("role")

@@ -168,8 +168,9 @@ def _seconds(column: str) -> str:
     return f"(HOUR({column}) * 3600 + MINUTE({column}) * 60 + SECOND({column}))"
 
 
-def waits_sql(period: Period, branch: str | None) -> str:
-    """Mean and 90th-percentile wait (ticket to call, seconds) by the first transaction's queue."""
+def _waits(period: Period, branch: str | None) -> str:
+    """Each called visit's wait (ticket to call, seconds), its first transaction's queue and
+    the clock hour of its ticket, as the CTE ``w``."""
     return f"""
     WITH firsts AS (
       SELECT t.visit_id AS visit_id, t.channel AS channel,
@@ -178,11 +179,16 @@ def waits_sql(period: Period, branch: str | None) -> str:
       WHERE {period.sql_filter("t")} AND {_branch("t", branch)} AND t.visit_id IS NOT NULL
     ),
     w AS (
-      SELECT f.channel AS queue,
+      SELECT f.channel AS queue, CAST(v.hour AS INTEGER) AS hour,
              CAST({_seconds("v.called_at")} - {_seconds("v.issued_at")} AS DOUBLE) AS wait_s
       FROM firsts f JOIN visits v ON v.visit_id = f.visit_id
       WHERE f.rn = 1 AND v.called_at IS NOT NULL
-    ),
+    )"""
+
+
+def waits_sql(period: Period, branch: str | None) -> str:
+    """Mean and 90th-percentile wait (ticket to call, seconds) by the first transaction's queue."""
+    return f"""{_waits(period, branch)},
     r AS (
       SELECT queue, wait_s,
              ROW_NUMBER() OVER (PARTITION BY queue ORDER BY wait_s) AS rn,
@@ -194,6 +200,15 @@ def waits_sql(period: Period, branch: str | None) -> str:
                     CAST(CEIL(CAST(n AS DOUBLE) * CAST(0.9 AS DOUBLE)) AS BIGINT))
                     THEN wait_s END) AS p90_wait_s
     FROM r GROUP BY queue
+    """
+
+
+def waits_by_hour_sql(period: Period, branch: str | None) -> str:
+    """Mean wait (ticket to call, seconds) by the first transaction's queue and the ticket's
+    clock hour."""
+    return f"""{_waits(period, branch)}
+    SELECT queue, hour, CAST(COUNT(*) AS BIGINT) AS visits, AVG(wait_s) AS mean_wait_s
+    FROM w WHERE wait_s >= 0 GROUP BY queue, hour
     """
 
 

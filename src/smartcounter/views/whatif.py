@@ -304,11 +304,21 @@ class WhatIfWords:
         return charts.to_svg(drawing)
 
     def wait_chart(self, view: WhatIfView, width: float = 640) -> Markup:
-        """Mean wait by hour of arrival at the smart counter and the teller, as is and scenario."""
+        """Mean wait by hour of arrival at the smart counter and the teller: the store, as is
+        and the scenario."""
         hours = view.hours
         series = []
         for queue, dash in (("stm", ""), ("teller", "5 4")):
             rows = view.by_hour(BY_HOUR_WAIT, queue)
+            series.append(
+                charts.HourSeries(
+                    self.t(f"whatif.series.{queue}_store"),
+                    tuple(_minutes(rows[h].store) if h in rows else None for h in hours),
+                    STORE_COLOUR,
+                    dots=True,
+                    filled=queue == "teller",
+                )
+            )
             for name, colour in (("baseline", BASE_COLOUR), ("scenario", SCENARIO_COLOUR)):
                 figs = [getattr(rows[h], name) if h in rows else NONE for h in hours]
                 series.append(
