@@ -9,6 +9,7 @@ sorted by swing, and the JSON keys stay as they are.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 
 from smartcounter.cli.app import app
 from smartcounter.simulation import BranchModel
+from smartcounter.simulation.behaviour import Behaviour
 from smartcounter.simulation.model import Timing
 from smartcounter.simulation.scenario import Scenario
 from smartcounter.simulation.sensitivity import (
@@ -96,9 +98,56 @@ def test_a_behaviour_prior_reaches_the_models_timing(
     assert slower.timing.hall_touch_s["stm_specialist"] == pytest.approx(value(model) * 1.2)
 
 
+def test_recalibrating_checks_the_largest_behaviour_swings_at_both_ends(
+    source_models: dict[str, BranchModel],
+) -> None:
+    """The largest swings of behaviour figures go through ``recalibrate`` (the lobby's
+    timing and patience never do); a calibration that keeps the moved behaviour and the
+    practice as they were gives back the first pass's differences, on the same numbers."""
+    model = source_models["CZ-LJL"]
+    asked: list[Behaviour] = []
+
+    def as_moved(behaviour: Behaviour) -> BranchModel:
+        asked.append(behaviour)
+        return replace(
+            model,
+            behaviour=behaviour,
+            timing=Timing.of(
+                behaviour,
+                walk_s=model.timing.walk_s,
+                repromotion_s=model.timing.repromotion_s,
+                authorisation_s=model.timing.authorisation_s,
+                slow_factor=model.timing.slow_factor,
+            ),
+        )
+
+    out = sensitivity(
+        model,
+        Scenario(cash_split=True),
+        estimates=None,
+        step=0.2,
+        replications=REPLICATIONS,
+        seed=SEED,
+        parameters=["self_split_without_practice", "patience_shape", "greeter_touch_s"],
+        recalibrate=as_moved,
+        recalibrate_top=2,
+    )
+    by_name = {s.parameter: s for s in out}
+    split = by_name["self_split_without_practice"]
+    assert split.recalibrated == pytest.approx((split.rate[0], split.rate[2]))
+    assert split.swing_recalibrated == pytest.approx(split.swing)
+    assert by_name["patience_shape"].recalibrated is None  # patience: not calibration's
+    assert by_name["greeter_touch_s"].recalibrated is not None  # the second behaviour figure
+    assert len(asked) == 4
+    base = model.behaviour.self_split_without_practice
+    assert asked[0].self_split_without_practice == pytest.approx(base * 0.8)
+    assert asked[1].self_split_without_practice == pytest.approx(base * 1.2)
+
+
 def test_json_keys_are_stable(store_path: Path) -> None:
     args = ["--store", str(store_path), "simulate", "sensitivity", "--branch", "CZ-LJL"]
     args += ["--week", "2018-W10", "--weeks", "4", "--cash-split", "--replications", "2"]
+    args += ["--recalibrate", "1"]
     result = CliRunner().invoke(app, [*args, "--format", "json"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
@@ -106,6 +155,11 @@ def test_json_keys_are_stable(store_path: Path) -> None:
     assert all(list(r) == list(RESULT_COLUMNS) for r in rows)
     swings = [r["swing"] for r in rows]
     assert swings == sorted(swings, reverse=True)
+    # One figure checked again on the branch calibrated anew: a real calibration each end.
+    checked = [r for r in rows if r["swing_recalibrated"] is not None]
+    assert len(checked) == 1
+    assert checked[0]["difference_low_recalibrated"] is not None
+    assert checked[0]["difference_high_recalibrated"] is not None
 
 
 def test_without_a_what_if_it_says_what_to_add(store_path: Path) -> None:
