@@ -21,7 +21,7 @@ from smartcounter.canonical.tables import TRANSACTIONS, TRIAGE, VISITS
 from smartcounter.ingest.service import IngestOptions, ingest_paths
 from smartcounter.metrics import Metrics, Period
 from smartcounter.metrics.duckdb_engine import DuckDBEngine
-from smartcounter.metrics.rollups import ROLLUPS, TX_ROLLUP, rebuild_rollups, rollup_files
+from smartcounter.metrics.rollups import ROLLUPS, SETS, TX_ROLLUP, rebuild_rollups, rollup_files
 from smartcounter.metrics.triage_rollup import TRI_ROLLUP
 from smartcounter.store.layout import Store
 from tests.conftest import RunCli
@@ -326,3 +326,42 @@ def test_a_week_imported_in_two_parts_rolls_up_both(
     ):
         for name in ("funnel by branch", "declines by branch", "depth by branch"):
             _same(FIGURES[name](parts), FIGURES[name](once))
+
+
+def _rollup_rows(root: Path, name: str) -> pl.DataFrame:
+    """Every row of a rollup, with its week, in one order."""
+    frame = pl.read_parquet(root / "tables" / name, hive_partitioning=True)
+    return frame.sort(frame.columns, nulls_last=True)
+
+
+def test_the_import_stages_what_a_rebuild_computes_row_for_row(
+    stores: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Weeks staged side by side at import (``ROLLUP_WORKERS``) hold exactly the rows that
+    ``rebuild_rollups`` computes for them over the committed rows."""
+    copy = tmp_path / "rebuilt"
+    shutil.copytree(stores[1], copy)
+    rebuild_rollups(Store.open(copy))
+    for name in (TX_ROLLUP.name, TRI_ROLLUP.name):
+        imported = _rollup_rows(stores[0], name)
+        assert imported.height
+        assert_frame_equal(imported, _rollup_rows(copy, name))
+    assert set(_rollup_rows(stores[0], TX_ROLLUP.name)["dim"].unique().to_list()) == set(SETS)
+
+
+@pytest.mark.parametrize("overlap", [0, 50], ids=["halves", "halves with repeated rows"])
+def test_a_week_of_transactions_imported_in_two_parts(
+    network: Path, tmp_path: Path, stores: tuple[Path, Path], overlap: int
+) -> None:
+    """A week the import does not bring all of (rows stored already, rows repeated) is
+    rolled up from its final files: the same rollup as one import of everything."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(network, first)
+    second.mkdir()
+    lines = (network / "transactions.csv").read_text("utf-8").splitlines(keepends=True)
+    half = len(lines) // 2
+    (first / "transactions.csv").write_text("".join(lines[: half + overlap]), "utf-8")
+    (second / "transactions.csv").write_text(lines[0] + "".join(lines[half:]), "utf-8")
+    root = tmp_path / "store"
+    _ingest(root, first, second)
+    assert_frame_equal(_rollup_rows(root, TX_ROLLUP.name), _rollup_rows(stores[0], TX_ROLLUP.name))

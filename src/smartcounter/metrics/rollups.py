@@ -35,9 +35,11 @@ never a wrong answer — until the next import of that week or ``store compact``
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,7 +57,7 @@ from smartcounter.metrics.period import shift_week
 from smartcounter.metrics.triage_rollup import TRI_ROLLUP, tri_rollup_sql
 
 if TYPE_CHECKING:
-    import duckdb
+    import pyarrow as pa
 
     from smartcounter.store.journal import Transaction
     from smartcounter.store.layout import Store
@@ -331,10 +333,23 @@ def _read(files: list[str]) -> str:
     return f"read_parquet({listed}, hive_partitioning = false)"
 
 
-def _stage_week_views(
-    con: duckdb.DuckDBPyConnection, store: Store, tx: Transaction, rollup: Rollup, week: str
-) -> bool:
-    """Make each source a view of its final files around ``week``; False: no rows to roll."""
+@dataclass
+class _Job:
+    """One week of one rollup to stage: the views its SQL reads, and where it goes."""
+
+    rollup: Rollup
+    week: str
+    views: list[str]  # CREATE VIEW statements, in order
+    empties: dict[str, pa.Table]  # empty relations the views read, by name
+    target: Path
+
+
+def _week_views(
+    store: Store, tx: Transaction, rollup: Rollup, week: str
+) -> tuple[list[str], dict[str, pa.Table]] | None:
+    """Each source as a view of its final files around ``week``; None: no rows to roll."""
+    views: list[str] = []
+    empties: dict[str, pa.Table] = {}
     found = False
     for source in rollup.sources:
         name, table = source.table.name, source.table
@@ -342,8 +357,8 @@ def _stage_week_views(
         if table.time_column is None:
             files = _final_files(store, tx, table)
             if not files:
-                return False
-            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} FROM {_read(files)}")
+                return None
+            views.append(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} FROM {_read(files)}")
             continue
         parts = []
         for k in range(-source.spread, source.spread + 1):
@@ -358,10 +373,10 @@ def _stage_week_views(
             empty = file_schema(table).empty_table()
             if source.columns:
                 empty = empty.select(list(source.columns))
-            con.register(f"_empty_{name}", empty)
+            empties[f"_empty_{name}"] = empty
             parts.append(f"SELECT *, CAST(NULL AS VARCHAR) AS week FROM _empty_{name}")
-        con.execute(f"CREATE OR REPLACE VIEW {name} AS " + " UNION ALL ".join(parts))
-    return found
+        views.append(f"CREATE OR REPLACE VIEW {name} AS " + " UNION ALL ".join(parts))
+    return (views, empties) if found else None
 
 
 def stage_rollups(store: Store, tx: Transaction, weeks: list[str] | None = None) -> list[str]:
@@ -369,52 +384,83 @@ def stage_rollups(store: Store, tx: Transaction, weeks: list[str] | None = None)
 
     Called by the import just before it commits; returns the weeks rolled up.
     """
-    rolled: set[str] = set()
-    for rollup in ROLLUPS:
-        todo = weeks_to_roll(store, tx, rollup) if weeks is None else weeks
-        rolled |= set(_stage_rollup(store, tx, rollup, todo))
-    return sorted(rolled)
+    todo = [
+        (rollup, week)
+        for rollup in ROLLUPS
+        for week in (weeks_to_roll(store, tx, rollup) if weeks is None else weeks)
+    ]
+    return _stage(store, tx, todo)
 
 
-def _stage_rollup(store: Store, tx: Transaction, rollup: Rollup, weeks: list[str]) -> list[str]:
+# Weeks rolled up at once, each in a DuckDB of its own: one week's queries are too small
+# for DuckDB to keep both cores busy.
+ROLLUP_WORKERS = 2
+
+
+def _stage(
+    store: Store,
+    tx: Transaction,
+    todo: list[tuple[Rollup, str]],
+) -> list[str]:
+    """Stage the rollup of each (rollup, week) of ``todo``; return the weeks rolled up.
+
+    What each week reads and where it goes is settled here, in this thread (the
+    transaction is not shared); the queries and the writing run on ``ROLLUP_WORKERS``.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs: list[_Job] = []
+    numbers: dict[str, int] = {}
+    for rollup, week in todo:
+        for old in store.files(rollup.table, [week]):
+            tx.remove(store.relpath(old))
+        n = numbers[rollup.table.name] = numbers.get(rollup.table.name, -1) + 1
+        planned = _week_views(store, tx, rollup, week)
+        if planned is None:
+            continue
+        rel = f"tables/{rollup.table.name}/week={week}/{_file_name(rollup, tx.txid, n)}"
+        jobs.append(_Job(rollup, week, *planned, target=tx.stage(rel)))
+    if not jobs:
+        return []
+    workers = min(ROLLUP_WORKERS, len(jobs))
+    # The cores shared out: DuckDB's threads on one small query cost more than they give.
+    threads = max(1, (os.cpu_count() or 2) // workers)
+    with ThreadPoolExecutor(workers, thread_name_prefix="smartcounter-rollup") as pool:
+        for _ in pool.map(partial(_run_job, threads=threads), jobs):
+            pass
+    return sorted({job.week for job in jobs})
+
+
+def _run_job(job: _Job, *, threads: int) -> None:
     import duckdb
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     from smartcounter.store.schema import file_schema
 
-    if not weeks:
-        return []
-    con = duckdb.connect(config={"threads": 2})
-    con.execute("SET enable_progress_bar = false")
-    schema = file_schema(rollup.table)
-    rolled: list[str] = []
+    con = duckdb.connect(config={"threads": threads})
     try:
-        for n, week in enumerate(weeks):
-            for old in store.files(rollup.table, [week]):
-                tx.remove(store.relpath(old))
-            if not _stage_week_views(con, store, tx, rollup, week):
-                continue
-            table = con.sql(rollup.sql([week])).to_arrow_table()
-            table = pa.Table.from_arrays(
-                [table.column(f.name).cast(f.type) for f in schema], schema=schema
-            )
-            rel = f"tables/{rollup.table.name}/week={week}/{_file_name(rollup, tx.txid, n)}"
-            pq.write_table(table, tx.stage(rel), compression="zstd")
-            rolled.append(week)
+        con.execute("SET enable_progress_bar = false")
+        for name, empty in job.empties.items():
+            con.register(name, empty)
+        for view in job.views:
+            con.execute(view)
+        table = con.sql(job.rollup.sql([job.week])).to_arrow_table()
     finally:
         con.close()
-    return rolled
+    schema = file_schema(job.rollup.table)
+    table = pa.Table.from_arrays([table.column(f.name).cast(f.type) for f in schema], schema=schema)
+    pq.write_table(table, job.target, compression="zstd")
 
 
 def rebuild_rollups(store: Store, *, missing_only: bool = False) -> list[str]:
     """Roll up every week of the store again, or only weeks without a rollup of the current
     format (a store written by an older version); returns the weeks rolled up."""
-    rolled: set[str] = set()
     with store.writing("rollups") as tx:
+        todo: list[tuple[Rollup, str]] = []
         for rollup in ROLLUPS:
             weeks = _needed_weeks(store, rollup)
             if missing_only:
                 weeks -= current_weeks(store, rollup)
-            rolled |= set(_stage_rollup(store, tx, rollup, sorted(weeks)))
-    return sorted(rolled)
+            todo += [(rollup, week) for week in sorted(weeks)]
+        return _stage(store, tx, todo)
