@@ -318,6 +318,8 @@ class SimulationSettings(BaseModel):
     backup_share: float = Field(default=0.02, ge=0, le=1)  # tellers authorising ≥ this
     confidence: float = Field(default=0.95, gt=0, lt=1)
     costs: RoleCosts = RoleCosts()
+    # The staffing optimisation (simulate optimise, the dashboards): weeks per plan searched.
+    plan_replications: int = Field(default=8, ge=2, le=200)
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:

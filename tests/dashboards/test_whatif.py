@@ -143,7 +143,7 @@ def test_jobs_of_a_worker_that_is_gone_fail_at_once_and_free_their_places(tmp_pa
     kept = json.loads((tmp_path / f"{0:032x}.json").read_text("utf-8"))
     assert kept["state"] == "failed"
     # All four were held by the gone worker: a new what-if finds room.
-    done = jobs.submit("user:2", BRANCH_A, lambda: {"zh": "好", "en": "ok"})
+    done = jobs.submit("user:2", BRANCH_A, lambda _advance: {"zh": "好", "en": "ok"})
     assert done.worker == this_worker()
     assert jobs.get(f"{3:032x}", "user:1", BRANCH_A).state == "failed"  # type: ignore[union-attr]
 
@@ -180,4 +180,31 @@ def test_jobs_of_a_live_worker_or_another_host_wait_as_long_as_they_may(tmp_path
         Job(job_id="d" * 32, owner="user:1", branch_id=BRANCH_A, created=now, worker=this_worker()),
     )
     with pytest.raises(TooManyJobsError):
-        soon.submit("user:2", BRANCH_A, lambda: {"zh": "好", "en": "ok"})
+        soon.submit("user:2", BRANCH_A, lambda _advance: {"zh": "好", "en": "ok"})
+
+
+def test_the_director_finds_the_cheapest_staffing_by_hour(site: Site) -> None:
+    """The optimisation runs in the background as a what-if does, counts its plans as it
+    goes, and answers with ``simulate optimise --out``'s tables and charts."""
+    director = site.client("director-A")
+    page = director.get(f"/branches/{BRANCH_A}/whatif")
+    assert 'id="optimise-form"' in page.text and "排班优化" in page.text
+    url = f"/api/branches/{BRANCH_A}/optimise"
+    asked = {"target_rate": 0.8, "max_wait_min": 15, "replications": 2, "confirm_replications": 2}
+    start = director.post(url, json=asked)
+    assert start.status_code == 202, start.text
+    job = finished(director, url, start.json()["job_id"])
+    assert job["state"] == "done", job.get("message")
+    assert job["total"] > 0 and job["done"] == job["total"]
+    html = str(job["html"])
+    assert html.startswith('<div class="optimise-result">')
+    assert html.count("<svg") == 3  # the trade-off, the rate and the waits by hour
+    assert "目标" in html and "<script" not in html and "<html" not in html
+    assert "--max" not in html and "--target-rate" not in html  # no command options here
+    english = director.get(f"{url}/{start.json()['job_id']}?lang=en").json()
+    assert "Cost" in english["html"] or "cost" in english["html"]
+    # An optimisation is not a what-if: each is read at its own address.
+    assert director.get(f"{API_A}/{start.json()['job_id']}").status_code == 404
+    # Targets out of range are refused before anything runs; others may not start one.
+    assert director.post(url, json={"target_rate": 1.5}).status_code == 422
+    assert director.post(f"/api/branches/{BRANCH_B}/optimise", json={}).status_code == 403

@@ -93,6 +93,21 @@ def test_the_director_asks_what_if_and_sees_the_charts(whatif_site: tuple[Site, 
             expect(page.locator("#toast")).to_be_hidden(timeout=15_000)  # the refusal's
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "08-director-whatif.png"), full_page=True)
+
+            # The cheapest staffing by hour: the plans are counted while they are evaluated.
+            page.fill("#optimise-target_rate", "80")
+            page.fill("#optimise-max_wait_min", "15")
+            page.fill("#optimise-replications", "2")
+            page.click("#optimise-run")
+            expect(page.locator("#optimise-run")).to_be_disabled()
+            expect(page.locator("#optimise-status")).to_contain_text(
+                "正在评估排班方案", timeout=120_000
+            )
+            expect(page.locator(".optimise-result svg").first).to_be_visible(timeout=300_000)
+            assert page.locator(".optimise-result svg").count() == 3
+            expect(page.locator(".optimise-result .verdict")).to_be_visible()
+            expect(page.locator("#optimise-run")).to_be_enabled()
+            page.screenshot(path=str(ARTIFACTS / "10-director-optimise.png"), full_page=True)
             page.set_viewport_size(PHONE)
             expect(page.locator("#whatif-rate-chart .whatif-narrow svg")).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "09-director-whatif-phone.png"), full_page=True)

@@ -96,9 +96,14 @@ def optimise_command(
         ),
     ] = None,
     replications: Annotated[
-        int,
-        typer.Option("--replications", min=2, max=200, help="Simulated weeks per candidate."),
-    ] = 8,
+        int | None,
+        typer.Option(
+            "--replications",
+            min=2,
+            max=200,
+            help="Simulated weeks per candidate (default: [simulation] plan_replications, 8).",
+        ),
+    ] = None,
     confirm: Annotated[
         int | None,
         typer.Option(
@@ -136,7 +141,7 @@ def optimise_command(
             bounds=Bounds(
                 max_tellers, max_specialists, max_greeters, max_smart_counters, min_tellers
             ),
-            replications=replications,
+            replications=replications or sim.plan_replications,
             confirm_replications=confirm or sim.replications,
             seed=sim.seed if seed is None else seed,
             progress=bar,

@@ -283,14 +283,15 @@ def summary_table(o: Optimisation, t: Translator) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def optimise_page(o: Optimisation, t: Translator) -> str:
-    """The whole page."""
+def optimise_fragment(o: Optimisation, t: Translator, *, dashboard: bool = False) -> str:
+    """The answer without the page around it: targets, verdict, tables and charts (the
+    dashboards show it inside their own page, ``whatif.css`` styling ``.optimise-result``,
+    with ``dashboard`` advice in place of the command's options)."""
     m = o.model
-    title = t("optimise.page.title", branch=m.name, branch_id=m.branch_id)
     targets = t(
         "optimise.targets", rate=f"{o.targets.rate:.0%}", wait=f"{o.targets.max_wait_s / 60:g}"
     )
-    verdict = verdict_text(o, t)
+    verdict = verdict_text(o, t, dashboard=dashboard)
     runs = t(
         "optimise.runs",
         candidates=len(o.candidates),
@@ -299,7 +300,8 @@ def optimise_page(o: Optimisation, t: Translator) -> str:
         seed=o.seed,
         confidence=round(o.confidence * 100),
     )
-    notes = [runs] + ([t("optimise.unconfirmed")] if o.met != o.met_in_search else [])
+    unconfirmed = "optimise.dashboard.unconfirmed" if dashboard else "optimise.unconfirmed"
+    notes = [runs] + ([t(unconfirmed)] if o.met != o.met_in_search else [])
     figures = [
         (t("optimise.page.front_title"), front_chart(o, t), t("optimise.page.front_caption")),
         (t("optimise.page.rate_title"), rate_chart(o, t), ""),
@@ -311,14 +313,24 @@ def optimise_page(o: Optimisation, t: Translator) -> str:
         + "</figure>"
         for name, svg, caption in figures
     )
+    return (
+        f'<div class="optimise-result"><p>{escape(", ".join(m.weeks))}</p>'
+        f"<p>{escape(targets)}</p>"
+        f'<p class="verdict {"met" if o.met else "not-met"}">{escape(verdict)}</p>'
+        + "".join(f'<p class="caption">{escape(n)}</p>' for n in notes)
+        + f'<div class="tables">{summary_table(o, t)}{staffing_table(o, t)}</div>{blocks}'
+        f'<p class="caption">{escape(t("optimise.note"))}</p></div>'
+    )
+
+
+def optimise_page(o: Optimisation, t: Translator) -> str:
+    """The whole page."""
+    m = o.model
+    title = t("optimise.page.title", branch=m.name, branch_id=m.branch_id)
     lang = "zh-CN" if t.lang.value == "zh" else "en"
     return (
         f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{CSS}</style></head><body><main>"
-        f"<h1>{escape(title)}</h1><p>{escape(', '.join(m.weeks))}</p><p>{escape(targets)}</p>"
-        f'<p class="verdict {"met" if o.met else "not-met"}">{escape(verdict)}</p>'
-        + "".join(f'<p class="caption">{escape(n)}</p>' for n in notes)
-        + f'<div class="tables">{summary_table(o, t)}{staffing_table(o, t)}</div>{blocks}'
-        f'<p class="caption">{escape(t("optimise.note"))}</p>'
+        f"<h1>{escape(title)}</h1>{optimise_fragment(o, t)}"
         "</main></body></html>\n"
     )

@@ -211,11 +211,15 @@ def optimise_rows(o: Optimisation) -> list[tuple[object, ...]]:
     return rows
 
 
-def verdict_text(o: Optimisation, t: Translator) -> str:
-    """The answer's verdict in words: met (and the saving), or why not."""
+def verdict_text(o: Optimisation, t: Translator, *, dashboard: bool = False) -> str:
+    """The answer's verdict in words: met (and the saving), or why not — on the dashboards
+    with what a director can change there, not the command's options."""
     best = rate_out_of_reach(o)
+    key = verdict_key(o)
+    if dashboard and not o.met:
+        key = key.replace("optimise.", "optimise.dashboard.", 1)
     return t(
-        verdict_key(o),
+        key,
         saving=f"{o.as_is.cost - o.proposed.cost:,.0f}",
         best=f"{(best or 0.0) * 100:.1f}%",
         target=f"{o.targets.rate * 100:.1f}%",

@@ -29,12 +29,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ValidationError
 
+from smartcounter.kit.progress import Progress
+
 log = logging.getLogger(__name__)
 
 FOLDER = "dashboards/whatif"
 MAX_WAITING = 4
 KEEP_SECONDS = 3600.0
 STALE_SECONDS = 1800.0
+PROGRESS_EVERY_S = 1.0  # a running job's count of steps is written at most this often
 State = Literal["queued", "running", "done", "failed"]
 # One what-if at a time in each worker process.
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="whatif")
@@ -67,6 +70,9 @@ class Job(BaseModel):
     error_key: str | None = None
     error_params: dict[str, str | int | float] = {}
     worker: str = ""  # host:pid of the process that holds the job ("": unknown)
+    kind: str = "whatif"  # what the job works out: whatif or optimise
+    done: int = 0  # steps done of ``total`` (0 of 0: no count, only the time)
+    total: int = 0
 
     def elapsed(self, now: float) -> float:
         """Seconds since the job started (0 while it waits)."""
@@ -86,9 +92,17 @@ class WhatIfJobs:
         """The jobs' clock (seconds since the epoch)."""
         return self._clock()
 
-    def submit(self, owner: str, branch_id: str, work: Callable[[], dict[str, str]]) -> Job:
-        """Queue ``work`` (the result's HTML by language) for ``owner``'s what-if at
-        ``branch_id``; TooManyJobsError when as many wait or run as the server takes."""
+    def submit(
+        self,
+        owner: str,
+        branch_id: str,
+        work: Callable[[Progress], dict[str, str]],
+        *,
+        kind: str = "whatif",
+    ) -> Job:
+        """Queue ``work`` (the result's HTML by language) for ``owner``'s job at ``branch_id``;
+        TooManyJobsError when as many wait or run as the server takes. ``work`` is given a
+        progress (``kit.progress``) that counts its steps into the job for pollers to see."""
         now = self.now()
         jobs = [self._settled(j, now) for j in self._all()]
         self._forget(jobs, now)
@@ -100,8 +114,9 @@ class WhatIfJobs:
             branch_id=branch_id,
             created=now,
             worker=this_worker(),
+            kind=kind,
         )
-        self._write(job)
+        self.save(job)
         _POOL.submit(self._run, job, work)
         return job
 
@@ -117,7 +132,7 @@ class WhatIfJobs:
         if job.state not in ("queued", "running") or not _abandoned(job, now):
             return job
         job.state, job.error_key, job.finished = "failed", "whatif.page.stale", now
-        self._write(job)
+        self.save(job)
         return job
 
     def ahead(self, job: Job) -> int:
@@ -128,14 +143,14 @@ class WhatIfJobs:
             j.state in ("queued", "running") and j.created < job.created for j in self._all()
         )
 
-    def _run(self, job: Job, work: Callable[[], dict[str, str]]) -> None:
+    def _run(self, job: Job, work: Callable[[Progress], dict[str, str]]) -> None:
         current = self._read(self.folder / f"{job.job_id}.json")
         if current is not None and current.state != "queued":
             return  # failed meanwhile (its wait outlived STALE_SECONDS)
         job.started, job.state = self.now(), "running"
-        self._write(job)
+        self.save(job)
         try:
-            job.html = work()
+            job.html = work(_JobProgress(self, job))
             job.state = "done"
         except JobFailedError as exc:
             job.error_key, job.state = exc.key, "failed"
@@ -145,14 +160,15 @@ class WhatIfJobs:
             job.error_key, job.error_params = "whatif.page.failed", {"message": type(exc).__name__}
             job.state = "failed"
         job.finished = self.now()
-        self._write(job)
+        self.save(job)
 
-    def _write(self, job: Job) -> None:
+    def save(self, job: Job) -> None:
+        """Write ``job`` whole (readers see the old state or the new, never half)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{job.job_id}.json"
         temporary = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
         temporary.write_text(job.model_dump_json(), encoding="utf-8")
-        temporary.replace(path)  # readers see the old state or the new, never half
+        temporary.replace(path)
 
     def _read(self, path: Path) -> Job | None:
         try:
@@ -171,6 +187,35 @@ class WhatIfJobs:
             if job.finished is not None and now - job.finished > KEEP_SECONDS:
                 with contextlib.suppress(FileNotFoundError):
                     (self.folder / f"{job.job_id}.json").unlink()
+
+
+class _JobProgress:
+    """A job's count of steps (``kit.progress.Progress``), written for pollers at most every
+    ``PROGRESS_EVERY_S``."""
+
+    def __init__(self, jobs: WhatIfJobs, job: Job) -> None:
+        self.jobs, self.job = jobs, job
+        self.written = jobs.now()
+
+    def start(self, label: str, total: int) -> int:
+        self.job.done, self.job.total = 0, max(int(total), 0)
+        self._write(force=True)
+        return 0
+
+    def advance(self, task: int, amount: int) -> None:
+        done = self.job.done + amount
+        self.job.done = min(done, self.job.total) if self.job.total else done
+        self._write()
+
+    def finish(self, task: int) -> None:
+        if self.job.total:
+            self.job.done = self.job.total
+
+    def _write(self, force: bool = False) -> None:
+        now = self.jobs.now()
+        if force or now - self.written >= PROGRESS_EVERY_S:
+            self.written = now
+            self.jobs.save(self.job)
 
 
 def this_worker() -> str:

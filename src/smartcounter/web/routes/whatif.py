@@ -4,6 +4,10 @@
 additions or removals, triage rounds, cash split) and answers 202 with a job id at once;
 ``GET /api/branches/{branch_id}/whatif/{job_id}`` tells how far it is and, once done, gives
 the charts and summary as HTML (``views.whatif``, the same as ``simulate --out``'s page).
+``POST /api/branches/{branch_id}/optimise`` starts the staffing optimisation (``simulate
+optimise``: the cheapest staffing by hour for a target rate and a longest p90 wait), polled
+the same way (``GET …/optimise/{job_id}``), its answer ``simulate optimise --out``'s page
+without the page around it; it counts the plans evaluated as it goes.
 Who may: whoever sees the branch's dashboard (a director their own branch, the centre's
 analysts any); a job is read only by the user who started it.
 
@@ -14,6 +18,7 @@ its functions lazily, and the app should start without it).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from fastapi import APIRouter, Depends, Request
@@ -41,6 +46,7 @@ from smartcounter.web.pages import _js_messages, forbidden_page
 from smartcounter.web.whatif_jobs import FOLDER, Job, JobFailedError, TooManyJobsError, WhatIfJobs
 
 if TYPE_CHECKING:
+    from smartcounter.kit.progress import Progress
     from smartcounter.simulation.model import Staffing
     from smartcounter.simulation.scenario import Scenario
     from smartcounter.views.whatif import WhatIfView
@@ -53,7 +59,7 @@ BranchViewer = Annotated[Actor, Depends(Require(Permission.BRANCH_DASHBOARD))]
 JobId = Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
 DEFAULT_REPLICATIONS = 10
 # Messages the page's script shows, by the key it asks for.
-SCRIPT_MESSAGES = ("calculating", "queued", "failed")
+SCRIPT_MESSAGES = ("calculating", "queued", "failed", "evaluating")
 
 
 class UnknownJobError(SmartCounterError):
@@ -90,6 +96,29 @@ class WhatIfJobOut(BaseModel):
     elapsed_s: float
     html: str | None = None
     message: str | None = None
+
+
+class OptimiseIn(BaseModel):
+    """The staffing optimisation's targets and how many weeks each plan is simulated."""
+
+    target_rate: float = Field(0.9, ge=0.3, le=0.99, description="Migration rate to reach")
+    max_wait_min: float = Field(10.0, ge=1.0, le=60.0, description="Longest p90 wait, minutes")
+    replications: int | None = Field(
+        None, ge=2, le=50, description="Simulated weeks per plan (default: the settings')"
+    )
+    confirm_replications: int | None = Field(
+        None,
+        ge=2,
+        le=200,
+        description="Simulated weeks of the final check (default: the settings')",
+    )
+
+
+class JobOut(WhatIfJobOut):
+    """How far a job is, with the steps done of the steps expected where it counts them."""
+
+    done: int = 0
+    total: int = 0
 
 
 def scenario_of(changes: WhatIfIn, staffing: Staffing) -> Scenario:
@@ -144,6 +173,40 @@ def run(settings: Settings, branch_id: str, changes: WhatIfIn) -> WhatIfView:
     return whatif_view(report)
 
 
+def optimised(
+    settings: Settings, branch_id: str, asked: OptimiseIn, progress: Progress
+) -> dict[str, str]:
+    """Calibrate the branch on the store's latest weeks, find its cheapest staffing by hour
+    (minutes for a busy branch) and render the answer in every language."""
+    from smartcounter.simulation.calibrate import CalibrationError
+    from smartcounter.simulation.optimise import Targets
+    from smartcounter.simulation.optimise_page import optimise_fragment
+    from smartcounter.simulation.optimise_service import Bounds, run_optimise
+    from smartcounter.simulation.service import calibration_weeks
+
+    sim = settings.simulation
+    try:
+        store = dashboards.open_store(settings)
+        weeks = calibration_weeks(store, week=None, weeks=None, default_weeks=sim.weeks)
+        answer = run_optimise(
+            store=store,
+            settings=settings,
+            branch_id=branch_id,
+            weeks=weeks,
+            targets=Targets(rate=asked.target_rate, max_wait_s=asked.max_wait_min * 60.0),
+            bounds=Bounds(),
+            replications=asked.replications or sim.plan_replications,
+            confirm_replications=asked.confirm_replications or sim.replications,
+            seed=sim.seed,
+            progress=progress,
+        )
+    except (CalibrationError, NoData, PeriodError) as exc:
+        raise JobFailedError("whatif.page.failed", message=str(exc)) from exc
+    return {
+        lang.value: optimise_fragment(answer, Translator(lang), dashboard=True) for lang in Lang
+    }
+
+
 def rendered(view: WhatIfView) -> dict[str, str]:
     """The what-if's charts and tables in every language, as its job keeps them."""
     from smartcounter.views.whatif import WhatIfWords
@@ -160,13 +223,15 @@ def _owner(actor: Actor) -> str:
     return actor.label if actor.user_id is None else f"user:{actor.user_id}"
 
 
-def _answer(jobs: WhatIfJobs, job: Job, lang: Lang) -> WhatIfJobOut:
+def _answer(jobs: WhatIfJobs, job: Job, lang: Lang) -> JobOut:
     t = Translator(lang)
-    out = WhatIfJobOut(
+    out = JobOut(
         job_id=job.job_id,
         state=job.state,
         ahead=jobs.ahead(job),
         elapsed_s=job.elapsed(jobs.now()),
+        done=job.done,
+        total=job.total,
     )
     if job.state == "done":
         out.html = job.html.get(lang.value)
@@ -175,37 +240,84 @@ def _answer(jobs: WhatIfJobs, job: Job, lang: Lang) -> WhatIfJobOut:
     return out
 
 
-@api.post("/branches/{branch_id}/whatif", response_model=WhatIfJobOut, status_code=202)
+@api.post("/branches/{branch_id}/whatif", response_model=JobOut, status_code=202)
 def start_whatif(
     branch_id: BranchId,
     changes: WhatIfIn,
     actor: BranchViewer,
     settings: SettingsDep,
     lang: LangDep,
-) -> WhatIfJobOut:
+) -> JobOut:
     """Start a what-if for the branch; poll its job until ``state`` is done or failed."""
-    jobs = jobs_of(settings)
-    try:
-        job = jobs.submit(
-            _owner(actor), branch_id, lambda: rendered(run(settings, branch_id, changes))
-        )
-    except TooManyJobsError as exc:
-        raise WhatIfBusyError() from exc
-    return _answer(jobs, job, lang)
+
+    def work(_progress: Progress) -> dict[str, str]:
+        return rendered(run(settings, branch_id, changes))
+
+    return _start(settings, actor, branch_id, lang, "whatif", work)
 
 
-@api.get("/branches/{branch_id}/whatif/{job_id}", response_model=WhatIfJobOut)
+@api.get("/branches/{branch_id}/whatif/{job_id}", response_model=JobOut)
 def whatif_job(
     branch_id: BranchId,
     job_id: JobId,
     actor: BranchViewer,
     settings: SettingsDep,
     lang: LangDep,
-) -> WhatIfJobOut:
+) -> JobOut:
     """A what-if's progress, and its charts and summary once done."""
+    return _job(settings, job_id, actor, branch_id, lang, "whatif")
+
+
+@api.post("/branches/{branch_id}/optimise", response_model=JobOut, status_code=202)
+def start_optimise(
+    branch_id: BranchId,
+    asked: OptimiseIn,
+    actor: BranchViewer,
+    settings: SettingsDep,
+    lang: LangDep,
+) -> JobOut:
+    """Start the staffing optimisation for the branch; poll its job until done or failed."""
+
+    def work(progress: Progress) -> dict[str, str]:
+        return optimised(settings, branch_id, asked, progress)
+
+    return _start(settings, actor, branch_id, lang, "optimise", work)
+
+
+@api.get("/branches/{branch_id}/optimise/{job_id}", response_model=JobOut)
+def optimise_job(
+    branch_id: BranchId,
+    job_id: JobId,
+    actor: BranchViewer,
+    settings: SettingsDep,
+    lang: LangDep,
+) -> JobOut:
+    """The optimisation's progress (plans evaluated), and its answer once done."""
+    return _job(settings, job_id, actor, branch_id, lang, "optimise")
+
+
+def _start(
+    settings: Settings,
+    actor: Actor,
+    branch_id: str,
+    lang: Lang,
+    kind: str,
+    work: Callable[[Progress], dict[str, str]],
+) -> JobOut:
+    jobs = jobs_of(settings)
+    try:
+        job = jobs.submit(_owner(actor), branch_id, work, kind=kind)
+    except TooManyJobsError as exc:
+        raise WhatIfBusyError() from exc
+    return _answer(jobs, job, lang)
+
+
+def _job(
+    settings: Settings, job_id: str, actor: Actor, branch_id: str, lang: Lang, kind: str
+) -> JobOut:
     jobs = jobs_of(settings)
     job = jobs.get(job_id, _owner(actor), branch_id)
-    if job is None:
+    if job is None or job.kind != kind:
         raise UnknownJobError()
     return _answer(jobs, job, lang)
 
@@ -255,6 +367,7 @@ def whatif_page(
         branch=_Branch(branch_id, _branch_name(settings, branch_id)),
         staffing=staffing,
         replications=DEFAULT_REPLICATIONS,
+        plan_replications=settings.simulation.plan_replications,
         js_messages=json.dumps(messages, ensure_ascii=False).replace("</", "<\\/"),
     )
 
