@@ -47,7 +47,7 @@ from smartcounter.ingest.sources import (
     read_batches,
 )
 from smartcounter.kit.progress import NullProgress, Progress
-from smartcounter.metrics.rollups import stage_rollups
+from smartcounter.metrics.rollups import StagingRollups, ready_rollups, start_rollups
 from smartcounter.store import known_ids
 from smartcounter.store.compaction import compact_after, touched_partitions
 from smartcounter.store.journal import Transaction
@@ -188,16 +188,36 @@ def ingest_sources(
     with store.writer("ingest", wait_seconds=options.wait_seconds, on_wait=options.on_wait) as w:
         with w.transaction() as tx:
             run = _ImportRun(store, tx, catalogue, options, progress or NullProgress(), ordered)
-            for table in TABLES:
-                mine = [i for i, s in enumerate(ordered) if s.table.name == table.name]
-                if table.kind is TableKind.REFERENCE:
-                    for i in mine:
-                        run.import_reference(i)
-                elif mine:
-                    run.import_events(table, mine)
-            run.write_references()
-            # The weekly rollups of every week this import changes, in the same commit.
-            stage_rollups(store, tx)
+            # The weekly rollups of every week this import changes, in the same commit:
+            # each staged in the background as soon as the tables it reads are imported.
+            staging: list[StagingRollups] = []
+            started: set[str] = set()
+            try:
+                done: list[Table] = []
+                for table in TABLES:
+                    mine = [i for i, s in enumerate(ordered) if s.table.name == table.name]
+                    if table.kind is TableKind.REFERENCE:
+                        for i in mine:
+                            run.import_reference(i)
+                        done.append(table)
+                        continue
+                    if not run.references_written:
+                        # The reference tables are final before any event table.
+                        run.write_references()
+                    if mine:
+                        run.import_events(table, mine)
+                    done.append(table)
+                    ready = [r for r in ready_rollups(done) if r.table.name not in started]
+                    if ready:
+                        started |= {r.table.name for r in ready}
+                        staging.append(start_rollups(store, tx, rollups=ready))
+                if not run.references_written:
+                    run.write_references()
+                for handle in staging:
+                    handle.wait()
+            finally:
+                for handle in staging:
+                    handle.cancel()
             report = run.finish()
             touched = touched_partitions(tx)
             # Leaving the block commits the transaction (or discards it on an error).
@@ -245,6 +265,7 @@ class _ImportRun:
             self.dirty.add("business_types")
             self.notes.append(self.t("ingest.seeded_catalogue", count=len(catalogue)))
         self.new_visits: list[pl.Series] = []
+        self.references_written = False
 
     # -- what rows may refer to ----------------------------------------------------------
     def known(self) -> Known:
@@ -348,6 +369,7 @@ class _ImportRun:
 
     def write_references(self) -> None:
         """Stage each changed reference table as one new file in place of the old ones."""
+        self.references_written = True
         for name in sorted(self.dirty):
             table = _table(name)
             frame = self.references[name].sort(list(table.id_columns))

@@ -39,7 +39,6 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -379,17 +378,28 @@ def _week_views(
     return (views, empties) if found else None
 
 
-def stage_rollups(store: Store, tx: Transaction, weeks: list[str] | None = None) -> list[str]:
+def stage_rollups(
+    store: Store,
+    tx: Transaction,
+    weeks: list[str] | None = None,
+    rollups: Iterable[Rollup] = ROLLUPS,
+) -> list[str]:
     """Rewrite, inside ``tx``, every rollup of the weeks ``tx`` changes (or of ``weeks``).
 
     Called by the import just before it commits; returns the weeks rolled up.
     """
-    todo = [
-        (rollup, week)
-        for rollup in ROLLUPS
-        for week in (weeks_to_roll(store, tx, rollup) if weeks is None else weeks)
+    return start_rollups(store, tx, weeks, rollups).wait()
+
+
+def ready_rollups(done: Iterable[Table]) -> list[Rollup]:
+    """The rollups whose every source and trigger is among the tables ``done``: an import
+    may stage them once those tables are imported, while it imports the others."""
+    names = {t.name for t in done}
+    return [
+        r
+        for r in ROLLUPS
+        if {s.table.name for s in r.sources} | {t.name for t, _ in r.triggers} <= names
     ]
-    return _stage(store, tx, todo)
 
 
 # Weeks rolled up at once, each in a DuckDB of its own: one week's queries are too small
@@ -397,18 +407,53 @@ def stage_rollups(store: Store, tx: Transaction, weeks: list[str] | None = None)
 ROLLUP_WORKERS = 2
 
 
-def _stage(
+class StagingRollups:
+    """Rollups being staged in background threads (``start_rollups``)."""
+
+    def __init__(self, jobs: list[_Job]) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.weeks = sorted({job.week for job in jobs})
+        workers = max(1, min(ROLLUP_WORKERS, len(jobs)))
+        # The cores shared out: DuckDB's threads on one small query cost more than they give.
+        threads = max(1, (os.cpu_count() or 2) // workers)
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="smartcounter-rollup")
+        self._futures = [self._pool.submit(_run_job, job, threads=threads) for job in jobs]
+
+    def wait(self) -> list[str]:
+        """Wait until every file is written (raise the first error); the weeks rolled up."""
+        try:
+            for future in self._futures:
+                future.result()
+        finally:
+            self.cancel()
+        return self.weeks
+
+    def cancel(self) -> None:
+        """Stop: drop what has not started, wait for what has (the files are the
+        transaction's, thrown away with it)."""
+        for future in self._futures:
+            future.cancel()
+        self._pool.shutdown(wait=True)
+
+
+def start_rollups(
     store: Store,
     tx: Transaction,
-    todo: list[tuple[Rollup, str]],
-) -> list[str]:
-    """Stage the rollup of each (rollup, week) of ``todo``; return the weeks rolled up.
+    weeks: list[str] | None = None,
+    rollups: Iterable[Rollup] = ROLLUPS,
+) -> StagingRollups:
+    """Start staging ``rollups`` (see ``stage_rollups``) in background threads.
 
-    What each week reads and where it goes is settled here, in this thread (the
-    transaction is not shared); the queries and the writing run on ``ROLLUP_WORKERS``.
+    What each week reads and where it goes is settled here, in the calling thread, from
+    the transaction as it is now: the tables the rollups read must be final already
+    (``ready_rollups``). Only the queries and the writing run in the background.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
+    todo = [
+        (rollup, week)
+        for rollup in rollups
+        for week in (weeks_to_roll(store, tx, rollup) if weeks is None else weeks)
+    ]
     jobs: list[_Job] = []
     numbers: dict[str, int] = {}
     for rollup, week in todo:
@@ -420,15 +465,7 @@ def _stage(
             continue
         rel = f"tables/{rollup.table.name}/week={week}/{_file_name(rollup, tx.txid, n)}"
         jobs.append(_Job(rollup, week, *planned, target=tx.stage(rel)))
-    if not jobs:
-        return []
-    workers = min(ROLLUP_WORKERS, len(jobs))
-    # The cores shared out: DuckDB's threads on one small query cost more than they give.
-    threads = max(1, (os.cpu_count() or 2) // workers)
-    with ThreadPoolExecutor(workers, thread_name_prefix="smartcounter-rollup") as pool:
-        for _ in pool.map(partial(_run_job, threads=threads), jobs):
-            pass
-    return sorted({job.week for job in jobs})
+    return StagingRollups(jobs)
 
 
 def _run_job(job: _Job, *, threads: int) -> None:
@@ -456,11 +493,11 @@ def _run_job(job: _Job, *, threads: int) -> None:
 def rebuild_rollups(store: Store, *, missing_only: bool = False) -> list[str]:
     """Roll up every week of the store again, or only weeks without a rollup of the current
     format (a store written by an older version); returns the weeks rolled up."""
+    rolled: set[str] = set()
     with store.writing("rollups") as tx:
-        todo: list[tuple[Rollup, str]] = []
         for rollup in ROLLUPS:
             weeks = _needed_weeks(store, rollup)
             if missing_only:
                 weeks -= current_weeks(store, rollup)
-            todo += [(rollup, week) for week in sorted(weeks)]
-        return _stage(store, tx, todo)
+            rolled |= set(stage_rollups(store, tx, sorted(weeks), [rollup]))
+    return sorted(rolled)
