@@ -149,6 +149,9 @@ def backtest(
             wanted = set(branches) if branches else None
             mine = [c for c in logged if wanted is None or c.branch_id in wanted]
             found = merge_changes(found, mine)
+        # Every branch's changes, whose branches the ranges leave out of the network's
+        # week-to-week variation where they fall inside the calibration weeks.
+        known = merge_changes(find_changes(metrics, settings), logged)
         held = set(store.weeks(TRANSACTIONS))
         outcomes: list[ChangeOutcome] = []
         skipped: list[Skipped] = []
@@ -166,6 +169,7 @@ def backtest(
                 level=level,
                 replications=replications or sim.replications,
                 seed=sim.seed if seed is None else seed,
+                known=known,
             )
             (outcomes if isinstance(result, ChangeOutcome) else skipped).append(result)  # type: ignore[arg-type]
             bar.advance(task, 1)
@@ -186,6 +190,7 @@ def _one(
     level: float,
     replications: int,
     seed: int,
+    known: Sequence[PracticeChange] = (),
 ) -> ChangeOutcome | Skipped:
     before = [shift_week(change.week, -k) for k in range(weeks_before, 0, -1)]
     before = [w for w in before if w in held]
@@ -206,6 +211,7 @@ def _one(
             seed=seed,
             metrics=metrics,
             as_is=change.as_is(),
+            known_changes=known,
         )
     except CalibrationError:
         return Skipped(change, "cannot_calibrate")

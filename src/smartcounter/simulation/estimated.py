@@ -28,7 +28,7 @@ from smartcounter.metrics import Metrics, Period
 from smartcounter.settings import Settings
 from smartcounter.simulation.acceptance_model import AcceptanceFit
 from smartcounter.simulation.behaviour import Behaviour
-from smartcounter.simulation.changes import PracticeChange, find_changes
+from smartcounter.simulation.changes import PracticeChange
 from smartcounter.simulation.estimation import (
     ESTIMATED,
     BranchEstimates,
@@ -379,13 +379,15 @@ def next_weeks_of(
     comparison: pl.DataFrame,
     estimated: EstimatedBranch,
     metrics: Metrics,
-    settings: Settings,
     *,
     replications: int,
     seed: int,
     confidence: float,
+    known_changes: Sequence[PracticeChange] = (),
 ) -> NextWeeks | None:
-    """The next-weeks range of a what-if whose main run gave ``comparison``."""
+    """The next-weeks range of a what-if whose main run gave ``comparison`` (branches with
+    ``known_changes`` inside the calibration weeks are left out of the network's variation,
+    beside those whose rate visibly stepped)."""
     row = comparison.filter(pl.col("metric") == "migration_rate")
     if row.height == 0 or row["difference"][0] is None:
         return None
@@ -416,7 +418,7 @@ def next_weeks_of(
         replications=min(replications, _DRAW_REPLICATIONS),
         seed=seed,
         horizon=max(len(model.weeks), 1),
-        network=network_variation_of(weekly, find_changes(metrics, settings)),
+        network=network_variation_of(weekly, known_changes),
     )
 
 

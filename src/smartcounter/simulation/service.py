@@ -17,6 +17,7 @@ from smartcounter.metrics import Metrics, open_metrics
 from smartcounter.metrics.period import parse_week, weeks_back
 from smartcounter.settings import Settings
 from smartcounter.simulation.calibrate import CalibrationError, calibrate
+from smartcounter.simulation.changes import PracticeChange
 from smartcounter.simulation.estimated import (
     NextWeeks,
     behaviour_rows,
@@ -77,6 +78,7 @@ def run_what_if(
     metrics: Metrics | None = None,
     estimate: bool = True,
     as_is: Scenario | None = None,
+    known_changes: Sequence[PracticeChange] = (),
 ) -> WhatIfReport:
     """Calibrate ``branch_id`` over ``weeks`` and simulate it as it is and under ``scenario``.
 
@@ -86,6 +88,8 @@ def run_what_if(
 
     ``as_is``: settings the calibration weeks had that the store's reference tables do not
     date (a back-test's staff counts before a change), applied to the calibrated model.
+    ``known_changes``: practice changes found in the store (a back-test has them), whose
+    branches the next weeks' range leaves out of the network's week-to-week variation.
     """
     if metrics is None:
         with open_metrics(store, settings) as opened:
@@ -101,6 +105,7 @@ def run_what_if(
                 metrics=opened,
                 estimate=estimate,
                 as_is=as_is,
+                known_changes=known_changes,
             )
     estimated = None
     if estimate:
@@ -137,10 +142,10 @@ def run_what_if(
                 result.comparison,
                 estimated,
                 metrics,
-                settings,
                 replications=replications,
                 seed=seed,
                 confidence=settings.simulation.confidence,
+                known_changes=known_changes,
             )
         rows = [ahead.row(model.observed.rate)] if ahead is not None else []
         table = with_rows(table, rows + behaviour_rows(estimated.branch))
