@@ -30,6 +30,7 @@ from smartcounter.simulation.changes import (
     share_states,
     weekly_practice,
 )
+from smartcounter.simulation.estimated import EstimateCache, estimate_branch
 from smartcounter.store.layout import Store
 from smartcounter.synthetic import NetworkSpec
 from smartcounter.synthetic.changes import PracticeChange as GeneratedChange
@@ -143,6 +144,23 @@ class TestBacktest:
         )
         assert result.outcomes == ()
         assert [s.reason for s in result.skipped] == ["no_weeks_after", "too_few_weeks_before"]
+
+    def test_changes_over_the_same_weeks_share_the_network_estimates(
+        self, changed: tuple[Store, Path]
+    ) -> None:
+        """A back-test estimates the network's behaviour once per calibration weeks: the
+        second branch gets the first one's estimates, the same as estimated afresh."""
+        settings = Settings()
+        weeks = [f"2018-W0{k}" for k in range(1, 7)]
+        cache: EstimateCache = {}
+        with open_metrics(changed[0], settings) as metrics:
+            first = estimate_branch(changed[0], settings, "CZ-LJL", weeks, metrics, cache)
+            second = estimate_branch(changed[0], settings, "NT-KFQ", weeks, metrics, cache)
+            fresh = estimate_branch(changed[0], settings, "NT-KFQ", weeks, metrics)
+        assert list(cache) == [(tuple(weeks), None)]
+        assert second.network is first.network
+        assert second.behaviour == fresh.behaviour
+        assert repr(second.branch.parameters) == repr(fresh.branch.parameters)  # nan == nan
 
 
 class TestCommand:

@@ -22,6 +22,7 @@ from smartcounter.metrics.period import shift_week
 from smartcounter.settings import Settings
 from smartcounter.simulation.calibrate import CalibrationError
 from smartcounter.simulation.changes import PracticeChange, find_changes, merge_changes
+from smartcounter.simulation.estimated import EstimateCache
 from smartcounter.simulation.scenario import ScenarioError
 from smartcounter.simulation.service import run_what_if
 from smartcounter.store.layout import Store
@@ -152,6 +153,7 @@ def backtest(
         # Every branch's changes, whose branches the ranges leave out of the network's
         # week-to-week variation where they fall inside the calibration weeks.
         known = merge_changes(find_changes(metrics, settings), logged)
+        estimates: EstimateCache = {}  # changes of the same week share the weeks before
         held = set(store.weeks(TRANSACTIONS))
         outcomes: list[ChangeOutcome] = []
         skipped: list[Skipped] = []
@@ -170,6 +172,7 @@ def backtest(
                 replications=replications or sim.replications,
                 seed=sim.seed if seed is None else seed,
                 known=known,
+                estimates=estimates,
             )
             (outcomes if isinstance(result, ChangeOutcome) else skipped).append(result)  # type: ignore[arg-type]
             bar.advance(task, 1)
@@ -191,6 +194,7 @@ def _one(
     replications: int,
     seed: int,
     known: Sequence[PracticeChange] = (),
+    estimates: EstimateCache | None = None,
 ) -> ChangeOutcome | Skipped:
     before = [shift_week(change.week, -k) for k in range(weeks_before, 0, -1)]
     before = [w for w in before if w in held]
@@ -212,6 +216,7 @@ def _one(
             metrics=metrics,
             as_is=change.as_is(),
             known_changes=known,
+            estimates=estimates,
         )
     except CalibrationError:
         return Skipped(change, "cannot_calibrate")

@@ -355,20 +355,32 @@ class EstimatedBranch:
     behaviour: Behaviour
 
 
+# Network estimates by calibration weeks (and, in a large network, the branch whose peer
+# group was fitted): what-ifs over the same weeks of one store share them (a back-test).
+EstimateCache = dict[tuple[tuple[str, ...], str | None], NetworkEstimates]
+
+
 def estimate_branch(
     store: Store,
     settings: Settings,
     branch_id: str,
     weeks: Sequence[str],
     metrics: Metrics,
+    cache: EstimateCache | None = None,
 ) -> EstimatedBranch:
     """The branch's behaviour estimated from the store's records over ``weeks`` (in a network
-    of more than ``WHOLE_NETWORK_UP_TO`` branches, from its peer group's alone)."""
+    of more than ``WHOLE_NETWORK_UP_TO`` branches, from its peer group's alone); ``cache``
+    keeps the network's estimates for the next branch over the same weeks."""
     branches = metrics.engine.run("SELECT COUNT(*) AS n FROM branches", None).column(0)[0]
     large = int(branches.as_py() or 0) > WHOLE_NETWORK_UP_TO
-    network = estimate_behaviour(
-        store, settings, weeks, metrics=metrics, peer_group_of=branch_id if large else None
-    )
+    key = (tuple(weeks), branch_id if large else None)
+    network = cache.get(key) if cache is not None else None
+    if network is None:
+        network = estimate_behaviour(
+            store, settings, weeks, metrics=metrics, peer_group_of=branch_id if large else None
+        )
+        if cache is not None:
+            cache[key] = network
     branch = network.branch(branch_id)
     return EstimatedBranch(network, branch, behaviour_for(network, branch, Behaviour()))
 

@@ -19,6 +19,7 @@ from smartcounter.settings import Settings
 from smartcounter.simulation.calibrate import CalibrationError, calibrate
 from smartcounter.simulation.changes import PracticeChange
 from smartcounter.simulation.estimated import (
+    EstimateCache,
     NextWeeks,
     behaviour_rows,
     estimate_branch,
@@ -79,6 +80,7 @@ def run_what_if(
     estimate: bool = True,
     as_is: Scenario | None = None,
     known_changes: Sequence[PracticeChange] = (),
+    estimates: EstimateCache | None = None,
 ) -> WhatIfReport:
     """Calibrate ``branch_id`` over ``weeks`` and simulate it as it is and under ``scenario``.
 
@@ -90,6 +92,7 @@ def run_what_if(
     date (a back-test's staff counts before a change), applied to the calibrated model.
     ``known_changes``: practice changes found in the store (a back-test has them), whose
     branches the next weeks' range leaves out of the network's week-to-week variation.
+    ``estimates``: the network's behaviour estimates kept from what-ifs over the same weeks.
     """
     if metrics is None:
         with open_metrics(store, settings) as opened:
@@ -106,12 +109,13 @@ def run_what_if(
                 estimate=estimate,
                 as_is=as_is,
                 known_changes=known_changes,
+                estimates=estimates,
             )
     estimated = None
     if estimate:
         # Behaviour estimated from the branch's and its peer group's records (the shipped
         # defaults where they have none); the practice is then fitted on top of it.
-        estimated = estimate_branch(store, settings, branch_id, weeks, metrics)
+        estimated = estimate_branch(store, settings, branch_id, weeks, metrics, estimates)
     model = calibrate(
         store,
         settings,
