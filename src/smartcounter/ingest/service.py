@@ -54,7 +54,7 @@ from smartcounter.store.journal import Transaction
 from smartcounter.store.layout import Store
 from smartcounter.store.reading import read_table
 from smartcounter.store.schema import PART, PART_BUCKETS, partition_of
-from smartcounter.store.writing import PartitionedWriter, write_parquet
+from smartcounter.store.writing import PartitionedWriter, split_by_partition, write_parquet
 
 FILE = "_file"
 HASH = "_h"
@@ -389,8 +389,11 @@ class _ImportRun:
         staff_ref = _reference_column(table, "staff")
         staff_ids = staff.implode()
 
-        def split(src: int, good: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame] | None:
-            """A batch's keys (for reconciling) and its rows to store; None if no row."""
+        def split(
+            src: int, good: pl.DataFrame
+        ) -> tuple[pl.DataFrame, dict[int, pl.DataFrame]] | None:
+            """A batch's keys (for reconciling) and its rows to store, by partition; None if
+            no row."""
             if good.is_empty():
                 return None
             good = good.with_columns(
@@ -414,14 +417,14 @@ class _ImportRun:
             if visit_ref is not None:
                 visit = pl.col(visit_ref)
                 keys.append(pl.when(visit.is_not_null()).then(visit.hash()).alias(VISIT))
-            return good.select(keys), good.drop(HASH, KEY, REC)
+            return good.select(keys), split_by_partition(good.drop(HASH, KEY, REC))
 
         try:
             for src in srcs:
                 for done in self._checked(src, partial(split, src)):
                     if done is not None:
                         key_parts.append(done[0])
-                        writer.write(done[1])
+                        writer.write_parts(done[1])
             writer.finish()
             if key_parts:
                 keys_frame = pl.concat(key_parts, rechunk=False)
