@@ -65,7 +65,7 @@ def test_json_says_which_behaviour_was_estimated_and_which_assumed(
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("zh", ("未来 4 周迁移率的预期范围", "估计值", "假定值")),
+        ("zh", ("未来 4 周（校准周之后）迁移率的预期范围", "估计值", "假定值")),
         ("en", ("next 4 weeks", "estimated", "Assumed")),
     ],
 )

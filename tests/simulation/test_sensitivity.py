@@ -136,6 +136,7 @@ def test_recalibrating_checks_the_largest_behaviour_swings_at_both_ends(
     split = by_name["self_split_without_practice"]
     assert split.recalibrated == pytest.approx((split.rate[0], split.rate[2]))
     assert split.swing_recalibrated == pytest.approx(split.swing)
+    assert split.refitted is False  # the practice came back as it was: said so
     assert by_name["patience_shape"].recalibrated is None  # patience: not calibration's
     assert by_name["greeter_touch_s"].recalibrated is not None  # the second behaviour figure
     assert len(asked) == 4
@@ -158,6 +159,7 @@ def test_json_keys_are_stable(store_path: Path) -> None:
     # One figure checked again on the branch calibrated anew: a real calibration each end.
     checked = [r for r in rows if r["swing_recalibrated"] is not None]
     assert len(checked) == 1
+    assert checked[0]["practice_refitted"] in (True, False)
     assert checked[0]["difference_low_recalibrated"] is not None
     assert checked[0]["difference_high_recalibrated"] is not None
 

@@ -198,7 +198,7 @@ def _print_table(report: WhatIfReport, t: Translator, day: str | None, confidenc
                 show(r["store"]),
                 _with_interval(show, r["baseline"], r["baseline_low"], r["baseline_high"]),
                 _with_interval(show, r["scenario"], r["scenario_low"], r["scenario_high"]),
-                _difference(metric, r["difference"], r["difference_low"], r["difference_high"]),
+                _difference(metric, r["difference"], r["difference_low"], r["difference_high"], t),
             )
         )
     write_table(columns, rows, headers=[t(f"simulation.columns.{c}") for c in columns])
@@ -293,13 +293,15 @@ def _with_interval(show: Show, value: float | None, low: float | None, high: flo
     return f"{show(value)} ({show(low)}–{show(high)})"
 
 
-def _difference(metric: str, value: float | None, low: float | None, high: float | None) -> str:
+def _difference(
+    metric: str, value: float | None, low: float | None, high: float | None, t: Translator
+) -> str:
     if value is None:
         return "—"
     if metric in _SHARES:
-        scale, unit = 100.0, " pp"
+        scale, unit = 100.0, t("whatif.pp")
     elif metric in _WAITS:
-        scale, unit = 1 / 60, "′"
+        scale, unit = 1 / 60, t("whatif.min")
     else:
         scale, unit = 1.0, ""
     text = f"{value * scale:+.2f}{unit}"

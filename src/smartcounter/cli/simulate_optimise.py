@@ -247,7 +247,7 @@ def print_table(o: Optimisation, t: Translator, confidence: float) -> None:
         headers=[t(f"optimise.summary.{c}") for c in ("figure", "as_is", "proposed", "difference")],
     )
     print(verdict_text(o, t))
-    if o.met_in_search != o.met:
+    if o.met and not o.met_in_search:  # the other way round, the verdict says it
         print(t("optimise.unconfirmed"))
     print(t("optimise.front", count=len(o.front)))
     print(t("optimise.note"))

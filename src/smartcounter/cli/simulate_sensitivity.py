@@ -163,6 +163,14 @@ def _name(parameter: str, t: Translator) -> str:
     return t(f"validation.sensitivity.names.{parameter}")
 
 
+def _recalibrated(s: Swing, t: Translator) -> str:
+    """The re-calibrated swing, saying when calibration left the practice as it was."""
+    if math.isnan(s.swing_recalibrated):
+        return ""
+    text = f"{s.swing_recalibrated * 100:.2f}"
+    return text if s.refitted else f"{text} {t('validation.sensitivity.not_refitted')}"
+
+
 def _print_table(
     swings: list[Swing], t: Translator, branch: str, weeks: list[str], step: float
 ) -> None:
@@ -179,7 +187,7 @@ def _print_table(
             pp(s.rate[1]),
             pp(s.rate[2]),
             "—" if math.isnan(s.swing) else f"{s.swing * 100:.2f}",
-            "" if math.isnan(s.swing_recalibrated) else f"{s.swing_recalibrated * 100:.2f}",
+            _recalibrated(s, t),
         )
         for s in swings
     ]

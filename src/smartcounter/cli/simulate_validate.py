@@ -150,17 +150,46 @@ def as_json(result: Backtest) -> dict[str, object]:
     }
 
 
+def _change_words(change: PracticeChange, t: Translator) -> str:
+    """``柜员 2→3``, ``现金与非现金分离办理 否→是``: each step in the table's language."""
+
+    def value(v: object) -> str:
+        if isinstance(v, bool):
+            return t("simulation.setting.yes" if v else "simulation.setting.no")
+        return str(v)
+
+    return "; ".join(
+        f"{t(f'simulation.setting.{key}')} {value(before)}→{value(after)}"
+        for key, before, after in change.steps
+    )
+
+
 def _print_table(result: Backtest, t: Translator) -> None:
     def pct(value: float) -> str:
         return f"{value * 100:.1f}%"
 
+    def span(weeks: tuple[str, ...]) -> str:
+        return f"{weeks[0]}…{weeks[-1]}" if len(weeks) > 1 else "".join(weeks)
+
     level = round(result.level * 100)
-    columns = ["branch_id", "week", "change", "predicted", "realised", "error_pp", "inside"]
+    columns = [
+        "branch_id",
+        "week",
+        "change",
+        "calibration_weeks",
+        "realised_weeks",
+        "predicted",
+        "realised",
+        "error_pp",
+        "inside",
+    ]
     rows = [
         (
             o.change.branch_id,
             o.change.week,
-            o.change.label,
+            _change_words(o.change, t),
+            span(o.calibration_weeks),
+            span(o.realised_weeks),
             f"{pct(o.predicted)} ({pct(o.low)}–{pct(o.high)})",
             pct(o.realised),
             f"{o.error_pp:+.1f}",

@@ -279,13 +279,15 @@ def next_weeks(
     horizon: int,
     level: float = RANGE_LEVEL,
     network: NetworkVariation | None = None,
+    mc_df: int | None = None,
 ) -> NextWeeks:
     """The range of the next ``horizon`` weeks' rate as is and under ``scenario``.
 
     ``effect`` is the main run's simulated difference (``effect_mc_se`` its Monte-Carlo
     error); each behaviour draw is simulated as is and under the scenario on the same
     streams, the spread of its differences being the effect's parameter uncertainty.
-    ``network``: how the network's weekly rates move (``network_variation_of``).
+    ``network``: how the network's weekly rates move (``network_variation_of``); ``mc_df``:
+    the degrees of freedom of ``effect_mc_se`` (the main run's weeks less one).
     """
     rng = np.random.default_rng(seed)
     variation = weekly_variation(migrated, migratable)
@@ -314,8 +316,10 @@ def next_weeks(
         level=level,
         monte_carlo_se=effect_mc_se,
     )
-    z = _normal_quantile(level)
-    half = z * math.sqrt(effect_sd**2 + effect_mc_se**2)
+    # The difference's range holds the simulation's noise too: on few simulated weeks that
+    # noise is large and known from few, hence Student's t on the main run's weeks.
+    q = float(student_t.ppf(0.5 + level / 2, mc_df)) if mc_df else _normal_quantile(level)
+    half = q * math.sqrt(effect_sd**2 + effect_mc_se**2)
     return NextWeeks(
         baseline=base,
         scenario=changed,
@@ -431,6 +435,7 @@ def next_weeks_of(
         seed=seed,
         horizon=max(len(model.weeks), 1),
         network=network_variation_of(weekly, known_changes),
+        mc_df=max(replications - 1, 1),
     )
 
 

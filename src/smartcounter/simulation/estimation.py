@@ -697,5 +697,6 @@ def describe(estimates: BranchEstimates, lang: Lang | str = Lang.ZH) -> list[str
     assumed = sorted(
         {p.name for p in estimates.assumed if p.name not in ("service_median_s", "acceptance")}
     )
-    lines.append(t("assumed_list", names="; ".join(t(f"name_{n}") for n in assumed)))
+    names = t("list_separator").join(t(f"name_{n}") for n in assumed)
+    lines.append(t("assumed_list", names=names))
     return lines

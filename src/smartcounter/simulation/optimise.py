@@ -161,6 +161,8 @@ def verdict_key(o: Optimisation) -> str:
     """The message key of the answer's verdict (the table and the page say the same)."""
     if o.met:
         return "optimise.met"
+    if o.met_in_search:
+        return "optimise.not_confirmed"
     return "optimise.rate_out_of_reach" if rate_out_of_reach(o) is not None else "optimise.not_met"
 
 

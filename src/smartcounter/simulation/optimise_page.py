@@ -83,6 +83,8 @@ def _plot(
     xs = nice_ticks(x0, x1) if nice_x else [x0, x1]
     lo_y, hi_y = ys[0], ys[-1]
     lo_x, hi_x = xs[0], xs[-1]
+    if y_format == "{:.0%}" and any(abs(v * 100 - round(v * 100)) > 1e-6 for v in ys):
+        y_format = "{:.1%}"  # ticks at 72.5 % are not labelled 72 %
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def sx(v: float) -> float:
@@ -292,6 +294,8 @@ def optimise_fragment(o: Optimisation, t: Translator, *, dashboard: bool = False
         "optimise.targets", rate=f"{o.targets.rate:.0%}", wait=f"{o.targets.max_wait_s / 60:g}"
     )
     verdict = verdict_text(o, t, dashboard=dashboard)
+    weeks = f"{m.weeks[0]}…{m.weeks[-1]}" if len(m.weeks) > 1 else ", ".join(m.weeks)
+    note = "optimise.dashboard.note" if dashboard else "optimise.note"
     runs = t(
         "optimise.runs",
         candidates=len(o.candidates),
@@ -301,7 +305,8 @@ def optimise_fragment(o: Optimisation, t: Translator, *, dashboard: bool = False
         confidence=round(o.confidence * 100),
     )
     unconfirmed = "optimise.dashboard.unconfirmed" if dashboard else "optimise.unconfirmed"
-    notes = [runs] + ([t(unconfirmed)] if o.met != o.met_in_search else [])
+    # Met in the search but not in the check: the verdict says so itself.
+    notes = [runs] + ([t(unconfirmed)] if o.met and not o.met_in_search else [])
     figures = [
         (t("optimise.page.front_title"), front_chart(o, t), t("optimise.page.front_caption")),
         (t("optimise.page.rate_title"), rate_chart(o, t), ""),
@@ -314,12 +319,12 @@ def optimise_fragment(o: Optimisation, t: Translator, *, dashboard: bool = False
         for name, svg, caption in figures
     )
     return (
-        f'<div class="optimise-result"><p>{escape(", ".join(m.weeks))}</p>'
+        f'<div class="optimise-result"><p>{escape(t("optimise.calibrated_on", weeks=weeks))}</p>'
         f"<p>{escape(targets)}</p>"
         f'<p class="verdict {"met" if o.met else "not-met"}">{escape(verdict)}</p>'
         + "".join(f'<p class="caption">{escape(n)}</p>' for n in notes)
         + f'<div class="tables">{summary_table(o, t)}{staffing_table(o, t)}</div>{blocks}'
-        f'<p class="caption">{escape(t("optimise.note"))}</p></div>'
+        f'<p class="caption">{escape(t(note))}</p></div>'
     )
 
 

@@ -224,4 +224,7 @@ def verdict_text(o: Optimisation, t: Translator, *, dashboard: bool = False) -> 
         best=f"{(best or 0.0) * 100:.1f}%",
         target=f"{o.targets.rate * 100:.1f}%",
         branch=o.model.branch_id,
+        rate=f"{o.proposed.rate.value * 100:.1f}%",
+        wait=f"{o.proposed.worst_wait() / 60:.1f}",
+        confirm=o.confirm_replications,
     )

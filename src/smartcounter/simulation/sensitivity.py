@@ -52,6 +52,7 @@ RESULT_COLUMNS = (
     "difference_low_recalibrated",
     "difference_high_recalibrated",
     "swing_recalibrated",
+    "practice_refitted",
 )
 
 Perturb = Callable[[BranchModel, float], BranchModel]
@@ -193,6 +194,10 @@ class Swing:
     wait_stm: tuple[float, float, float]  # mean wait differences (seconds)
     wait_teller: tuple[float, float, float]
     recalibrated: tuple[float, float] | None = None  # rate differences at -step, +step
+    # Whether calibrating anew moved the fitted practice at either end (None: not checked);
+    # when it did not, the store's funnel does not pin the figure within calibration's
+    # tolerance and the re-calibrated swing is the first pass's.
+    refitted: bool | None = None
 
     @property
     def swing(self) -> float:
@@ -224,6 +229,7 @@ class Swing:
             "difference_low_recalibrated": self.recalibrated[0] if self.recalibrated else math.nan,
             "difference_high_recalibrated": self.recalibrated[1] if self.recalibrated else math.nan,
             "swing_recalibrated": self.swing_recalibrated,
+            "practice_refitted": self.refitted,
         }
 
 
@@ -289,11 +295,15 @@ def sensitivity(
         movable = [s for s in ranked if s.parameter not in _NOT_CALIBRATED][:checked]
         for swing in movable:
             _, perturb = table[swing.parameter]
-            ends = []
+            ends, moved = [], False
             for factor in (1.0 - step, 1.0 + step):
-                ends.append(run(recalibrate(perturb(model, factor).behaviour))[0])
+                fresh = recalibrate(perturb(model, factor).behaviour)
+                moved = moved or fresh.practice != model.practice
+                ends.append(run(fresh)[0])
                 bar.advance(task, 1)
-            ranked[ranked.index(swing)] = replace(swing, recalibrated=(ends[0], ends[1]))
+            ranked[ranked.index(swing)] = replace(
+                swing, recalibrated=(ends[0], ends[1]), refitted=moved
+            )
         bar.advance(task, 2 * (checked - len(movable)))
     bar.finish(task)
     return ranked

@@ -97,6 +97,7 @@ class WhatIfView:
     rows: tuple[Row, ...]  # every row of the report's table
     settings: tuple[tuple[str, object, object], ...]  # (setting, as is, scenario)
     next_weeks_level: float | None = None  # of the next weeks' range, e.g. 0.8
+    next_weeks_horizon: int | None = None  # weeks the range is for
 
     def row(self, metric: str, group: str = "") -> Row | None:
         """The table's row of ``metric`` and ``group``, if it has one."""
@@ -168,6 +169,9 @@ def whatif_view(report: WhatIfReport) -> WhatIfView:
         rows=rows,
         settings=settings_of(model, report.scenario.apply(model)),
         next_weeks_level=report.next_weeks.level if report.next_weeks is not None else None,
+        next_weeks_horizon=(
+            report.next_weeks.baseline.horizon if report.next_weeks is not None else None
+        ),
     )
 
 
