@@ -21,7 +21,7 @@ from smartcounter.i18n import Translator
 from smartcounter.kit.progress import NullProgress, Progress, RichProgress
 from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
 from smartcounter.settings import Settings
-from smartcounter.simulation.backtest import Backtest, backtest
+from smartcounter.simulation.backtest import RESULT_COLUMNS, Backtest, backtest
 from smartcounter.simulation.calibrate import CalibrationError
 from smartcounter.simulation.changes import PracticeChange
 from smartcounter.store.layout import Store
@@ -172,17 +172,8 @@ def _print_table(result: Backtest, t: Translator) -> None:
         return f"{weeks[0]}…{weeks[-1]}" if len(weeks) > 1 else "".join(weeks)
 
     level = round(result.level * 100)
-    columns = [
-        "branch_id",
-        "week",
-        "change",
-        "calibration_weeks",
-        "realised_weeks",
-        "predicted",
-        "realised",
-        "error_pp",
-        "inside",
-    ]
+    # The result's columns, the range shown with the prediction.
+    columns = [c for c in RESULT_COLUMNS if c not in ("predicted_low", "predicted_high")]
     rows = [
         (
             o.change.branch_id,
