@@ -427,9 +427,12 @@ class _ImportRun:
                         writer.write_parts(done[1])
             writer.finish()
             if key_parts:
-                keys_frame = pl.concat(key_parts, rechunk=False)
+                reconciled = _Reconcile(self, table, writer, pl.concat(key_parts, rechunk=False))
                 del key_parts
-                _Reconcile(self, table, writer, keys_frame).reconcile()
+                narrow = reconciled.reconcile()
+                # The keys' ids (most of their memory) go before the last, wide lookup.
+                reconciled.keys = pl.DataFrame(schema=reconciled.keys.schema)
+                reconciled.count_unresolved(narrow)
         finally:
             writer.close()
 
@@ -489,8 +492,9 @@ class _Reconcile:
         self.ids = list(table.id_columns)
         self.holding: list[str] = []
 
-    def reconcile(self) -> None:
-        """Count, log and drop repeated rows; rewrite what must change; count unresolved."""
+    def reconcile(self) -> pl.DataFrame:
+        """Count, log and drop repeated rows; rewrite what must change. Returns the columns
+        of the rows kept that ``count_unresolved`` needs (not their ids)."""
         keys = self.keys
         ids = self.ids
         # Ids hashed first: only rows whose hash repeats need the exact comparison.
@@ -552,7 +556,6 @@ class _Reconcile:
         )
         new = kept.join(replaced, on=ids, how="anti", nulls_equal=True) if replaced.height else kept
         self._count(new, "imported")
-        self._count_unresolved(kept)
         if self.table.name == "visits":
             self.imp.new_visits.append(kept.select(pl.col("visit_id").hash()).to_series())
 
@@ -561,6 +564,7 @@ class _Reconcile:
         if replaced.height:
             self._remove_stored(replaced)
         self._index(kept)
+        return kept.select(c for c in (FILE, PART, STAFF_UNKNOWN, VISIT) if c in kept.columns)
 
     # -- counts -------------------------------------------------------------------------------
     def _count(self, rows: pl.DataFrame, what: str) -> None:
@@ -568,14 +572,18 @@ class _Reconcile:
             report = self.imp.reports[src]
             setattr(report, what, getattr(report, what) + n)
 
-    def _count_unresolved(self, kept: pl.DataFrame) -> None:
+    def count_unresolved(self, kept: pl.DataFrame) -> None:
+        """Count, per file, the rows kept whose staff member or visit is unknown."""
         # Only the narrow columns needed are touched: ``kept`` may hold millions of rows.
         if STAFF_UNKNOWN in kept.columns:
             counts = kept.group_by(FILE).agg(pl.col(STAFF_UNKNOWN).sum())
             self._add_unresolved(counts)
         if VISIT not in kept.columns:
             return
-        visits = kept.select(FILE, VISIT, PART).drop_nulls(VISIT)
+        visits = kept.select(FILE, VISIT, PART)
+        if visits.get_column(VISIT).null_count():
+            # Only then: a copy of millions of rows, at the import's peak of memory.
+            visits = visits.drop_nulls(VISIT)
         if visits.is_empty():
             return
         # Known visits are looked at nearest first, and further only for the rows still
@@ -730,7 +738,10 @@ class _Reconcile:
 
 def _among(hashes: pl.Series, known: list[np.ndarray]) -> pl.Series:
     """Which of ``hashes`` are in ``known``."""
-    pool = pl.Series(np.concatenate(known), dtype=hashes.dtype, strict=False)
+    arrays = [a for a in known if a.size]
+    # One array (this import's visits, usually) is not copied: memory is at its peak here.
+    whole = arrays[0] if len(arrays) == 1 else np.concatenate(known)
+    pool = pl.Series(whole, dtype=hashes.dtype, strict=False)
     return hashes.is_in(pool.implode())
 
 
