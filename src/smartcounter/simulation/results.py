@@ -191,16 +191,20 @@ class SimulationResult:
         types = self.legs.select(pl.col("code"), "migratable").unique("code")
         rates = simulated_rates(tx, types)
         replications = self.visits.select("replication").unique()
-        return replications.join(
-            rates.with_columns(pl.col("week").str.slice(1).cast(pl.Int64).alias("replication")),
-            on="replication",
-            how="left",
-        ).select(
-            pl.col("replication"),
-            pl.col("migratable").fill_null(0),
-            pl.col("migrated").fill_null(0),
-            pl.col("rate"),
-        )
+        return (
+            replications.join(
+                rates.with_columns(pl.col("week").str.slice(1).cast(pl.Int64).alias("replication")),
+                on="replication",
+                how="left",
+            )
+            .select(
+                pl.col("replication"),
+                pl.col("migratable").fill_null(0),
+                pl.col("migrated").fill_null(0),
+                pl.col("rate"),
+            )
+            .sort("replication")
+        )  # in order: whatever sums them sums alike on every run
 
     def per_replication(self) -> pl.DataFrame:
         """Every figure of every replication: ``replication, metric, group, value``."""
