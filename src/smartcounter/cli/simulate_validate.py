@@ -151,15 +151,13 @@ def as_json(result: Backtest) -> dict[str, object]:
 
 
 def _change_words(change: PracticeChange, t: Translator) -> str:
-    """``柜员 2→3``, ``现金与非现金分离办理 否→是``: each step in the table's language."""
+    """``柜员 2→3``, ``现金与非现金分离办理 否→是``: each step in the table's language,
+    worded as the what-if's settings are."""
+    from smartcounter.views.whatif import WhatIfWords
 
-    def value(v: object) -> str:
-        if isinstance(v, bool):
-            return t("simulation.setting.yes" if v else "simulation.setting.no")
-        return str(v)
-
-    return "; ".join(
-        f"{t(f'simulation.setting.{key}')} {value(before)}→{value(after)}"
+    words = WhatIfWords(t.lang)
+    return t("estimation.list_separator").join(
+        f"{t(f'simulation.setting.{key}')} {words.setting(key, before)}→{words.setting(key, after)}"
         for key, before, after in change.steps
     )
 

@@ -87,13 +87,16 @@ class WhatIfIn(BaseModel):
     replications: int = Field(DEFAULT_REPLICATIONS, ge=2, le=200, description="Simulated weeks")
 
 
-class WhatIfJobOut(BaseModel):
-    """How far a what-if is; ``html`` (charts and summary) once ``state`` is ``done``."""
+class JobOut(BaseModel):
+    """How far a what-if or optimisation is (with the steps done of the steps expected,
+    where it counts them); ``html`` (charts and tables) once ``state`` is ``done``."""
 
     job_id: str
     state: str  # queued, running, done, failed
-    ahead: int = 0  # what-ifs to run before this one
+    ahead: int = 0  # jobs to run before this one
     elapsed_s: float
+    done: int = 0
+    total: int = 0
     html: str | None = None
     message: str | None = None
 
@@ -112,13 +115,6 @@ class OptimiseIn(BaseModel):
         le=200,
         description="Simulated weeks of the final check (default: the settings')",
     )
-
-
-class JobOut(WhatIfJobOut):
-    """How far a job is, with the steps done of the steps expected where it counts them."""
-
-    done: int = 0
-    total: int = 0
 
 
 def scenario_of(changes: WhatIfIn, staffing: Staffing) -> Scenario:
