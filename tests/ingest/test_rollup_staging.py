@@ -77,6 +77,33 @@ def test_a_failure_after_a_rollup_started_changes_nothing_and_leaves_no_thread(
     assert not [t for t in threading.enumerate() if t.name.startswith("smartcounter-rollup")]
 
 
+def test_a_failing_background_count_changes_nothing_and_leaves_no_thread(
+    ingest: Ingest,
+    write_folder: WriteFolder,
+    store: Path,
+    store_snapshot: Snapshot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Unresolved references are counted in the background while the next table is
+    read: when that count fails, the import fails with its error, the store stays as it
+    was, and no counting or rollup thread is left behind."""
+    ingest(write_folder({"branches.csv": BRANCHES_CSV, "staff.csv": STAFF_CSV}))
+    before = store_snapshot(store)
+    original = service._Reconcile.count_unresolved
+
+    def failing(reconcile: service._Reconcile, kept: object) -> None:
+        if reconcile.table.name == TRANSACTIONS.name:
+            raise RuntimeError("the count broke")
+        original(reconcile, kept)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(service._Reconcile, "count_unresolved", failing)
+    with pytest.raises(RuntimeError, match="the count broke"):
+        ingest(write_folder(EXPORT))
+    assert store_snapshot(store) == before
+    left = [t.name for t in threading.enumerate()]
+    assert not [n for n in left if n.startswith(("smartcounter-unresolved", "smartcounter-rollup"))]
+
+
 def test_the_import_rolls_up_every_week_it_brings(
     ingest: Ingest, write_folder: WriteFolder, store: Path
 ) -> None:

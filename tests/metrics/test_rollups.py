@@ -365,3 +365,24 @@ def test_a_week_of_transactions_imported_in_two_parts(
     root = tmp_path / "store"
     _ingest(root, first, second)
     assert_frame_equal(_rollup_rows(root, TX_ROLLUP.name), _rollup_rows(stores[0], TX_ROLLUP.name))
+
+
+def test_weeks_rolled_up_together_equal_each_week_alone(
+    stores: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Weeks that share one query (``WEEKS_PER_QUERY``: the visits of the weeks beside
+    them read once) get the rows each week's own query gives them."""
+    from smartcounter.metrics import rollups
+
+    rebuilt = {}
+    for together in (1, 2, 8):
+        copy = tmp_path / f"by-{together}"
+        shutil.copytree(stores[1], copy)
+        monkeypatch.setattr(rollups, "WEEKS_PER_QUERY", together)
+        assert len(rebuild_rollups(Store.open(copy))) >= 3
+        rebuilt[together] = copy
+    for name in (TX_ROLLUP.name, TRI_ROLLUP.name):
+        alone = _rollup_rows(rebuilt[1], name)
+        assert alone.height and alone["week"].n_unique() >= 3
+        for together in (2, 8):
+            assert_frame_equal(_rollup_rows(rebuilt[together], name), alone)

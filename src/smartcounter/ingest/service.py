@@ -210,7 +210,7 @@ def ingest_sources(
                     ready = [r for r in ready_rollups(done) if r.table.name not in started]
                     if ready:
                         started |= {r.table.name for r in ready}
-                        staging.append(start_rollups(store, tx, rollups=ready))
+                        staging.append(start_rollups(store, tx, rollups=ready, after=run.counted))
                 if not run.references_written:
                     run.write_references()
                 for handle in staging:
@@ -218,6 +218,7 @@ def ingest_sources(
             finally:
                 for handle in staging:
                     handle.cancel()
+                run.close()
             report = run.finish()
             touched = touched_partitions(tx)
             # Leaving the block commits the transaction (or discards it on an error).
@@ -266,6 +267,25 @@ class _ImportRun:
             self.notes.append(self.t("ingest.seeded_catalogue", count=len(catalogue)))
         self.new_visits: list[pl.Series] = []
         self.references_written = False
+        # Unresolved references are counted in the background, while the next table is
+        # read: they change no row, only the report (``close`` waits for them).
+        self.counting = ThreadPoolExecutor(1, thread_name_prefix="smartcounter-unresolved")
+        self.counts: list[Future[None]] = []
+
+    def counted(self) -> None:
+        """Wait for the background counts started so far (raise the first error)."""
+        for future in list(self.counts):
+            future.result()
+
+    def close(self) -> None:
+        """Wait for the background counts (raise the first error); stop their thread."""
+        try:
+            for future in self.counts:
+                future.result()
+        finally:
+            for future in self.counts:
+                future.cancel()
+            self.counting.shutdown(wait=True)
 
     # -- what rows may refer to ----------------------------------------------------------
     def known(self) -> Known:
@@ -432,7 +452,7 @@ class _ImportRun:
                 narrow = reconciled.reconcile()
                 # The keys' ids (most of their memory) go before the last, wide lookup.
                 reconciled.keys = pl.DataFrame(schema=reconciled.keys.schema)
-                reconciled.count_unresolved(narrow)
+                self.counts.append(self.counting.submit(reconciled.count_unresolved, narrow))
         finally:
             writer.close()
 
