@@ -4,9 +4,11 @@ One path for every source — bank exports on disk, the synthetic generator, the
 service's close of day — so that all are validated alike.
 
 Event tables stream: each batch is checked and its good rows go straight to staged
-Parquet files, while a compact key per row (id, content hash, file, record) stays in
-memory. Once a table's files are read, the keys decide which rows repeat an earlier row
-or a stored one; only the staged files holding such rows are rewritten. A first import
+Parquet files, while a compact key per row (the id's hash, the content's hash, file,
+record) stays in memory and the ids themselves go to a scratch file (``id_spill``).
+Once a table's files are read, the keys decide which rows repeat an earlier row or a
+stored one, reading back the ids of only those that may; only the staged files holding
+such rows are rewritten. A first import
 of fresh rows therefore writes every row once.
 """
 
@@ -31,6 +33,7 @@ import pyarrow as pa
 from smartcounter.canonical.catalogue import Catalogue
 from smartcounter.canonical.tables import TABLES, Kind, OnUnknown, Table, TableKind
 from smartcounter.i18n import Lang, Translator
+from smartcounter.ingest.id_spill import IdSpill
 from smartcounter.ingest.report import FileReport, ImportReport, RejectLog
 from smartcounter.ingest.rules import Checked, Known, arrow_fast_types, check_batch
 from smartcounter.ingest.sources import (
@@ -61,6 +64,7 @@ HASH = "_h"
 KEY = "_k"
 VISIT = "_v"
 STAFF_UNKNOWN = "_us"
+POS = "_i"  # a row's place among the keys of its table: where its id lies in the spill
 FRAME_BATCH_ROWS = 256 * 1024
 # Batches checked at once, each on its own thread (the machine's cores).
 CHECKERS = max(2, min(4, os.cpu_count() or 2))
@@ -411,9 +415,9 @@ class _ImportRun:
 
         def split(
             src: int, good: pl.DataFrame
-        ) -> tuple[pl.DataFrame, dict[int, pl.DataFrame]] | None:
-            """A batch's keys (for reconciling) and its rows to store, by partition; None if
-            no row."""
+        ) -> tuple[pl.DataFrame, pl.DataFrame, dict[int, pl.DataFrame]] | None:
+            """A batch's keys (for reconciling), their ids, and its rows to store, by
+            partition; None if no row."""
             if good.is_empty():
                 return None
             good = good.with_columns(
@@ -421,7 +425,6 @@ class _ImportRun:
                 known_ids.id_hash(table).alias(KEY),
             )
             keys = [
-                *ids,
                 KEY,
                 HASH,
                 pl.col(REC).cast(pl.UInt32),
@@ -437,24 +440,36 @@ class _ImportRun:
             if visit_ref is not None:
                 visit = pl.col(visit_ref)
                 keys.append(pl.when(visit.is_not_null()).then(visit.hash()).alias(VISIT))
-            return good.select(keys), split_by_partition(good.drop(HASH, KEY, REC))
+            return (
+                good.select(keys),
+                good.select(ids),
+                split_by_partition(good.drop(HASH, KEY, REC)),
+            )
 
+        spill = IdSpill(self.scratch / f"ids-{table.name}.arrow")
+        rows = 0
         try:
             for src in srcs:
                 for done in self._checked(src, partial(split, src)):
                     if done is not None:
-                        key_parts.append(done[0])
-                        writer.write_parts(done[1])
+                        keys, id_values, parts = done
+                        key_parts.append(keys.with_row_index(POS, offset=rows))
+                        spill.add(id_values)
+                        rows += keys.height
+                        writer.write_parts(parts)
             writer.finish()
+            spill.close()
             if key_parts:
-                reconciled = _Reconcile(self, table, writer, pl.concat(key_parts, rechunk=False))
+                reconciled = _Reconcile(
+                    self, table, writer, pl.concat(key_parts, rechunk=False), spill
+                )
                 del key_parts
                 narrow = reconciled.reconcile()
-                # The keys' ids (most of their memory) go before the last, wide lookup.
                 reconciled.keys = pl.DataFrame(schema=reconciled.keys.schema)
                 self.counts.append(self.counting.submit(reconciled.count_unresolved, narrow))
         finally:
             writer.close()
+            spill.close()
 
     def _note_ignored(self, source: Source) -> None:
         if source.ignored_columns:
@@ -503,22 +518,35 @@ class _Reconcile:
     """Decide, from the keys of a table's rows, which repeat an earlier or a stored row."""
 
     def __init__(
-        self, run: _ImportRun, table: Table, writer: PartitionedWriter, keys: pl.DataFrame
+        self,
+        run: _ImportRun,
+        table: Table,
+        writer: PartitionedWriter,
+        keys: pl.DataFrame,
+        spill: IdSpill,
     ) -> None:
         self.imp = run
         self.table = table
         self.writer = writer
-        self.keys = keys
+        self.keys = keys  # without the ids: they are in ``spill``, by ``POS``
+        self.spill = spill
         self.ids = list(table.id_columns)
         self.holding: list[str] = []
+
+    def _with_ids(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """``rows`` of the keys with their ids (read back from the spill) in front."""
+        return rows if self.ids[0] in rows.columns else self.spill.attach(rows, POS)
 
     def reconcile(self) -> pl.DataFrame:
         """Count, log and drop repeated rows; rewrite what must change. Returns the columns
         of the rows kept that ``count_unresolved`` needs (not their ids)."""
         keys = self.keys
         ids = self.ids
-        # Ids hashed first: only rows whose hash repeats need the exact comparison.
-        repeated = keys.filter(pl.col(KEY).is_in(_repeated_values(keys.get_column(KEY)).implode()))
+        # Ids hashed first: only rows whose hash repeats need the exact comparison, and
+        # only theirs are read back.
+        repeated = self._with_ids(
+            keys.filter(pl.col(KEY).is_in(_repeated_values(keys.get_column(KEY)).implode()))
+        )
         first = pl.struct(ids).is_first_distinct()
         later = repeated.filter(~first).join(
             repeated.filter(first).select(*ids, HASH, FILE, REC),
@@ -542,9 +570,11 @@ class _Reconcile:
         )
 
         stored = self._stored(firsts_all)
-        drop_ids = pl.DataFrame(schema={c: keys.schema[c] for c in ids})
+        drop_ids = self.spill.gather(pl.Series(POS, [], dtype=pl.UInt32))
         replaced = drop_ids
         if stored.height:
+            # Rows may repeat stored ones: every id is compared (read back, all of them).
+            firsts_all = self._with_ids(firsts_all)
             hit = firsts_all.join(stored, on=ids, nulls_equal=True)
             same = hit.filter(pl.col(HASH) == pl.col(f"{HASH}_stored"))
             other = hit.filter(pl.col(HASH) != pl.col(f"{HASH}_stored"))
@@ -577,7 +607,8 @@ class _Reconcile:
         new = kept.join(replaced, on=ids, how="anti", nulls_equal=True) if replaced.height else kept
         self._count(new, "imported")
         if self.table.name == "visits":
-            self.imp.new_visits.append(kept.select(pl.col("visit_id").hash()).to_series())
+            # The id's hash is the visit's hash that transactions and triage look up.
+            self.imp.new_visits.append(kept.get_column(KEY))
 
         if later.height or drop_ids.height:
             self._rewrite_staged(later, firsts_all, drop_ids)
@@ -648,7 +679,7 @@ class _Reconcile:
         files = store.files(self.table, weeks)
         if not files:
             return pl.DataFrame()
-        wanted = wanted.select(self.ids)
+        wanted = self._with_ids(wanted).select(self.ids)
         self.holding = (
             pl.scan_parquet(files, hive_partitioning=False, include_file_paths="_path")
             .select(*self.ids, "_path")
@@ -713,9 +744,14 @@ class _Reconcile:
         """
         ids = self.ids
         affected_ids = pl.concat([later.select(ids), drop_ids]).unique()
-        affected = self.keys.join(affected_ids, on=ids, how="semi", nulls_equal=True)
+        # Rows whose id hashes alike, with their ids read back; then the exact ids.
+        hashed = affected_ids.select(known_ids.id_hash(self.table)).to_series().implode()
+        affected = self._with_ids(self.keys.filter(pl.col(KEY).is_in(hashed))).join(
+            affected_ids, on=ids, how="semi", nulls_equal=True
+        )
         keep = (
-            firsts.join(affected_ids, on=ids, how="semi", nulls_equal=True)
+            self._with_ids(firsts.filter(pl.col(KEY).is_in(hashed)))
+            .join(affected_ids, on=ids, how="semi", nulls_equal=True)
             .join(drop_ids, on=ids, how="anti", nulls_equal=True)
             .select(*ids, HASH, PART)
         )

@@ -29,7 +29,7 @@ from smartcounter.kit.encoding import (
 
 REC = "_rec"
 # Larger blocks cost less per row to check, but the parser holds several blocks ahead.
-BLOCK_SIZE = 4 << 20
+BLOCK_SIZE = 8 << 20
 REC_DTYPE = pl.Int64
 
 
