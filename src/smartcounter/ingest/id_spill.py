@@ -44,6 +44,11 @@ class IdSpill:
         self._writer.write_table(table)
         self.rows += ids.height
 
+    @property
+    def schema(self) -> pl.Schema:
+        """The ids' columns and types (none before the first ``add``)."""
+        return self._schema or pl.Schema()
+
     def close(self) -> None:
         """Finish the file (idempotent); it can be read from then on."""
         if self._closed:
@@ -57,7 +62,7 @@ class IdSpill:
     def gather(self, positions: pl.Series) -> pl.DataFrame:
         """The ids of the rows at ``positions``, in that order."""
         assert self._closed, "the spill is read once it is closed"
-        schema = self._schema or pl.Schema()
+        schema = self.schema
         if positions.is_empty() or self._writer is None:
             return pl.DataFrame(schema=schema)
         # Not closed here: the rows taken may still point into the map, which Arrow

@@ -570,7 +570,7 @@ class _Reconcile:
         )
 
         stored = self._stored(firsts_all)
-        drop_ids = self.spill.gather(pl.Series(POS, [], dtype=pl.UInt32))
+        drop_ids = pl.DataFrame(schema=self.spill.schema)
         replaced = drop_ids
         if stored.height:
             # Rows may repeat stored ones: every id is compared (read back, all of them).
