@@ -33,6 +33,10 @@ def test_ids_come_back_in_the_order_asked_with_their_types(tmp_path: Path) -> No
     assert spill.rows == every.height == 12
     wanted = pl.Series("_i", [11, 0, 6, 6, 3], dtype=pl.UInt32)
     assert_frame_equal(spill.gather(wanted), every[wanted.to_list()])
+    # Every id in order (a store holding the rows' weeks: all are compared) is read whole.
+    assert_frame_equal(spill.gather(pl.Series("_i", range(12), dtype=pl.UInt32)), every)
+    backwards = pl.Series("_i", list(range(11, -1, -1)), dtype=pl.UInt32)
+    assert_frame_equal(spill.gather(backwards), every.reverse())
 
 
 def test_rows_get_their_ids_in_front(tmp_path: Path) -> None:

@@ -569,12 +569,11 @@ class _Reconcile:
             keys.join(later.select(FILE, REC), on=[FILE, REC], how="anti") if later.height else keys
         )
 
-        stored = self._stored(firsts_all)
+        # Where rows may repeat stored ones, every id is compared (read back, all of them).
+        stored, firsts_all = self._stored(firsts_all)
         drop_ids = pl.DataFrame(schema=self.spill.schema)
         replaced = drop_ids
         if stored.height:
-            # Rows may repeat stored ones: every id is compared (read back, all of them).
-            firsts_all = self._with_ids(firsts_all)
             hit = firsts_all.join(stored, on=ids, nulls_equal=True)
             same = hit.filter(pl.col(HASH) == pl.col(f"{HASH}_stored"))
             other = hit.filter(pl.col(HASH) != pl.col(f"{HASH}_stored"))
@@ -663,8 +662,9 @@ class _Reconcile:
             self.imp.reports[src].unresolved += int(n)
 
     # -- the store -----------------------------------------------------------------------------
-    def _stored(self, wanted: pl.DataFrame) -> pl.DataFrame:
-        """Stored ids among ``wanted``, with the hash of their stored content.
+    def _stored(self, wanted: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """Stored ids among ``wanted``, with the hash of their stored content; and
+        ``wanted``, with its ids read back if stored files had to be searched for them.
 
         Only weeks that may hold one of the ids are read (the weeks the rows fall in, and
         others whose index lists one of their hashes: ``known_ids``); of those, the id
@@ -678,12 +678,12 @@ class _Reconcile:
         )
         files = store.files(self.table, weeks)
         if not files:
-            return pl.DataFrame()
-        wanted = self._with_ids(wanted).select(self.ids)
+            return pl.DataFrame(), wanted
+        wanted = self._with_ids(wanted)
         self.holding = (
             pl.scan_parquet(files, hive_partitioning=False, include_file_paths="_path")
             .select(*self.ids, "_path")
-            .join(wanted.lazy(), on=self.ids, how="semi", nulls_equal=True)
+            .join(wanted.lazy().select(self.ids), on=self.ids, how="semi", nulls_equal=True)
             .select("_path")
             .unique()
             .collect()
@@ -692,15 +692,16 @@ class _Reconcile:
             .to_list()
         )
         if not self.holding:
-            return pl.DataFrame()
+            return pl.DataFrame(), wanted
         cols = list(self.table.column_names)
         rows = (
             pl.scan_parquet(self.holding, hive_partitioning=False)
             .select(cols)
-            .join(wanted.lazy(), on=self.ids, how="semi", nulls_equal=True)
+            .join(wanted.lazy().select(self.ids), on=self.ids, how="semi", nulls_equal=True)
             .collect()
         )
-        return rows.select(self.ids).with_columns(content_hash(rows, cols).alias(f"{HASH}_stored"))
+        hashed = content_hash(rows, cols).alias(f"{HASH}_stored")
+        return rows.select(self.ids).with_columns(hashed), wanted
 
     def _remove_stored(self, replaced: pl.DataFrame) -> None:
         """Rewrite the stored files holding rows that this import replaces."""
