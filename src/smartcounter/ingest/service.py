@@ -8,8 +8,7 @@ Parquet files, while a compact key per row (the id's hash, the content's hash, f
 record) stays in memory and the ids themselves go to a scratch file (``id_spill``).
 Once a table's files are read, the keys decide which rows repeat an earlier row or a
 stored one, reading back the ids of only those that may; only the staged files holding
-such rows are rewritten. A first import
-of fresh rows therefore writes every row once.
+such rows are rewritten. A first import of fresh rows therefore writes every row once.
 """
 
 from __future__ import annotations
@@ -284,8 +283,7 @@ class _ImportRun:
     def close(self) -> None:
         """Wait for the background counts (raise the first error); stop their thread."""
         try:
-            for future in self.counts:
-                future.result()
+            self.counted()
         finally:
             for future in self.counts:
                 future.cancel()
@@ -465,6 +463,7 @@ class _ImportRun:
                 )
                 del key_parts
                 narrow = reconciled.reconcile()
+                # The keys go before the count, which runs on while the next table is read.
                 reconciled.keys = pl.DataFrame(schema=reconciled.keys.schema)
                 self.counts.append(self.counting.submit(reconciled.count_unresolved, narrow))
         finally:

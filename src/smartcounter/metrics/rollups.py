@@ -20,9 +20,9 @@ set (``dim``)   rows per branch and week
 ``rollup_sql()`` is the one definition: the import runs it on the final files of the weeks
 it changes (a few weeks in one query, which then read the weeks beside them once) and
 writes each week's answer to ``tables/tx_rollup/week=W/``, in the same transaction as the
-rows (``stage_rollups``); an engine reading a week that has no rollup yet (a store written by an
-older version) runs the very same SQL over the rows instead (``rollup_files`` returns
-None). Either way the figures' SQL in ``definitions.py`` reads one relation, ``tx_rollup``.
+rows (``stage_rollups``); an engine reading a week that has no rollup yet (a store written
+by an older version) runs the very same SQL over the rows instead (``rollup_files``
+returns None). Either way the figures' SQL in ``definitions.py`` reads one relation, ``tx_rollup``.
 Distinct customers and visits are not additive and keep reading rows.
 
 The triage has its rollup too (``triage_rollup.py``: the funnel and the triage depth).
