@@ -12,6 +12,7 @@ mount at the same path on every machine — see the README).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -44,11 +45,13 @@ class Cluster:
     worker_dirs: list[Path]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+def free_ports(n: int) -> list[int]:
+    """``n`` distinct ports free now: all held open until all are chosen, so none repeats."""
+    with contextlib.ExitStack() as held:
+        socks = [held.enter_context(socket.socket()) for _ in range(n)]
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in socks]
 
 
 def status(url: str) -> dict[str, Any]:
@@ -79,7 +82,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     spark_class = home / "bin" / "spark-class"
     root = tmp_path_factory.mktemp("cluster")
     env = {**os.environ, "SPARK_HOME": str(home), "SPARK_LOCAL_IP": "127.0.0.1"}
-    port, ui = free_port(), free_port()
+    port, ui, *worker_uis = free_ports(4)
     master = f"spark://127.0.0.1:{port}"
     procs: list[subprocess.Popen[bytes]] = []
 
@@ -107,7 +110,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
             str(ui),
         )
         worker_dirs = [root / "worker1", root / "worker2"]
-        for i, work in enumerate(worker_dirs, 1):
+        for i, (work, worker_ui) in enumerate(zip(worker_dirs, worker_uis, strict=True), 1):
             work.mkdir()
             start(
                 f"worker{i}",
@@ -120,21 +123,23 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
                 "--memory",
                 "1g",
                 "--webui-port",
-                str(free_port()),
+                str(worker_ui),
                 "--work-dir",
                 str(work),
             )
         url = f"http://127.0.0.1:{ui}/json/"
         deadline = time.monotonic() + 180
+        last: object = None
         while True:
             for proc in procs:
                 assert proc.poll() is None, (root / "master.log").read_text(errors="replace")
             try:
                 if status(url).get("aliveworkers") == 2:
                     break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the workers did not join the master"
+            except (OSError, ValueError) as error:
+                # Not up yet; a master still starting may answer with its HTML page.
+                last = error
+            assert time.monotonic() < deadline, f"the workers did not join the master: {last!r}"
             time.sleep(1)
         yield Cluster(master=master, status_url=url, worker_dirs=worker_dirs)
     finally:
