@@ -37,8 +37,16 @@ def write_csv(
     out = out or sys.stdout
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    for row in rows:
-        writer.writerow(["" if _plain(v) is None else _plain(v) for v in row])
+    writer.writerows([_csv_cell(v) for v in row] for row in rows)
+
+
+def _csv_cell(value: Any) -> Any:
+    """A value as CSV writes it: text and integers as they are (most cells), else plain."""
+    kind = type(value)
+    if kind is str or kind is int:
+        return value
+    plain = _plain(value)
+    return "" if plain is None else plain
 
 
 def write_json(
