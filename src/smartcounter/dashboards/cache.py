@@ -6,6 +6,13 @@ weeks: seconds on a province's network, for figures that change only when data c
 So the first page after an import works them out and the others read them back. Kept in
 the store folder rather than in memory, every worker of the web app (and every restart)
 shares them. A kept view whose stamp differs from the store's is made again.
+
+Each process also keeps the views it last read or made in memory, under the same stamp:
+a page reads them without parsing and checking the file again, and views that a file
+cannot hold (the week's status board, with its frames) are kept there only. Forty
+branch dashboards on a Monday morning then judge the network once per worker, not once
+per page (measured: about a quarter of a branch page's time was the status board and
+another sixth reading the staff figures' file back).
 """
 
 from __future__ import annotations
@@ -13,10 +20,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -26,6 +35,10 @@ from smartcounter.store.layout import Store
 
 FOLDER = "dashboards/cache"
 T = TypeVar("T")
+# Views kept in this process: (cache folder, name) -> (stamp, view), the latest last.
+MEMORY_VIEWS = 64
+_memory: OrderedDict[tuple[str, str], tuple[str, object]] = OrderedDict()
+_memory_lock = threading.Lock()
 
 
 def _mtime(path: Path) -> int:
@@ -63,12 +76,19 @@ class ViewCache:
         self.stamp = f"{data_stamp(store)}:{settings_stamp(settings)}"
 
     def get(self, name: str, adapter: TypeAdapter[T], build: Callable[[], T]) -> T:
-        """The view called ``name``: read back if kept for this stamp, else built and kept."""
+        """The view called ``name``: read back if kept for this stamp, else built and kept.
+
+        Callers share the view with other requests: they read it, never change it."""
+        kept = self._recall(name)
+        if kept is not None:
+            return cast(T, kept)
         path = self.folder / f"{name}.json"
         try:
             body = json.loads(path.read_bytes())
             if body.get("stamp") == self.stamp:
-                return adapter.validate_python(body["view"])
+                view = adapter.validate_python(body["view"])
+                self._remember(name, view)
+                return view
         except (OSError, ValueError, ValidationError):
             pass  # missing, half-written by a crash, or of an older shape: make it again
         view = build()
@@ -76,7 +96,35 @@ class ViewCache:
         # A read-only store still shows its dashboards, only slower.
         with contextlib.suppress(OSError):
             _replace(path, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        self._remember(name, view)
         return view
+
+    def in_memory(self, name: str, build: Callable[[], T]) -> T:
+        """The view called ``name`` kept in this process only, made once per stamp (two
+        requests at once may both make it; either answer is the same)."""
+        kept = self._recall(name)
+        if kept is not None:
+            return cast(T, kept)
+        view = build()
+        self._remember(name, view)
+        return view
+
+    def _recall(self, name: str) -> object | None:
+        key = (str(self.folder), name)
+        with _memory_lock:
+            kept = _memory.get(key)
+            if kept is None or kept[0] != self.stamp:
+                return None
+            _memory.move_to_end(key)
+            return kept[1]
+
+    def _remember(self, name: str, view: object) -> None:
+        key = (str(self.folder), name)
+        with _memory_lock:
+            _memory[key] = (self.stamp, view)
+            _memory.move_to_end(key)
+            while len(_memory) > MEMORY_VIEWS:
+                _memory.popitem(last=False)
 
 
 def _replace(path: Path, data: bytes) -> None:

@@ -241,6 +241,14 @@ def _programme(
     return cache.get(f"programme-{week}-{lang.value}", PROGRAMME, build)
 
 
+def _board(cache: ViewCache, metrics: Metrics, settings: Settings, week: str) -> StatusBoard:
+    """The week's status board (kept in this process while the data and settings are
+    unchanged: every page of the week reads the same one)."""
+    return cache.in_memory(
+        f"board-{week}", lambda: judge(metrics=metrics, settings=settings, week=week)
+    )
+
+
 def _staff_figures(*, metrics: Metrics, quarter: str, cache: ViewCache) -> list[StaffFigures]:
     """Every staff member's figures of ``quarter`` (kept while the data is unchanged)."""
     return cache.get(
@@ -322,7 +330,7 @@ def network_dashboard(
     labels = Labels(store, language)
     cache = ViewCache(store, settings)
     with _metrics_of(store, settings, metrics) as m:
-        board = judge(metrics=m, settings=settings, week=chosen)
+        board = _board(cache, m, settings, chosen)
         ranking = board.ranking
         wow = _one(m.week_over_week(chosen, []))
         attained = _one(m.attainment(target, period, []))
@@ -497,7 +505,7 @@ def branch_dashboard(
     cache = ViewCache(store, settings)
     by = ["branch"]
     with _metrics_of(store, settings, metrics) as m:
-        board = judge(metrics=m, settings=settings, week=chosen)
+        board = _board(cache, m, settings, chosen)
         ranking = board.ranking
         network_ranked = int(ranking["network_rank"].is_not_null().sum())
         ranked = _one(_of_branch(ranking, branch_id))
