@@ -16,6 +16,10 @@ from testkit import Lobby, build_lobby
 from smartcounter.store.layout import Store
 
 MAX_EXAMPLES = 10
+# The what-ifs' queue is full: a designed answer (503, asked again later), not a crash. Ten
+# valid what-ifs in a row fill it whenever the first still runs, e.g. while it loads the
+# simulator (the test alone), and not when an earlier test loaded it (the whole suite).
+QUEUE_FULL = "whatif.page.error_busy"
 OPERATIONS_SKIPPED = ("/api/branches/{branch_id}/events", "/api/auth/logout")
 
 
@@ -62,9 +66,20 @@ def exercise(operation, auth_headers: dict[str, str], mode: GenerationMode) -> N
         ):
             # Half the time aim at the director's own branch, so that more than access is checked.
             case.path_parameters["branch_id"] = "B1"
-        case.call_and_validate(headers=auth_headers, checks=[not_a_server_error])
+        response = case.call(headers=auth_headers)
+        if response.status_code == 503 and _code(response) == QUEUE_FULL:
+            return
+        case.validate_response(response, checks=[not_a_server_error], headers=auth_headers)
 
     run()
+
+
+def _code(response) -> object:  # type: ignore[no-untyped-def]
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("code") if isinstance(body, dict) else None
 
 
 @pytest.mark.slow
