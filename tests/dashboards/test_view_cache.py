@@ -68,6 +68,10 @@ def test_new_data_or_other_settings_make_the_views_again(store: Store) -> None:
     ViewCache(store, settings).in_memory("board", board)
     new_data(store)
     assert ViewCache(store, settings).get("numbers", NUMBERS, build) == [2]
+    # The views of the data before are let go: only the one just made is kept.
+    assert [k[1] for k in view_cache._memory if k[0] == str(store.root / view_cache.FOLDER)] == [
+        "numbers"
+    ]
     assert ViewCache(store, settings).in_memory("board", board) == [2]
     other = settings.model_copy(
         update={"bulletin": settings.bulletin.model_copy(update={"target_rate": 0.5})}

@@ -119,8 +119,16 @@ class ViewCache:
             return kept[1]
 
     def _remember(self, name: str, view: object) -> None:
-        key = (str(self.folder), name)
+        folder = str(self.folder)
+        key = (folder, name)
         with _memory_lock:
+            # Views of this store made before its data or settings changed are never read
+            # again: let them go now rather than when 64 newer ones push them out.
+            stale = [
+                k for k, (stamp, _) in _memory.items() if k[0] == folder and stamp != self.stamp
+            ]
+            for old in stale:
+                del _memory[old]
             _memory[key] = (self.stamp, view)
             _memory.move_to_end(key)
             while len(_memory) > MEMORY_VIEWS:
