@@ -11,6 +11,7 @@ from pydantic import TypeAdapter
 
 from smartcounter.dashboards import cache as view_cache
 from smartcounter.dashboards.cache import ViewCache
+from smartcounter.kit.recent import Recent
 from smartcounter.settings import Settings
 from smartcounter.store.layout import Store
 
@@ -82,7 +83,7 @@ def test_new_data_or_other_settings_make_the_views_again(store: Store) -> None:
 
 
 def test_memory_keeps_only_the_latest_views(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(view_cache, "MEMORY_VIEWS", 3)
+    monkeypatch.setattr(view_cache, "_memory", Recent(3))
     cache = ViewCache(store, Settings(store=store.root))
     builds = {name: Builds() for name in "abcd"}
     for name in "abcd":

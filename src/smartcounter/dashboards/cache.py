@@ -20,25 +20,23 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar, cast
 
 from pydantic import TypeAdapter, ValidationError
 
+from smartcounter.kit.recent import Recent
 from smartcounter.programme.repository import pairs_stamp
 from smartcounter.settings import Settings
 from smartcounter.store.layout import Store
 
 FOLDER = "dashboards/cache"
 T = TypeVar("T")
-# Views kept in this process: (cache folder, name) -> (stamp, view), the latest last.
+# Views kept in this process: (cache folder, name) -> (stamp, view).
 MEMORY_VIEWS = 64
-_memory: OrderedDict[tuple[str, str], tuple[str, object]] = OrderedDict()
-_memory_lock = threading.Lock()
+_memory: Recent[tuple[str, str], tuple[str, object]] = Recent(MEMORY_VIEWS)
 
 
 def _mtime(path: Path) -> int:
@@ -110,29 +108,18 @@ class ViewCache:
         return view
 
     def _recall(self, name: str) -> object | None:
-        key = (str(self.folder), name)
-        with _memory_lock:
-            kept = _memory.get(key)
-            if kept is None or kept[0] != self.stamp:
-                return None
-            _memory.move_to_end(key)
-            return kept[1]
+        kept = _memory.get((str(self.folder), name))
+        return kept[1] if kept is not None and kept[0] == self.stamp else None
 
     def _remember(self, name: str, view: object) -> None:
         folder = str(self.folder)
-        key = (folder, name)
-        with _memory_lock:
-            # Views of this store made before its data or settings changed are never read
-            # again: let them go now rather than when 64 newer ones push them out.
-            stale = [
-                k for k, (stamp, _) in _memory.items() if k[0] == folder and stamp != self.stamp
-            ]
-            for old in stale:
-                del _memory[old]
-            _memory[key] = (self.stamp, view)
-            _memory.move_to_end(key)
-            while len(_memory) > MEMORY_VIEWS:
-                _memory.popitem(last=False)
+        # Views of this store made before its data or settings changed are never read
+        # again: let them go now rather than when 64 newer ones push them out.
+        _memory.put(
+            (folder, name),
+            (self.stamp, view),
+            drop=lambda key, kept: key[0] == folder and kept[0] != self.stamp,
+        )
 
 
 def _replace(path: Path, data: bytes) -> None:

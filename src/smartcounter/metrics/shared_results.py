@@ -21,9 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import shutil
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -31,14 +29,15 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from smartcounter.kit import lock
+from smartcounter.kit.recent import Recent
 from smartcounter.metrics.engine import Engine
 from smartcounter.store.layout import Store
 
 FOLDER = "results"
 MEMORY_ANSWERS = 512
 
-_memory: OrderedDict[tuple[str, str, str], pa.Table] = OrderedDict()
-_memory_lock = threading.Lock()
+# Answers kept in this process, by (store, state, digest).
+_memory: Recent[tuple[str, str, str], pa.Table] = Recent(MEMORY_ANSWERS)
 
 
 def store_state(store: Store) -> str:
@@ -47,22 +46,6 @@ def store_state(store: Store) -> str:
         return str((store.root / "imports").stat().st_mtime_ns)
     except FileNotFoundError:
         return "0"
-
-
-def _remember(key: tuple[str, str, str], table: pa.Table) -> None:
-    with _memory_lock:
-        _memory[key] = table
-        _memory.move_to_end(key)
-        while len(_memory) > MEMORY_ANSWERS:
-            _memory.popitem(last=False)
-
-
-def _recall(key: tuple[str, str, str]) -> pa.Table | None:
-    with _memory_lock:
-        table = _memory.get(key)
-        if table is not None:
-            _memory.move_to_end(key)
-        return table
 
 
 class SharedResults:
@@ -90,7 +73,7 @@ class SharedResults:
             f"{self.name}\n{sql}\n{sorted(weeks) if weeks is not None else None}".encode()
         ).hexdigest()[:40]
         key = (str(self.store.root), self._state, digest)
-        kept = _recall(key)
+        kept = _memory.get(key)
         if kept is not None:
             return kept
         path = self._folder / f"{digest}.arrow"
@@ -107,7 +90,7 @@ class SharedResults:
                 # A read-only store: answers are only computed, not kept.
                 table = self.engine.run(sql, weeks)
                 self.computed += 1
-        _remember(key, table)
+        _memory.put(key, table)
         return table
 
     def _keep(self, path: Path, table: pa.Table) -> None:
