@@ -386,3 +386,32 @@ def test_weeks_rolled_up_together_equal_each_week_alone(
         assert alone.height and alone["week"].n_unique() >= 3
         for together in (2, 8):
             assert_frame_equal(_rollup_rows(rebuilt[together], name), alone)
+
+
+def test_a_query_makes_views_only_of_what_it_reads(stores: tuple[Path, Path]) -> None:
+    """``rates`` reads the transaction rollup alone where it is on disk; where it must be
+    computed, the rows it is computed from as well (metrics/engine.py ``views_for``)."""
+    from smartcounter.metrics import definitions as d
+    from smartcounter.metrics.engine import names_in, views_for
+
+    sql = d.rates_sql(Period(), ["branch", "week"])
+    rolled, bare = (Store.open(p) for p in stores)
+    assert [scan.table.name for scan, _, _ in views_for(rolled, sql, None)] == [TX_ROLLUP.name]
+    computed = views_for(bare, sql, None)
+    names = [scan.table.name for scan, _, _ in computed]
+    assert names[-1] == TX_ROLLUP.name and TRANSACTIONS.name in names
+    assert set(names[:-1]) == names_in(computed[-1][2] or "") - {TX_ROLLUP.name}
+
+
+def test_one_engine_answers_every_figure_in_turn_as_fresh_ones_do(
+    stores: tuple[Path, Path],
+) -> None:
+    """Views are made as queries need them and kept between queries: one engine asked for
+    every figure in turn, on the store with rollups and on the one without, answers each as
+    an engine opened for that figure alone."""
+    for root in stores:
+        with Metrics(DuckDBEngine(Store.open(root))) as shared:
+            for name, figure in FIGURES.items():
+                with Metrics(DuckDBEngine(Store.open(root))) as fresh:
+                    expected = figure(fresh)
+                assert_frame_equal(figure(shared), expected)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from smartcounter.metrics.engine import scans, view_source
+from smartcounter.metrics.engine import views_for
 from smartcounter.store.layout import Store
 from smartcounter.store.schema import read_schema
 
@@ -41,7 +41,7 @@ class DuckDBEngine:
         """Run ``sql`` with each table a view over only the files it needs."""
         import pyarrow as pa
 
-        with self._reading(weeks):
+        with self._reading(sql, weeks):
             result = self._con.sql(sql)
             table = result.to_arrow_table() if hasattr(result, "to_arrow_table") else result.arrow()
         if isinstance(table, pa.RecordBatchReader):
@@ -52,18 +52,18 @@ class DuckDBEngine:
         self, sql: str, weeks: Sequence[str] | None
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """``run`` as plain Python rows and their column names (no Arrow, no data frame)."""
-        with self._reading(weeks):
-            result = self._con.sql(sql)
-            columns = list(result.columns)
+        with self._reading(sql, weeks):
+            result = self._con.execute(sql)  # no relation object: fetched at once
+            columns = [d[0] for d in result.description or ()]
             return columns, result.fetchall()
 
     @contextmanager
-    def _reading(self, weeks: Sequence[str] | None) -> Iterator[None]:
-        """Hold off commits, with each table a view over only the files ``weeks`` need."""
+    def _reading(self, sql: str, weeks: Sequence[str] | None) -> Iterator[None]:
+        """Hold off commits, with each table ``sql`` reads a view over only the files
+        ``weeks`` need."""
         with self.store.reading():
-            for scan in scans(weeks):
+            for scan, files, computed in views_for(self.store, sql, weeks):
                 name = scan.table.name
-                files, computed = view_source(self.store, scan)
                 if computed is not None:
                     self._views[name] = ()
                     self._con.execute(f"CREATE OR REPLACE VIEW {name} AS {computed}")

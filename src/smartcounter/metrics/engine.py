@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,3 +78,35 @@ def view_source(store: Store, scan: Scan) -> tuple[list[Path], str | None]:
     if files is None:
         return [], rollup.sql(scan.weeks)
     return files, None
+
+
+# Every name a view may have: base tables and rollups.
+_VIEW_NAME = re.compile(
+    r"\b(" + "|".join(sorted({t.name for t in TABLES} | {r.table.name for r in ROLLUPS})) + r")\b"
+)
+
+
+def names_in(sql: str) -> set[str]:
+    """The table and rollup names that ``sql`` mentions (a name in a comment or a string
+    counts too: one view too many costs a little, one too few would fail)."""
+    return set(_VIEW_NAME.findall(sql))
+
+
+def views_for(
+    store: Store, sql: str, weeks: Sequence[str] | None
+) -> list[tuple[Scan, list[Path], str | None]]:
+    """The views ``sql`` reads over ``weeks``, in the order to make them: each scan with its
+    ``view_source``. Only tables the SQL names, and those that a rollup computed from rows
+    reads in turn: making a view over files reads their footers, which costs more than a
+    short query itself."""
+    wanted = names_in(sql)
+    plan: list[tuple[Scan, list[Path], str | None]] = []
+    for scan in reversed(scans(weeks)):  # rollups come last and read what comes before
+        if scan.table.name not in wanted:
+            continue
+        files, computed = view_source(store, scan)
+        if computed is not None:
+            wanted |= names_in(computed)
+        plan.append((scan, files, computed))
+    plan.reverse()
+    return plan

@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from smartcounter.metrics.engine import scans, view_source
+from smartcounter.metrics.engine import views_for
 from smartcounter.settings import SparkSettings
 from smartcounter.store.layout import Store
 from smartcounter.store.schema import read_schema
@@ -141,8 +141,7 @@ class SparkEngine:
     def run(self, sql: str, weeks: Sequence[str] | None) -> pa.Table:
         """Run ``sql`` with each table a temporary view over only the files it needs."""
         with self.store.reading():
-            for scan in scans(weeks):
-                files, computed = view_source(self.store, scan)
+            for scan, files, computed in views_for(self.store, sql, weeks):
                 if computed is not None:
                     self._spark.sql(computed).createOrReplaceTempView(scan.table.name)
                     continue
