@@ -7,6 +7,8 @@ import io
 import json
 from datetime import date, datetime
 
+import pytest
+
 from smartcounter.kit.tabular import write_csv, write_json
 
 COLUMNS = ["text", "count", "flag", "missing", "nan", "inf", "rate", "day", "at", "big", "neg0"]
@@ -55,3 +57,43 @@ def test_json_gives_null_for_undefined_and_iso_dates() -> None:
     assert body["missing"] is None and body["nan"] is None and body["inf"] is None
     assert body["rate"] == ROW[6] and body["count"] == 3 and body["flag"] is True
     assert body["day"] == "2018-03-05" and body["at"] == "2018-03-05T09:30:00"
+
+
+def _cell_by_cell(columns: list[str], rows: list[tuple[object, ...]]) -> str:
+    """The CSV as written one converted cell at a time (the long way of ``write_csv``)."""
+    from smartcounter.kit.tabular import _csv_cell
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([_csv_cell(v) for v in row] for row in rows)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        ("B9", 1, 0.25, None, date(2018, 1, 1)),  # all plain: written as they are
+        ("B9", 1, float("nan"), None, date(2018, 1, 1)),  # one NaN, in the last row
+        ("B9", 1, float("inf"), None, date(2018, 1, 1)),
+        ("B9", 1, 1e308, None, date(2018, 1, 1)),  # finite, but the column's sum overflows
+        ("B9", 1, 0.5, float("nan"), date(2018, 1, 1)),  # NaN among the Nones
+        ("B9", 1, 0.5, None, datetime(2018, 1, 1, 8)),  # a time: ISO with a T
+        ("B9", 10**400, 0.5, None, date(2018, 1, 1)),
+        ("B9", 1, "0.5", None, date(2018, 1, 1)),  # text among the numbers
+    ],
+)
+def test_csv_of_whole_columns_equals_cell_by_cell(last: tuple[object, ...]) -> None:
+    columns = ["branch_id", "n", "rate", "maybe", "day"]
+    rows = [("B1", 3, 1e308, None, date(2018, 3, 5)), ("B2", 0, 0.0, 0.5, None), last]
+    out = io.StringIO()
+    write_csv(columns, rows, out)
+    assert out.getvalue() == _cell_by_cell(columns, rows)
+    written = list(csv.reader(io.StringIO(out.getvalue())))
+    assert "nan" not in written[3] and "inf" not in written[3]
+
+
+def test_csv_of_ragged_rows_converts_every_cell() -> None:
+    out = io.StringIO()
+    write_csv(["a", "b"], [(1.5,), (2.5, float("nan"))], out)
+    assert out.getvalue() == "a,b\n1.5\n2.5,\n"

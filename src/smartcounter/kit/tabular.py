@@ -37,7 +37,35 @@ def write_csv(
     out = out or sys.stdout
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows([_csv_cell(v) for v in row] for row in rows)
+    if _written_as_they_are(rows):
+        writer.writerows(rows)
+    else:
+        writer.writerows([_csv_cell(v) for v in row] for row in rows)
+
+
+# Values the csv module writes as ``_csv_cell`` would: None as empty, a date as ISO text.
+_AS_THEY_ARE = frozenset({str, int, bool, type(None), date})
+
+
+def _written_as_they_are(rows: Sequence[Sequence[Any]]) -> bool:
+    """Whether no cell of ``rows`` needs converting, judged a column at a time (in C, not
+    cell by cell): the column's kinds are plain, and its floats, if any, are all finite (a
+    sum of doubles is finite only if every one is; an overflow just takes the long way)."""
+    if len(set(map(len, rows))) > 1:
+        return False  # ragged rows: cell by cell
+    for column in zip(*rows, strict=True):
+        kinds = set(map(type, column))
+        if float in kinds:
+            kinds.discard(float)
+            try:
+                total = sum(filter(None, column))  # None and zeros left out
+            except (TypeError, OverflowError):  # text among the numbers, or a vast integer
+                return False
+            if not math.isfinite(total):
+                return False
+        if not kinds <= _AS_THEY_ARE:
+            return False
+    return True
 
 
 def _csv_cell(value: Any) -> Any:
