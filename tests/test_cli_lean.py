@@ -39,16 +39,13 @@ DATA_LIBRARIES = ("polars", "duckdb", "pyarrow", "numpy", "pandas")
 
 def loaded(args: list[str], watch: tuple[str, ...]) -> tuple[str, list[str]]:
     """Run ``smartcounter ARGS`` in a new interpreter: its output, and which of ``watch`` it loaded."""
+    # main() ends the process itself once atexit has run (cli/leave.py): the probe reports there.
     probe = f"""
-import sys
+import atexit, sys
 from smartcounter.cli.app import main
 sys.argv = ["smartcounter", *{args!r}]
-try:
-    main()
-except SystemExit as exc:
-    if exc.code:
-        raise
-print("LOADED=" + ",".join(m for m in {watch!r} if m in sys.modules))
+atexit.register(lambda: print("LOADED=" + ",".join(m for m in {watch!r} if m in sys.modules)))
+main()
 """
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True

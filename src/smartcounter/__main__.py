@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smartcounter.cli.app import app
+from smartcounter.cli.app import main
 
 if __name__ == "__main__":
-    app(prog_name="smartcounter")
+    main(prog_name="smartcounter")
