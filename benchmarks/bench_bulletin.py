@@ -126,6 +126,10 @@ def main() -> None:
         "--repeat", type=int, default=1, help="runs in this process (the first pays for loading)"
     )
     args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from installed import compile_package
+
+    compile_package()  # as an installed copy has it (installed.py)
 
     root = ensure_store(args.branches, args.weeks)
     week = args.week or last_full_week(args.weeks)

@@ -369,6 +369,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side (--history)")
     parser.add_argument("--split", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from installed import compile_package
+
+    compile_package()  # as an installed copy has it (installed.py)
 
     if args.split is not None:
         weekly_exports(args.split)

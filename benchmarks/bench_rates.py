@@ -93,16 +93,12 @@ def counts(text: str) -> dict[tuple[str, str], tuple[int, int]]:
 # One run of the command line that times itself: the whole process from outside, its
 # own run from inside, and (``-X importtime``) the modules it imports on the way.
 TIMED = """
-import sys, time
+import atexit, sys, time
 started = time.perf_counter()
 from smartcounter.cli.app import main
 sys.argv[0] = "smartcounter"
-try:
-    main()
-except SystemExit:
-    pass
-finally:
-    print(f"INSIDE {time.perf_counter() - started:.6f}", file=sys.stderr)
+atexit.register(lambda: print(f"INSIDE {time.perf_counter() - started:.6f}", file=sys.stderr))
+main()
 """
 
 
@@ -139,6 +135,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--store", type=Path, help="an existing store instead of generating one")
     args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from installed import compile_package
+
+    compile_package()  # as an installed copy has it (installed.py)
     if args.store is not None:
         root = args.store
     else:
