@@ -92,3 +92,22 @@ def test_the_command_line_exits_with_the_command_s_status(tmp_path: Path) -> Non
         [sys.executable, "-c", main, "--help"], capture_output=True, text=True, check=True
     )
     assert "rates" in helped.stdout
+
+
+@pytest.mark.parametrize(("command", "collecting"), [("rates", False), ("store", True)])
+def test_the_collector_is_back_on_for_commands_that_run_long(
+    tmp_path: Path, command: str, collecting: bool
+) -> None:
+    """Off while modules load; back on once a command runs, except the short figure
+    commands (cli/app.py SHORT), which print one query's rows and end."""
+    args = ["rates", "--by", "branch"] if command == "rates" else ["store", "compact"]
+    probe = f"""
+import atexit, gc, sys
+from smartcounter.cli.app import main
+atexit.register(lambda: print("COLLECTING", gc.isenabled()))
+sys.argv = ["smartcounter", "--store", {str(tmp_path / "none")!r}, *{args!r}]
+main()
+"""
+    proc = run(probe)
+    assert proc.returncode == 2, proc.stderr  # no store there: the command ran and stopped
+    assert proc.stdout.strip().splitlines()[-1] == f"COLLECTING {collecting}"

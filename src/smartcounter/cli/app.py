@@ -82,6 +82,14 @@ def _collecting(callback: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def _collect_in(command: Any) -> None:
+    """Have ``command`` and, for a group, each of its subcommands turn the collector on."""
+    if command.callback is not None:
+        command.callback = _collecting(command.callback)
+    for sub in getattr(command, "commands", {}).values():
+        _collect_in(sub)
+
+
 class LazyCommands(TyperGroup):
     """A command group that imports a command's module when the command is asked for."""
 
@@ -93,8 +101,8 @@ class LazyCommands(TyperGroup):
         if entry is None:
             return None
         command = _module_group(entry[0]).get_command(ctx, cmd_name)
-        if command is not None and command.callback is not None and cmd_name not in SHORT:
-            command.callback = _collecting(command.callback)
+        if command is not None and cmd_name not in SHORT:
+            _collect_in(command)
         return command
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
