@@ -4,12 +4,14 @@ whose other threads still run is waited for as Python would."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from smartcounter.cli.lean import PLUGINS_VARIABLE as PLUGINS
 from smartcounter.cli.leave import FLUSH_FAILED, exit_status
 
 
@@ -63,6 +65,16 @@ leave(0)
     assert done.read_text() == "done"
 
 
+def test_a_stream_the_command_closed_is_no_failure() -> None:
+    proc = run("import sys\nfrom smartcounter.cli.leave import leave\nsys.stdout.close()\nleave(0)")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_the_status_is_what_the_system_keeps_of_it() -> None:
+    assert run("from smartcounter.cli.leave import leave\nleave(259)").returncode == 3
+    assert run("from smartcounter.cli.leave import leave\nleave(2**40)").returncode == 0
+
+
 def test_a_closed_pipe_is_python_s_flush_status() -> None:
     body = """
 import os, sys
@@ -102,12 +114,32 @@ def test_the_collector_is_back_on_for_commands_that_run_long(
     commands (cli/app.py SHORT), which print one query's rows and end."""
     args = ["rates", "--by", "branch"] if command == "rates" else ["store", "compact"]
     probe = f"""
-import atexit, gc, sys
+import atexit, gc, os, sys
 from smartcounter.cli.app import main
-atexit.register(lambda: print("COLLECTING", gc.isenabled()))
+atexit.register(lambda: print("COLLECTING", gc.isenabled(), os.environ.get({PLUGINS!r})))
 sys.argv = ["smartcounter", "--store", {str(tmp_path / "none")!r}, *{args!r}]
 main()
 """
     proc = run(probe)
     assert proc.returncode == 2, proc.stderr  # no store there: the command ran and stopped
-    assert proc.stdout.strip().splitlines()[-1] == f"COLLECTING {collecting}"
+    # pydantic's plugins: not looked for in a short command; as usual (the variable unset,
+    # as the user left it) for the others and the processes they start
+    plugins = None if collecting else "__all__"
+    assert proc.stdout.strip().splitlines()[-1] == f"COLLECTING {collecting} {plugins}"
+
+
+def test_a_plugin_setting_of_the_user_is_left_alone(tmp_path: Path) -> None:
+    probe = f"""
+import atexit, os, sys
+from smartcounter.cli.app import main
+atexit.register(lambda: print("PLUGINS", repr(os.environ.get({PLUGINS!r}))))
+sys.argv = ["smartcounter", "--store", {str(tmp_path / "none")!r}, "store", "compact"]
+main()
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**os.environ, PLUGINS: "logfire"},
+    )
+    assert proc.stdout.strip().splitlines()[-1] == "PLUGINS 'logfire'"

@@ -97,3 +97,17 @@ def test_csv_of_ragged_rows_converts_every_cell() -> None:
     out = io.StringIO()
     write_csv(["a", "b"], [(1.5,), (2.5, float("nan"))], out)
     assert out.getvalue() == "a,b\n1.5\n2.5,\n"
+
+
+def test_csv_of_a_vast_integer_beside_zeros() -> None:
+    """A column whose floats are all zeros sums to an integer, however large."""
+    rows = [(10**400,), (0.0,), (None,)]
+    out = io.StringIO()
+    write_csv(["n"], rows, out)
+    assert out.getvalue() == _cell_by_cell(["n"], rows)
+
+
+def test_csv_of_rows_given_one_at_a_time() -> None:
+    out = io.StringIO()
+    write_csv(["a", "b"], iter([("x", 1.5), ("y", 2.5)]), out)  # type: ignore[arg-type]
+    assert out.getvalue() == "a,b\nx,1.5\ny,2.5\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 
@@ -186,3 +187,17 @@ class TestSparkMaster:
         result = run(*base, "--engine", "spark", "--spark-master", "local[1]")
         assert result.exit_code == 0, result.output
         assert json.loads(result.stdout) == duck
+
+    def test_a_short_command_on_spark_collects_garbage_again(self, store):
+        """The short figure commands run without the cyclic collector (cli/lean.py), but
+        Spark's objects refer to each other in cycles: opening Spark turns it back on."""
+        base = ("--store", str(store.root), "rates", "--by", "week", "--format", "csv")
+        gc.disable()
+        try:
+            assert run(*base).exit_code == 0
+            assert not gc.isenabled()  # DuckDB: lean to the end
+            assert run(*base, "--spark-master", "local[1]").exit_code == 0
+            assert gc.isenabled()
+        finally:
+            gc.enable()
+            gc.unfreeze()

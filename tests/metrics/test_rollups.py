@@ -411,7 +411,7 @@ def test_one_engine_answers_every_figure_in_turn_as_fresh_ones_do(
     an engine opened for that figure alone."""
     for root in stores:
         with Metrics(DuckDBEngine(Store.open(root))) as shared:
-            for name, figure in FIGURES.items():
+            for figure in FIGURES.values():
                 with Metrics(DuckDBEngine(Store.open(root))) as fresh:
                     expected = figure(fresh)
                 assert_frame_equal(figure(shared), expected)

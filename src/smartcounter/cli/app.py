@@ -7,9 +7,7 @@ for loading the PDF writer, SciPy or the web stack before it reads a byte.
 from __future__ import annotations
 
 import functools
-import gc
 import importlib
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +15,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from smartcounter.cli.lean import as_usual, start_lean
 from smartcounter.cli.leave import leave
 
 # Command name → the module whose ``register(app)`` defines it, and the line ``--help``
@@ -62,32 +61,28 @@ def _module_group(module_name: str) -> TyperGroup:
     return group
 
 
-# Commands that run one query and print its rows: they make no garbage cycles worth
-# collecting, so Python's cyclic collector stays off to the end (see ``main``).
+# Commands that run one query and print its rows: they stay lean to the end (cli/lean.py),
+# unless they open Spark (cli/context.py ``metrics_for``).
 SHORT = frozenset({"rates", "visit-rates", "tickets", "unmigrated", "funnel", "ranking", "wow"})
 
 
-def _collecting(callback: Callable[..., Any]) -> Callable[..., Any]:
-    """``callback`` with Python's cyclic garbage collector on from its first line, if the
-    start left it off (``main``): what was loaded up to here is kept to the end and is
-    never examined again (``gc.freeze``)."""
+def _as_usual_from(callback: Callable[..., Any]) -> Callable[..., Any]:
+    """``callback``, run as Python usually runs a process (``lean.as_usual``)."""
 
     @functools.wraps(callback)
     def run(*args: Any, **kwargs: Any) -> Any:
-        if not gc.isenabled():
-            gc.freeze()
-            gc.enable()
+        as_usual()
         return callback(*args, **kwargs)
 
     return run
 
 
-def _collect_in(command: Any) -> None:
-    """Have ``command`` and, for a group, each of its subcommands turn the collector on."""
+def _as_usual_in(command: Any) -> None:
+    """Have ``command`` and, for a group, each of its subcommands run as usual."""
     if command.callback is not None:
-        command.callback = _collecting(command.callback)
+        command.callback = _as_usual_from(command.callback)
     for sub in getattr(command, "commands", {}).values():
-        _collect_in(sub)
+        _as_usual_in(sub)
 
 
 class LazyCommands(TyperGroup):
@@ -102,7 +97,7 @@ class LazyCommands(TyperGroup):
             return None
         command = _module_group(entry[0]).get_command(ctx, cmd_name)
         if command is not None and cmd_name not in SHORT:
-            _collect_in(command)
+            _as_usual_in(command)
         return command
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
@@ -149,17 +144,9 @@ def root(
 
 
 def main(prog_name: str | None = None) -> None:
-    """Console entry point: run the command, then leave the process at once (cli/leave.py).
-
-    pydantic's plugins are not looked for (``PYDANTIC_DISABLE_PLUGINS``, unless set): the
-    search reads the metadata of every installed package, a tenth of a short command's start.
-    """
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    # Loading modules and reading the command line make no garbage worth looking for, but
-    # every few hundred new objects Python would walk them all: a sixteenth of a short
-    # command's time. The collector is on again once the command itself runs
-    # (_collecting), except in the short commands (SHORT).
-    gc.disable()
+    """Console entry point: a lean start (cli/lean.py), the command, then the process ends
+    at once (cli/leave.py)."""
+    start_lean()
     try:
         app(prog_name=prog_name)
     except SystemExit as exc:

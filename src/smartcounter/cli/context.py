@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from smartcounter.cli.lean import as_usual
 from smartcounter.i18n import Lang, Translator, resolve_lang
 
 if TYPE_CHECKING:
@@ -180,6 +181,8 @@ def metrics_for(state: AppState, engine: EngineName | None = None) -> Iterator[M
         metrics = open_metrics(store, state.settings, engine.value if engine else None)
     except ImportError:
         fail(state.t("figures.needs_spark"))
+    if metrics.engine.name == EngineName.SPARK:
+        as_usual()  # Spark's Python objects refer to each other in cycles: collect them
     with metrics:
         yield metrics
 

@@ -42,10 +42,10 @@ def leave(code: object) -> NoReturn:
         sys.exit(status)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        if stream is None:
+        if stream is None or stream.closed:  # closed by the command: nothing left in it
             continue
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe or stream: nothing more can be written
+        except OSError:  # a closed pipe (``| head``): what is left cannot be written
             status = status or FLUSH_FAILED
-    os._exit(status)
+    os._exit(status & 0xFF)  # what the system keeps of any status

@@ -37,6 +37,7 @@ def write_csv(
     out = out or sys.stdout
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
+    rows = rows if isinstance(rows, list | tuple) else list(rows)  # read twice below
     if _written_as_they_are(rows):
         writer.writerows(rows)
     else:
@@ -59,9 +60,9 @@ def _written_as_they_are(rows: Sequence[Sequence[Any]]) -> bool:
             kinds.discard(float)
             try:
                 total = sum(filter(None, column))  # None and zeros left out
+                if not math.isfinite(total):
+                    return False
             except (TypeError, OverflowError):  # text among the numbers, or a vast integer
-                return False
-            if not math.isfinite(total):
                 return False
         if not kinds <= _AS_THEY_ARE:
             return False

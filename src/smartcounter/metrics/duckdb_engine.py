@@ -65,8 +65,10 @@ class DuckDBEngine:
             for scan, files, computed in views_for(self.store, sql, weeks):
                 name = scan.table.name
                 if computed is not None:
-                    self._views[name] = ()
-                    self._con.execute(f"CREATE OR REPLACE VIEW {name} AS {computed}")
+                    made = ("computed", computed)  # never equal to a listing of files
+                    if self._views.get(name) != made:
+                        self._views[name] = made
+                        self._con.execute(f"CREATE OR REPLACE VIEW {name} AS {computed}")
                     continue
                 listing = tuple(str(f) for f in files)
                 if self._views.get(name) == listing:
