@@ -126,8 +126,7 @@ def main() -> None:
         "--repeat", type=int, default=1, help="runs in this process (the first pays for loading)"
     )
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from installed import compile_package
+    from installed import compile_package  # beside this script, on its path
 
     compile_package()  # as an installed copy has it (installed.py)
 

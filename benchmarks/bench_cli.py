@@ -32,8 +32,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=10)
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from installed import compile_package
+    from installed import compile_package  # beside this script, on its path
 
     compile_package()  # as an installed copy has it (installed.py)
     cases = {

@@ -146,8 +146,7 @@ def main() -> None:
     parser.add_argument("--size-weeks", type=int, default=3)
     parser.add_argument("--scale", type=float, default=0.3, help="generator's --ticket-scale")
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from installed import compile_package
+    from installed import compile_package  # beside this script, on its path
 
     compile_package()  # as an installed copy has it (installed.py)
     if args.series in ("history", "both"):

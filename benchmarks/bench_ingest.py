@@ -369,8 +369,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side (--history)")
     parser.add_argument("--split", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from installed import compile_package
+    from installed import compile_package  # beside this script, on its path
 
     compile_package()  # as an installed copy has it (installed.py)
 

@@ -135,8 +135,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--store", type=Path, help="an existing store instead of generating one")
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from installed import compile_package
+    from installed import compile_package  # beside this script, on its path
 
     compile_package()  # as an installed copy has it (installed.py)
     if args.store is not None:
