@@ -11,9 +11,14 @@ after the other, on the same files:
 * ours: ``smartcounter --store <fresh temporary store> ingest DATA --format json`` — every
   check of data-format.md, duplicates, references, partitioned Parquet, atomic commit;
 * baseline: pandas ``read_csv`` of each file (all text) and per-column checks (required,
-  types, ranges, choices, codes, branch references, duplicate ids); it writes nothing.
+  types, ranges, choices, codes, branch references, duplicate ids); it writes nothing;
+* the bare copy: DuckDB's own CSV reader copying each file to one Parquet file (all
+  text, Snappy, every core), with no check, no type, no partition, no rollup. It is not
+  an importer: it shows what reading and writing every row alone costs on this machine,
+  so its ratio to the baseline is about the most any importer that stores the rows
+  could reach here.
 
-Printed: rows, seconds, rows/s, the ratio, CPU seconds and peak memory (resident set) of
+Printed: rows, seconds, rows/s, the ratios, CPU seconds and peak memory (resident set) of
 each process, and issue 11's aims met or short: at least 1 million rows/s and 5× the
 baseline, peak under 2 GB.
 
@@ -204,6 +209,39 @@ def run_baseline(folder: Path) -> Run:
     return run
 
 
+def run_bare_copy(folder: Path) -> Run:
+    """The bare copy (no checks), in its own process."""
+    run, out = _measure(
+        "bare copy: DuckDB, no checks", [sys.executable, __file__, "--bare-copy", str(folder)]
+    )
+    run.rows = int(json.loads(out)["rows"])
+    return run
+
+
+def bare_copy(folder: Path) -> int:
+    """Copy every canonical CSV file to a Parquet file with DuckDB, checking nothing;
+    return the rows copied. The files go to a temporary folder, removed at the end."""
+    import duckdb
+
+    from smartcounter.canonical.tables import TABLES
+
+    rows = 0
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    with tempfile.TemporaryDirectory(prefix="bench-bare-copy-") as scratch:
+        for table in TABLES:
+            for n, path in enumerate(sorted(folder.glob(f"{table.name}*.csv"))):
+                target = Path(scratch) / f"{table.name}-{n}.parquet"
+                source = str(path).replace("'", "''")
+                copied = con.execute(
+                    f"COPY (SELECT * FROM read_csv('{source}', header = true, all_varchar = true))"
+                    f" TO '{target}' (FORMAT parquet, COMPRESSION snappy)"
+                ).fetchone()
+                rows += int(copied[0]) if copied else 0
+    con.close()
+    return rows
+
+
 def baseline(folder: Path) -> int:
     """Read every canonical file with pandas and check each column; return the rows read."""
     import pandas as pd
@@ -361,8 +399,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20180305)
     parser.add_argument("--numpy-rows", type=int, help="use a numpy-written transactions dataset")
     parser.add_argument("--data", type=Path, help="an existing canonical folder to import")
-    parser.add_argument("--only", choices=["ours", "baseline"], help="run one side only")
+    parser.add_argument(
+        "--only", choices=["ours", "baseline", "bare-copy"], help="run one side only"
+    )
     parser.add_argument("--baseline", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--bare-copy", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
         "--history", type=int, metavar="N", help="a week into an empty vs an N-week store"
     )
@@ -386,6 +427,9 @@ def main() -> None:
     if args.baseline is not None:
         print(json.dumps({"rows": baseline(args.baseline)}))
         return
+    if args.bare_copy is not None:
+        print(json.dumps({"rows": bare_copy(args.bare_copy)}))
+        return
 
     if args.data is not None:
         folder = args.data
@@ -397,32 +441,37 @@ def main() -> None:
     print(f"dataset: {folder} ({sum(sizes.values()) / 1e9:.2f} GB of CSV: {', '.join(sizes)})")
     print(f"cores: {os.cpu_count()}; load average: {os.getloadavg()[0]:.2f}")
 
-    runs: list[Run] = []
-    if args.only in (None, "ours"):
-        runs.append(run_ours(folder))
-    if args.only in (None, "baseline"):
-        runs.append(run_baseline(folder))
+    sides = {"ours": run_ours, "baseline": run_baseline, "bare-copy": run_bare_copy}
+    runs = {name: side(folder) for name, side in sides.items() if args.only in (None, name)}
     startup = run_startup()
 
     print()
-    print(f"{'':28} {'rows':>12} {'seconds':>9} {'rows/s':>12} {'CPU s':>8} {'peak MB':>9}")
-    for run in runs:
+    print(f"{'':30} {'rows':>12} {'seconds':>9} {'rows/s':>12} {'CPU s':>8} {'peak MB':>9}")
+    for run in runs.values():
         print(
-            f"{run.label:28} {run.rows:>12,} {run.seconds:>9.2f} {run.rows_per_second:>12,.0f} "
+            f"{run.label:30} {run.rows:>12,} {run.seconds:>9.2f} {run.rows_per_second:>12,.0f} "
             f"{run.cpu_seconds:>8.1f} {run.peak_mb:>9,.0f}"
         )
-    if len(runs) == 2 and runs[1].rows_per_second:
-        print(f"ratio (ours / baseline): {runs[0].rows_per_second / runs[1].rows_per_second:.2f}×")
+    ours, base, bare = runs.get("ours"), runs.get("baseline"), runs.get("bare-copy")
+    if ours and base and base.rows_per_second:
+        print(f"ratio (ours / baseline): {ours.rows_per_second / base.rows_per_second:.2f}×")
+    if bare and base and base.rows_per_second:
+        print(
+            f"ratio (bare copy / baseline): {bare.rows_per_second / base.rows_per_second:.2f}× "
+            "(about the most an importer that stores every row reaches here)"
+        )
+    if ours and bare and bare.seconds:
+        print(f"ours takes {ours.seconds / bare.seconds:.2f}× the bare copy's time")
     print(f"command start-up alone (loading every command; included above): {startup:.2f} s")
-    if runs and runs[0].label.startswith("smartcounter") and runs[0].seconds > startup:
-        net = runs[0].rows / (runs[0].seconds - startup)
+    if ours and ours.seconds > startup:
+        net = ours.rows / (ours.seconds - startup)
         print(f"ours without the start-up: {net:,.0f} rows/s", end="")
-        if len(runs) == 2 and runs[1].rows_per_second:
-            print(f" ({net / runs[1].rows_per_second:.2f}× the baseline)")
+        if base and base.rows_per_second:
+            print(f" ({net / base.rows_per_second:.2f}× the baseline)")
         else:
             print()
-    if runs and runs[0].label.startswith("smartcounter"):
-        print_aims(runs[0], runs[1] if len(runs) == 2 else None)
+    if ours:
+        print_aims(ours, base)
 
 
 # Issue 11's aims for the import, measured side by side with the baseline in one run.

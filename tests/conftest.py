@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,3 +118,12 @@ def table_rows() -> Callable[[Path, str], pl.DataFrame]:
 def read_rejects() -> Callable[[str | Path], list[dict[str, str]]]:
     """Read a rejects CSV into dictionaries."""
     return _read_rejects
+
+
+@pytest.fixture
+def no_smartcounter_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No ``SMARTCOUNTER_*`` of the machine, and a default store with no config file."""
+    for name in list(os.environ):
+        if name.upper().startswith("SMARTCOUNTER_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,14 +9,7 @@ import pytest
 from smartcounter.settings import ConfigError, Settings, load_settings, programme_defaults
 from tests.conftest import RunCli
 
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No ``SMARTCOUNTER_*`` of the machine, and a default store with no config file."""
-    for name in list(os.environ):
-        if name.upper().startswith("SMARTCOUNTER_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+pytestmark = pytest.mark.usefixtures("no_smartcounter_environment")
 
 
 def write_config(folder: Path, text: str) -> Path:

@@ -70,3 +70,10 @@ class Invalid(SmartCounterError):  # noqa: N818 (house style: TicketAlreadyServe
 class StoreUnavailable(SmartCounterError):  # noqa: N818 (house style: TicketAlreadyServed)
     status_code = 503
     key = "lobby.errors.store_unavailable"
+
+
+class SparkUnavailable(SmartCounterError):  # noqa: N818 (house style: TicketAlreadyServed)
+    """Spark could not be started, or its cluster reached (``master``, ``detail``)."""
+
+    status_code = 503
+    key = "figures.spark_unavailable"

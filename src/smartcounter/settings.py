@@ -8,11 +8,19 @@ the command line; all read by pydantic-settings' own sources, so tables merge ke
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -29,7 +37,26 @@ from smartcounter.store.paths import default_store_path
 CONFIG_FILE_NAME = "smartcounter.toml"
 
 
-class SparkSettings(BaseModel):
+# Spark's master URLs: local[N], local[*], local[N,F], spark://H:P[,H:P], yarn, k8s://…
+_SPARK_MASTER = re.compile(
+    r"local(\[([1-9]\d*|\*)(,\d+)?\])?|local-cluster\[\d+,\d+,\d+\]"
+    r"|spark://[^\s/:,]+:\d+(,[^\s/:,]+:\d+)*/?|yarn|k8s://\S+|mesos://\S+"
+)
+
+
+def is_spark_master(value: str) -> bool:
+    """True when ``value`` is a master URL Spark takes (checked before Spark starts)."""
+    return _SPARK_MASTER.fullmatch(value.strip()) is not None
+
+
+class Section(BaseModel):
+    """A table of the settings: a key it does not know is an error that names it (a typo in
+    ``[spark] mastr`` would otherwise be ignored without a word)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SparkSettings(Section):
     """How to reach Spark: ``local[2]`` on one machine, ``spark://host:7077`` for a cluster."""
 
     master: str = "local[2]"
@@ -37,8 +64,18 @@ class SparkSettings(BaseModel):
     driver_memory: str = "2g"
     extra_conf: dict[str, str] = Field(default_factory=dict)
 
+    @field_validator("master")
+    @classmethod
+    def _known_master(cls, value: str) -> str:
+        if not is_spark_master(value):
+            raise ValueError(
+                f"{value!r} is not a Spark master URL: local[N], local[*], spark://HOST:PORT, "
+                "yarn or k8s://..."
+            )
+        return value.strip()
 
-class BulletinSettings(BaseModel):
+
+class BulletinSettings(Section):
     """What the weekly bulletin calls good enough and how far back it looks."""
 
     target_rate: float = 0.90
@@ -74,7 +111,7 @@ class BulletinSettings(BaseModel):
     )
 
 
-class PublishSettings(BaseModel):
+class PublishSettings(Section):
     """How the weekly bulletin is sent (``smartcounter publish``): SMTP and a group-chat robot.
 
     The password is never a setting's value: ``smtp_password_file`` names a file holding it,
@@ -107,14 +144,12 @@ def scorecard_defaults() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-class ScorecardWeights(BaseModel):
+class ScorecardWeights(Section):
     """Each role's scorecard (BSC): its parts and their weights; each part is 0–100 first.
 
     A part of a role is one with a weight above 0; only parts the role can move are
     accepted (``scorecard/roles.py``). ``role_of`` scores a staff.csv role as another.
     """
-
-    model_config = ConfigDict(extra="forbid")
 
     greeter: dict[str, float]
     lobby_manager: dict[str, float]
@@ -165,7 +200,7 @@ class ScorecardWeights(BaseModel):
 DEFAULT_CUSTOMER_KEY = "smartcounter-default-customer-key"
 
 
-class LobbySettings(BaseModel):
+class LobbySettings(Section):
     """The lobby service: queue behaviour, wait-estimate defaults, sessions and rules."""
 
     no_show_after: int = Field(default=3, ge=1, le=20)
@@ -217,7 +252,7 @@ class LobbySettings(BaseModel):
         return self
 
 
-class BenchmarkRule(BaseModel):
+class BenchmarkRule(Section):
     """How benchmarks (树典型) are picked: steady over weeks, with volume, on a lower bound."""
 
     weeks: int = Field(ge=1, le=52)
@@ -229,7 +264,7 @@ class BenchmarkRule(BaseModel):
     judge_on: Literal["shrunk", "wilson"]
 
 
-class LaggingRule(BaseModel):
+class LaggingRule(Section):
     """Which branches lag (结对子's 后进): the rule and how sure it must be."""
 
     weeks: int = Field(ge=1, le=52)
@@ -239,7 +274,7 @@ class LaggingRule(BaseModel):
     quartile: float = Field(gt=0, lt=1)
 
 
-class AdvancedRule(BaseModel):
+class AdvancedRule(Section):
     """Which branches may help (结对子's 先进): the rule and how sure it must be."""
 
     rule: Literal["above_target", "top_quartile", "either", "both"]
@@ -247,7 +282,7 @@ class AdvancedRule(BaseModel):
     quartile: float = Field(gt=0, lt=1)
 
 
-class SimilarityWeights(BaseModel):
+class SimilarityWeights(Section):
     """Weights of the parts of the pairing similarity (each part is 0..1 first)."""
 
     size: float = Field(ge=0)
@@ -256,7 +291,7 @@ class SimilarityWeights(BaseModel):
     region: float = Field(ge=0)
 
 
-class PairingSettings(BaseModel):
+class PairingSettings(Section):
     """How lagging branches are paired with advanced ones."""
 
     cap: int = Field(ge=1)
@@ -265,7 +300,7 @@ class PairingSettings(BaseModel):
     similarity: SimilarityWeights
 
 
-class DiagnosisSettings(BaseModel):
+class DiagnosisSettings(Section):
     """What the gap diagnosis (会诊) calls material and how much it recommends."""
 
     max_recommendations: int = Field(ge=1, le=3)
@@ -275,7 +310,7 @@ class DiagnosisSettings(BaseModel):
     peak_hours: int = Field(ge=1, le=24)
 
 
-class RoleCosts(BaseModel):
+class RoleCosts(Section):
     """What an hour of each role and of a smart counter costs (yuan), for ``simulate optimise``."""
 
     teller: float = Field(default=90.0, ge=0)
@@ -285,7 +320,7 @@ class RoleCosts(BaseModel):
     smart_counter: float = Field(default=15.0, ge=0)  # upkeep and depreciation per open hour
 
 
-class SimulationSettings(BaseModel):
+class SimulationSettings(Section):
     """The lobby simulator: replications, calibration, and what the store cannot tell it."""
 
     replications: int = Field(default=30, ge=2, le=5000)
@@ -340,7 +375,7 @@ def programme_defaults() -> dict[str, Any]:
     return tomllib.loads(text)
 
 
-class ProgrammeSettings(BaseModel):
+class ProgrammeSettings(Section):
     """Benchmarks, lagging and advanced rules, pairing and diagnosis; defaults from a TOML file."""
 
     benchmarks: BenchmarkRule

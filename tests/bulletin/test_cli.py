@@ -62,3 +62,19 @@ class TestRefuses:
             "--store", tmp_path / "nothing", "bulletin", "--week", WEEK, "--out", tmp_path / "out"
         )
         assert result.exit_code == 2
+
+    def test_an_out_that_is_a_file(self, run_cli: RunCli, store: Store, tmp_path: Path) -> None:
+        taken = tmp_path / "taken"
+        taken.write_text("not a folder", "utf-8")
+        result = run_cli("--store", store.root, "bulletin", "--week", WEEK, "--out", taken)
+        assert result.exit_code == 2
+        assert result.stderr.strip().startswith(f"--out：{taken} 是一个文件，不是文件夹")
+        assert taken.read_text("utf-8") == "not a folder"
+
+    def test_an_out_inside_a_file(self, run_cli: RunCli, store: Store, tmp_path: Path) -> None:
+        taken = tmp_path / "taken"
+        taken.write_text("not a folder", "utf-8")
+        out = taken / "bulletins"
+        result = run_cli("--store", store.root, "bulletin", "--week", WEEK, "--out", out)
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"无法写入 {out}：") and "Traceback" not in result.stderr

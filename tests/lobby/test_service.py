@@ -710,3 +710,20 @@ class TestWaitEstimates:
         after = service.ticket_view(session=session, ctx=ctx, ticket=waiting.ticket).wait_s
         # One customer fewer ahead, and the teller turned out quicker than the default.
         assert before is not None and after is not None and after < before
+
+
+def test_the_shipped_customer_key_is_warned_about_in_the_users_language(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from smartcounter.i18n import Lang
+    from smartcounter.lobby.customers import warn_if_default_key
+    from smartcounter.settings import LobbySettings
+
+    with caplog.at_level("WARNING", logger="smartcounter.lobby"):
+        warn_if_default_key(LobbySettings())
+        warn_if_default_key(LobbySettings(), Lang.EN)
+        warn_if_default_key(LobbySettings(customer_key="a-key-of-the-banks-own"))
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 2
+    assert said[0].startswith("lobby.customer_key 仍是软件自带的默认值")
+    assert said[1].startswith("lobby.customer_key is the shipped default")

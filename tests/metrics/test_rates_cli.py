@@ -6,6 +6,9 @@ import csv
 import gc
 import io
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -201,3 +204,21 @@ class TestSparkMaster:
         finally:
             gc.enable()
             gc.unfreeze()
+
+    def test_spark_that_does_not_start_is_said_in_words_with_status_2(self, store):
+        """A JVM that cannot start (here: a heap size Java does not take) ends the command
+        with the project's message naming the master, not a traceback. In a process of its
+        own: a JVM started by an earlier test would be reused whatever its heap size."""
+        env = {**os.environ, "SMARTCOUNTER_SPARK__DRIVER_MEMORY": "banana"}
+        env.pop("SMARTCOUNTER_LANG", None)
+        args = ("--store", str(store.root), "rates", "--by", "week", "--engine", "spark")
+        result = subprocess.run(
+            [sys.executable, "-m", "smartcounter", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 2, result.stderr
+        assert "无法启动或连接 Spark（master local[2]）" in result.stderr
+        assert "Traceback" not in result.stderr

@@ -100,3 +100,16 @@ def test_bad_changes_exit_2_naming_the_option(tmp_path: Path, change: str, says:
     assert code == 2
     assert "--change" in out and says in out
     assert not (tmp_path / "out").exists()
+
+
+def test_truth_records_a_changed_number_of_smart_counters(tmp_path: Path) -> None:
+    """The branch's devices and windows in the truth are the week's, not the first week's."""
+    small = ["--branches", "12", "--weeks", "2", "--start", "2018-01-01", "--seed", "11"]
+    change = "NJ0001@2018-W02:smart_counters=4,tellers=3"
+    code, out = _run(["generate", str(tmp_path / "out"), *small, "--change", change])
+    assert code == 0, out
+    truth = pl.read_csv(tmp_path / "out" / TRUTH_DIR / TRUTH_BY_WEEK_FILE)
+    nj = truth.filter(pl.col("branch_id") == "NJ0001").sort("week")
+    first, second = nj.row(0, named=True), nj.row(1, named=True)
+    assert second["smart_counters"] == 4 != first["smart_counters"]
+    assert second["tellers"] == 3

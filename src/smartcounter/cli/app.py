@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer._click import exceptions as parser_errors
 from typer.core import TyperGroup
 
 from smartcounter.cli.lean import as_usual, start_lean
@@ -44,6 +45,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("publish", "发布通报：审阅稿、邮件、群通知。Publish the weekly bulletin."),
     "store": ("store", "存储维护（压缩分区）。Store upkeep: compact partitions."),
 }
+
+
+def _speak(error: parser_errors.ClickException, args: tuple[str, ...]) -> None:
+    from smartcounter.cli.usage import speak  # on an error only
+
+    speak(error, args)
 
 
 def _module_group(module_name: str) -> TyperGroup:
@@ -86,7 +93,38 @@ def _as_usual_in(command: Any) -> None:
 
 
 class LazyCommands(TyperGroup):
-    """A command group that imports a command's module when the command is asked for."""
+    """A command group that imports a command's module when the command is asked for,
+    and has usage errors shown in the user's language (cli/usage.py)."""
+
+    _args: tuple[str, ...] = ()
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        self._args = tuple(args)
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except parser_errors.ClickException as error:
+            _speak(error, self._args)
+            raise
+
+    def invoke(self, ctx: Any) -> Any:
+        from smartcounter.errors import SmartCounterError  # light: no data library
+
+        try:
+            return super().invoke(ctx)
+        except parser_errors.ClickException as error:
+            _speak(error, self._args)
+            raise
+        except SmartCounterError as error:
+            # Refused by the domain (Spark unreachable, …) where no command said it itself:
+            # the same translated message the web pages give, and status 2.
+            from smartcounter.cli.context import AppState, fail
+            from smartcounter.cli.usage import usage_lang
+            from smartcounter.i18n import Translator
+
+            t = ctx.obj.t if isinstance(ctx.obj, AppState) else Translator(usage_lang(self._args))
+            fail(t(error.key, **error.params))
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
@@ -140,7 +178,24 @@ def root(
     """Smart-counter migration programme."""
     from smartcounter.cli.context import build_state  # settings and data libraries: on use
 
+    if lang is not None:
+        _check_lang(ctx, lang)
+
     ctx.obj = build_state(store, lang)
+
+
+def _check_lang(ctx: typer.Context, lang: str) -> None:
+    """Stop with status 2 when ``--lang`` (or SMARTCOUNTER_LANG) names no language we speak."""
+    from typer._click.core import ParameterSource
+
+    from smartcounter.cli.context import fail
+    from smartcounter.cli.usage import parse_lang
+    from smartcounter.i18n import Translator
+
+    if parse_lang(lang) is None:
+        from_env = ctx.get_parameter_source("lang") is ParameterSource.ENVIRONMENT
+        option = "SMARTCOUNTER_LANG" if from_env else "--lang"
+        fail(Translator()("app.option_choice", option=option, choices="zh, en"))
 
 
 def main(prog_name: str | None = None) -> None:

@@ -67,11 +67,14 @@ def bulletin(
     )
     from smartcounter.bulletin.formats import Formats
     from smartcounter.bulletin.pdf import FontMissingError
+    from smartcounter.cli.usage import parse_lang
 
     state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     language = resolve_lang(lang) if lang else state.lang
-    if lang and lang.strip().lower()[:2] not in ("zh", "en"):
+    if lang and parse_lang(lang) is None:
         fail(state.t("app.option_choice", option="--lang", choices="zh, en"))
+    if out.exists() and not out.is_dir():
+        fail(Translator(language)("bulletin.error.out_not_folder", path=str(out)))
     opened = state.open_store()
     chosen = week or latest_week(opened)
     if chosen is None:
@@ -90,8 +93,21 @@ def bulletin(
         fail(Translator(language)(exc.key, **params))
     except FontMissingError as exc:
         fail(Translator(language)("bulletin.error.font_missing", detail=str(exc)))
+    except OSError as exc:  # the folder cannot be made or written (permissions, disk full)
+        if not _within(exc.filename, out):
+            raise
+        detail = exc.strerror or str(exc)
+        fail(Translator(language)("bulletin.error.out_unwritable", path=str(out), detail=detail))
     for path in paths.written():
         print(path)
+
+
+def _within(filename: object, folder: Path) -> bool:
+    """True when ``filename`` (an OSError's) is ``folder`` or lies in it."""
+    if not isinstance(filename, str | Path):
+        return False
+    path, top = Path(filename).absolute(), folder.absolute()
+    return path == top or top in path.parents
 
 
 def _ids(values: list[str] | None) -> list[str]:

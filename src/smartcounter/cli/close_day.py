@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from smartcounter.cli.context import Exit, StoreOption, fail, state_of, with_store
-from smartcounter.kit.tabular import OutputFormat
+from smartcounter.kit.tabular import ReportFormat
 
 
 def register(app: typer.Typer) -> None:
@@ -27,8 +27,8 @@ def close_day_command(
         list[str] | None, typer.Option("--branch", help="Only these branches (repeatable).")
     ] = None,
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="table or json.")
-    ] = OutputFormat.TABLE,
+        ReportFormat, typer.Option("--format", help="table or json.")
+    ] = ReportFormat.TABLE,
     store: Annotated[Path | None, StoreOption] = None,
 ) -> None:
     """日终：把当日号票、交易和分流导入分析存储。Close the day: import it into the store."""
@@ -72,7 +72,7 @@ def close_day_command(
         fail(t("app.store_error", detail=str(exc)))
     finally:
         database.dispose()
-    if fmt is OutputFormat.JSON:
+    if fmt is ReportFormat.JSON:
         body = {
             "day": when.isoformat(),
             "expired": result.expired,

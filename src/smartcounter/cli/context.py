@@ -55,6 +55,16 @@ class AppState:
         self._lang = lang if lang is not None else (resolve_lang(given) if given else None)
 
     @property
+    def options(self) -> tuple[Path | None, str | None]:
+        """``--store`` and ``--lang`` as given (None: not given)."""
+        return self._options
+
+    @property
+    def store_given(self) -> Path | None:
+        """The store named by ``--store`` or ``SMARTCOUNTER_STORE`` (None: the default one)."""
+        return self._options[0]
+
+    @property
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = _load(*self._options)
@@ -156,14 +166,21 @@ def with_engine(state: AppState, engine: EngineName | None, master: str | None) 
     the settings (``engine``, ``[spark] master``); a master alone means Spark."""
     if engine is None and master is None:
         return state
+    if master is not None:
+        from smartcounter.settings import is_spark_master
+
+        if not is_spark_master(master):
+            fail(state.t("figures.bad_spark_master", value=master))
     update: dict[str, object] = {}
     if engine is not None:
         update["engine"] = engine.value
     elif master is not None:
         update["engine"] = EngineName.SPARK.value
     if master is not None:
-        update["spark"] = state.settings.spark.model_copy(update={"master": master})
-    return AppState(settings=state.settings.model_copy(update=update), lang=state.lang)
+        update["spark"] = state.settings.spark.model_copy(update={"master": master.strip()})
+    return AppState(
+        settings=state.settings.model_copy(update=update), lang=state.lang, options=state.options
+    )
 
 
 def with_spark_master(state: AppState, master: str | None) -> AppState:
@@ -191,4 +208,8 @@ def with_store(state: AppState, store: Path | None) -> AppState:
     """The state with a command-level ``--store`` taking precedence."""
     if store is None:
         return state
-    return AppState(settings=state.settings.model_copy(update={"store": store}), lang=state.lang)
+    return AppState(
+        settings=state.settings.model_copy(update={"store": store}),
+        lang=state.lang,
+        options=(store, state.options[1]),
+    )

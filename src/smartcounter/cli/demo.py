@@ -47,11 +47,12 @@ def default_demo_dir() -> Path:
     return default_store_path().parent / "demo"
 
 
-def _prepare(folder: Path, state: AppState) -> None:
-    """Start from an empty folder; only ever delete a folder an earlier demo made."""
+def _prepare(folder: Path, state: AppState, refusal: str = "demo.not_a_demo_folder") -> None:
+    """Start from an empty folder; only ever delete a folder an earlier demo made (else stop
+    with ``refusal``)."""
     if folder.exists() and any(folder.iterdir()):
         if not (folder / MARKER).exists():
-            fail(state.t("demo.not_a_demo_folder", path=str(folder)))
+            fail(state.t(refusal, path=str(folder)))
         shutil.rmtree(folder)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / MARKER).write_text(json.dumps({"made_by": "smartcounter demo"}), "utf-8")
@@ -74,8 +75,12 @@ def demo(
     state = state_of(ctx)
     t = state.t
     root = folder or default_demo_dir()
+    # The store named by --store (or SMARTCOUNTER_STORE), else the demo folder's own.
+    given = state.store_given
+    if given is not None:
+        _prepare(given, state, "demo.not_a_demo_store")
     _prepare(root, state)
-    export, store_dir = root / "export", root / "store"
+    export, store_dir = root / "export", given or root / "store"
     # The programme's story: the laggards paired in an early week take over their partners'
     # practices from then on, so the weekly trend shows their gaps closing.
     base = NetworkSpec(branches=branches, seed=seed)

@@ -215,7 +215,10 @@ def rates(
     bad = [
         k for k in keys if k not in RATE_KEYS and k not in ("quarter", "customer_tier", "channel")
     ]
-    if not keys or bad or len(set(keys)) != len(keys):
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if keys and not bad and repeated:
+        fail(state.t("figures.repeated_key", keys=", ".join(repeated)))
+    if not keys or bad:
         fail(
             state.t("figures.unknown_key", keys=", ".join(bad) or by) + " — " + ", ".join(RATE_KEYS)
         )

@@ -16,7 +16,7 @@ from smartcounter.ingest.report import ImportReport
 from smartcounter.ingest.service import IngestOptions, ingest_paths
 from smartcounter.ingest.sources import UnusableFileError
 from smartcounter.kit.progress import NullProgress, RichProgress
-from smartcounter.kit.tabular import OutputFormat, write_table
+from smartcounter.kit.tabular import ReportFormat, write_table
 from smartcounter.store.layout import StoreBusyError, StoreError
 
 
@@ -37,8 +37,8 @@ def ingest(
         ),
     ] = False,
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="table or json.")
-    ] = OutputFormat.TABLE,
+        ReportFormat, typer.Option("--format", help="table or json.")
+    ] = ReportFormat.TABLE,
     wait: Annotated[
         float | None,
         typer.Option("--wait", help="Seconds to wait for another import to finish."),
@@ -49,8 +49,6 @@ def ingest(
     state = with_store(state_of(ctx), store)
     t = state.t
     settings = state.settings
-    if fmt is OutputFormat.CSV:
-        fail(t("ingest.format_choice"))
     progress = RichProgress() if sys.stderr.isatty() else None
     options = IngestOptions(
         replace=replace,
@@ -80,8 +78,8 @@ def ingest(
     raise typer.Exit(Exit.PARTIAL if report.rejected else Exit.OK)
 
 
-def _print(report: ImportReport, fmt: OutputFormat, t: Translator) -> None:
-    if fmt is OutputFormat.JSON:
+def _print(report: ImportReport, fmt: ReportFormat, t: Translator) -> None:
+    if fmt is ReportFormat.JSON:
         json.dump(report.as_json(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
         for note in report.notes:

@@ -22,7 +22,7 @@ from smartcounter.cli.context import (
     with_store,
 )
 from smartcounter.i18n import Translator, messages
-from smartcounter.kit.tabular import OutputFormat, write_rows, write_table
+from smartcounter.kit.tabular import OutputFormat, ReportFormat, write_rows, write_table
 from smartcounter.metrics.period import PeriodError, parse_quarter
 from smartcounter.scorecard.roles import PARTS, ROLES
 
@@ -239,8 +239,8 @@ def import_scores_command(
         str | None, typer.Option("--quarter", help="The quarter of rows that name none.")
     ] = None,
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="table or json.")
-    ] = OutputFormat.TABLE,
+        ReportFormat, typer.Option("--format", help="table or json.")
+    ] = ReportFormat.TABLE,
     store: Annotated[Path | None, StoreOption] = None,
 ) -> None:
     """导入网点主任的季度打分。Import the branch director's quarterly scores from CSV."""
@@ -251,8 +251,6 @@ def import_scores_command(
 
     state = with_store(state_of(ctx), store)
     t = state.t
-    if fmt is OutputFormat.CSV:
-        fail(t("app.option_choice", option="--format", choices="table, json"))
     opened = state.open_store()
     try:
         with store_unit_of_work(state.settings, opened) as session:
@@ -282,7 +280,7 @@ def import_scores_command(
         "updated": result.updated,
         "rejected": len(rejects),
     }
-    if fmt is OutputFormat.JSON:
+    if fmt is ReportFormat.JSON:
         json.dump({**counts, "rejects": rejects}, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from smartcounter.cli.context import StoreOption, checked_week, fail, state_of, with_store
-from smartcounter.kit.tabular import OutputFormat
+from smartcounter.kit.tabular import ReportFormat
 
 store_app = typer.Typer(
     name="store",
@@ -34,8 +34,8 @@ def compact(
         typer.Option("--week", help="Only this ISO week, e.g. 2018-W10 (repeatable)."),
     ] = None,
     fmt: Annotated[
-        OutputFormat, typer.Option("--format", help="table or json.")
-    ] = OutputFormat.TABLE,
+        ReportFormat, typer.Option("--format", help="table or json.")
+    ] = ReportFormat.TABLE,
     wait: Annotated[
         float | None,
         typer.Option("--wait", help="Seconds to wait for an import to finish."),
@@ -49,8 +49,6 @@ def compact(
 
     state = with_store(state_of(ctx), store)
     t = state.t
-    if fmt is OutputFormat.CSV:
-        fail(t("ingest.format_choice"))
     wanted = [checked_week(t, w) for w in weeks] if weeks else None
     opened = state.open_store()
     try:
@@ -65,7 +63,7 @@ def compact(
         fail(t("app.store_busy", holder=str(exc)))
     except StoreError as exc:
         fail(t("app.store_error", detail=str(exc)))
-    if fmt is OutputFormat.JSON:
+    if fmt is ReportFormat.JSON:
         json.dump(
             {**result.as_json(), "rolled_up_weeks": rolled},
             sys.stdout,

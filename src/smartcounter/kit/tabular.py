@@ -20,6 +20,13 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
+class ReportFormat(StrEnum):
+    """How a command prints a report that is no list of rows (an import's counts)."""
+
+    TABLE = "table"
+    JSON = "json"
+
+
 def _plain(value: Any) -> Any:
     if value is None:
         return None

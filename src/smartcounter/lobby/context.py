@@ -149,7 +149,7 @@ class LobbyContext:
 
 def build_context(settings: Settings, *, clock: Clock | None = None) -> LobbyContext:
     """The lobby context of ``settings``: catalogue and rules loaded from their files."""
-    warn_if_default_key(settings.lobby)
+    warn_if_default_key(settings.lobby, resolve_lang(settings.lang))
     return LobbyContext(
         catalogue=load_catalogue(settings.catalogue),
         rules=load_rules(settings.lobby.rules),

@@ -12,6 +12,7 @@ import hmac
 import logging
 import re
 
+from smartcounter.i18n import Lang, translate
 from smartcounter.settings import DEFAULT_CUSTOMER_KEY, LobbySettings
 
 log = logging.getLogger("smartcounter.lobby")
@@ -47,10 +48,7 @@ def mask(number: str) -> str:
     return f"{plain[:SHOWN]} **** **** {plain[-SHOWN:]}"
 
 
-def warn_if_default_key(settings: LobbySettings) -> None:
-    """Log a warning when the customer key is the shipped default."""
+def warn_if_default_key(settings: LobbySettings, lang: Lang = Lang.ZH) -> None:
+    """Log a warning, in ``lang``, when the customer key is the shipped default."""
     if settings.customer_key == DEFAULT_CUSTOMER_KEY:
-        log.warning(
-            "lobby.customer_key is the shipped default: customer hashes can be recomputed "
-            "by anyone with this software; set SMARTCOUNTER_LOBBY__CUSTOMER_KEY"
-        )
+        log.warning(translate("lobby.cli.default_customer_key", lang))

@@ -8,6 +8,7 @@ application's requests) share one Spark application, each with a session of its 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -91,6 +92,27 @@ def _build(settings: SparkSettings) -> Any:
     return root
 
 
+def _started(settings: SparkSettings) -> Any:
+    """``_build``, or SparkUnavailable naming the master when Spark does not start."""
+    from smartcounter.errors import SparkUnavailable
+
+    try:
+        return _build(settings)
+    except Exception as exc:  # py4j's and pyspark's errors have no common base of their own
+        raise SparkUnavailable(master=settings.master, detail=_first_line(exc)) from exc
+
+
+def _first_line(exc: Exception) -> str:
+    """What went wrong in one line: the JVM's own exception where there is one."""
+    text = str(exc)
+    java = getattr(exc, "java_exception", None)
+    if java is not None:
+        with contextlib.suppress(Exception):  # the JVM may be gone already
+            text = str(java.toString())
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0][:300].rstrip(" .。") if lines else type(exc).__name__
+
+
 def open_session(settings: SparkSettings) -> Any:
     """A new session on the process's Spark application (started on first use)."""
     key = (
@@ -110,7 +132,7 @@ def open_session(settings: SparkSettings) -> Any:
             root.stop()
             root = None
         if root is None:
-            root = _build(settings)
+            root = _started(settings)
             _SHARED.update(root=root, key=key)
         _SHARED["users"] += 1
         session = root.newSession()

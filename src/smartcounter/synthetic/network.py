@@ -324,9 +324,9 @@ class Network:
         """The branch rows of ``block``."""
         return slice(block * BLOCK_BRANCHES, min((block + 1) * BLOCK_BRANCHES, self.size))
 
-    def branches_frame(self) -> pl.DataFrame:
-        """The canonical branches table."""
-        p = self.practices
+    def branches_frame(self, practices: Practices | None = None) -> pl.DataFrame:
+        """The canonical branches table (of ``practices``: default, the first week's)."""
+        p = self.practices if practices is None else practices
         return pl.DataFrame(
             {
                 "branch_id": self.branch_ids,
@@ -345,7 +345,7 @@ class Network:
         """Ground truth of every branch's practice in ``week``, for checking gap diagnosis."""
         p = self.practices_at(week)
         rc = {role: p.role_count(role).astype(np.int64) for role in ROLES}
-        return self.branches_frame().with_columns(
+        return self.branches_frame(p).with_columns(
             pl.Series("source_branch", p.is_source),
             pl.Series("daily_tickets", np.round(p.daily_tickets, 1)),
             pl.Series("open_sunday", p.open_sunday),

@@ -1,0 +1,162 @@
+"""Usage errors in the user's language, and the option checks that stop a command early.
+
+The parser (typer) words its errors in English; the command line says them again in the
+language of the run (cli/usage.py): Chinese unless ``--lang``, SMARTCOUNTER_LANG or the
+settings ask for English. Each case goes through the real command line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from smartcounter.cli.usage import in_words, option_value, parse_lang, usage_lang
+from smartcounter.i18n import Lang, Translator
+from smartcounter.settings import ConfigError, is_spark_master, load_settings
+from tests.conftest import RunCli
+
+pytestmark = pytest.mark.usefixtures("no_smartcounter_environment")
+
+
+# (arguments, what the Chinese error says, what the English one says)
+CASES = [
+    (["rates"], "错误：缺少选项 '--by'。", "Error: Missing option '--by'."),
+    (
+        ["rates", "--by", "branch", "--format", "xml"],
+        "错误：'--format' 的值无效：'xml' 不是可选的值，请用 'table', 'csv', 'json' 之一",
+        "Error: Invalid value for '--format': 'xml' is not one of 'table', 'csv', 'json'",
+    ),
+    (["rates", "--by"], "错误：选项 --by 需要一个值。", "Error: Option --by requires a value."),
+    (["ratez"], "错误：没有命令 'ratez'。", "Error: No such command 'ratez'."),
+    (
+        ["rates", "--byy", "branch"],
+        "错误：没有选项 --byy。（可用的选项：--by）",
+        "Error: No such option: --byy. (possible options: --by)",
+    ),
+    (
+        ["rates", "--by", "branch", "surplus"],
+        "错误：多余的参数：surplus",
+        "Error: Got unexpected extra arguments: surplus",
+    ),
+    (
+        ["ingest", "x", "--format", "csv"],
+        "错误：'--format' 的值无效：'csv' 不是可选的值，请用 'table', 'json' 之一",
+        "Error: Invalid value for '--format': 'csv' is not one of 'table', 'json'",
+    ),
+    (
+        ["store", "compact", "--format", "csv"],
+        "'csv' 不是可选的值，请用 'table', 'json' 之一",
+        "'csv' is not one of 'table', 'json'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "zh", "en"), CASES, ids=[" ".join(c[0]) for c in CASES])
+def test_usage_errors_are_chinese_by_default_and_english_on_request(
+    run_cli: RunCli, tmp_path: Path, args: list[str], zh: str, en: str
+) -> None:
+    store = ["--store", str(tmp_path / "store")]
+    chinese = run_cli(*store, *args)
+    assert chinese.exit_code == 2
+    assert zh in chinese.stderr
+    assert "Error" not in chinese.stderr and "Usage" not in chinese.stderr
+    english = run_cli(*store, "--lang", "en", *args)
+    assert english.exit_code == 2
+    assert en in english.stderr
+
+
+def test_the_usage_line_and_where_help_is_are_translated_too(run_cli: RunCli) -> None:
+    result = run_cli("rates")
+    assert result.stderr.splitlines()[:2] == [
+        "用法：smartcounter rates [OPTIONS]",
+        "查看帮助：smartcounter rates --help",
+    ]
+
+
+def test_the_language_of_an_error_follows_the_environment_and_the_settings(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SMARTCOUNTER_LANG", "en")
+    assert "Missing option '--by'" in run_cli("rates").stderr
+    monkeypatch.delenv("SMARTCOUNTER_LANG")
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "smartcounter.toml").write_text('lang = "en"\n', "utf-8")
+    assert "Missing option '--by'" in run_cli("--store", str(store), "rates").stderr
+    assert usage_lang(["--store", str(store), "rates"]) is Lang.EN
+    # The command's own --lang wins over the settings.
+    assert usage_lang(["--store", str(store), "rates", "--lang", "zh"]) is Lang.ZH
+
+
+def test_an_unknown_kind_of_error_keeps_the_parsers_words_after_a_translated_prefix() -> None:
+    from typer._click.exceptions import UsageError
+
+    assert in_words(UsageError("Something new."), Translator(Lang.ZH)) == "Something new."
+
+
+def test_option_values_and_languages_are_read_as_given() -> None:
+    assert option_value(["--lang", "en", "rates"], "--lang") == "en"
+    assert option_value(["--lang=en"], "--lang") == "en"
+    assert option_value(["--", "--lang", "en"], "--lang") is None
+    assert option_value(["--lang"], "--lang") is None
+    assert [parse_lang(v) for v in ("zh", "EN", "zh_CN.UTF-8", "en-GB", "fr", "")] == [
+        Lang.ZH,
+        Lang.EN,
+        Lang.ZH,
+        Lang.EN,
+        None,
+        None,
+    ]
+
+
+def test_a_language_we_do_not_speak_is_refused(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = ["--store", str(tmp_path / "store")]
+    given = run_cli(*store, "--lang", "fr", "rates", "--by", "branch")
+    assert given.exit_code == 2
+    assert given.stderr.strip() == "--lang：请用 zh, en 之一"
+    monkeypatch.setenv("SMARTCOUNTER_LANG", "fr")
+    from_env = run_cli(*store, "rates", "--by", "branch")
+    assert from_env.exit_code == 2
+    assert from_env.stderr.strip() == "SMARTCOUNTER_LANG：请用 zh, en 之一"
+
+
+def test_a_repeated_grouping_key_is_named_as_repeated(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("--store", str(tmp_path), "rates", "--by", "branch,week,branch")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "--by：分组维度 branch 重复了；每个维度只写一次。"
+
+
+class TestSparkMaster:
+    @pytest.mark.parametrize(
+        "url",
+        [
+            *("local", "local[2]", "local[*]", "local[4,2]", "spark://10.0.0.5:7077", "yarn"),
+            *("spark://a:7077,b:7077", "k8s://https://api.bank:6443", " local[1] "),
+        ],
+    )
+    def test_the_urls_spark_takes_are_taken(self, url: str) -> None:
+        assert is_spark_master(url)
+        assert load_settings(spark={"master": url}).spark.master == url.strip()
+
+    @pytest.mark.parametrize("url", ["notaurl", "spark://host", "local[0]", "local[x]", ""])
+    def test_others_are_refused_before_spark_starts(self, url: str) -> None:
+        assert not is_spark_master(url)
+        with pytest.raises(ConfigError, match=r"spark\.master"):
+            load_settings(spark={"master": url})
+
+    def test_the_command_line_refuses_a_wrong_master_with_status_2(
+        self, run_cli: RunCli, tmp_path: Path
+    ) -> None:
+        args = ("--store", str(tmp_path), "rates", "--by", "week", "--spark-master", "notaurl")
+        result = run_cli(*args)
+        assert result.exit_code == 2
+        assert "--spark-master：notaurl 不是 Spark 的 master 地址" in result.stderr
+        assert "Traceback" not in result.stderr
+
+    def test_a_misspelt_key_of_a_settings_table_is_named(self, tmp_path: Path) -> None:
+        (tmp_path / "smartcounter.toml").write_text('[spark]\nmastr = "local[1]"\n', "utf-8")
+        with pytest.raises(ConfigError, match=r"\[spark.mastr\]: Extra inputs are not permitted"):
+            load_settings(store=tmp_path)
