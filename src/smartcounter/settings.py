@@ -32,10 +32,7 @@ from pydantic_settings import (
 from pydantic_settings.sources.types import Traversable
 
 from smartcounter.scorecard.roles import MOVABLE, PARTS, ROLES
-from smartcounter.store.paths import default_store_path
-
-CONFIG_FILE_NAME = "smartcounter.toml"
-
+from smartcounter.store.paths import config_file, default_store_path
 
 # Spark's master URLs: local[N], local[*], local[N,F], spark://H:P[,H:P], yarn, k8s://…
 _SPARK_MASTER = re.compile(
@@ -399,19 +396,6 @@ def _programme_settings() -> ProgrammeSettings:
 
 class ConfigError(ValueError):
     """Settings that cannot be used; the message names the file or variable at fault."""
-
-
-def config_file(store: Path | str | None) -> Path:
-    """The config file: ``SMARTCOUNTER_CONFIG``, else ``smartcounter.toml`` in the store folder.
-
-    The store is the one given (a command-line override), else ``SMARTCOUNTER_STORE``, else
-    the default store. The file need not exist: without it, environment and defaults rule.
-    """
-    explicit = os.environ.get("SMARTCOUNTER_CONFIG")
-    if explicit:
-        return Path(explicit)
-    folder = store or os.environ.get("SMARTCOUNTER_STORE") or default_store_path()
-    return Path(folder) / CONFIG_FILE_NAME
 
 
 class _ConfigFileSource(TomlConfigSettingsSource):

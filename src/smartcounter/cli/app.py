@@ -53,6 +53,17 @@ def _speak(error: parser_errors.ClickException, args: tuple[str, ...]) -> None:
     speak(error, args)
 
 
+HELP = "--help"
+
+
+def _help_in_language(command: Any, args: tuple[str, ...]) -> None:
+    """Put ``command``'s option help in the language of the run (cli/help_text.py)."""
+    from smartcounter.cli.help_text import in_language
+    from smartcounter.cli.usage import usage_lang
+
+    in_language(command, usage_lang(args))
+
+
 def _module_group(module_name: str) -> TyperGroup:
     """The command group of the commands one module registers."""
     module = importlib.import_module(f"smartcounter.cli.{module_name}")
@@ -136,7 +147,13 @@ class LazyCommands(TyperGroup):
         command = _module_group(entry[0]).get_command(ctx, cmd_name)
         if command is not None and cmd_name not in SHORT:
             _as_usual_in(command)
+        if command is not None and HELP in self._args:
+            _help_in_language(command, self._args)
         return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _help_in_language(self, self._args)
+        super().format_help(ctx, formatter)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         # The listing from the table above: ``--help`` loads no command and no data library.

@@ -4,7 +4,7 @@ The parser under the command line (typer) words its errors in English: ``Missing
 '--by'``, ``No such command``. Every user-visible string of the project goes through the
 one translation layer (``i18n``), so these do too: the error is worded again from what it
 carries (its kind, the option, the values) in the language of the run — ``--lang``, else
-``SMARTCOUNTER_LANG``, else the settings' ``lang``, else Chinese. An error of a kind not
+``SMARTCOUNTER_LANG``, else the settings file's ``lang``, else Chinese. An error of a kind not
 known here keeps the parser's own words, after the translated ``Error:``.
 """
 
@@ -13,12 +13,14 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tomllib
 from collections.abc import Sequence
 from typing import IO, Any
 
 from typer._click import exceptions as parser_errors
 
 from smartcounter.i18n import Lang, Translator
+from smartcounter.store.paths import config_file
 
 # ``Value error, 'xml' is not one of 'table', 'csv', 'json'`` (an enum option's check).
 _NOT_ONE_OF = re.compile(r"^(?:Value error, )?(?P<value>.+?) is not one of (?P<choices>.+?)\.?$")
@@ -53,13 +55,13 @@ def usage_lang(args: Sequence[str]) -> Lang:
     for given in (option_value(args, "--lang"), os.environ.get("SMARTCOUNTER_LANG")):
         if given and (lang := parse_lang(given)) is not None:
             return lang
+    # The settings file's ``lang``, read without the settings library (``--help`` is quick).
     try:
-        from smartcounter.settings import load_settings
-
-        store = option_value(args, "--store")
-        return parse_lang(load_settings(store=store).lang) or Lang.ZH
-    except Exception:  # a broken settings file is reported by the command, not here
-        return Lang.ZH
+        text = config_file(option_value(args, "--store")).read_text("utf-8-sig")
+        lang = tomllib.loads(text).get("lang")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return Lang.ZH  # no file, or a broken one (the command reports that, not this)
+    return (parse_lang(lang) if isinstance(lang, str) else None) or Lang.ZH
 
 
 def in_words(error: parser_errors.ClickException, t: Translator) -> str:

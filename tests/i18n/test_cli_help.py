@@ -1,0 +1,39 @@
+"""Every option's help has its Chinese (i18n/cli_help/zh.toml), and the file no stale text."""
+
+from __future__ import annotations
+
+import typer.main
+
+from smartcounter.cli.app import COMMANDS, app
+from smartcounter.cli.help_text import HELP_OPTION, catalogue, option_texts
+from smartcounter.i18n import Lang
+from tests.conftest import RunCli
+
+
+def _every_option_text() -> set[str]:
+    root = typer.main.get_command(app)
+    found = option_texts(root)
+    for name in COMMANDS:
+        found |= option_texts(root.get_command(None, name))  # type: ignore[attr-defined]
+    return found | {HELP_OPTION}
+
+
+def test_every_option_help_has_its_chinese_and_no_entry_is_stale() -> None:
+    texts, zh = _every_option_text(), catalogue(Lang.ZH)
+    assert sorted(texts - set(zh)) == []  # an option added without its Chinese
+    assert sorted(set(zh) - texts) == []  # an entry whose English text is gone
+    assert all(zh[t].strip() and zh[t] != t for t in zh)
+
+
+def test_help_is_chinese_by_default_and_english_on_request(run_cli: RunCli) -> None:
+    chinese = run_cli("rates", "--help").stdout
+    assert catalogue(Lang.ZH)[HELP_OPTION] in chinese
+    assert HELP_OPTION not in chinese
+    english = run_cli("--lang", "en", "rates", "--help").stdout
+    assert HELP_OPTION in english
+    assert catalogue(Lang.ZH)[HELP_OPTION] not in english
+
+
+def test_a_groups_subcommands_are_translated_too(run_cli: RunCli) -> None:
+    page = run_cli("simulate", "allocate", "--help").stdout
+    assert catalogue(Lang.ZH)[HELP_OPTION] in page
