@@ -8,19 +8,11 @@ the command line; all read by pydantic-settings' own sources, so tables merge ke
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -33,17 +25,6 @@ from pydantic_settings.sources.types import Traversable
 
 from smartcounter.scorecard.roles import MOVABLE, PARTS, ROLES
 from smartcounter.store.paths import config_file, default_store_path
-
-# Spark's master URLs: local[N], local[*], local[N,F], spark://H:P[,H:P], yarn, k8s://…
-_SPARK_MASTER = re.compile(
-    r"local(\[([1-9]\d*|\*)(,\d+)?\])?|local-cluster\[\d+,\d+,\d+\]"
-    r"|spark://[^\s/:,]+:\d+(,[^\s/:,]+:\d+)*/?|yarn|k8s://\S+|mesos://\S+"
-)
-
-
-def is_spark_master(value: str) -> bool:
-    """True when ``value`` is a master URL Spark takes (checked before Spark starts)."""
-    return _SPARK_MASTER.fullmatch(value.strip()) is not None
 
 
 class Section(BaseModel):
@@ -60,16 +41,6 @@ class SparkSettings(Section):
     shuffle_partitions: int = 4
     driver_memory: str = "2g"
     extra_conf: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("master")
-    @classmethod
-    def _known_master(cls, value: str) -> str:
-        if not is_spark_master(value):
-            raise ValueError(
-                f"{value!r} is not a Spark master URL: local[N], local[*], spark://HOST:PORT, "
-                "yarn or k8s://..."
-            )
-        return value.strip()
 
 
 class BulletinSettings(Section):

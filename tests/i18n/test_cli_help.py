@@ -37,3 +37,8 @@ def test_help_is_chinese_by_default_and_english_on_request(run_cli: RunCli) -> N
 def test_a_groups_subcommands_are_translated_too(run_cli: RunCli) -> None:
     page = run_cli("simulate", "allocate", "--help").stdout
     assert catalogue(Lang.ZH)[HELP_OPTION] in page
+
+
+def test_a_group_given_no_subcommand_shows_its_page_in_chinese(run_cli: RunCli) -> None:
+    page = run_cli("store").stdout + run_cli("store").stderr
+    assert catalogue(Lang.ZH)[HELP_OPTION] in page

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer._click import exceptions as parser_errors
 from typer.core import TyperGroup
 
 from smartcounter.cli.lean import as_usual, start_lean
@@ -47,10 +46,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _speak(error: parser_errors.ClickException, args: tuple[str, ...]) -> None:
-    from smartcounter.cli.usage import speak  # on an error only
+def _speak(error: Exception, args: tuple[str, ...]) -> None:
+    """Have a usage error of the parser shown in the user's language (others: untouched)."""
+    from smartcounter.cli.usage import is_usage_error, speak  # on an error only
 
-    speak(error, args)
+    if is_usage_error(error):
+        speak(error, args)
 
 
 HELP = "--help"
@@ -115,7 +116,7 @@ class LazyCommands(TyperGroup):
         self._args = tuple(args)
         try:
             return super().make_context(info_name, args, parent, **extra)
-        except parser_errors.ClickException as error:
+        except Exception as error:
             _speak(error, self._args)
             raise
 
@@ -124,9 +125,6 @@ class LazyCommands(TyperGroup):
 
         try:
             return super().invoke(ctx)
-        except parser_errors.ClickException as error:
-            _speak(error, self._args)
-            raise
         except SmartCounterError as error:
             # Refused by the domain (Spark unreachable, …) where no command said it itself:
             # the same translated message the web pages give, and status 2.
@@ -136,6 +134,9 @@ class LazyCommands(TyperGroup):
 
             t = ctx.obj.t if isinstance(ctx.obj, AppState) else Translator(usage_lang(self._args))
             fail(t(error.key, **error.params))
+        except Exception as error:
+            _speak(error, self._args)
+            raise
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(COMMANDS)
@@ -147,9 +148,18 @@ class LazyCommands(TyperGroup):
         command = _module_group(entry[0]).get_command(ctx, cmd_name)
         if command is not None and cmd_name not in SHORT:
             _as_usual_in(command)
-        if command is not None and HELP in self._args:
+        if command is not None and self._shows_help(cmd_name, command):
             _help_in_language(command, self._args)
         return command
+
+    def _shows_help(self, cmd_name: str, command: Any) -> bool:
+        """True when this run shows ``command``'s help: asked for, or a group given no
+        subcommand."""
+        if HELP in self._args:
+            return True
+        if not getattr(command, "commands", None) or cmd_name not in self._args:
+            return False
+        return not self._args[self._args.index(cmd_name) + 1 :]
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         _help_in_language(self, self._args)
@@ -203,14 +213,13 @@ def root(
 
 def _check_lang(ctx: typer.Context, lang: str) -> None:
     """Stop with status 2 when ``--lang`` (or SMARTCOUNTER_LANG) names no language we speak."""
-    from typer._click.core import ParameterSource
-
     from smartcounter.cli.context import fail
     from smartcounter.cli.usage import parse_lang
     from smartcounter.i18n import Translator
 
     if parse_lang(lang) is None:
-        from_env = ctx.get_parameter_source("lang") is ParameterSource.ENVIRONMENT
+        source = getattr(ctx.get_parameter_source("lang"), "name", None)
+        from_env = source == "ENVIRONMENT"
         option = "SMARTCOUNTER_LANG" if from_env else "--lang"
         fail(Translator()("app.option_choice", option=option, choices="zh, en"))
 

@@ -38,7 +38,7 @@ def bulletin(
         ),
     ] = None,
     out: Annotated[
-        Path, typer.Option("--out", help="Folder to write the three files into (created).")
+        Path, typer.Option("--out", help="Folder to write the bulletin's files into (created).")
     ] = Path(),
     lang: Annotated[str | None, typer.Option("--lang", help="zh (default) or en.")] = None,
     region: Annotated[

@@ -47,22 +47,56 @@ def default_demo_dir() -> Path:
     return default_store_path().parent / "demo"
 
 
-def _prepare(folder: Path, state: AppState, refusal: str = "demo.not_a_demo_folder") -> None:
-    """Start from an empty folder; only ever delete a folder an earlier demo made (else stop
-    with ``refusal``)."""
-    if folder.exists() and any(folder.iterdir()):
-        if not (folder / MARKER).exists():
-            fail(state.t(refusal, path=str(folder)))
+def _demo_made(folder: Path) -> bool:
+    """True when an earlier demo made ``folder`` and, for a store, nothing has been imported
+    into it since (its marker lists the demo's own imports)."""
+    marker = folder / MARKER
+    try:
+        made = json.loads(marker.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    imports = made.get("imports") if isinstance(made, dict) else None
+    if imports is None:
+        return True  # the demo folder, or a store whose demo did not finish
+    return sorted(p.name for p in (folder / "imports").glob("*.json")) == sorted(imports)
+
+
+def _check_free(folder: Path, state: AppState, refusal: str) -> None:
+    """Stop with ``refusal`` unless ``folder`` is missing, empty or an earlier demo's."""
+    if folder.exists() and not folder.is_dir():
+        fail(state.t("demo.not_a_folder", path=str(folder)))
+    if folder.exists() and any(folder.iterdir()) and not _demo_made(folder):
+        fail(state.t(refusal, path=str(folder)))
+
+
+def _prepare(folder: Path) -> None:
+    """Start from an empty folder (checked by ``_check_free``), marked as the demo's."""
+    if folder.exists():
         shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / MARKER).write_text(json.dumps({"made_by": "smartcounter demo"}), "utf-8")
+    folder.mkdir(parents=True)
+    _mark(folder, imports=None)
+
+
+def _mark(folder: Path, imports: list[str] | None) -> None:
+    made = {"made_by": "smartcounter demo", "imports": imports}
+    (folder / MARKER).write_text(json.dumps(made), "utf-8")
+
+
+def _within(path: Path, folder: Path) -> bool:
+    """True when ``path`` is ``folder`` or lies in it."""
+    inner, outer = path.resolve(), folder.resolve()
+    return inner == outer or outer in inner.parents
 
 
 def demo(
     ctx: typer.Context,
     folder: Annotated[
         Path | None,
-        typer.Option("--dir", help="Folder for the demo's export, store and bulletins (replaced)."),
+        typer.Option(
+            "--dir",
+            help="Folder for the demo's export and bulletins, and its store unless --store "
+            "names one (replaced).",
+        ),
     ] = None,
     branches: Annotated[
         int, typer.Option("--branches", min=4, help="Branches in the network.")
@@ -75,11 +109,18 @@ def demo(
     state = state_of(ctx)
     t = state.t
     root = folder or default_demo_dir()
-    # The store named by --store (or SMARTCOUNTER_STORE), else the demo folder's own.
+    # The store named by --store (or SMARTCOUNTER_STORE), else the demo folder's own. One
+    # named elsewhere than in the demo folder is checked and prepared on its own, and marked
+    # with the demo's imports at the end: a later demo replaces it only if nothing else has
+    # been imported into it since. Both folders are checked before either is touched.
     given = state.store_given
-    if given is not None:
-        _prepare(given, state, "demo.not_a_demo_store")
-    _prepare(root, state)
+    apart = given is not None and not _within(given, root)
+    _check_free(root, state, "demo.not_a_demo_folder")
+    if given is not None and apart:
+        _check_free(given, state, "demo.not_a_demo_store")
+    _prepare(root)
+    if given is not None and apart:
+        _prepare(given)
     export, store_dir = root / "export", given or root / "store"
     # The programme's story: the laggards paired in an early week take over their partners'
     # practices from then on, so the weekly trend shows their gaps closing.
@@ -160,6 +201,8 @@ def demo(
                 for path in paths.written():
                     print(f"  {path}")
     logins = seed_demo(store, LOBBY_BRANCH, settings=settings)
+    if given is not None and apart:
+        _mark(given, imports=sorted(p.name for p in (given / "imports").glob("*.json")))
     print(t("demo.lobby_title", branch=names[LOBBY_BRANCH], store=str(store_dir)))
     for role, user, password in logins:
         print(t("demo.lobby_login", role=t(f"lobby.role.{role}"), user=user, password=password))

@@ -105,6 +105,14 @@ def keys_of(by: str) -> list[str]:
     return [k.strip() for k in by.split(",") if k.strip()]
 
 
+def once_each(t: Translator, keys: list[str]) -> list[str]:
+    """``keys``, or stop with status 2 naming a key given more than once."""
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        fail(t("figures.repeated_key", keys=", ".join(repeated)))
+    return keys
+
+
 def show(
     frame: pl.DataFrame,
     fmt: OutputFormat,
@@ -215,13 +223,11 @@ def rates(
     bad = [
         k for k in keys if k not in RATE_KEYS and k not in ("quarter", "customer_tier", "channel")
     ]
-    repeated = sorted({k for k in keys if keys.count(k) > 1})
-    if keys and not bad and repeated:
-        fail(state.t("figures.repeated_key", keys=", ".join(repeated)))
     if not keys or bad:
         fail(
             state.t("figures.unknown_key", keys=", ".join(bad) or by) + " — " + ", ".join(RATE_KEYS)
         )
+    once_each(state.t, keys)
     period = period_of(state_of(ctx).t, week, start, end)
     if fmt is not OutputFormat.TABLE:
         # For scripts: plain rows straight from the engine, no data frame library loaded.
@@ -267,13 +273,14 @@ def unmigrated(
     store: StoreArg = None,
 ) -> None:
     """未迁业务帕累托分析。Un-migrated business as a Pareto (count, share, cumulative share)."""
+    keys = once_each(state_of(ctx).t, keys_of(by))
     if dimension not in UNMIGRATED_DIMENSIONS:
         fail(f"--dimension: {', '.join(UNMIGRATED_DIMENSIONS)}")
     period = period_of(state_of(ctx).t, week, start, end)
     _run(
         ctx,
         store,
-        lambda m: m.unmigrated(dimension, period, keys_of(by)),
+        lambda m: m.unmigrated(dimension, period, keys),
         engine,
         fmt,
         "figures.title_unmigrated",
@@ -299,7 +306,7 @@ def funnel(
 ) -> None:
     """三次分流漏斗。The triage funnel per stage, its decline reasons, or triage depth."""
     period = period_of(state_of(ctx).t, week, start, end)
-    keys = keys_of(by)
+    keys = once_each(state_of(ctx).t, keys_of(by))
     figure: dict[Show, Callable[[Metrics], pl.DataFrame]] = {
         Show.STAGES: lambda m: m.funnel(period, keys),
         Show.REASONS: lambda m: m.decline_reasons(period, keys),
@@ -403,11 +410,12 @@ def tickets(
     store: StoreArg = None,
 ) -> None:
     """日均取号客户数。Daily tickets: tickets ÷ days with at least one ticket."""
+    keys = once_each(state_of(ctx).t, keys_of(by))
     period = period_of(state_of(ctx).t, week, start, end)
     _run(
         ctx,
         store,
-        lambda m: m.daily_tickets(keys_of(by), period),
+        lambda m: m.daily_tickets(keys, period),
         engine,
         fmt,
         "figures.title_tickets",
@@ -427,11 +435,12 @@ def visit_rates(
     store: StoreArg = None,
 ) -> None:
     """按客户（取号）计的迁移率。Visit-based migration rate grouped by KEYS."""
+    keys = once_each(state_of(ctx).t, keys_of(by))
     period = period_of(state_of(ctx).t, week, start, end)
     _run(
         ctx,
         store,
-        lambda m: m.visit_rates(keys_of(by), period),
+        lambda m: m.visit_rates(keys, period),
         engine,
         fmt,
         "figures.title_visit_rates",
@@ -451,11 +460,12 @@ def wow(
     store: StoreArg = None,
 ) -> None:
     """周环比（百分点）。Week-over-week change of the rate in percentage points."""
+    keys = once_each(state_of(ctx).t, keys_of(by))
     checked_week(state_of(ctx).t, week)
     _run(
         ctx,
         store,
-        lambda m: m.week_over_week(week, keys_of(by)),
+        lambda m: m.week_over_week(week, keys),
         engine,
         fmt,
         "figures.title_wow",

@@ -17,8 +17,6 @@ import tomllib
 from collections.abc import Sequence
 from typing import IO, Any
 
-from typer._click import exceptions as parser_errors
-
 from smartcounter.i18n import Lang, Translator
 from smartcounter.store.paths import config_file
 
@@ -64,39 +62,51 @@ def usage_lang(args: Sequence[str]) -> Lang:
     return (parse_lang(lang) if isinstance(lang, str) else None) or Lang.ZH
 
 
-def in_words(error: parser_errors.ClickException, t: Translator) -> str:
+def is_usage_error(error: BaseException) -> bool:
+    """True for an error of the parser that it shows to the user (click's ``ClickException``
+    as typer has it), told by what it does rather than by a class of typer's internals."""
+    return all(hasattr(error, a) for a in ("show", "exit_code", "format_message", "message"))
+
+
+def _kinds(error: BaseException) -> set[str]:
+    """The names of the classes ``error`` is an instance of (``MissingParameter``, …)."""
+    return {cls.__name__ for cls in type(error).__mro__}
+
+
+def in_words(error: Any, t: Translator) -> str:
     """What went wrong, in ``t``'s language; the parser's words where the kind is unknown."""
-    if isinstance(error, parser_errors.MissingParameter):
-        name = _hint(error)
-        kind = error.param_type or (error.param.param_type_name if error.param else "parameter")
+    kinds = _kinds(error)
+    if "MissingParameter" in kinds:
+        param = getattr(error, "param", None)
+        kind = str(getattr(error, "param_type", None) or getattr(param, "param_type_name", ""))
         key = {"option": "usage.missing_option", "argument": "usage.missing_argument"}.get(
             kind, "usage.missing_parameter"
         )
-        return t(key, name=name)
-    if isinstance(error, parser_errors.BadParameter):
-        detail = error.message
-        found = _NOT_ONE_OF.match(detail)
-        if found:
-            detail = t("usage.not_one_of", value=found["value"], choices=found["choices"])
-        return t("usage.invalid_value", name=_hint(error), detail=detail)
-    if isinstance(error, parser_errors.NoSuchOption):
-        said = t("usage.no_such_option", name=error.option_name)
-        if error.possibilities:
-            options = ", ".join(sorted(error.possibilities))
-            said = t("usage.possible_options", message=said, options=options)
-        return said
-    if isinstance(error, parser_errors.BadOptionUsage):
-        if error.message.endswith("requires an argument."):
-            return t("usage.needs_value", name=error.option_name)
-        counted = _NEEDS_VALUES.search(error.message)
+        return t(key, name=_hint(error))
+    if "BadParameter" in kinds:
+        return t("usage.invalid_value", name=_hint(error), detail=_value_problem(error, t))
+    if "NoSuchOption" in kinds:
+        name = getattr(error, "option_name", "")
+        possibilities = getattr(error, "possibilities", None)
+        if possibilities:
+            options = ", ".join(sorted(possibilities))
+            return t("usage.no_such_option_like", name=name, options=options)
+        return t("usage.no_such_option", name=name)
+    if "BadOptionUsage" in kinds:
+        name = getattr(error, "option_name", "")
+        message = str(error.message)
+        if message.endswith("requires an argument."):
+            return t("usage.needs_value", name=name)
+        counted = _NEEDS_VALUES.search(message)
         if counted:
-            return t("usage.needs_values", name=error.option_name, count=counted["count"])
-        if error.message.endswith("does not take a value."):
-            return t("usage.takes_no_value", name=error.option_name)
-        return error.format_message()
-    if isinstance(error, parser_errors.FileError):
-        return t("usage.file_error", name=error.ui_filename, detail=error.message)
-    message = error.format_message()
+            return t("usage.needs_values", name=name, count=counted["count"])
+        if message.endswith("does not take a value."):
+            return t("usage.takes_no_value", name=name)
+        return str(error.format_message())
+    if "FileError" in kinds:
+        name = getattr(error, "ui_filename", getattr(error, "filename", ""))
+        return t("usage.file_error", name=name, detail=error.message)
+    message = str(error.format_message())
     extra = _EXTRA.match(message)
     if extra:
         return t("usage.extra_arguments", args=extra["args"])
@@ -108,16 +118,59 @@ def in_words(error: parser_errors.ClickException, t: Translator) -> str:
     return message
 
 
-def _hint(error: parser_errors.BadParameter) -> str:
-    hint: Any = error.param_hint
-    if hint is None and error.param is not None:
-        hint = error.param.get_error_hint()
+# pydantic's kinds of error (typer checks values with it) → our message and its limit.
+_LIMITS = {
+    "greater_than_equal": ("usage.at_least", "ge"),
+    "less_than_equal": ("usage.at_most", "le"),
+    "greater_than": ("usage.above", "gt"),
+    "less_than": ("usage.below", "lt"),
+}
+_KINDS = {
+    "int_parsing": "usage.not_whole_number",
+    "int_type": "usage.not_whole_number",
+    "int_from_float": "usage.not_whole_number",
+    "float_parsing": "usage.not_number",
+    "float_type": "usage.not_number",
+    "bool_parsing": "usage.not_boolean",
+}
+
+
+def _value_problem(error: Any, t: Translator) -> str:
+    """Why a value was refused: from pydantic's account of it when there is one."""
+    detail = str(error.message)
+    found = _NOT_ONE_OF.match(detail)
+    if found:
+        return t("usage.not_one_of", value=found["value"], choices=found["choices"])
+    cause = error.__cause__
+    errors = getattr(cause, "errors", None)
+    if not callable(errors):
+        return detail
+    try:
+        first = errors()[0]
+    except (IndexError, TypeError):
+        return detail
+    kind, value = first.get("type"), repr(first.get("input"))
+    if kind in _KINDS:
+        return t(_KINDS[kind], value=value)
+    if kind in _LIMITS:
+        key, name = _LIMITS[kind]
+        limit = (first.get("ctx") or {}).get(name)
+        if limit is not None:
+            return t(key, value=value, limit=limit)
+    return detail
+
+
+def _hint(error: Any) -> str:
+    hint: Any = getattr(error, "param_hint", None)
+    param = getattr(error, "param", None)
+    if hint is None and param is not None:
+        hint = param.get_error_hint()
     if hint is None:
         return ""
     return hint if isinstance(hint, str) else " / ".join(repr(h) for h in hint)
 
 
-def show(error: parser_errors.ClickException, lang: Lang, file: IO[Any] | None = None) -> None:
+def show(error: Any, lang: Lang, file: IO[Any] | None = None) -> None:
     """Print ``error`` as the parser would, in ``lang``: the usage line, where help is,
     what went wrong."""
     out = file or sys.stderr
@@ -136,13 +189,13 @@ def show(error: parser_errors.ClickException, lang: Lang, file: IO[Any] | None =
     print(t("usage.error", message=in_words(error, t)), file=out)
 
 
-def speak(error: parser_errors.ClickException, args: Sequence[str]) -> None:
+def speak(error: Any, args: Sequence[str]) -> None:
     """Have ``error`` shown in the language of the run when the parser shows it."""
-    if isinstance(error, parser_errors.NoArgsIsHelpError):
+    if "NoArgsIsHelpError" in _kinds(error):
         return  # the help page itself, not an error
     lang = usage_lang(args)
 
     def show_in_lang(file: IO[Any] | None = None) -> None:
         show(error, lang, file)
 
-    error.show = show_in_lang  # type: ignore[method-assign]
+    error.show = show_in_lang
