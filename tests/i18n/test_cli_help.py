@@ -29,9 +29,20 @@ def test_help_is_chinese_by_default_and_english_on_request(run_cli: RunCli) -> N
     chinese = run_cli("rates", "--help").stdout
     assert catalogue(Lang.ZH)[HELP_OPTION] in chinese
     assert HELP_OPTION not in chinese
+    assert chinese.startswith("用法：smartcounter rates [OPTIONS]")
+    assert "\n选项：\n" in chinese and "[必填]" in chinese and "[默认：table]" in chinese
+    assert "[环境变量：SMARTCOUNTER_STORE]" in chinese
     english = run_cli("--lang", "en", "rates", "--help").stdout
     assert HELP_OPTION in english
     assert catalogue(Lang.ZH)[HELP_OPTION] not in english
+    assert english.startswith("Usage: smartcounter rates [OPTIONS]")
+    assert "\nOptions:\n" in english and "[required]" in english
+
+
+def test_the_root_page_is_chinese_too(run_cli: RunCli) -> None:
+    page = run_cli("--help").stdout
+    assert page.startswith("用法：smartcounter")
+    assert "\n命令：\n" in page and "\n选项：\n" in page
 
 
 def test_a_groups_subcommands_are_translated_too(run_cli: RunCli) -> None:

@@ -114,6 +114,8 @@ class LazyCommands(TyperGroup):
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
     ) -> Any:
         self._args = tuple(args)
+        if HELP in self._args or not self._args:
+            _help_in_language(self, self._args)  # the root's own page may be shown
         try:
             return super().make_context(info_name, args, parent, **extra)
         except Exception as error:
@@ -160,10 +162,6 @@ class LazyCommands(TyperGroup):
         if not getattr(command, "commands", None) or cmd_name not in self._args:
             return False
         return not self._args[self._args.index(cmd_name) + 1 :]
-
-    def format_help(self, ctx: Any, formatter: Any) -> None:
-        _help_in_language(self, self._args)
-        super().format_help(ctx, formatter)
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         # The listing from the table above: ``--help`` loads no command and no data library.
