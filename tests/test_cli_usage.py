@@ -21,18 +21,18 @@ pytestmark = pytest.mark.usefixtures("no_smartcounter_environment")
 
 # (arguments, what the Chinese error says, what the English one says)
 CASES = [
-    (["rates"], "错误：缺少选项 '--by'。", "Error: Missing option '--by'."),
+    (["rates"], "错误：缺少选项 --by。", "Error: Missing option '--by'."),
     (
         ["rates", "--by", "branch", "--format", "xml"],
-        "错误：'--format' 的值无效：'xml' 不是可选的值，请用 'table', 'csv', 'json' 之一",
-        "Error: Invalid value for '--format': 'xml' is not one of 'table', 'csv', 'json'",
+        "错误：--format 的值无效：“xml”不是可选的值；可选：table、csv、json。",
+        "Error: Invalid value for '--format': 'xml' is not one of table, csv, json.",
     ),
     (["rates", "--by"], "错误：选项 --by 需要一个值。", "Error: Option --by requires a value."),
-    (["ratez"], "错误：没有命令 'ratez'。", "Error: No such command 'ratez'."),
+    (["ratez"], "错误：没有命令“ratez”。", "Error: No such command 'ratez'."),
     (
         ["rates", "--byy", "branch"],
-        "错误：没有选项 --byy（可用的选项：--by）。",
-        "Error: No such option: --byy (possible options: --by).",
+        "错误：没有选项 --byy。您是否要用：--by？",
+        "Error: No such option: --byy. Did you mean: --by?",
     ),
     (
         ["rates", "--by", "branch", "surplus"],
@@ -41,23 +41,23 @@ CASES = [
     ),
     (
         ["ingest", "x", "--format", "csv"],
-        "错误：'--format' 的值无效：'csv' 不是可选的值，请用 'table', 'json' 之一",
-        "Error: Invalid value for '--format': 'csv' is not one of 'table', 'json'",
+        "错误：--format 的值无效：“csv”不是可选的值；可选：table、json。",
+        "Error: Invalid value for '--format': 'csv' is not one of table, json.",
     ),
     (
         ["demo", "--branches", "2"],
-        "错误：'--branches' 的值无效：'2' 小于下限 4",
-        "Error: Invalid value for '--branches': '2' is below the minimum 4",
+        "错误：--branches 的值无效：2 小于下限 4。",
+        "Error: Invalid value for '--branches': 2 is below the minimum 4.",
     ),
     (
         ["simulate", "allocate", "--devices", "x"],
-        "错误：'--devices' 的值无效：'x' 不是整数",
-        "Error: Invalid value for '--devices': 'x' is not a whole number",
+        "错误：--devices 的值无效：“x”不是整数。",
+        "Error: Invalid value for '--devices': 'x' is not a whole number.",
     ),
     (
         ["store", "compact", "--format", "csv"],
-        "'csv' 不是可选的值，请用 'table', 'json' 之一",
-        "'csv' is not one of 'table', 'json'",
+        "“csv”不是可选的值；可选：table、json。",
+        "'csv' is not one of table, json.",
     ),
 ]
 
@@ -139,11 +139,11 @@ def test_a_language_we_do_not_speak_is_refused(
     store = ["--store", str(tmp_path / "store")]
     given = run_cli(*store, "--lang", "fr", "rates", "--by", "branch")
     assert given.exit_code == 2
-    assert given.stderr.strip() == "--lang：请用 zh, en 之一"
+    assert given.stderr.strip() == "--lang 不支持“fr”；可选：zh、en。"
     monkeypatch.setenv("SMARTCOUNTER_LANG", "fr")
     from_env = run_cli(*store, "rates", "--by", "branch")
     assert from_env.exit_code == 2
-    assert from_env.stderr.strip() == "SMARTCOUNTER_LANG：请用 zh, en 之一"
+    assert from_env.stderr.strip() == "SMARTCOUNTER_LANG 不支持“fr”；可选：zh、en。"
 
 
 @pytest.mark.parametrize(

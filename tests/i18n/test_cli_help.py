@@ -53,3 +53,26 @@ def test_a_groups_subcommands_are_translated_too(run_cli: RunCli) -> None:
 def test_a_group_given_no_subcommand_shows_its_page_in_chinese(run_cli: RunCli) -> None:
     page = run_cli("store").stdout + run_cli("store").stderr
     assert catalogue(Lang.ZH)[HELP_OPTION] in page
+
+
+def test_chinese_wraps_between_characters_never_inside_a_word_nor_before_a_comma() -> None:
+    from smartcounter.cli.help_text import cjk_wrap, one_language, width_of
+
+    text = (
+        "centre_analyst、director、lobby_manager、greeter、stm_specialist、teller、wealth_manager。"
+    )
+    for width in range(16, 60):
+        lines = cjk_wrap(text, width)
+        assert "".join(lines) == text  # nothing lost, no space added between the pieces
+        assert all(width_of(line) <= width for line in lines)
+        assert not any(line.startswith(("、", "。")) for line in lines)
+        words = {w for line in lines for w in line.replace("、", " ").replace("。", " ").split()}
+        assert words <= set(text.replace("、", " ").replace("。", " ").split())
+    assert cjk_wrap("迁移率" * 10, 10) == 2 * ["迁移率迁移", "率迁移率迁", "移率迁移率"]
+    assert one_language("迁移率（按维度分组）。Migration rates by KEYS.", Lang.ZH) == (
+        "迁移率（按维度分组）。"
+    )
+    assert one_language("员工 BSC 考核。Staff scorecards (BSC).", Lang.EN) == (
+        "Staff scorecards (BSC)."
+    )
+    assert one_language("Only English.", Lang.ZH) == "Only English."

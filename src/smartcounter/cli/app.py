@@ -39,10 +39,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "generate": ("generate", "生成合成网点网络。Generate a synthetic branch network."),
     "demo": ("demo", "演示：生成、导入、通报。Make a demo network, import it, show its bulletin."),
     "serve": ("serve", "启动厅堂服务与网页。Run the lobby service and its pages."),
-    "close-day": ("close_day", "日终：当日数据导入分析存储。Close the day into the store."),
+    "close-day": ("close_day", "日终：当日数据导入数据存储。Close the day into the store."),
     "users": ("users", "账号管理。Accounts of the lobby service."),
     "publish": ("publish", "发布通报：审阅稿、邮件、群通知。Publish the weekly bulletin."),
-    "store": ("store", "存储维护（压缩分区）。Store upkeep: compact partitions."),
+    "store": ("store", "数据存储维护（整理分区）。Store upkeep: compact partitions."),
 }
 
 
@@ -165,8 +165,14 @@ class LazyCommands(TyperGroup):
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         # The listing from the table above: ``--help`` loads no command and no data library.
+        from smartcounter.cli.help_text import one_language
+        from smartcounter.cli.usage import usage_lang
+
+        lang = usage_lang(self._args)
         with formatter.section("Commands"):
-            formatter.write_dl([(name, summary) for name, (_, summary) in COMMANDS.items()])
+            formatter.write_dl(
+                [(name, one_language(summary, lang)) for name, (_, summary) in COMMANDS.items()]
+            )
 
 
 app = typer.Typer(
@@ -219,7 +225,7 @@ def _check_lang(ctx: typer.Context, lang: str) -> None:
         source = getattr(ctx.get_parameter_source("lang"), "name", None)
         from_env = source == "ENVIRONMENT"
         option = "SMARTCOUNTER_LANG" if from_env else "--lang"
-        fail(Translator()("app.option_choice", option=option, choices="zh, en"))
+        fail(Translator()("app.lang_choice", option=option, value=lang))
 
 
 def main(prog_name: str | None = None) -> None:

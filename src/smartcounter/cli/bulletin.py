@@ -72,7 +72,7 @@ def bulletin(
     state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     language = resolve_lang(lang) if lang else state.lang
     if lang and parse_lang(lang) is None:
-        fail(state.t("app.option_choice", option="--lang", choices="zh, en"))
+        fail(state.t("app.lang_choice", option="--lang", value=lang))
     if out.exists() and not out.is_dir():
         fail(Translator(language)("bulletin.error.out_not_folder", path=str(out)))
     opened = state.open_store()

@@ -31,7 +31,7 @@ def close_day_command(
     ] = ReportFormat.TABLE,
     store: Annotated[Path | None, StoreOption] = None,
 ) -> None:
-    """日终：把当日号票、交易和分流导入分析存储。Close the day: import it into the store."""
+    """日终：把当日号票、交易和分流导入数据存储。Close the day: import it into the store."""
     from smartcounter.accounts.roles import system_actor
     from smartcounter.database import open_database
     from smartcounter.errors import SmartCounterError

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -30,8 +31,29 @@ def catalogue(lang: Lang) -> dict[str, str]:
     return tomllib.loads(entry.read_text("utf-8"))
 
 
+_BILINGUAL = re.compile(
+    r"(?P<zh>.*[\u2e80-\u9fff\u3000-\u303f\uff00-\uffef])\s*(?P<en>[A-Z][^\u2e80-\u9fff]*)",
+    re.DOTALL,
+)
+
+
+def one_language(text: str, lang: Lang) -> str:
+    """A command's description written "中文。English." as the part in ``lang`` (the whole
+    text when it is not written so)."""
+    found = _BILINGUAL.fullmatch(text.strip())
+    if found is None:
+        return text
+    return found["zh"] if lang is Lang.ZH else found["en"]
+
+
 def in_language(command: Any, lang: Lang) -> None:
-    """Put ``command``'s option help (and its subcommands', for a group) in ``lang``."""
+    """Put ``command``'s help (and its subcommands', for a group) in ``lang``."""
+    for name in ("help", "short_help"):
+        text = getattr(command, name, None)
+        if text:
+            setattr(command, name, one_language(text, lang))
+    for sub in getattr(command, "commands", {}).values():
+        in_language(sub, lang)
     texts = catalogue(lang)
     if not texts:
         return
@@ -46,8 +68,6 @@ def in_language(command: Any, lang: Lang) -> None:
 
     command.get_help_option = help_option
     command.context_class = _context_in(lang, command.context_class)
-    for sub in getattr(command, "commands", {}).values():
-        in_language(sub, lang)
 
 
 # The parser's words around the options: the headings and the notes in brackets.
@@ -87,14 +107,98 @@ def _context_in(lang: Lang, base: type[Any]) -> type[Any]:
             else:  # the heading with its own colon (Chinese takes a full-width one)
                 self.write(f"{'':>{self.current_indent}}{t(key)}\n")
 
-        def write_dl(self, rows: Any, *args: Any, **kwargs: Any) -> None:
+        def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+            # As the parser lays out a list of terms and texts, but the text wrapped where
+            # Chinese may break (cjk_wrap), and measured as a terminal shows it.
             rows = [(term, _notes_in(text, t)) for term, text in rows]
-            super().write_dl(rows, *args, **kwargs)
+            first_col = min(max((width_of(a) for a, _ in rows), default=0), col_max)
+            first_col += col_spacing
+            for term, text in rows:
+                self.write(f"{'':>{self.current_indent}}{term}")
+                if not text:
+                    self.write("\n")
+                    continue
+                if width_of(term) <= first_col - col_spacing:
+                    self.write(" " * (first_col - width_of(term)))
+                else:
+                    self.write("\n" + " " * (first_col + self.current_indent))
+                lines = _wrapped_with_note(text, max(self.width - first_col - 2, 10))
+                self.write(f"{lines[0]}\n")
+                for line in lines[1:]:
+                    self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+        def write_text(self, text: str) -> None:
+            indent = " " * self.current_indent
+            for line in cjk_wrap(text, max(self.width - self.current_indent, 11)):
+                self.write(f"{indent}{line}\n")
 
     class Context(base):  # type: ignore[misc]
         formatter_class = Formatter
 
     return Context
+
+
+# Characters a line may not begin with (Chinese line-breaking rules), and the wide ones.
+_NO_LINE_START = set("、，。；：！？）》」』】…,.;:!?)]")
+
+
+def width_of(text: str) -> int:
+    """Columns ``text`` takes in a terminal: two for each wide (Chinese) character."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _tokens(text: str) -> list[str]:
+    """``text`` as the pieces a line may break between: a run of spaces, a word of other
+    characters, or one wide character (with the punctuation that must follow it)."""
+    found = re.findall(r"\s+|[^\s\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+|\S", text)
+    tokens: list[str] = []
+    for piece in found:
+        if tokens and piece[0] in _NO_LINE_START and not tokens[-1].isspace():
+            tokens[-1] += piece
+        else:
+            tokens.append(piece)
+    return tokens
+
+
+def cjk_wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` columns, broken between Chinese characters or
+    at spaces, never inside a word of Latin letters (unless it is longer than a line) and
+    never before a closing mark; paragraphs (blank lines) kept."""
+    out: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        line = ""
+        for token in _tokens(" ".join(paragraph.split())):
+            if token.isspace():
+                if line:
+                    line += " "
+                continue
+            if width_of(line) + width_of(token) > width and line.strip():
+                out.append(line.rstrip())
+                line = ""
+            while width_of(token) > width:  # a word longer than a line: cut it
+                cut = len(token)
+                while cut > 1 and width_of(token[:cut]) > width:
+                    cut -= 1
+                out.append(token[:cut])
+                token = token[cut:]
+            line += token
+        out.append(line.rstrip())
+        out.append("")
+    return out[:-1] or [""]
+
+
+def _wrapped_with_note(text: str, width: int) -> list[str]:
+    """``text`` wrapped, its trailing note in brackets kept whole: on the last line when it
+    fits there, else on a line of its own."""
+    found = _BRACKETS.search(text)
+    if found is None or found.start() == 0:
+        return cjk_wrap(text, width)
+    lines, note = cjk_wrap(text[: found.start()], width), found.group(0).strip()
+    if width_of(lines[-1]) + 2 + width_of(note) <= width:
+        lines[-1] += "  " + note
+    else:
+        lines.append(note)
+    return lines
 
 
 def _translate(param: Any, texts: dict[str, str]) -> None:

@@ -111,7 +111,7 @@ POINTS = frozenset(
 def register(app: typer.Typer) -> None:
     app.command("benchmarks")(benchmarks)
     pairs_app = typer.Typer(
-        help="结对子：为后进网点匹配先进网点。Pairs: match lagging branches with advanced ones.",
+        help="结对子：为重点帮扶网点匹配先进网点。Pairs: match lagging branches with advanced ones.",
         no_args_is_help=False,
         invoke_without_command=True,
     )
@@ -447,7 +447,7 @@ def pairs(
     spark_master: SparkMasterOption = None,
     store: StoreArg = None,
 ) -> None:
-    """结对子：后进网点与先进网点一对一结对。Pair each lagging branch with an advanced partner."""
+    """结对子：重点帮扶网点与先进网点一对一结对。Pair each lagging branch with an advanced partner."""
     if ctx.invoked_subcommand is not None:
         return
     from smartcounter.cli.actor import command_actor

@@ -53,6 +53,7 @@ def publish_command(
 ) -> None:
     """发布通报：审阅稿发审阅人，批准后发各网点。Publish the weekly bulletin by e-mail."""
     from smartcounter.accounts.roles import system_actor
+    from smartcounter.cli.usage import parse_lang
     from smartcounter.errors import SmartCounterError
     from smartcounter.publish.models import Edition
     from smartcounter.publish.service import PublishRequest, last_complete_week, publish
@@ -62,8 +63,8 @@ def publish_command(
     state = with_store(state_of(ctx), store)
     language = resolve_lang(lang) if lang else state.lang
     t = Translator(language)
-    if lang and lang.strip().lower()[:2] not in ("zh", "en"):
-        fail(t("app.option_choice", option="--lang", choices="zh, en"))
+    if lang and parse_lang(lang) is None:
+        fail(t("app.lang_choice", option="--lang", value=lang))
     if draft and approve:
         fail(t("publish.cli.edition_both"))
     if not week:

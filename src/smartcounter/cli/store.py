@@ -14,7 +14,7 @@ from smartcounter.kit.tabular import ReportFormat
 
 store_app = typer.Typer(
     name="store",
-    help="存储维护（压缩分区）。Store upkeep: compact partitions.",
+    help="数据存储维护（整理分区）。Store upkeep: compact partitions.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -42,7 +42,7 @@ def compact(
     ] = None,
     store: Annotated[Path | None, StoreOption] = None,
 ) -> None:
-    """压缩分区：把许多小文件重写为少数大文件。Rewrite many small files as a few large ones."""
+    """整理分区：把许多小文件合并重写为少数大文件。Rewrite many small files as a few large ones."""
     from smartcounter.metrics.rollups import rebuild_rollups
     from smartcounter.store.compaction import compact_store
     from smartcounter.store.layout import StoreBusyError, StoreError

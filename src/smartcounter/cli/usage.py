@@ -82,14 +82,14 @@ def in_words(error: Any, t: Translator) -> str:
         key = {"option": "usage.missing_option", "argument": "usage.missing_argument"}.get(
             kind, "usage.missing_parameter"
         )
-        return t(key, name=_hint(error))
+        return t(key, option=_hint(error))
     if "BadParameter" in kinds:
-        return t("usage.invalid_value", name=_hint(error), detail=_value_problem(error, t))
+        return t("usage.invalid_value", option=_hint(error), detail=_value_problem(error, t))
     if "NoSuchOption" in kinds:
         name = getattr(error, "option_name", "")
         possibilities = getattr(error, "possibilities", None)
         if possibilities:
-            options = ", ".join(sorted(possibilities))
+            options = t("usage.list_separator").join(sorted(possibilities))
             return t("usage.no_such_option_like", name=name, options=options)
         return t("usage.no_such_option", name=name)
     if "BadOptionUsage" in kinds:
@@ -112,7 +112,7 @@ def in_words(error: Any, t: Translator) -> str:
         return t("usage.extra_arguments", args=extra["args"])
     command = _NO_SUCH_COMMAND.match(message)
     if command:
-        return t("usage.no_such_command", name=command["name"])
+        return t("usage.no_such_command", name=command["name"].strip("'\""))
     if message == "Missing command.":
         return t("usage.missing_command")
     return message
@@ -140,7 +140,8 @@ def _value_problem(error: Any, t: Translator) -> str:
     detail = str(error.message)
     found = _NOT_ONE_OF.match(detail)
     if found:
-        return t("usage.not_one_of", value=found["value"], choices=found["choices"])
+        choices = t("usage.list_separator").join(_unquoted(found["choices"]))
+        return t("usage.not_one_of", value=found["value"].strip("'\""), choices=choices)
     cause = error.__cause__
     errors = getattr(cause, "errors", None)
     if not callable(errors):
@@ -149,7 +150,7 @@ def _value_problem(error: Any, t: Translator) -> str:
         first = errors()[0]
     except (IndexError, TypeError):
         return detail
-    kind, value = first.get("type"), repr(first.get("input"))
+    kind, value = first.get("type"), str(first.get("input"))
     if kind in _KINDS:
         return t(_KINDS[kind], value=value)
     if kind in _LIMITS:
@@ -167,7 +168,14 @@ def _hint(error: Any) -> str:
         hint = param.get_error_hint()
     if hint is None:
         return ""
-    return hint if isinstance(hint, str) else " / ".join(repr(h) for h in hint)
+    # The option as it is typed (``--format``); the message quotes it as its language does.
+    return hint.strip("'") if isinstance(hint, str) else " / ".join(hint)
+
+
+def _unquoted(listed: str) -> list[str]:
+    """``'table', 'csv', 'json'`` as its values."""
+    quoted = re.findall(r"'([^']*)'", listed)
+    return quoted or [v.strip() for v in listed.split(",")]
 
 
 def show(error: Any, lang: Lang, file: IO[Any] | None = None) -> None:
@@ -178,7 +186,10 @@ def show(error: Any, lang: Lang, file: IO[Any] | None = None) -> None:
     ctx = getattr(error, "ctx", None)
     if ctx is not None:
         usage = ctx.get_usage()
-        usage = usage.split(":", 1)[1].strip() if usage.startswith("Usage:") else usage
+        for prefix in ("Usage:", t("help.usage").strip()):  # the parser's, or our help's
+            if usage.startswith(prefix):
+                usage = usage[len(prefix) :].strip()
+                break
         print(t("usage.usage", usage=usage), file=out)
         if ctx.command.get_help_option(ctx) is not None:
             print(
