@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from smartcounter.cli.usage import in_words, is_usage_error, option_value, parse_lang, usage_lang
-from smartcounter.i18n import Lang, Translator
+from smartcounter.cli.usage import in_words, is_usage_error, option_value, usage_lang
+from smartcounter.i18n import Lang, Translator, parse_lang
 from smartcounter.settings import ConfigError, load_settings
 from tests.conftest import RunCli
 

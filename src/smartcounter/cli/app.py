@@ -218,8 +218,7 @@ def root(
 def _check_lang(ctx: typer.Context, lang: str) -> None:
     """Stop with status 2 when ``--lang`` (or SMARTCOUNTER_LANG) names no language we speak."""
     from smartcounter.cli.context import fail
-    from smartcounter.cli.usage import parse_lang
-    from smartcounter.i18n import Translator
+    from smartcounter.i18n import Translator, parse_lang
 
     if parse_lang(lang) is None:
         source = getattr(ctx.get_parameter_source("lang"), "name", None)

@@ -21,7 +21,7 @@ from smartcounter.cli.context import (
     with_engine,
     with_store,
 )
-from smartcounter.i18n import Translator, resolve_lang
+from smartcounter.i18n import Translator, parse_lang, resolve_lang
 
 
 def register(app: typer.Typer) -> None:
@@ -67,7 +67,6 @@ def bulletin(
     )
     from smartcounter.bulletin.formats import Formats
     from smartcounter.bulletin.pdf import FontMissingError
-    from smartcounter.cli.usage import parse_lang
 
     state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     language = resolve_lang(lang) if lang else state.lang

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from smartcounter.cli.context import Exit, StoreOption, checked_week, fail, state_of, with_store
-from smartcounter.i18n import Translator, resolve_lang
+from smartcounter.i18n import Translator, parse_lang, resolve_lang
 
 if TYPE_CHECKING:  # the service loads the bulletin's libraries: only when the command runs
     from smartcounter.publish.service import Planned, PublishReport
@@ -53,7 +53,6 @@ def publish_command(
 ) -> None:
     """发布通报：审阅稿发审阅人，批准后发各网点。Publish the weekly bulletin by e-mail."""
     from smartcounter.accounts.roles import system_actor
-    from smartcounter.cli.usage import parse_lang
     from smartcounter.errors import SmartCounterError
     from smartcounter.publish.models import Edition
     from smartcounter.publish.service import PublishRequest, last_complete_week, publish

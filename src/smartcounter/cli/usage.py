@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Sequence
 from typing import IO, Any
 
-from smartcounter.i18n import Lang, Translator
+from smartcounter.i18n import Lang, Translator, parse_lang
 from smartcounter.store.paths import config_file
 
 # ``Value error, 'xml' is not one of 'table', 'csv', 'json'`` (an enum option's check).
@@ -36,15 +36,6 @@ def option_value(args: Sequence[str], name: str) -> str | None:
             return args[i + 1]
         if arg.startswith(name + "="):
             return arg.split("=", 1)[1]
-    return None
-
-
-def parse_lang(value: str) -> Lang | None:
-    """``value`` as a language (``zh``, ``en``, ``zh_CN``, ``en-GB`` …), None if it is none."""
-    raw = value.strip().lower()
-    for lang in Lang:
-        if raw.startswith(lang.value):
-            return lang
     return None
 
 

@@ -25,12 +25,19 @@ class Lang(StrEnum):
 DEFAULT_LANG = Lang.ZH
 
 
+def parse_lang(value: str) -> Lang | None:
+    """``value`` as a language (``zh``, ``en``, ``zh_CN``, ``en-GB`` …), None if it is none."""
+    raw = value.strip().lower()
+    for lang in Lang:
+        if raw.startswith(lang.value):
+            return lang
+    return None
+
+
 def resolve_lang(value: str | None = None) -> Lang:
-    """Pick the language: an explicit value, else SMARTCOUNTER_LANG, else Chinese."""
-    raw = (value or os.environ.get("SMARTCOUNTER_LANG") or DEFAULT_LANG).strip().lower()
-    if raw.startswith("en"):
-        return Lang.EN
-    return Lang.ZH
+    """Pick the language: an explicit value, else SMARTCOUNTER_LANG, else Chinese (also for
+    a value that names no language of ours: the command line refuses those first)."""
+    return parse_lang(value or os.environ.get("SMARTCOUNTER_LANG") or DEFAULT_LANG) or DEFAULT_LANG
 
 
 def _flatten(prefix: str, node: dict[str, Any], out: dict[str, str]) -> None:
