@@ -32,6 +32,8 @@ def test_help_is_chinese_by_default_and_english_on_request(run_cli: RunCli) -> N
     assert chinese.startswith("用法：smartcounter rates [OPTIONS]")
     assert "\n选项：\n" in chinese and "[必填]" in chinese and "[默认：table]" in chinese
     assert "[环境变量：SMARTCOUNTER_STORE]" in chinese
+    page = run_cli("simulate", "optimise", "--help").stdout
+    assert "[默认：10.0；x>=0.5]" in page
     english = run_cli("--lang", "en", "rates", "--help").stdout
     assert HELP_OPTION in english
     assert catalogue(Lang.ZH)[HELP_OPTION] not in english

@@ -86,7 +86,7 @@ def _notes_in(text: str, t: Translator) -> str:
         name, _, value = part.partition(": ")
         key = _NOTES.get(name)
         parts.append(t(key, value=value) if key else part)
-    return text[: found.start()] + "[" + "; ".join(parts) + "]"
+    return text[: found.start()] + "[" + t("help.note_separator").join(parts) + "]"
 
 
 @cache
