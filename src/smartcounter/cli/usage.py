@@ -17,7 +17,7 @@ import tomllib
 from collections.abc import Sequence
 from typing import IO, Any
 
-from smartcounter.i18n import Lang, Translator, parse_lang
+from smartcounter.i18n import DEFAULT_LANG, Lang, Translator, parse_lang
 from smartcounter.store.paths import config_file
 
 # ``Value error, 'xml' is not one of 'table', 'csv', 'json'`` (an enum option's check).
@@ -49,8 +49,8 @@ def usage_lang(args: Sequence[str]) -> Lang:
         text = config_file(option_value(args, "--store")).read_text("utf-8-sig")
         lang = tomllib.loads(text).get("lang")
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return Lang.ZH  # no file, or a broken one (the command reports that, not this)
-    return (parse_lang(lang) if isinstance(lang, str) else None) or Lang.ZH
+        return DEFAULT_LANG  # no file, or a broken one (the command reports that, not this)
+    return (parse_lang(lang) if isinstance(lang, str) else None) or DEFAULT_LANG
 
 
 def is_usage_error(error: BaseException) -> bool:
