@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from smartcounter.ingest import service
 from tests.ingest.ingest_kit import (
     BRANCHES,
     STAFF,
@@ -110,6 +113,33 @@ class TestReimport:
         )
         assert (monday.imported, tuesday.imported, tuesday.skipped) == (2, 1, 1)
         assert stored("transactions").get_column("txn_id").to_list() == ["T1", "T2", "T3"]
+
+    def test_stored_rows_read_back_a_file_at_a_time(
+        self,
+        ingest: Ingest,
+        write_folder: WriteFolder,
+        stored: Stored,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        # Stored rows are hashed in runs of files (``STORED_CHUNK_ROWS``); one row per run
+        # here, with files holding ids the import does not name (T2, T6).
+        monkeypatch.setattr(service, "STORED_CHUNK_ROWS", 1)
+        ingest(write_folder({"branches.csv": BRANCHES, "transactions.csv": THREE}))
+        ingest(write_folder({"transactions.csv": txns(txn(txn_id="T4"), txn(txn_id="T6"))}))
+        before = stored("transactions")
+        again = txns(
+            txn(txn_id="T1"),  # the same as stored: skipped
+            txn(txn_id="T3", channel="teller"),  # conflicts with the stored T3: rejected
+            txn(txn_id="T4"),  # skipped
+            txn(txn_id="T4"),  # skipped: a repeat inside the import
+            txn(txn_id="T5"),  # new
+        )
+        report = ingest(write_folder({"transactions.csv": again}))
+        counts = file_report(report, "transactions")
+        assert (counts.imported, counts.skipped, counts.rejected) == (1, 3, 1)
+        rows = stored("transactions")
+        assert rows.get_column("txn_id").to_list() == ["T1", "T2", "T3", "T4", "T5", "T6"]
+        assert rows.filter(rows["txn_id"] != "T5").equals(before)
 
 
 class TestEventConflicts:

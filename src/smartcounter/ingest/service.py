@@ -65,6 +65,8 @@ VISIT = "_v"
 STAFF_UNKNOWN = "_us"
 POS = "_i"  # a row's place among the keys of its table: where its id lies in the spill
 FRAME_BATCH_ROWS = 256 * 1024
+# Stored rows read back whole at once, at most, when an import repeats stored ids.
+STORED_CHUNK_ROWS = 1 << 20
 # Batches checked at once, each on its own thread (the machine's cores).
 CHECKERS = max(2, min(4, os.cpu_count() or 2))
 
@@ -547,8 +549,9 @@ class _Reconcile:
             keys.filter(pl.col(KEY).is_in(_repeated_values(keys.get_column(KEY)).implode()))
         )
         first = pl.struct(ids).is_first_distinct()
+        firsts = repeated.filter(first)
         later = repeated.filter(~first).join(
-            repeated.filter(first).select(*ids, HASH, FILE, REC),
+            firsts.select(*ids, HASH, FILE, REC),
             on=ids,
             suffix="_first",
             nulls_equal=True,
@@ -570,17 +573,32 @@ class _Reconcile:
 
         # Where rows may repeat stored ones, every id is compared (read back, all of them).
         stored, firsts_all = self._stored(firsts_all)
-        drop_ids = pl.DataFrame(schema=self.spill.schema)
-        replaced = drop_ids
+        # The rows of ``firsts_all`` whose id goes, and those whose stored row this import
+        # replaces; both known by their place (``POS``) as well as their id.
+        drop = pl.DataFrame(
+            schema={POS: keys.schema[POS], **self.spill.schema, PART: keys.schema[PART]}
+        )
+        replaced = drop.select(POS, *ids)
         if stored.height:
-            hit = firsts_all.join(stored, on=ids, nulls_equal=True)
-            same = hit.filter(pl.col(HASH) == pl.col(f"{HASH}_stored"))
-            other = hit.filter(pl.col(HASH) != pl.col(f"{HASH}_stored"))
+            # Only the columns needed go through the join: a whole export sent again
+            # matches every row.
+            hit = (
+                firsts_all.lazy()
+                .select(POS, FILE, REC, PART, *ids, HASH)
+                .join(stored.lazy(), on=ids, nulls_equal=True)
+                .with_columns((pl.col(HASH) == pl.col(f"{HASH}_stored")).alias("_same"))
+                .drop(HASH, f"{HASH}_stored")
+                .collect()
+            )
+            del stored
+            same = hit.filter(pl.col("_same"))
+            other = hit.filter(~pl.col("_same"))
+            del hit
             self._count(same, "skipped")
             if self.imp.options.replace:
                 self._count(other, "updated")
-                drop_ids = same.select(ids)
-                replaced = other.select(ids)
+                drop = same.select(POS, *ids, PART)
+                replaced = other.select(POS, *ids)
             else:
                 # A repeat of a row that conflicts with the store conflicts with it too.
                 repeats = same_in_import.join(
@@ -589,29 +607,28 @@ class _Reconcile:
                 same_in_import = same_in_import.join(
                     other.select(ids), on=ids, how="anti", nulls_equal=True
                 )
-                other = pl.concat([other.select(FILE, REC, *ids), repeats.select(FILE, REC, *ids)])
-                self._count(other, "rejected")
-                drop_ids = pl.concat([same.select(ids), other.select(ids)]).unique()
-                for src, rows in _by_file(other):
+                conflicted = pl.concat(
+                    [other.select(FILE, REC, *ids), repeats.select(FILE, REC, *ids)]
+                )
+                self._count(conflicted, "rejected")
+                drop = pl.concat([same.select(POS, *ids, PART), other.select(POS, *ids, PART)])
+                for src, rows in _by_file(conflicted):
                     self.imp.rejects.add_store_conflicts(
                         src, rows.select(REC, _id_text(ids)), ids[0]
                     )
+            del same, other
         self._count(same_in_import, "skipped")
-        kept = (
-            firsts_all.join(drop_ids, on=ids, how="anti", nulls_equal=True)
-            if drop_ids.height
-            else firsts_all
-        )
-        new = kept.join(replaced, on=ids, how="anti", nulls_equal=True) if replaced.height else kept
+        kept = firsts_all.join(drop.select(POS), on=POS, how="anti") if drop.height else firsts_all
+        new = kept.join(replaced.select(POS), on=POS, how="anti") if replaced.height else kept
         self._count(new, "imported")
         if self.table.name == "visits":
             # The id's hash is the visit's hash that transactions and triage look up.
             self.imp.new_visits.append(kept.get_column(KEY))
 
-        if later.height or drop_ids.height:
-            self._rewrite_staged(later, firsts_all, drop_ids)
+        if later.height or drop.height:
+            self._rewrite_staged(later, firsts, drop)
         if replaced.height:
-            self._remove_stored(replaced)
+            self._remove_stored(replaced.select(ids))
         self._index(kept)
         return kept.select(c for c in (FILE, PART, STAFF_UNKNOWN, VISIT) if c in kept.columns)
 
@@ -662,12 +679,13 @@ class _Reconcile:
 
     # -- the store -----------------------------------------------------------------------------
     def _stored(self, wanted: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """Stored ids among ``wanted``, with the hash of their stored content; and
-        ``wanted``, with its ids read back if stored files had to be searched for them.
+        """The stored ids of every file holding one of ``wanted``'s ids, with the hash of
+        their stored content (the caller joins them with its own); and ``wanted``, with
+        its ids read back if a stored file holds one.
 
         Only weeks that may hold one of the ids are read (the weeks the rows fall in, and
-        others whose index lists one of their hashes: ``known_ids``); of those, the id
-        columns first, and whole rows only from the files holding one of the ids (usually
+        others whose index lists one of their hashes: ``known_ids``); of those, the ids'
+        hashes first, and whole rows only from the files holding one of the ids (usually
         none: a new week's export repeats nothing). A Monday import into a store of a
         year's data then reads about what one into an empty store reads.
         """
@@ -678,11 +696,12 @@ class _Reconcile:
         files = store.files(self.table, weeks)
         if not files:
             return pl.DataFrame(), wanted
-        wanted = self._with_ids(wanted)
+        # The files holding one of the ids, found by the ids' hashes (numbers, not text:
+        # a hash shared by two ids costs a file read, never a wrong answer).
         self.holding = (
             pl.scan_parquet(files, hive_partitioning=False, include_file_paths="_path")
-            .select(*self.ids, "_path")
-            .join(wanted.lazy().select(self.ids), on=self.ids, how="semi", nulls_equal=True)
+            .select(known_ids.id_hash(self.table).alias(KEY), "_path")
+            .join(wanted.lazy().select(KEY), on=KEY, how="semi")
             .select("_path")
             .unique()
             .collect()
@@ -692,15 +711,18 @@ class _Reconcile:
         )
         if not self.holding:
             return pl.DataFrame(), wanted
+        # Their rows are hashed a few files at a time and only the ids and hashes kept:
+        # a whole export sent again reads every stored row, and all columns at once
+        # would hold gigabytes.
         cols = list(self.table.column_names)
-        rows = (
-            pl.scan_parquet(self.holding, hive_partitioning=False)
-            .select(cols)
-            .join(wanted.lazy().select(self.ids), on=self.ids, how="semi", nulls_equal=True)
-            .collect()
-        )
-        hashed = content_hash(rows, cols).alias(f"{HASH}_stored")
-        return rows.select(self.ids).with_columns(hashed), wanted
+        parts = [
+            rows.select(self.ids).with_columns(content_hash(rows, cols).alias(f"{HASH}_stored"))
+            for rows in (
+                pl.read_parquet(chunk, columns=cols, hive_partitioning=False)
+                for chunk in _chunks_of_rows(self.holding, STORED_CHUNK_ROWS)
+            )
+        ]
+        return pl.concat(parts), self._with_ids(wanted)
 
     def _remove_stored(self, replaced: pl.DataFrame) -> None:
         """Rewrite the stored files holding rows that this import replaces."""
@@ -734,27 +756,32 @@ class _Reconcile:
 
     # -- staged files holding rows that must go --------------------------------------------------
     def _rewrite_staged(
-        self, later: pl.DataFrame, firsts: pl.DataFrame, drop_ids: pl.DataFrame
+        self, later: pl.DataFrame, firsts: pl.DataFrame, drop: pl.DataFrame
     ) -> None:
         """Rewrite the staged files of partitions holding repeated or already stored rows.
 
-        Rows with the same id and content are alike in every column (so they sit in the
-        same partition), and which copy stays does not matter: one copy of each id's
-        first content stays, unless the id is dropped altogether.
+        ``later``: the rows repeating an earlier row's id; ``firsts``: the first rows of
+        ids that may repeat (those of ``later``'s ids among them); ``drop``: first rows
+        whose id goes altogether. Rows with the same id and content are alike in every
+        column (so they sit in the same partition), and which copy stays does not matter:
+        one copy of each repeated id's first content stays, unless the id is dropped.
         """
         ids = self.ids
-        affected_ids = pl.concat([later.select(ids), drop_ids]).unique()
-        # Rows whose id hashes alike, with their ids read back; then the exact ids.
-        hashed = affected_ids.select(known_ids.id_hash(self.table)).to_series().implode()
-        affected = self._with_ids(self.keys.filter(pl.col(KEY).is_in(hashed))).join(
-            affected_ids, on=ids, how="semi", nulls_equal=True
+        later_ids = later.select(ids).unique()
+        repeated_firsts = firsts.join(later_ids, on=ids, how="semi", nulls_equal=True)
+        keep = repeated_firsts.join(drop.select(ids), on=ids, how="anti", nulls_equal=True).select(
+            *ids, HASH, PART
         )
-        keep = (
-            self._with_ids(firsts.filter(pl.col(KEY).is_in(hashed)))
-            .join(affected_ids, on=ids, how="semi", nulls_equal=True)
-            .join(drop_ids, on=ids, how="anti", nulls_equal=True)
-            .select(*ids, HASH, PART)
-        )
+        # Every row of an id that repeats or goes: the repeats, their first rows, the
+        # dropped first rows (an id's other rows are repeats). Known by place, not by
+        # looking all ids up again.
+        affected = pl.concat(
+            [
+                later.select(POS, *ids, PART),
+                repeated_firsts.select(POS, *ids, PART),
+                drop.select(POS, *ids, PART),
+            ]
+        ).unique(subset=POS)
         totals = dict(self.keys.group_by(PART).len().iter_rows())
         affected_by_part = affected.select(*ids, PART).partition_by(PART, as_dict=True)
         keep_by_part = keep.partition_by(PART, as_dict=True, include_key=False)
@@ -790,6 +817,23 @@ class _Reconcile:
             if rest.height:
                 self.writer.write_frame(part, rest)
         self.writer.finish()
+
+
+def _chunks_of_rows(files: list[str], most: int) -> Iterator[list[str]]:
+    """``files`` in runs holding about ``most`` rows each (a file more than that alone)."""
+    import pyarrow.parquet as pq
+
+    run: list[str] = []
+    rows = 0
+    for path in files:
+        n = pq.ParquetFile(path).metadata.num_rows
+        if run and rows + n > most:
+            yield run
+            run, rows = [], 0
+        run.append(path)
+        rows += n
+    if run:
+        yield run
 
 
 def _among(hashes: pl.Series, known: list[np.ndarray]) -> pl.Series:
