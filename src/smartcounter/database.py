@@ -76,6 +76,22 @@ def database_url(settings: Settings) -> str:
     return url
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite ``url`` (None: another database, or one in memory)."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split("///", 1)[1] if "///" in url else ""
+    path = path.split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def database_exists(settings: Settings) -> bool:
+    """Whether the lobby database of ``settings`` is there to read: a server is assumed to
+    be (connecting tells); a SQLite file must exist (opening it would create it)."""
+    file = sqlite_file(database_url(settings))
+    return file is None or file.exists()
+
+
 def create_db_engine(
     url: str,
     *,
@@ -85,10 +101,10 @@ def create_db_engine(
 ) -> Engine:
     """An engine for ``url``; ``schema`` puts a PostgreSQL session's tables in that schema."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            owner_only(Path(path.split("?", 1)[0]))
+        file = sqlite_file(url)
+        if file is not None:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            owner_only(file)
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _tune_sqlite(engine)
         return engine

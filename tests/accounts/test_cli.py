@@ -251,3 +251,39 @@ class TestChanges:
 class TestDatabaseFile:
     def test_the_sqlite_file_is_owner_only(self, store: Path) -> None:
         assert (store / "lobby.sqlite3").stat().st_mode & 0o777 == 0o600
+
+
+class TestNoDatabaseYet:
+    """A store folder without a lobby database: only ``users add`` makes one."""
+
+    def test_list_says_there_are_none_and_creates_nothing(self, tmp_path: Path) -> None:
+        folder = tmp_path / "not-yet"
+        table = run(folder, "users", "list", lang="zh")
+        assert (table.returncode, table.stdout.strip()) == (0, "还没有账号。")
+        listed = run(folder, "users", "list", "--format", "json")
+        assert (listed.returncode, json.loads(listed.stdout)) == (0, [])
+        assert not folder.exists()
+
+    def test_a_change_names_the_missing_database_and_creates_nothing(self, tmp_path: Path) -> None:
+        folder = tmp_path / "not-yet"
+        answer = run(folder, "users", "disable", "bob")
+        assert answer.returncode == 2
+        assert "no account database yet" in answer.stderr
+        assert str(folder / "lobby.sqlite3") in answer.stderr
+        assert "users add" in answer.stderr
+        assert not folder.exists()
+
+    def test_add_makes_the_database(self, tmp_path: Path) -> None:
+        folder = tmp_path / "not-yet"
+        added = run(
+            folder,
+            "users",
+            "add",
+            "analyst.wu",
+            "--role",
+            "centre_analyst",
+            "--password-stdin",
+            stdin=f"{PASSWORD}\n{PASSWORD}\n",
+        )
+        assert added.returncode == 0, added.stderr
+        assert [u["username"] for u in users(folder)] == ["analyst.wu"]

@@ -70,11 +70,20 @@ def _read_passwords(state: AppState, password_stdin: bool) -> tuple[str, str]:
 
 
 @contextmanager
-def _unit_of_work(state: AppState) -> Iterator[Session]:
-    """One transaction on the service database; a refused change exits 2, nothing written."""
+def _unit_of_work(state: AppState, *, create: bool = False) -> Iterator[Session]:
+    """One transaction on the service database; a refused change exits 2, nothing written.
+
+    Only ``create`` (a new account) makes a SQLite database that is not there yet: any
+    other command stops with a message, the folder left as it was.
+    """
+    from smartcounter.database import database_exists, database_url, sqlite_file
     from smartcounter.errors import SmartCounterError
     from smartcounter.lobby.database import open_database
 
+    if not create and not database_exists(state.settings):
+        fail(
+            state.t("accounts.cli.no_database", path=str(sqlite_file(database_url(state.settings))))
+        )
     database = open_database(state.settings)
     try:
         with database.unit_of_work() as session:
@@ -85,14 +94,17 @@ def _unit_of_work(state: AppState) -> Iterator[Session]:
         database.dispose()
 
 
-def _change(ctx: typer.Context, change: Callable[..., T], /, **arguments: object) -> T:
-    """Run ``change(session=, actor=, now=, **arguments)`` as the OS user, in one transaction."""
+def _change(
+    ctx: typer.Context, change: Callable[..., T], /, *, create: bool = False, **arguments: object
+) -> T:
+    """Run ``change(session=, actor=, now=, **arguments)`` as the OS user, in one transaction
+    (``create``: making the database if it is not there yet)."""
     from smartcounter.cli.actor import command_actor
     from smartcounter.lobby.context import build_context
 
     state = state_of(ctx)
     now = build_context(state.settings).now()
-    with _unit_of_work(state) as session:
+    with _unit_of_work(state, create=create) as session:
         return change(session=session, actor=command_actor(), now=now, **arguments)
 
 
@@ -132,6 +144,7 @@ def add(
     user = _change(
         ctx,
         accounts.create_user,
+        create=True,
         branch_id=branch,
         user_in=user_in,
         confirm=confirm,
@@ -158,6 +171,7 @@ def list_users(
 ) -> None:
     """列出账号。List the accounts."""
     from smartcounter.accounts import repository as repo
+    from smartcounter.database import database_exists
     from smartcounter.kit.tabular import write_rows
     from smartcounter.lobby.context import build_context
 
@@ -172,8 +186,10 @@ def list_users(
         "active",
         "last_login_at",
     ]
-    with _unit_of_work(state) as session:
-        rows = [_row(u, lobby.local) for u in repo.users_of(session, branch)]
+    rows: list[list[object]] = []
+    if database_exists(state.settings):  # none yet: no accounts, and nothing created
+        with _unit_of_work(state) as session:
+            rows = [_row(u, lobby.local) for u in repo.users_of(session, branch)]
     if fmt is OutputFormat.TABLE:
         if not rows:
             print(state.t("accounts.cli.no_users"))
