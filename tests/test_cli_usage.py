@@ -79,7 +79,7 @@ def test_usage_errors_are_chinese_by_default_and_english_on_request(
 def test_the_usage_line_and_where_help_is_are_translated_too(run_cli: RunCli) -> None:
     result = run_cli("rates")
     assert result.stderr.splitlines()[:2] == [
-        "用法：smartcounter rates [OPTIONS]",
+        "用法：smartcounter rates [选项]",
         "查看帮助：smartcounter rates --help",
     ]
 

@@ -29,7 +29,8 @@ def test_help_is_chinese_by_default_and_english_on_request(run_cli: RunCli) -> N
     chinese = run_cli("rates", "--help").stdout
     assert catalogue(Lang.ZH)[HELP_OPTION] in chinese
     assert HELP_OPTION not in chinese
-    assert chinese.startswith("用法：smartcounter rates [OPTIONS]")
+    assert chinese.startswith("用法：smartcounter rates [选项]")
+    assert "--by <文本>" in chinese and "<str>" not in chinese
     assert "\n选项：\n" in chinese and "[必填]" in chinese and "[默认：table]" in chinese
     assert "[环境变量：SMARTCOUNTER_STORE]" in chinese
     page = run_cli("simulate", "optimise", "--help").stdout
@@ -39,6 +40,20 @@ def test_help_is_chinese_by_default_and_english_on_request(run_cli: RunCli) -> N
     assert catalogue(Lang.ZH)[HELP_OPTION] not in english
     assert english.startswith("Usage: smartcounter rates [OPTIONS]")
     assert "\nOptions:\n" in english and "[required]" in english
+
+
+def test_h_shows_the_help_too_and_placeholders_are_in_the_language(run_cli: RunCli) -> None:
+    short = run_cli("ingest", "-h")
+    assert short.exit_code == 0
+    assert short.stdout == run_cli("ingest", "--help").stdout
+    assert short.stdout.startswith("用法：smartcounter ingest [选项] {paths}...")
+    assert "paths... <路径>..." in short.stdout and "  -h, --help" in short.stdout
+    assert run_cli("-h").stdout.startswith("用法：smartcounter [选项] 命令 [参数]...")
+    english = run_cli("--lang", "en", "ingest", "-h").stdout
+    assert english.startswith("Usage: smartcounter ingest [OPTIONS]")
+    # A usage error still points to the long form.
+    refused = run_cli("rates")
+    assert refused.exit_code == 2 and "--help" in refused.stderr
 
 
 def test_the_root_page_is_chinese_too(run_cli: RunCli) -> None:
@@ -71,6 +86,11 @@ def test_chinese_wraps_between_characters_never_inside_a_word_nor_before_a_comma
         words = {w for line in lines for w in line.replace("、", " ").replace("。", " ").split()}
         assert words <= set(text.replace("、", " ").replace("。", " ").split())
     assert cjk_wrap("迁移率" * 10, 10) == 2 * ["迁移率迁移", "率迁移率迁", "移率迁移率"]
+    # An opening mark never ends a line: it goes to the next with what it opens.
+    assert cjk_wrap("每个网点一页（DIR/branches/x.html）", 24) == [
+        "每个网点一页",
+        "（DIR/branches/x.html）",
+    ]
     assert one_language("迁移率（按维度分组）。Migration rates by KEYS.", Lang.ZH) == (
         "迁移率（按维度分组）。"
     )

@@ -54,7 +54,13 @@ def _speak(error: Exception, args: tuple[str, ...]) -> None:
         speak(error, args)
 
 
-HELP = "--help"
+# The options that show a command's help (click's ``help_option_names``).
+HELP = ("-h", "--help")
+
+
+def _asks_help(args: tuple[str, ...]) -> bool:
+    """Whether the command line asks for a help page."""
+    return any(arg in HELP for arg in args)
 
 
 def _help_in_language(command: Any, args: tuple[str, ...]) -> None:
@@ -114,7 +120,7 @@ class LazyCommands(TyperGroup):
         self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
     ) -> Any:
         self._args = tuple(args)
-        if HELP in self._args or not self._args:
+        if _asks_help(self._args) or not self._args:
             _help_in_language(self, self._args)  # the root's own page may be shown
         try:
             return super().make_context(info_name, args, parent, **extra)
@@ -157,7 +163,7 @@ class LazyCommands(TyperGroup):
     def _shows_help(self, cmd_name: str, command: Any) -> bool:
         """True when this run shows ``command``'s help: asked for, or a group given no
         subcommand."""
-        if HELP in self._args:
+        if _asks_help(self._args):
             return True
         if not getattr(command, "commands", None) or cmd_name not in self._args:
             return False
@@ -183,6 +189,7 @@ app = typer.Typer(
     "scorecards, lobby service.",
     no_args_is_help=True,
     add_completion=False,
+    context_settings={"help_option_names": list(HELP)},
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )

@@ -74,6 +74,32 @@ def in_language(command: Any, lang: Lang) -> None:
 _HEADINGS = {"Options": "help.options", "Arguments": "help.arguments", "Commands": "help.commands"}
 _NOTES = {"default": "help.default", "env var": "help.env_var", "required": "help.required"}
 _BRACKETS = re.compile(r"\[([^\[\]]*)\]\s*$")
+# The parser's placeholders: in the usage line, and for an option's value (``<str>``, and
+# ``<list[Path]>`` for an argument given many times).
+_USAGE_WORDS = {"[OPTIONS]": "options", "COMMAND": "command", "[ARGS]...": "args"}
+_VALUE = re.compile(r"<(?:list\[)?([A-Za-z]+)(\])?>")
+_VALUES = {"str", "path", "int", "float", "id"}
+
+
+def usage_in(args: str, t: Translator) -> str:
+    """The placeholders of a usage line (``[OPTIONS]``, …) in ``t``'s language."""
+    words = args.split(" ")
+    return " ".join(
+        t(f"help.placeholder.{_USAGE_WORDS[w]}") if w in _USAGE_WORDS else w for w in words
+    )
+
+
+def _values_in(term: str, t: Translator) -> str:
+    """An option's value placeholders (``<str>``) in ``t``'s language; a list as ``<x>...``."""
+
+    def said(found: re.Match[str]) -> str:
+        name = found[1].lower()
+        if name not in _VALUES:
+            return found[0]
+        word = f"<{t(f'help.placeholder.{name}')}>"
+        return word + "..." if found[2] else word
+
+    return _VALUE.sub(said, term)
 
 
 def _notes_in(text: str, t: Translator) -> str:
@@ -98,7 +124,7 @@ def _context_in(lang: Lang, base: type[Any]) -> type[Any]:
 
     class Formatter(formatter_base):  # type: ignore[misc]
         def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
-            super().write_usage(prog, args, t("help.usage"))
+            super().write_usage(prog, usage_in(args, t), t("help.usage"))
 
         def write_heading(self, heading: str) -> None:
             key = _HEADINGS.get(heading)
@@ -110,7 +136,7 @@ def _context_in(lang: Lang, base: type[Any]) -> type[Any]:
         def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
             # As the parser lays out a list of terms and texts, but the text wrapped where
             # Chinese may break (cjk_wrap), and measured as a terminal shows it.
-            rows = [(term, _notes_in(text, t)) for term, text in rows]
+            rows = [(_values_in(term, t), _notes_in(text, t)) for term, text in rows]
             first_col = min(max((width_of(a) for a, _ in rows), default=0), col_max)
             first_col += col_spacing
             for term, text in rows:
@@ -140,6 +166,8 @@ def _context_in(lang: Lang, base: type[Any]) -> type[Any]:
 
 # Characters a line may not begin with (Chinese line-breaking rules), and the wide ones.
 _NO_LINE_START = set("、，。；：！？）》」』】…,.;:!?)]")
+# … and the opening marks a line may not end with.
+_NO_LINE_END = set("（《「『【“‘([")
 
 
 def width_of(text: str) -> int:
@@ -149,11 +177,13 @@ def width_of(text: str) -> int:
 
 def _tokens(text: str) -> list[str]:
     """``text`` as the pieces a line may break between: a run of spaces, a word of other
-    characters, or one wide character (with the punctuation that must follow it)."""
+    characters, or one wide character (with the punctuation that must follow it, and
+    after an opening mark)."""
     found = re.findall(r"\s+|[^\s\u2e80-\u9fff\u3000-\u303f\uff00-\uffef]+|\S", text)
     tokens: list[str] = []
     for piece in found:
-        if tokens and piece[0] in _NO_LINE_START and not tokens[-1].isspace():
+        glued = piece[0] in _NO_LINE_START or tokens[-1][-1] in _NO_LINE_END if tokens else False
+        if glued and not tokens[-1].isspace() and not piece.isspace():
             tokens[-1] += piece
         else:
             tokens.append(piece)

@@ -181,10 +181,16 @@ def show(error: Any, lang: Lang, file: IO[Any] | None = None) -> None:
             if usage.startswith(prefix):
                 usage = usage[len(prefix) :].strip()
                 break
-        print(t("usage.usage", usage=usage), file=out)
+        from smartcounter.cli.help_text import usage_in
+
+        print(t("usage.usage", usage=usage_in(usage, t)), file=out)
         if ctx.command.get_help_option(ctx) is not None:
             print(
-                t("usage.try_help", command=ctx.command_path, option=ctx.help_option_names[0]),
+                t(
+                    "usage.try_help",
+                    command=ctx.command_path,
+                    option=max(ctx.help_option_names, key=len),
+                ),
                 file=out,
             )
         print(file=out)
