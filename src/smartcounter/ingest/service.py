@@ -64,6 +64,7 @@ KEY = "_k"
 VISIT = "_v"
 STAFF_UNKNOWN = "_us"
 POS = "_i"  # a row's place among the keys of its table: where its id lies in the spill
+SAME = "_same"  # a row the same as its stored copy
 FRAME_BATCH_ROWS = 256 * 1024
 # Stored rows read back whole at once, at most, when an import repeats stored ids.
 STORED_CHUNK_ROWS = 1 << 20
@@ -571,33 +572,21 @@ class _Reconcile:
             keys.join(later.select(FILE, REC), on=[FILE, REC], how="anti") if later.height else keys
         )
 
-        # Where rows may repeat stored ones, every id is compared (read back, all of them).
-        stored, firsts_all = self._stored(firsts_all)
+        # Where rows may repeat stored ones, each is compared with its stored copy.
+        matches = self._stored_matches(firsts_all)
         # The rows of ``firsts_all`` whose id goes, and those whose stored row this import
-        # replaces; both known by their place (``POS``) as well as their id.
-        drop = pl.DataFrame(
-            schema={POS: keys.schema[POS], **self.spill.schema, PART: keys.schema[PART]}
-        )
-        replaced = drop.select(POS, *ids)
-        if stored.height:
-            # Only the columns needed go through the join: a whole export sent again
-            # matches every row.
-            hit = (
-                firsts_all.lazy()
-                .select(POS, FILE, REC, PART, *ids, HASH)
-                .join(stored.lazy(), on=ids, nulls_equal=True)
-                .with_columns((pl.col(HASH) == pl.col(f"{HASH}_stored")).alias("_same"))
-                .drop(HASH, f"{HASH}_stored")
-                .collect()
-            )
-            del stored
-            same = hit.filter(pl.col("_same"))
-            other = hit.filter(~pl.col("_same"))
-            del hit
+        # replaces: known by their place (``POS``); ids are read back only where needed.
+        drop = pl.DataFrame(schema={POS: keys.schema[POS], PART: keys.schema[PART]})
+        replaced = drop.select(POS)
+        if matches.height:
+            same = matches.filter(pl.col(SAME))
+            # Rows that differ from their stored copy: few, usually; their ids read back.
+            other = self._with_ids(matches.filter(~pl.col(SAME)))
+            del matches
             self._count(same, "skipped")
             if self.imp.options.replace:
                 self._count(other, "updated")
-                drop = same.select(POS, *ids, PART)
+                drop = same.select(POS, PART)
                 replaced = other.select(POS, *ids)
             else:
                 # A repeat of a row that conflicts with the store conflicts with it too.
@@ -611,7 +600,7 @@ class _Reconcile:
                     [other.select(FILE, REC, *ids), repeats.select(FILE, REC, *ids)]
                 )
                 self._count(conflicted, "rejected")
-                drop = pl.concat([same.select(POS, *ids, PART), other.select(POS, *ids, PART)])
+                drop = pl.concat([same.select(POS, PART), other.select(POS, PART)])
                 for src, rows in _by_file(conflicted):
                     self.imp.rejects.add_store_conflicts(
                         src, rows.select(REC, _id_text(ids)), ids[0]
@@ -678,24 +667,31 @@ class _Reconcile:
             self.imp.reports[src].unresolved += int(n)
 
     # -- the store -----------------------------------------------------------------------------
-    def _stored(self, wanted: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """The stored ids of every file holding one of ``wanted``'s ids, with the hash of
-        their stored content (the caller joins them with its own); and ``wanted``, with
-        its ids read back if a stored file holds one.
+    def _stored_matches(self, wanted: pl.DataFrame) -> pl.DataFrame:
+        """The rows of ``wanted`` whose id is stored: their ``POS``, ``FILE``, ``REC`` and
+        ``PART``, and ``SAME``: whether the stored row has the same content.
 
         Only weeks that may hold one of the ids are read (the weeks the rows fall in, and
         others whose index lists one of their hashes: ``known_ids``); of those, the ids'
         hashes first, and whole rows only from the files holding one of the ids (usually
         none: a new week's export repeats nothing). A Monday import into a store of a
         year's data then reads about what one into an empty store reads.
+
+        Those files are read a run at a time (a whole export sent again reads every stored
+        row): each run's rows are paired with ``wanted`` by their ids' hashes, and each pair
+        is then checked on the ids themselves (``wanted``'s read back from the scratch
+        file). No more than a run's ids are ever held as text.
         """
+        found = [
+            wanted.select(POS, FILE, REC, PART).clear().with_columns(pl.lit(False).alias(SAME))
+        ]
         store = self.imp.store
         weeks = known_ids.weeks_to_read(
             store, self.table, wanted.get_column(KEY), _weeks_of(wanted, self.table)
         )
         files = store.files(self.table, weeks)
         if not files:
-            return pl.DataFrame(), wanted
+            return found[0]
         # The files holding one of the ids, found by the ids' hashes (numbers, not text:
         # a hash shared by two ids costs a file read, never a wrong answer).
         self.holding = (
@@ -709,20 +705,32 @@ class _Reconcile:
             .sort()
             .to_list()
         )
-        if not self.holding:
-            return pl.DataFrame(), wanted
-        # Their rows are hashed a few files at a time and only the ids and hashes kept:
-        # a whole export sent again reads every stored row, and all columns at once
-        # would hold gigabytes.
+        narrow = wanted.select(KEY, POS, FILE, REC, PART, HASH)
         cols = list(self.table.column_names)
-        parts = [
-            rows.select(self.ids).with_columns(content_hash(rows, cols).alias(f"{HASH}_stored"))
-            for rows in (
-                pl.read_parquet(chunk, columns=cols, hive_partitioning=False)
-                for chunk in _chunks_of_rows(self.holding, STORED_CHUNK_ROWS)
+        ids = self.ids
+        theirs = [f"{c}_wanted" for c in ids]
+        same_id = pl.all_horizontal(
+            pl.col(c).eq_missing(pl.col(w)) for c, w in zip(ids, theirs, strict=True)
+        )
+        for run in _chunks_of_rows(self.holding, STORED_CHUNK_ROWS):
+            rows = pl.read_parquet(run, columns=cols, hive_partitioning=False)
+            stored = rows.select(*ids, known_ids.id_hash(self.table).alias(KEY)).with_columns(
+                content_hash(rows, cols).alias(f"{HASH}_stored")
             )
-        ]
-        return pl.concat(parts), self._with_ids(wanted)
+            del rows
+            pairs = stored.join(narrow, on=KEY)
+            if pairs.is_empty():
+                continue
+            their_ids = self.spill.gather(pairs.get_column(POS)).rename(
+                dict(zip(ids, theirs, strict=True))
+            )
+            pairs = pl.concat([pairs, their_ids], how="horizontal").filter(same_id)
+            found.append(
+                pairs.select(
+                    POS, FILE, REC, PART, (pl.col(HASH) == pl.col(f"{HASH}_stored")).alias(SAME)
+                )
+            )
+        return pl.concat(found)
 
     def _remove_stored(self, replaced: pl.DataFrame) -> None:
         """Rewrite the stored files holding rows that this import replaces."""
@@ -769,29 +777,32 @@ class _Reconcile:
         ids = self.ids
         later_ids = later.select(ids).unique()
         repeated_firsts = firsts.join(later_ids, on=ids, how="semi", nulls_equal=True)
-        keep = repeated_firsts.join(drop.select(ids), on=ids, how="anti", nulls_equal=True).select(
-            *ids, HASH, PART
-        )
+        # A dropped row is a first row too: known by its place.
+        keep = repeated_firsts.join(drop.select(POS), on=POS, how="anti").select(*ids, HASH, PART)
         # Every row of an id that repeats or goes: the repeats, their first rows, the
-        # dropped first rows (an id's other rows are repeats). Known by place, not by
-        # looking all ids up again.
+        # dropped first rows (an id's other rows are repeats). Known by place.
         affected = pl.concat(
-            [
-                later.select(POS, *ids, PART),
-                repeated_firsts.select(POS, *ids, PART),
-                drop.select(POS, *ids, PART),
-            ]
-        ).unique(subset=POS)
+            [later.select(POS, PART), repeated_firsts.select(POS, PART), drop.select(POS, PART)]
+        )
+        if later.height:
+            affected = affected.unique(subset=POS)
+        touched = dict(affected.group_by(PART).len().iter_rows())
         totals = dict(self.keys.group_by(PART).len().iter_rows())
-        affected_by_part = affected.select(*ids, PART).partition_by(PART, as_dict=True)
         keep_by_part = keep.partition_by(PART, as_dict=True, include_key=False)
+        # Partitions keeping some of their rows are written again: their touched rows' ids
+        # are read back (a whole export sent again keeps none, and reads back no id).
+        again = {p for p, n in touched.items() if (p,) in keep_by_part or n < totals[p]}
+        touched_rows = (
+            affected.filter(pl.col(PART).is_in(list(again))).partition_by(PART, as_dict=True)
+            if again
+            else {}
+        )
         cols = list(self.table.column_names)
-        for (part_value,), touched in sorted(affected_by_part.items(), key=lambda kv: str(kv[0])):
-            part = int(str(part_value))
+        for part_value in sorted(touched):
+            part = int(part_value)
             files = list(self.writer.files.get(part, []))
-            keep_here = keep_by_part.get((part_value,))
             rows = None
-            if keep_here is not None or touched.height < totals[part_value]:
+            if part_value in again:
                 rows = pl.concat(
                     [
                         pl.read_parquet(self.imp.tx.staged_path(rel), hive_partitioning=False)
@@ -803,8 +814,10 @@ class _Reconcile:
                 self.writer.files[part].remove(rel)
             if rows is None:
                 continue  # every row of the partition goes: nothing to write back
-            touched_ids = touched.select(ids).unique()
+            positions = touched_rows[(part_value,)].get_column(POS)
+            touched_ids = self.spill.gather(positions).unique()
             rest = rows.join(touched_ids, on=ids, how="anti", nulls_equal=True)
+            keep_here = keep_by_part.get((part_value,))
             if keep_here is not None:
                 marked = rows.join(touched_ids, on=ids, how="semi", nulls_equal=True)
                 marked = marked.with_columns(content_hash(marked, cols))
