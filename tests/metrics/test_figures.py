@@ -30,16 +30,26 @@ class TestRanking:
             + ["T500,B5,2018-03-05 09:00:00,cash_deposit,teller,,,,,"]  # undefined
             + _branch_rows("B1", "2018-02-26", 1, 1, 600)  # last week 0.5
         )
-        return build_store({"branches.csv": BRANCHES, "transactions.csv": txns(*rows)})
+        # B6: a branch of the network without any transaction in either week.
+        branches = BRANCHES + "B6,六号支行,南通,county,5,1,2\n"
+        return build_store({"branches.csv": branches, "transactions.csv": txns(*rows)})
 
     def test_ties_share_the_better_rank_and_undefined_is_listed_unranked(self, store, metrics_of):
         frame = metrics_of(store).ranking("2018-W10")
         ranks = {
             r["branch_id"]: (r["peer_rank"], r["network_rank"]) for r in frame.iter_rows(named=True)
         }
-        assert ranks == {"B1": (1, 1), "B2": (2, 2), "B3": (2, 2), "B4": (4, 4), "B5": (None, None)}
-        b5 = frame.filter(frame["branch_id"] == "B5").row(0, named=True)
-        assert b5["rate"] is None and b5["migratable"] == 0
+        assert ranks == {
+            "B1": (1, 1),
+            "B2": (2, 2),
+            "B3": (2, 2),
+            "B4": (4, 4),
+            "B5": (None, None),
+            "B6": (None, None),
+        }
+        for branch in ("B5", "B6"):  # only non-migratable business; none at all
+            row = frame.filter(frame["branch_id"] == branch).row(0, named=True)
+            assert row["rate"] is None and row["migratable"] == 0, row
 
     def test_change_from_last_week_in_points(self, store, metrics_of):
         frame = metrics_of(store).ranking("2018-W10")

@@ -516,8 +516,10 @@ def shrinkage_ctes(source: str) -> str:
 def ranking_sql(week: str, previous_week: str) -> str:
     """Branch ranking of one week: rate, interval, ranks, shrunk estimate, change from last week.
 
-    Ranks: by rate, highest first, ties share the better rank (SQL RANK), undefined rates
-    unranked; within the peer group (branch_type) and network-wide. The shrunk estimate is
+    Every branch of the network is listed (metrics.md: a branch with an undefined rate is
+    listed but unranked), one without transactions in either week too. Ranks: by rate,
+    highest first, ties share the better rank (SQL RANK), undefined rates unranked; within
+    the peer group (branch_type) and network-wide. The shrunk estimate is
     an empirical-Bayes beta-binomial posterior mean per peer group: the prior's mean is the
     group's mean rate, its variance the spread of rates left after removing binomial noise,
     so a branch with few transactions is pulled towards its group.
@@ -536,7 +538,6 @@ def ranking_sql(week: str, previous_week: str) -> str:
       FROM branches b
       LEFT JOIN cur c ON c.branch_id = b.branch_id
       LEFT JOIN prev p ON p.branch_id = b.branch_id
-      WHERE c.branch_id IS NOT NULL OR p.branch_id IS NOT NULL
     ),
     ranked AS (
       SELECT base.*,
