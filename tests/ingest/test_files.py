@@ -99,6 +99,11 @@ class TestUnusableFiles:
         report = ingest(write_folder({"branches.csv": BRANCHES, "transactions.csv": TXN_HEADER}))
         counts = file_report(report, "transactions")
         assert (counts.read, counts.imported, counts.rejected) == (0, 0, 0)
+        # … also without a line break after it, as a script joining the names writes it.
+        bare = TXN_HEADER.rstrip("\n")
+        report = ingest(write_folder({"branches.csv": BRANCHES, "transactions.csv": bare}))
+        counts = file_report(report, "transactions")
+        assert (counts.read, counts.imported, counts.rejected) == (0, 0, 0)
 
     def test_other_files_in_the_folder_are_left_alone(
         self, ingest: Ingest, write_folder: WriteFolder

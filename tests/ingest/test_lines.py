@@ -193,6 +193,29 @@ class TestMalformedRows:
         assert row["line"] == "3"
         assert "quote" in row["reason"]
 
+    def test_a_quote_never_closed_in_the_last_column_swallows_no_row_silently(
+        self, ingest: Ingest, write_folder: WriteFolder, read_rejects: ReadRejects, stored: Stored
+    ) -> None:
+        # The open quote runs to the end of the file: the parser reads T3 and T4 as one
+        # row whose last value holds T4's line. T3 is rejected for it, not stored so.
+        header = "txn_id,branch_id,ts,business_code,channel,customer_id\n"
+        body = (
+            header
+            + 'T1,B001,2018-03-05 09:00:00,card_open,stm,ab"c\n'  # a stray quote: a character
+            + 'T2,B001,2018-03-05 09:00:00,card_open,stm,"a\nb"\n'  # a value over two lines
+            + 'T3,B001,2018-03-05 09:00:00,card_open,stm,"never closed\n'  # line 5
+            + "T4,B001,2018-03-05 09:00:00,card_open,stm,x\n"
+        )
+        report = ingest(write_folder({"branches.csv": BRANCHES, "transactions.csv": body}))
+        counts = file_report(report, "transactions")
+        assert (counts.read, counts.imported, counts.rejected) == (3, 2, 1)
+        assert report.rejects_path is not None
+        (row,) = read_rejects(report.rejects_path)
+        assert row["line"] == "5" and "never closed" in row["reason"]
+        assert "T4" in row["value"]
+        rows = stored("transactions").sort("txn_id")
+        assert rows.get_column("customer_id").to_list() == ['ab"c', "a\nb"]
+
 
 class TestConflictLines:
     def test_a_conflict_names_the_line_of_the_first_row(

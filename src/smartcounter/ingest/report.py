@@ -127,7 +127,11 @@ class RejectLog:
 
     def add_structural(self, src: int, bad: Sequence[BadRow], expected: int) -> None:
         """Rows that are no CSV row of the header (field count, an unclosed quote)."""
-        unclosed = [b.text.count('"') % 2 == 1 for b in bad]
+        kinds = [
+            b.kind
+            or ("reject.unclosed_quote" if b.text.count('"') % 2 == 1 else "reject.field_count")
+            for b in bad
+        ]
         self._add(
             src,
             pl.DataFrame(
@@ -135,9 +139,7 @@ class RejectLog:
                     REC: [b.rec for b in bad],
                     COLUMN: [""] * len(bad),
                     VALUE: [b.text[:_MAX_VALUE] for b in bad],
-                    KIND: [
-                        "reject.unclosed_quote" if u else "reject.field_count" for u in unclosed
-                    ],
+                    KIND: kinds,
                     FIELDS: [b.fields for b in bad],
                     EXPECTED: [expected] * len(bad),
                 },

@@ -8,6 +8,7 @@ row can be named by its line; ``LineMap`` turns record numbers into physical lin
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,11 +175,19 @@ def open_file(source: SourceFile, scratch: Path) -> OpenedFile:
 
 @dataclass(frozen=True)
 class BadRow:
-    """A row that is not a CSV row of this header (too many or too few fields)."""
+    """A row that is not a CSV row of this header (too many or too few fields), or whose
+    values run over several lines (``kind``: the reason's message key, if not the count)."""
 
     rec: int
     fields: int
     text: str
+    kind: str | None = None
+
+
+# A quoted value may hold line breaks (RFC 4180) and is then stored whole; but one that
+# holds a whole row's worth of fields on a line of its own is a quote never closed (or
+# closed rows later) that swallowed the lines after it: the row is rejected for that.
+SWALLOWED = "reject.unclosed_quote"
 
 
 @dataclass
@@ -227,6 +236,8 @@ def _read_batches(
     table = opened.source.table
     present = opened.present
     pending: list[BadRow] = []
+    if _header_only(opened.utf8_path):
+        return  # no line after the header (not even its line break): no rows
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         number = int(row.number) if row.number is not None else -1
@@ -280,17 +291,65 @@ def _read_batches(
             batch = prepare(batch)
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
+        tally.records += n + len(mine)
+        if opened.detected.quotes:  # without a quote, no value holds a line break
+            expected = len(opened.header)
+            frame, spanning = _without_swallowing_rows(frame, recs, expected)
+            if spanning:
+                recs = _kept_recs(recs, spanning)
+                mine += spanning
         frame = frame.with_columns(
             *[pl.lit(None, dtype=pl.String).alias(c) for c in missing],
             pl.Series(REC, recs, dtype=REC_DTYPE),
         ).select([*table.column_names, REC])
-        tally.records += n + len(mine)
         tally.bad += len(mine)
         yield RawBatch(frame, mine)
     if pending:
         tally.records += len(pending)
         tally.bad += len(pending)
         yield RawBatch(_empty_text(table), list(pending))
+
+
+def _header_only(path: Path) -> bool:
+    """Whether ``path`` is one line without a line break: a header and no rows (the
+    parser, told to skip the header, would call that too short)."""
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+    return b"\n" not in head and b"\r" not in head and len(head) < 1 << 20
+
+
+def _without_swallowing_rows(
+    frame: pl.DataFrame, recs: np.ndarray, fields: int
+) -> tuple[pl.DataFrame, list[BadRow]]:
+    """``frame`` without its rows whose value swallowed later rows (``SWALLOWED``), and
+    those rows: a value with a line after a line break holding ``fields`` - 1 commas."""
+    text = [c for c, kind in frame.schema.items() if kind == pl.String]
+    if not text:
+        return frame, []
+    multi_line = frame.select(
+        pl.any_horizontal(pl.col(c).str.contains("[\r\n]") for c in text).fill_null(False)
+    ).to_series()
+    if not multi_line.any():
+        return frame, []
+    at = np.flatnonzero(multi_line.to_numpy())
+    swallowed = np.zeros(frame.height, dtype=bool)
+    bad = []
+    for i, values in zip(at, frame.filter(multi_line).iter_rows(), strict=True):
+        lines = [
+            line for v in values if isinstance(v, str) for line in re.split(r"\r\n|\r|\n", v)[1:]
+        ]
+        if any(line.count(",") >= fields - 1 for line in lines):
+            swallowed[i] = True
+            row = ",".join("" if v is None else str(v) for v in values)
+            bad.append(BadRow(int(recs[i]), frame.width, row[:1000], SWALLOWED))
+    if not bad:
+        return frame, []
+    return frame.filter(~pl.Series(swallowed)), bad
+
+
+def _kept_recs(recs: np.ndarray, spanning: list[BadRow]) -> np.ndarray:
+    """``recs`` without the records of ``spanning``."""
+    return recs[~np.isin(recs, [b.rec for b in spanning])]
 
 
 def _empty_text(table: Table) -> pl.DataFrame:
@@ -332,10 +391,11 @@ def line_map(opened: OpenedFile, tally: ReadTally) -> LineMap:
     """How records of ``opened`` map to lines, given what reading the whole file saw."""
     if physical_lines(opened.utf8_path) == tally.records:
         return LineMap(None)
-    starts = _record_starts_by_quotes(opened.utf8_path)
-    if starts.size != tally.records:
-        # A stray quote inside an unquoted value defeats counting quotes; read the file
-        # with a real CSV parser instead (slower, rare).
+    starts, strays = _record_starts_by_quotes(opened.utf8_path)
+    if strays or starts.size != tally.records:
+        # A stray quote inside an unquoted value defeats counting quotes, even where the
+        # count of records comes out right (a quote never closed further on evens it
+        # out); read the file with a real CSV parser instead (slower, rare).
         starts = _record_starts_by_parsing(opened.utf8_path)
     return LineMap(starts)
 
@@ -366,12 +426,15 @@ def estimated_rows(path: Path) -> int:
     return max(int(size / (len(head) / lines)) - 1, 1)
 
 
-def _record_starts_by_quotes(path: Path) -> np.ndarray:
-    """Lines where records start: a line break ends a record unless quotes are open.
+def _record_starts_by_quotes(path: Path) -> tuple[np.ndarray, int]:
+    """Lines where records start: a line break ends a record unless quotes are open; and
+    the number of stray quotes (inside an unquoted value, as in ``12"3``).
 
     Quotes are open after an odd number of quote characters; that holds for every
-    well-formed CSV file (quotes only around values, doubled inside them). Blank lines
-    are no records, as in the parser.
+    well-formed CSV file (quotes only around values, doubled inside them). A quote with
+    neither a separator, a line break nor another quote on either side is a stray one,
+    which the parser takes as a character: the count of quotes is then no guide. Blank
+    lines are no records, as in the parser.
     """
     data = (
         np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else np.zeros(0, np.uint8)
@@ -379,6 +442,7 @@ def _record_starts_by_quotes(path: Path) -> np.ndarray:
     size = data.size
     starts: list[np.ndarray] = []
     quotes_before = 0
+    strays = 0
     lines_before = 0
     pos = 0
     first_is_blank = (
@@ -390,6 +454,7 @@ def _record_starts_by_quotes(path: Path) -> np.ndarray:
         chunk = np.asarray(data[pos : pos + _SCAN_CHUNK])
         newlines = np.flatnonzero(chunk == 0x0A)
         quotes = np.flatnonzero(chunk == 0x22)
+        strays += _strays(data, pos + quotes)
         open_quotes = (quotes_before + np.searchsorted(quotes, newlines)) % 2 == 1
         ends = newlines[~open_quotes]
         line_after = lines_before + np.flatnonzero(~open_quotes) + 2
@@ -402,7 +467,22 @@ def _record_starts_by_quotes(path: Path) -> np.ndarray:
         quotes_before += quotes.size
         lines_before += newlines.size
         pos += _SCAN_CHUNK
-    return np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
+    found = np.concatenate(starts) if starts else np.zeros(0, dtype=np.int64)
+    return found, strays
+
+
+# Bytes beside which a quote belongs to the CSV: separator, line breaks, another quote.
+_BESIDE_QUOTE = np.array([0x2C, 0x0A, 0x0D, 0x22], dtype=np.uint8)
+
+
+def _strays(data: np.ndarray, at: np.ndarray) -> int:
+    """How many of the quotes at offsets ``at`` of ``data`` stand inside a word."""
+    if not at.size:
+        return 0
+    before = np.where(at > 0, data[np.maximum(at - 1, 0)], 0x0A)
+    after = np.where(at + 1 < data.size, data[np.minimum(at + 1, data.size - 1)], 0x0A)
+    inside = ~np.isin(before, _BESIDE_QUOTE) & ~np.isin(after, _BESIDE_QUOTE)
+    return int(inside.sum())
 
 
 def _record_starts_by_parsing(path: Path) -> np.ndarray:
