@@ -56,6 +56,20 @@ class TestRate:
         assert row["ci_high"] == 1.0
         assert row["ci_low"] == pytest.approx(wilson(1, 1)[0], abs=1e-12)
 
+    def test_all_or_none_migrated_gives_bounds_of_exactly_one_and_zero(
+        self, build_store, metrics_of
+    ):
+        # n of n: the upper bound is 1 exactly (rounding gave 0.9999999999999999 at 4 of 4).
+        rows = [f"T{i},B1,2018-03-05 09:00:00,card_open,stm,,,,," for i in range(4)]
+        rows += [f"T{10 + i},B2,2018-03-05 09:00:00,card_open,teller,,,,," for i in range(3)]
+        rows += [f"T{20 + i},B3,2018-03-05 09:00:00,card_open,stm,,,,," for i in range(7)]
+        store = build_store({"branches.csv": BRANCHES, "transactions.csv": txns(*rows)})
+        got = {r["branch_id"]: r for r in metrics_of(store).rates(["branch"]).iter_rows(named=True)}
+        assert got["B1"]["ci_high"] == 1.0 and got["B3"]["ci_high"] == 1.0
+        assert got["B2"]["ci_low"] == 0.0
+        assert got["B1"]["ci_low"] == pytest.approx(wilson(4, 4)[0], abs=1e-12)
+        assert got["B2"]["ci_high"] == pytest.approx(wilson(0, 3)[1], abs=1e-12)
+
     def test_only_non_migratable_business_gives_an_undefined_rate(self, build_store, metrics_of):
         store = build_store(
             {

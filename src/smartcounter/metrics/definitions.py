@@ -101,10 +101,15 @@ def _wilson(successes: str, trials: str) -> str:
     denom = f"(1 + {zz} / {n})"
     center = f"(({p} + {zz} / (2 * {n})) / {denom})"
     half = f"(({Z} * SQRT({p} * (1 - {p}) / {n} + {zz} / (4 * {n} * {n}))) / {denom})"
+    # At 0 of n and n of n the bound is exactly 0 or 1: said so, not left to rounding
+    # (which gives 0.9999999999999999).
+    x = f"CAST({successes} AS DOUBLE)"
     return (
         f"{p} AS rate, "
-        f"CASE WHEN {n} > 0 THEN GREATEST(CAST(0 AS DOUBLE), {center} - {half}) END AS ci_low, "
-        f"CASE WHEN {n} > 0 THEN LEAST(CAST(1 AS DOUBLE), {center} + {half}) END AS ci_high"
+        f"CASE WHEN {n} > 0 AND {x} = 0 THEN CAST(0 AS DOUBLE) "
+        f"WHEN {n} > 0 THEN GREATEST(CAST(0 AS DOUBLE), {center} - {half}) END AS ci_low, "
+        f"CASE WHEN {n} > 0 AND {x} = {n} THEN CAST(1 AS DOUBLE) "
+        f"WHEN {n} > 0 THEN LEAST(CAST(1 AS DOUBLE), {center} + {half}) END AS ci_high"
     )
 
 
