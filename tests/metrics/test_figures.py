@@ -167,6 +167,16 @@ class TestVisitsAndTriage:
         # V1 none at the smart counter, V2 all, V3 one of two, V4 nothing migratable.
         assert (b1["visits_migratable"], b1["visits_migrated"]) == (3, 1)
 
+    def test_a_visit_split_between_staff_is_migrated_under_neither(self, store, metrics_of):
+        frame = metrics_of(store).visit_rates(["staff"], Period.week("2018-W10"))
+        got = {
+            r["staff_id"]: (r["visits_migratable"], r["visits_migrated"])
+            for r in frame.iter_rows(named=True)
+        }
+        # V3: a smart counter (S2) for one business, a teller (S3) for the other.
+        assert got["S2"] == (2, 1)  # V2 migrated, V3 not
+        assert got["S3"] == (2, 0)  # V1, V3
+
     def test_daily_tickets(self, store, metrics_of):
         frame = metrics_of(store).daily_tickets(["branch"], Period.week("2018-W10"))
         got = {

@@ -184,22 +184,33 @@ def rates_sql(period: Period, by: Sequence[str]) -> str:
 
 
 def visit_rates_sql(period: Period, by: Sequence[str]) -> str:
-    """Visit-based rate: visits with migratable business, all of it done at a smart counter."""
+    """Visit-based rate: visits with migratable business, all of it done at a smart counter.
+
+    Whether a visit's migratable business was all done at a smart counter is judged over
+    all of it in the period, not within each group: a visit whose business a teller did
+    in part and a specialist's smart counter in part is not migrated under either staff
+    member. A visit counts in each group where it has migratable business.
+    """
     keys = _keys(by)
     cols = ", ".join(k.column for k in keys)
     lead = f"{cols}, " if cols else ""
     group = f"GROUP BY {cols}" if cols else ""
     return f"""
     WITH tx AS ({_flagged_transactions(period, keys, visits=False, rows=True)}),
+    whole_visit AS (
+      SELECT visit_id, SUM(is_migratable) AS vm, SUM(is_migrated) AS vd
+      FROM tx WHERE visit_id IS NOT NULL
+      GROUP BY visit_id
+    ),
     per_visit AS (
-      SELECT {lead}visit_id, SUM(is_migratable) AS m, SUM(is_migrated) AS d
+      SELECT {lead}visit_id, SUM(is_migratable) AS m
       FROM tx WHERE visit_id IS NOT NULL
       GROUP BY {lead}visit_id
     ),
     agg AS (
       SELECT {lead}CAST(SUM(CASE WHEN m > 0 THEN 1 ELSE 0 END) AS BIGINT) AS visits_migratable,
-             CAST(SUM(CASE WHEN m > 0 AND d = m THEN 1 ELSE 0 END) AS BIGINT) AS visits_migrated
-      FROM per_visit {group}
+             CAST(SUM(CASE WHEN m > 0 AND vd = vm THEN 1 ELSE 0 END) AS BIGINT) AS visits_migrated
+      FROM per_visit JOIN whole_visit USING (visit_id) {group}
     )
     SELECT {lead}visits_migratable, visits_migrated,
            {_wilson("visits_migrated", "visits_migratable")}
