@@ -54,6 +54,8 @@ FIGURES: dict[str, Callable[[Metrics], pl.DataFrame]] = {
     "visit rates by branch": lambda m: m.visit_rates(["branch"], PERIOD),
     "daily tickets by branch": lambda m: m.daily_tickets(["branch"], PERIOD),
     "daily tickets by type": lambda m: m.daily_tickets(["branch_type", "week"]),
+    "daily tickets by branch and hour": lambda m: m.daily_tickets(["branch", "hour"], PERIOD),
+    "daily tickets by age band": lambda m: m.daily_tickets(["age_band"]),
     "unmigrated by business": lambda m: m.unmigrated("business", PERIOD),
     "unmigrated by reason per branch": lambda m: m.unmigrated("reason", PERIOD, ["branch"]),
     "unmigrated by staff": lambda m: m.unmigrated("staff", PERIOD),

@@ -187,6 +187,22 @@ class TestVisitsAndTriage:
         network = metrics_of(store).daily_tickets([], Period.week("2018-W10")).row(0, named=True)
         assert network["daily_tickets"] == pytest.approx(5 / 3)  # 5 tickets over 3 branch-days
 
+    def test_daily_tickets_of_part_of_the_day_are_divided_by_the_branchs_days(
+        self, store, metrics_of
+    ):
+        frame = metrics_of(store).daily_tickets(["branch", "age_band"], Period.week("2018-W10"))
+        got = {
+            (r["branch_id"], r["age_band"]): (r["tickets"], r["open_days"])
+            for r in frame.iter_rows(named=True)
+        }
+        # B1 issued tickets on two days: one 60+ customer on one of them is 1 ÷ 2.
+        assert got[("B1", "60+")] == (1, 2) and got[("B1", "<30")] == (1, 2)
+        assert got[("B2", "60+")] == (1, 1)
+        network = metrics_of(store).daily_tickets(["age_band"], Period.week("2018-W10"))
+        sixty = network.filter(network["age_band"] == "60+").row(0, named=True)
+        assert (sixty["tickets"], sixty["open_days"]) == (2, 3)  # three branch-days
+        assert sixty["daily_tickets"] == pytest.approx(2 / 3)
+
     def test_funnel_per_stage(self, store, metrics_of):
         frame = metrics_of(store).funnel(Period.week("2018-W10"))
         assert frame.select("stage", "touches", "accepted", "declined").rows() == [

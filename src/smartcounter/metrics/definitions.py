@@ -238,8 +238,18 @@ def _visit_keys(by: Sequence[str]) -> list[tuple[str, str]]:
     return [mapping[k] for k in by]
 
 
+# Keys that cut a branch's days into parts (an hour, the customers of one age band):
+# their tickets are still divided by all the days the branch issued tickets on.
+_WITHIN_DAY_KEYS = ("hour", "age_band", "customer_tier")
+
+
 def daily_tickets_sql(period: Period, by: Sequence[str]) -> str:
-    """Tickets ÷ distinct local dates with a ticket, per branch (per branch-day for groups)."""
+    """Tickets ÷ distinct local dates with a ticket, per branch (per branch-day for groups).
+
+    metrics.md: the days are those on which *the branch* issued a ticket, so a group cut
+    within the day (by hour, age band or tier) is divided by the branch's days, not by
+    the days that part had a ticket (9 o'clock tickets on one day of four: 1 ÷ 4).
+    """
     keys = _visit_keys(by)
     select = ", ".join(f"{expr} AS {col}" for col, expr in keys)
     cols = ", ".join(col for col, _ in keys)
@@ -248,16 +258,43 @@ def daily_tickets_sql(period: Period, by: Sequence[str]) -> str:
     lead = f"{cols}, " if cols else ""
     lead_expr = f"{exprs}, " if exprs else ""
     group = f"GROUP BY {cols}" if cols else ""
-    return f"""
+    source = f"""FROM visits v LEFT JOIN branches b ON b.branch_id = v.branch_id
+      WHERE {period.sql_filter("v")}"""
+    if not any(k in _WITHIN_DAY_KEYS for k in by):
+        return f"""
     WITH per_day AS (
       SELECT {lead_sel}v.branch_id AS _branch, v.day AS _day, COUNT(*) AS tickets
-      FROM visits v LEFT JOIN branches b ON b.branch_id = v.branch_id
-      WHERE {period.sql_filter("v")}
+      {source}
       GROUP BY {lead_expr}v.branch_id, v.day
     )
     SELECT {lead}CAST(SUM(tickets) AS BIGINT) AS tickets, CAST(COUNT(*) AS BIGINT) AS open_days,
            CAST(SUM(tickets) AS DOUBLE) / CAST(COUNT(*) AS DOUBLE) AS daily_tickets
     FROM per_day {group}
+    """
+    days = [
+        (col, expr) for (col, expr), k in zip(keys, by, strict=True) if k not in _WITHIN_DAY_KEYS
+    ]
+    day_sel = "".join(f"{expr} AS {col}, " for col, expr in days)
+    day_cols = ", ".join(col for col, _ in days)
+    same_days = " AND ".join(f"t.{col} IS NOT DISTINCT FROM d.{col}" for col, _ in days)
+    return f"""
+    WITH counted AS (
+      SELECT {lead_sel}COUNT(*) AS tickets
+      {source}
+      GROUP BY {exprs}
+    ),
+    branch_days AS (
+      SELECT DISTINCT {day_sel}v.branch_id AS _branch, v.day AS _day
+      {source}
+    ),
+    days AS (
+      SELECT {day_cols}{", " if day_cols else ""}COUNT(*) AS open_days
+      FROM branch_days {f"GROUP BY {day_cols}" if day_cols else ""}
+    )
+    SELECT {", ".join(f"t.{c}" for c, _ in keys)}, CAST(t.tickets AS BIGINT) AS tickets,
+           CAST(d.open_days AS BIGINT) AS open_days,
+           CAST(t.tickets AS DOUBLE) / CAST(d.open_days AS DOUBLE) AS daily_tickets
+    FROM counted t JOIN days d ON {same_days or "TRUE"}
     """
 
 
