@@ -55,6 +55,11 @@ CASES = [
         "Error: Invalid value for '--devices': 'x' is not a whole number.",
     ),
     (
+        ["wow", "--week", "2018-W10", "--by", "branch,week"],
+        "周环比比较的是 --week 这一周与上一周，不能再按 week 分组。",
+        "wow compares the week of --week with the week before: it cannot also group by week.",
+    ),
+    (
         ["store", "compact", "--format", "csv"],
         "“csv”不是可选的值；可选：table、json。",
         "'csv' is not one of table, json.",

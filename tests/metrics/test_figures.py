@@ -90,6 +90,17 @@ class TestWeekOverWeek:
         assert got["B1"][2] == pytest.approx(-25.0, abs=1e-9)
         assert got["B2"] == (1.0, None, None)
 
+    def test_a_group_without_a_value_is_compared_with_itself(self, build_store, metrics_of):
+        # No staff recorded (an empty key) in both weeks: one row, not one per week.
+        rows = _branch_rows("B1", "2018-03-05", 3, 1, 100) + _branch_rows(
+            "B1", "2018-03-12", 1, 1, 200
+        )
+        store = build_store({"branches.csv": BRANCHES, "transactions.csv": txns(*rows)})
+        frame = metrics_of(store).week_over_week("2018-W11", ["staff"])
+        (row,) = frame.iter_rows(named=True)
+        assert row["staff_id"] is None and row["previous_rate"] == 0.75
+        assert row["change_pp"] == pytest.approx(-25.0, abs=1e-9)
+
 
 class TestUnmigrated:
     def test_pareto_counts_shares_and_cumulative_shares(self, build_store, metrics_of):

@@ -25,7 +25,7 @@ from smartcounter.cli.context import (
 )
 from smartcounter.i18n import Translator
 from smartcounter.kit.tabular import OutputFormat, write_rows
-from smartcounter.metrics.definitions import RATE_KEYS, UNMIGRATED_DIMENSIONS
+from smartcounter.metrics.definitions import PERIOD_KEYS, RATE_KEYS, UNMIGRATED_DIMENSIONS
 from smartcounter.metrics.period import Period
 
 if TYPE_CHECKING:
@@ -460,8 +460,12 @@ def wow(
     store: StoreArg = None,
 ) -> None:
     """周环比（百分点）。Week-over-week change of the rate in percentage points."""
-    keys = once_each(state_of(ctx).t, keys_of(by))
-    checked_week(state_of(ctx).t, week)
+    t = state_of(ctx).t
+    keys = once_each(t, keys_of(by))
+    checked_week(t, week)
+    periods = [k for k in keys if k in PERIOD_KEYS]
+    if periods:
+        fail(t("figures.wow_period_key", keys=", ".join(periods)))
     _run(
         ctx,
         store,

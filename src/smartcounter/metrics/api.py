@@ -166,8 +166,11 @@ class Metrics:
         return self.rates([*by, "week"], Period.of_weeks(span))
 
     def week_over_week(self, week: str, by: Sequence[str] = ("branch",)) -> pl.DataFrame:
-        """Rate of ``week`` and of the week before, and the change in percentage points."""
-        _check_keys(by, list(d.KEYS))
+        """Rate of ``week`` and of the week before, and the change in percentage points.
+
+        Keys of the period (week, month, quarter, day) are refused: the two weeks are the
+        comparison, and no group of one is a group of the other."""
+        _check_keys(by, [k for k in d.KEYS if k not in d.PERIOD_KEYS])
         previous = shift_week(week, -1)
         table = self.engine.run(d.week_over_week_sql(week, previous, by), [previous, week])
         cols = _columns(by)

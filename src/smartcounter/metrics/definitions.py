@@ -62,6 +62,9 @@ KEYS: dict[str, Key] = {
     )
 }
 
+# Keys that name a period: a week-over-week comparison cannot group by them.
+PERIOD_KEYS = ("week", "month", "quarter", "day")
+
 # Keys of the stable ``rates --by`` surface (cli.md); the others are additions.
 RATE_KEYS = (
     "branch",
@@ -513,7 +516,7 @@ def week_over_week_sql(week: str, previous_week: str, by: Sequence[str]) -> str:
     """Rate of ``week`` beside the week before, and the change in percentage points."""
     keys = _keys(by)
     cols = [k.column for k in keys]
-    on = " AND ".join(f"c.{c} = p.{c}" for c in cols) or "1 = 1"
+    on = " AND ".join(f"c.{c} IS NOT DISTINCT FROM p.{c}" for c in cols) or "1 = 1"
     lead = ", ".join(f"COALESCE(c.{c}, p.{c}) AS {c}" for c in cols)
     lead = f"{lead}, " if lead else ""
     return f"""
