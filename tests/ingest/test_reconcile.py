@@ -287,6 +287,41 @@ class TestReferenceUpdates:
         assert rows.height == 3
         assert rows.filter(rows["staff_id"] == "S01").get_column("branch_id").to_list() == ["B002"]
 
+    def test_a_column_the_file_does_not_have_keeps_what_is_stored(
+        self, ingest: Ingest, write_folder: WriteFolder, stored: Stored
+    ) -> None:
+        staff = "staff_id,branch_id,name,role,email\nS01,B001,张三,director,zhang@bank.cn\n"
+        ingest(write_folder({"branches.csv": BRANCHES, "staff.csv": staff}))
+        # A later export without the optional columns: counts and addresses stay.
+        branches = (
+            "branch_id,name,region,branch_type\n"
+            "B001,丹阳新市口支行,镇江,urban\n"  # as stored: skipped
+            "B002,句容城区支行,镇江,county\n"  # renamed: updated, its counts kept
+            "B003,新支行,镇江,micro\n"  # new: nothing stored to keep
+        )
+        staff = "staff_id,branch_id,name,role\nS01,B001,张三丰,director\n"
+        report = ingest(write_folder({"branches.csv": branches, "staff.csv": staff}))
+        counts = file_report(report, "branches")
+        assert (counts.skipped, counts.updated, counts.imported) == (1, 1, 1)
+        assert file_report(report, "staff").updated == 1
+        rows = {r["branch_id"]: r for r in stored("branches").iter_rows(named=True)}
+        assert rows["B002"]["name"] == "句容城区支行"
+        assert (rows["B002"]["smart_counters"], rows["B002"]["teller_windows"]) == (1, 3)
+        assert rows["B003"]["smart_counters"] is None
+        (s01,) = stored("staff").iter_rows(named=True)
+        assert (s01["name"], s01["email"]) == ("张三丰", "zhang@bank.cn")
+
+    def test_an_empty_value_still_clears_a_column(
+        self, ingest: Ingest, write_folder: WriteFolder, stored: Stored
+    ) -> None:
+        ingest(write_folder({"branches.csv": BRANCHES}))
+        cleared = BRANCHES.replace(
+            "B001,丹阳新市口支行,镇江,urban,12,2,4", "B001,丹阳新市口支行,,urban,12,2,4"
+        )
+        ingest(write_folder({"branches.csv": cleared}))
+        rows = stored("branches")
+        assert rows.filter(rows["branch_id"] == "B001").get_column("region").to_list() == [None]
+
 
 class TestReferences:
     def test_unknown_branch_is_rejected_in_every_table_naming_one(

@@ -83,6 +83,10 @@ class Table:
     time_column: str | None = None
     branch_column: str | None = None
     depends_on: tuple[str, ...] = field(default=())
+    # A reference file without one of the optional columns leaves that column of its
+    # stored rows as it was (a branches.csv without smart_counters does not erase them);
+    # False: a row replaces the stored one whole (the business catalogue's entries).
+    absent_keeps_stored: bool = False
 
     @property
     def file_name(self) -> str:
@@ -119,6 +123,7 @@ BUSINESS_TYPES = Table(
 BRANCHES = Table(
     name="branches",
     kind=TableKind.REFERENCE,
+    absent_keeps_stored=True,
     id_columns=("branch_id",),
     columns=(
         Column("branch_id", Kind.TEXT, required=True),
@@ -134,6 +139,7 @@ BRANCHES = Table(
 STAFF = Table(
     name="staff",
     kind=TableKind.REFERENCE,
+    absent_keeps_stored=True,
     id_columns=("staff_id",),
     columns=(
         Column("staff_id", Kind.TEXT, required=True),

@@ -104,6 +104,8 @@ class Source:
     encoding: str = "utf-8"
     ignored_columns: list[str] = field(default_factory=list)
     header_fields: int | None = None
+    # Columns of the table the source does not have at all (not: has, empty).
+    absent_columns: tuple[str, ...] = ()
 
 
 def file_source(opened: OpenedFile) -> Source:
@@ -120,6 +122,9 @@ def file_source(opened: OpenedFile) -> Source:
         encoding=detected.encoding + ("-sig" if detected.bom else ""),
         ignored_columns=opened.ignored_columns,
         header_fields=len(opened.header),
+        absent_columns=tuple(
+            c for c in opened.source.table.column_names if c not in opened.present
+        ),
     )
 
 
@@ -147,7 +152,10 @@ def frame_source(label: str, table: Table, frame: pl.DataFrame) -> Source:
         for start in range(0, max(rows.height, 1), FRAME_BATCH_ROWS):
             yield RawBatch(rows.slice(start, FRAME_BATCH_ROWS), [])
 
-    return Source(label=label, table=table, batches=batches, size_hint=rows.height)
+    absent = tuple(c for c in table.column_names if c not in frame.columns)
+    return Source(
+        label=label, table=table, batches=batches, size_hint=rows.height, absent_columns=absent
+    )
 
 
 def ingest_paths(
@@ -362,6 +370,15 @@ class _ImportRun:
             return
         cols = list(table.column_names)
         ids = list(table.id_columns)
+        absent = [c for c in source.absent_columns if c not in ids]
+        if absent and table.absent_keeps_stored:
+            # What the file does not say stays as stored (a new id has nothing there).
+            stored = self.references[table.name].select(*ids, *absent)
+            good = (
+                good.drop(absent)
+                .join(stored, on=ids, how="left", nulls_equal=True, maintain_order="left")
+                .select(good.columns)
+            )
         good = good.with_columns(content_hash(good, cols))
         first = good.select(pl.struct(ids).is_first_distinct()).to_series()
         firsts = good.filter(first)
