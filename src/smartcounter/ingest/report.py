@@ -220,6 +220,7 @@ class RejectLog:
         )
         reason = _reasons(rows, tables, translate)
         out = rows.with_columns(reason.alias("reason")).sort(SRC, LINE, maintain_order=True)
+        assert out.height == self.count, (out.height, self.count)
         out.select("file", LINE, COLUMN, VALUE, "reason").write_csv(target)
 
 

@@ -507,6 +507,9 @@ class _ImportRun:
             assert counts.read == (
                 counts.imported + counts.updated + counts.skipped + counts.rejected
             ), counts
+        # Every rejected row has its line in the rejects file, or the import does not land.
+        rejected = sum(counts.rejected for counts in self.reports)
+        assert self.rejects.count == rejected, (self.rejects.count, rejected)
         report = ImportReport(self.reports, notes=self.notes, txid=self.tx.txid)
         if self.rejects.count:
             rel = f"rejects/{self.tx.txid}.csv"
