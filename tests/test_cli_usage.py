@@ -175,3 +175,27 @@ class TestSettingsTables:
         (tmp_path / "smartcounter.toml").write_text('[spark]\nmastr = "local[1]"\n', "utf-8")
         with pytest.raises(ConfigError, match=r"\[spark.mastr\]: Extra inputs are not permitted"):
             load_settings(store=tmp_path)
+
+
+def test_a_store_given_before_the_command_wins_over_the_environment(
+    run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "branches.csv").write_text(
+        "branch_id,name,region,branch_type\nB1,一号支行,镇江,urban\n", "utf-8"
+    )
+    (folder / "transactions.csv").write_text(
+        "txn_id,branch_id,ts,business_code,channel\nT1,B1,2018-03-05 09:00:00,card_open,stm\n",
+        "utf-8",
+    )
+    given, from_env = tmp_path / "given", tmp_path / "from-env"
+    monkeypatch.setenv("SMARTCOUNTER_STORE", str(from_env))
+    assert run_cli("--store", given, "ingest", folder).exit_code == 0
+    assert given.is_dir() and not from_env.exists()
+    # The variable alone still names the store; after the command, --store wins too.
+    assert run_cli("rates", "--by", "branch", "--format", "csv").exit_code == 2
+    after = run_cli("rates", "--by", "branch", "--format", "csv", "--store", given)
+    assert after.exit_code == 0 and after.stdout.startswith("branch_id,")
+    before = run_cli("--store", given, "rates", "--by", "branch", "--format", "csv")
+    assert before.stdout == after.stdout

@@ -132,10 +132,19 @@ def checked_week(t: Translator, week: str) -> str:
     return week
 
 
+def _given_here(ctx: typer.Context, param: typer.CallbackParam, value: Path | None) -> Path | None:
+    """A command's own ``--store`` counts only when written after the command: read from
+    SMARTCOUNTER_STORE, it would override a ``--store`` written before the command (the
+    global option reads the variable too, and yields to its own ``--store``)."""
+    source = ctx.get_parameter_source(param.name or "store")
+    return None if getattr(source, "name", None) == "ENVIRONMENT" else value
+
+
 StoreOption = typer.Option(
     "--store",
     envvar="SMARTCOUNTER_STORE",
     help="Data store folder; same as the global --store.",
+    callback=_given_here,
 )
 
 
