@@ -113,3 +113,16 @@ def test_truth_records_a_changed_number_of_smart_counters(tmp_path: Path) -> Non
     first, second = nj.row(0, named=True), nj.row(1, named=True)
     assert second["smart_counters"] == 4 != first["smart_counters"]
     assert second["tellers"] == 3
+
+
+def test_a_change_in_the_first_week(tmp_path: Path) -> None:
+    """A change from the run's first week on: the branch works so from the start."""
+    small = ["--branches", "12", "--weeks", "2", "--start", "2018-01-01", "--seed", "11"]
+    change = "NJ0001@2018-W01:smart_counters=4,cash_split=true"
+    code, out = _run(["generate", str(tmp_path / "out"), *small, "--change", change])
+    assert code == 0, out
+    truth = pl.read_csv(tmp_path / "out" / TRUTH_DIR / TRUTH_BY_WEEK_FILE)
+    nj = truth.filter(pl.col("branch_id") == "NJ0001")
+    assert nj.get_column("smart_counters").to_list() == [4, 4]
+    staff = pl.read_csv(tmp_path / "out" / "staff.csv")
+    assert staff.filter(pl.col("branch_id") == "NJ0001").height > 0

@@ -424,7 +424,9 @@ def build_network(spec: NetworkSpec) -> Network:
     slots = np.maximum.reduce([p.role_counts for p in distinct])
     per_branch = slots.sum(axis=1)
     staff_start = np.concatenate([[0], np.cumsum(per_branch)[:-1]]).astype(np.int64)
-    for p in distinct:
+    # The staff list is made from the practices as they start, which are not among the
+    # weeks' own when a change falls in the first week.
+    for p in [*distinct, practices]:
         p.role_slots = slots
         p.staff_start = staff_start
     staff = _staff_frame(ids, practices, rng)
