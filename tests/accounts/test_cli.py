@@ -287,3 +287,39 @@ class TestNoDatabaseYet:
         )
         assert added.returncode == 0, added.stderr
         assert [u["username"] for u in users(folder)] == ["analyst.wu"]
+
+
+def test_an_account_of_a_branch_just_imported_needs_no_serve_first(tmp_path: Path) -> None:
+    """The branch and its staff come from the data store when the lobby lacks them."""
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "branches.csv").write_text(
+        "branch_id,name,region,branch_type\nB7,七号支行,镇江,urban\n", "utf-8"
+    )
+    (export / "staff.csv").write_text(
+        "staff_id,branch_id,name,role\nS71,B7,王主任,director\nS72,B7,李柜员,teller\n", "utf-8"
+    )
+    (export / "transactions.csv").write_text(
+        "txn_id,branch_id,ts,business_code,channel\nT1,B7,2018-03-05 09:00:00,card_open,stm\n",
+        "utf-8",
+    )
+    folder = tmp_path / "store"
+    assert run(folder, "ingest", str(export)).returncode == 0
+    added = run(
+        folder,
+        *("users", "add", "wang.b7", "--role", "director", "--branch", "B7", "--staff", "S71"),
+        "--password-stdin",
+        stdin=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert added.returncode == 0, added.stderr
+    listed = users(folder)
+    assert [(u["username"], u["branch_id"], u["staff_id"]) for u in listed] == [
+        ("wang.b7", "B7", "S71")
+    ]
+    unknown = run(
+        folder,
+        *("users", "add", "nobody", "--role", "teller", "--branch", "B9", "--staff", "S72"),
+        "--password-stdin",
+        stdin=f"{PASSWORD}\n{PASSWORD}\n",
+    )
+    assert unknown.returncode == 2 and "B9" in unknown.stderr

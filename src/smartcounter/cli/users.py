@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from smartcounter.accounts.models import User
     from smartcounter.accounts.roles import Role
+    from smartcounter.lobby.context import LobbyContext
 
 T = TypeVar("T")
 
@@ -98,14 +99,44 @@ def _change(
     ctx: typer.Context, change: Callable[..., T], /, *, create: bool = False, **arguments: object
 ) -> T:
     """Run ``change(session=, actor=, now=, **arguments)`` as the OS user, in one transaction
-    (``create``: making the database if it is not there yet)."""
+    (``create``: making the database if it is not there yet).
+
+    A ``branch_id`` the lobby does not know yet, or a ``staff_id`` it does not, is first
+    taken from the data store, in the same transaction: an import followed by ``users add``
+    needs no ``serve`` in between."""
     from smartcounter.cli.actor import command_actor
     from smartcounter.lobby.context import build_context
 
     state = state_of(ctx)
-    now = build_context(state.settings).now()
+    lobby = build_context(state.settings)
+    now = lobby.now()
     with _unit_of_work(state, create=create) as session:
+        branch = arguments.get("branch_id")
+        staff = arguments.get("staff_id") or getattr(arguments.get("user_in"), "staff_id", None)
+        if isinstance(branch, str):
+            _known_from_store(session, lobby, state, branch, staff)
         return change(session=session, actor=command_actor(), now=now, **arguments)
+
+
+def _known_from_store(
+    session: Session, lobby: LobbyContext, state: AppState, branch: str, staff: object
+) -> None:
+    """Load ``branch`` (and its staff) from the data store if the lobby lacks it or ``staff``."""
+    from smartcounter.accounts.roles import system_actor
+    from smartcounter.lobby import repository as repo
+    from smartcounter.lobby.setup import load_from_store
+    from smartcounter.store.layout import Store, StoreNotFoundError
+
+    lacking_staff = isinstance(staff, str) and repo.get_staff(session, staff) is None
+    if repo.get_branch(session, branch) is not None and not lacking_staff:
+        return
+    try:
+        store = Store.open(state.settings.store)
+    except StoreNotFoundError:
+        return  # nothing to take: the change says what is missing
+    load_from_store(
+        session=session, ctx=lobby, actor=system_actor("users"), store=store, branch_id=branch
+    )
 
 
 def _said(state: AppState, value: str | None) -> str:

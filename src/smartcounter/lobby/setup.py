@@ -155,15 +155,23 @@ def _int_or(value: object, default: int) -> int:
 
 
 def load_from_store(
-    *, session: Session, ctx: LobbyContext, actor: Actor, store: Store
+    *,
+    session: Session,
+    ctx: LobbyContext,
+    actor: Actor,
+    store: Store,
+    branch_id: str | None = None,
 ) -> LoadReport:
-    """Add the store's branches and staff that the lobby lacks; refresh their descriptions.
+    """Add the store's branches and staff that the lobby lacks; refresh their descriptions
+    (of ``branch_id`` only, if given).
 
     Set-up made in the lobby (points, prefixes, hours, who is on duty) is left as it is.
     """
     actor.require(Permission.ALL_BRANCHES)
     report = LoadReport()
     branches = read_table(store, "branches")
+    if branch_id is not None and not branches.is_empty():
+        branches = branches.filter(pl.col("branch_id") == branch_id)
     for row in branches.iter_rows(named=True):
         existing = repo.get_branch(session, row["branch_id"])
         if existing is None:
@@ -190,6 +198,8 @@ def load_from_store(
     staff = read_table(store, "staff")
     if not staff.is_empty():
         staff = staff.filter(pl.col("branch_id").is_in(list(known)))
+        if branch_id is not None:
+            staff = staff.filter(pl.col("branch_id") == branch_id)
     for row in staff.iter_rows(named=True):
         member = repo.get_staff(session, row["staff_id"])
         if member is None:
