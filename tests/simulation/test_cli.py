@@ -78,3 +78,26 @@ class TestSimulateCommand:
             "--tellers", "0",
         )  # fmt: skip
         assert no_teller.exit_code == 2
+
+    def test_greeters_as_a_number_is_the_same_what_if_as_the_change_to_it(
+        self, run_cli: RunCli, store_path
+    ) -> None:
+        from smartcounter.cli.simulate_steps import what_if_scenario
+        from smartcounter.store.layout import Store
+        from smartcounter.store.reading import read_table
+
+        staff = read_table(Store.open(store_path), "staff")
+        have = staff.filter((staff["branch_id"] == "CZ-LJL") & (staff["role"] == "greeter")).height
+        base = (
+            "--store", store_path, "simulate", "--branch", "CZ-LJL", "--week", "2018-W10",
+            "--replications", "2", "--seed", "3", "--format", "csv",
+        )  # fmt: skip
+        number = run_cli(*base, "--greeters", str(have + 1))
+        change = run_cli(*base, "--add-greeter", "1")
+        assert number.exit_code == 0, number.stderr
+        assert number.stdout == change.stdout
+        opened = Store.open(store_path)
+        scenario = what_if_scenario(opened, "CZ-LJL", add_greeter=0, greeters=have + 1)
+        assert scenario.greeters == have + 1
+        both = run_cli(*base, "--greeters", "2", "--add-greeter", "1")
+        assert both.exit_code == 2 and "--greeters" in both.stderr

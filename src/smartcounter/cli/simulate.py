@@ -23,6 +23,7 @@ from smartcounter.cli.simulate_options import (
     AddGreeterOption,
     BackupTellerOption,
     CashSplitOption,
+    GreetersOption,
     ReplicationsOption,
     SeedOption,
     SmartCountersOption,
@@ -93,6 +94,7 @@ def simulate(
     week: WeekOption = None,
     weeks: WeeksOption = None,
     add_greeter: AddGreeterOption = 0,
+    greeters: GreetersOption = None,
     specialists: SpecialistsOption = None,
     smart_counters: SmartCountersOption = None,
     tellers: TellersOption = None,
@@ -120,6 +122,8 @@ def simulate(
     t = state.t
     if branch is None:
         fail(t("simulation.need_branch"))
+    if greeters is not None and add_greeter:
+        fail(t("simulation.greeters_twice"))
     if out is not None and out.suffix.lower() not in (".html", ".htm"):
         fail(t("whatif.bad_out", path=str(out)))
     sim = state.settings.simulation
@@ -134,6 +138,7 @@ def simulate(
         opened,
         branch,
         add_greeter=add_greeter,
+        greeters=greeters,
         specialists=specialists,
         smart_counters=smart_counters,
         tellers=tellers,

@@ -29,6 +29,10 @@ SeedOption = Annotated[int | None, typer.Option("--seed", help="Random seed.")]
 AddGreeterOption = Annotated[
     int, typer.Option("--add-greeter", help="Greeters to add (negative: remove).")
 ]
+GreetersOption = Annotated[
+    int | None,
+    typer.Option("--greeters", min=0, help="Greeters (instead of the branch's own number)."),
+]
 SpecialistsOption = Annotated[
     int | None, typer.Option("--specialists", min=0, help="Smart-counter specialists.")
 ]

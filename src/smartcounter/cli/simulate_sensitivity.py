@@ -17,6 +17,7 @@ from smartcounter.cli.simulate_options import (
     AddGreeterOption,
     BackupTellerOption,
     CashSplitOption,
+    GreetersOption,
     ReplicationsOption,
     SeedOption,
     SmartCountersOption,
@@ -50,6 +51,7 @@ def sensitivity_command(
     week: WeekOption = None,
     weeks: WeeksOption = None,
     add_greeter: AddGreeterOption = 0,
+    greeters: GreetersOption = None,
     specialists: SpecialistsOption = None,
     smart_counters: SmartCountersOption = None,
     tellers: TellersOption = None,
@@ -81,6 +83,8 @@ def sensitivity_command(
     t = state.t
     if branch is None:
         fail(t("simulation.need_branch"))
+    if greeters is not None and add_greeter:
+        fail(t("simulation.greeters_twice"))
     sim = state.settings.simulation
     opened = state.open_store()
     span = calibration_span(state, opened, week, weeks)
@@ -88,6 +92,7 @@ def sensitivity_command(
         opened,
         branch,
         add_greeter=add_greeter,
+        greeters=greeters,
         specialists=specialists,
         smart_counters=smart_counters,
         tellers=tellers,

@@ -34,11 +34,11 @@ def calibration_span(
 
 
 def what_if_scenario(opened: Store, branch: str, **changes: Any) -> Scenario:
-    """The what-if of the command line's options; ``add_greeter`` is added to the branch's
-    own greeters (known only after reading them)."""
+    """The what-if of the command line's options; ``greeters`` is the number of greeters,
+    ``add_greeter`` how many to add to the branch's own (known only after reading them)."""
     add = changes.pop("add_greeter")
-    greeters = None
-    if add:
+    greeters = changes.pop("greeters", None)
+    if greeters is None and add:
         staff = read_table(opened, "staff")
         have = staff.filter((staff["branch_id"] == branch) & (staff["role"] == "greeter")).height
         greeters = max(have + add, 0)
