@@ -123,6 +123,16 @@ class TestBrokenConfiguration:
         with pytest.raises(ConfigError, match="SMARTCOUNTER_BULLETIN__TREND_WEEKS"):
             load_settings(store=tmp_path)
 
+    def test_a_webhook_that_is_no_web_address_is_refused_when_the_settings_load(
+        self, tmp_path, monkeypatch
+    ):
+        monkeypatch.setenv("SMARTCOUNTER_PUBLISH__WEBHOOK_URL", "not a url")
+        with pytest.raises(ConfigError, match="SMARTCOUNTER_PUBLISH__WEBHOOK_URL"):
+            load_settings(store=tmp_path)
+        robot = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x"
+        monkeypatch.setenv("SMARTCOUNTER_PUBLISH__WEBHOOK_URL", robot)
+        assert load_settings(store=tmp_path).publish.webhook_url == robot
+
     def test_the_command_line_reports_it_in_words_with_status_2(self, tmp_path, run_cli: RunCli):
         path = write_config(tmp_path, "[bulletin\n")
         result = run_cli(

@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -102,6 +102,19 @@ class PublishSettings(Section):
     webhook_url: str | None = None
     webhook_kind: Literal["wecom", "dingtalk"] = "wecom"
     timeout_seconds: float = 30.0
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _web_address(cls, value: str | None) -> str | None:
+        """An http(s) address, checked when the settings load: not after the mail has gone."""
+        if value is None or not value.strip():
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http:// or https:// address (the group robot's webhook)")
+        return value.strip()
 
 
 def scorecard_defaults() -> dict[str, Any]:
