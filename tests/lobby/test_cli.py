@@ -78,3 +78,11 @@ def test_close_day_twice_imports_once(tmp_path: Path) -> None:
     assert all(f["imported"] == 0 for f in json.loads(second.stdout)["files"])
     bad = runner.invoke(app, ["--store", str(store), "close-day", "--date", "not-a-date"], env=env)
     assert bad.exit_code == 2
+
+
+def test_close_day_where_there_is_no_lobby_creates_nothing(tmp_path: Path) -> None:
+    store = tmp_path / "nothing-here"
+    result = CliRunner().invoke(app, ["--lang", "en", "--store", str(store), "close-day"])
+    assert result.exit_code == 2
+    assert "no branches" in result.output
+    assert not store.exists()

@@ -33,7 +33,7 @@ def close_day_command(
 ) -> None:
     """日终：把当日号票、交易和分流导入数据存储。Close the day: import it into the store."""
     from smartcounter.accounts.roles import system_actor
-    from smartcounter.database import open_database
+    from smartcounter.database import database_exists, open_database
     from smartcounter.errors import SmartCounterError
     from smartcounter.ingest.service import IngestOptions
     from smartcounter.lobby import repository as repo
@@ -49,6 +49,8 @@ def close_day_command(
         when = date.fromisoformat(day) if day else lobby.today()
     except ValueError:
         fail(t("lobby.cli.bad_date", value=day))
+    if not database_exists(settings):  # nothing to close, and nothing to create
+        fail(t("lobby.cli.no_branches"))
     database = open_database(settings)
     try:
         with database.unit_of_work() as session:
