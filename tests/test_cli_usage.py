@@ -60,6 +60,11 @@ CASES = [
         "wow compares the week of --week with the week before: it cannot also group by week.",
     ),
     (
+        ["ranking", "--week", "2018-W10", "--peer-group", "bogus"],
+        "没有同类组“bogus”；可选：urban、office、micro、county。",
+        'No peer group "bogus"; one of: urban, office, micro, county.',
+    ),
+    (
         ["store", "compact", "--format", "csv"],
         "“csv”不是可选的值；可选：table、json。",
         "'csv' is not one of table, json.",

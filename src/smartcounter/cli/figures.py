@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from smartcounter.canonical.tables import BRANCH_TYPES
 from smartcounter.cli.context import (
     EngineName,
     EngineOption,
@@ -361,6 +362,14 @@ def ranking(
     """网点排名（同类与全辖），含区间、收缩估计与判断。Branch ranking with intervals and status."""
     state = state_of(ctx)
     checked_week(state.t, week)
+    if peer_group is not None and peer_group not in BRANCH_TYPES:
+        fail(
+            state.t(
+                "figures.unknown_peer_group",
+                value=peer_group,
+                choices=state.t("usage.list_separator").join(BRANCH_TYPES),
+            )
+        )
 
     def compute(m: Metrics) -> pl.DataFrame:
         import polars as pl
