@@ -175,8 +175,8 @@ def open_file(source: SourceFile, scratch: Path) -> OpenedFile:
 
 @dataclass(frozen=True)
 class BadRow:
-    """A row that is not a CSV row of this header (too many or too few fields), or whose
-    values run over several lines (``kind``: the reason's message key, if not the count)."""
+    """A row that is not a CSV row of this header (too many or too few fields), or one whose
+    value swallowed the rows after it (``kind``: the reason's message key, if not the count)."""
 
     rec: int
     fields: int
@@ -294,10 +294,10 @@ def _read_batches(
         tally.records += n + len(mine)
         if opened.detected.quotes:  # without a quote, no value holds a line break
             expected = len(opened.header)
-            frame, spanning = _without_swallowing_rows(frame, recs, expected)
-            if spanning:
-                recs = _kept_recs(recs, spanning)
-                mine += spanning
+            frame, swallowing = _without_swallowing_rows(frame, recs, expected)
+            if swallowing:
+                recs = _kept_recs(recs, swallowing)
+                mine += swallowing
         frame = frame.with_columns(
             *[pl.lit(None, dtype=pl.String).alias(c) for c in missing],
             pl.Series(REC, recs, dtype=REC_DTYPE),
@@ -347,9 +347,9 @@ def _without_swallowing_rows(
     return frame.filter(~pl.Series(swallowed)), bad
 
 
-def _kept_recs(recs: np.ndarray, spanning: list[BadRow]) -> np.ndarray:
-    """``recs`` without the records of ``spanning``."""
-    return recs[~np.isin(recs, [b.rec for b in spanning])]
+def _kept_recs(recs: np.ndarray, taken: list[BadRow]) -> np.ndarray:
+    """``recs`` without the records of ``taken``."""
+    return recs[~np.isin(recs, [b.rec for b in taken])]
 
 
 def _empty_text(table: Table) -> pl.DataFrame:
