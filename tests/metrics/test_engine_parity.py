@@ -64,6 +64,7 @@ FIGURES: dict[str, Callable[[Metrics], pl.DataFrame]] = {
     "unmigrated by age band": lambda m: m.unmigrated("age_band", PERIOD),
     "unmigrated by tier": lambda m: m.unmigrated("customer_tier", PERIOD),
     "funnel per branch": lambda m: m.funnel(PERIOD, ["branch"]),
+    "funnel per staff (every stage, nulls kept)": lambda m: m.funnel(PERIOD, ["staff"]),
     "decline reasons": lambda m: m.decline_reasons(PERIOD, ["branch_type"]),
     "triage depth": lambda m: m.triage_depth(PERIOD, ["branch"]),
     "ranking": lambda m: m.ranking(WEEK),

@@ -223,6 +223,26 @@ class TestVisitsAndTriage:
         ]
         assert frame["acceptance_rate"].to_list() == pytest.approx([1 / 3, 0.5, 0.0])
 
+    def test_funnel_lists_every_stage_of_every_group(self, store, metrics_of):
+        frame = metrics_of(store).funnel(Period.week("2018-W10"), ["staff"])
+        rows = frame.select("staff_id", "stage", "touches", "accepted", "declined").rows()
+        assert rows == [
+            ("S1", 1, 3, 1, 2),
+            ("S1", 2, 0, 0, 0),
+            ("S1", 3, 0, 0, 0),
+            ("S2", 1, 0, 0, 0),
+            ("S2", 2, 2, 1, 1),
+            ("S2", 3, 0, 0, 0),
+            ("S3", 1, 0, 0, 0),
+            ("S3", 2, 0, 0, 0),
+            ("S3", 3, 1, 0, 1),
+        ]
+        # No touches: no acceptance rate (not 0 %).
+        assert frame["acceptance_rate"].to_list()[:3] == [pytest.approx(1 / 3), None, None]
+
+    def test_a_period_without_triage_has_no_funnel(self, store, metrics_of):
+        assert metrics_of(store).funnel(Period.week("2018-W11")).is_empty()
+
     def test_decline_reasons_and_depth(self, store, metrics_of):
         m = metrics_of(store)
         reasons = m.decline_reasons(Period.week("2018-W10"))

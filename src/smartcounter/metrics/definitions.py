@@ -435,6 +435,10 @@ def _rolled(period: Period, keys: Sequence[tuple[str, str]], dim: str, values: s
     """
 
 
+# The triage stages (metrics.md, Triage funnel), as a relation.
+_STAGES = " UNION ALL ".join(f"SELECT CAST({n} AS BIGINT) AS stage" for n in (1, 2, 3))
+
+
 def funnel_sql(period: Period, by: Sequence[str]) -> str:
     """Triage touches, acceptances and declines per stage (metrics.md, Triage funnel)."""
     relation, cols = _triage_relation(period, by)
@@ -446,10 +450,25 @@ def funnel_sql(period: Period, by: Sequence[str]) -> str:
              CAST(SUM(CASE WHEN outcome = 'accepted' THEN n ELSE 0 END) AS BIGINT) AS accepted,
              CAST(SUM(CASE WHEN outcome = 'declined' THEN n ELSE 0 END) AS BIGINT) AS declined
       FROM tri GROUP BY {lead}stage
+    ),
+    -- Every stage of every group, a stage no one reached with zero touches (metrics.md:
+    -- "per stage 1, 2, 3"); summing again keeps groups without a value (null) whole.
+    every AS (
+      SELECT {lead}stage, touches, accepted, declined FROM agg
+      UNION ALL
+      SELECT {lead}s.stage, CAST(0 AS BIGINT), CAST(0 AS BIGINT), CAST(0 AS BIGINT)
+      FROM (SELECT DISTINCT {cols or "1 AS whole"} FROM agg) g
+      CROSS JOIN ({_STAGES}) s
+    ),
+    whole AS (
+      SELECT {lead}stage, CAST(SUM(touches) AS BIGINT) AS touches,
+             CAST(SUM(accepted) AS BIGINT) AS accepted,
+             CAST(SUM(declined) AS BIGINT) AS declined
+      FROM every GROUP BY {lead}stage
     )
     SELECT {lead}stage, touches, accepted, declined,
            CAST(accepted AS DOUBLE) / NULLIF(CAST(touches AS DOUBLE), 0) AS acceptance_rate
-    FROM agg
+    FROM whole
     """
 
 
