@@ -270,6 +270,27 @@ class TestNothingSent:
         result = publish(run_cli, network, bulletin_folder, "--draft")
         assert result.exit_code == 2 and "smtp_host" in result.stderr
 
+    def test_a_dry_run_without_a_server_plans_and_says_what_is_missing(
+        self,
+        run_cli: RunCli,
+        network: Network,
+        bulletin_folder: Path,
+        configure: Any,
+        database_url: str,
+        monkeypatch: Any,
+    ) -> None:
+        configure(database_url)
+        monkeypatch.delenv("SMARTCOUNTER_PUBLISH__SMTP_HOST")
+        result = publish(run_cli, network, bulletin_folder, "--approve", "--dry-run")
+        assert result.exit_code == 0, result.stderr
+        for address in approved_recipients(network):
+            assert address in result.stdout
+        assert "正式发送前请补上" in result.stdout and "smtp_host" in result.stdout
+        assert deliveries(database_url) == []
+        # The real run is still refused, and names the same setting.
+        real = publish(run_cli, network, bulletin_folder, "--approve")
+        assert real.exit_code == 2 and "smtp_host" in real.stderr
+
     def test_a_week_without_data(
         self, run_cli: RunCli, network: Network, configure: Any, database_url: str
     ) -> None:

@@ -97,6 +97,9 @@ class PublishReport:
     planned: tuple[Planned, ...]
     results: tuple[Result, ...] = ()
     branches_without_address: tuple[str, ...] = ()  # branch names
+    # A dry run without usable mail settings: the ``[publish]`` setting a real run would
+    # be refused for (None: the settings would do).
+    mail_problem: str | None = None
 
     @property
     def sent(self) -> list[Result]:
@@ -190,7 +193,16 @@ def publish(
     ``actor`` (who approves) is written to the audit log when the approved issue goes out.
     """
     clock = clock or Clock()
-    server = smtp_server(settings.publish, environ)
+    # A dry run plans without a server, so that the settings can be written after seeing
+    # who would get what; it says what a real run would be refused for.
+    server: SmtpServer | None = None
+    mail_problem = None
+    try:
+        server = smtp_server(settings.publish, environ)
+    except PublishNotConfigured as exc:
+        if not request.dry_run:
+            raise
+        mail_problem = str(exc.params["problem"])
     # One run at a time per store: two (the timer and a click, or a double click) would
     # both find a recipient not yet sent and both send.
     try:
@@ -199,7 +211,8 @@ def publish(
             what=f"publish {request.week}",
             wait_seconds=settings.import_wait_seconds,
         ):
-            return _publish(settings, store, database, request, clock, server, actor)
+            report = _publish(settings, store, database, request, clock, server, actor)
+            return replace(report, mail_problem=mail_problem)
     except LockBusyError as exc:
         raise PublishBusy(holder=exc.holder) from exc
 
@@ -210,7 +223,7 @@ def _publish(
     database: Database,
     request: PublishRequest,
     clock: Clock,
-    server: SmtpServer,
+    server: SmtpServer | None,
     actor: Actor | None,
 ) -> PublishReport:
     week = request.week
@@ -244,7 +257,7 @@ def _publish(
         planned=tuple(planned),
         branches_without_address=tuple(b.name for b in people.branches_without_address),
     )
-    if request.dry_run:
+    if request.dry_run or server is None:
         return report
     if actor is not None and request.edition is Edition.APPROVED:
         with database.unit_of_work() as session:
