@@ -142,6 +142,19 @@ class TestBrokenConfiguration:
         assert "The settings cannot be used" in result.stderr
         assert str(path) in result.stderr
 
+    def test_each_wrong_value_is_said_in_the_users_language(self, tmp_path, run_cli: RunCli):
+        path = write_config(
+            tmp_path, 'lang = "fr"\n[publish]\nsmtp_port = "x"\n[lobby]\nopen_hour = 7\n'
+        )
+        result = run_cli("--store", str(tmp_path), "scorecard", "--quarter", "2018-Q1")
+        assert result.exit_code == 2
+        said = result.stderr
+        assert said.startswith("配置无法使用：")
+        assert f"{path} [lang]：应为 'zh'、'en' 之一" in said
+        assert f"{path} [publish.smtp_port]：应为整数" in said
+        assert f"{path} [lobby.open_hour]：没有这个设置项" in said
+        assert "Input should" not in said and "Extra inputs" not in said
+
 
 def test_a_variable_that_is_not_json_is_named_with_how_to_write_it(
     monkeypatch: pytest.MonkeyPatch,

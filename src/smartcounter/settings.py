@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -378,8 +379,26 @@ def _programme_settings() -> ProgrammeSettings:
     return ProgrammeSettings.model_validate({})
 
 
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One unusable value: where it was given, pydantic's kind of error (``int_parsing``,
+    ``extra_forbidden``…), its English message and its context (a limit, the choices)."""
+
+    where: str
+    kind: str
+    detail: str
+    context: tuple[tuple[str, str], ...] = ()
+
+
 class ConfigError(ValueError):
-    """Settings that cannot be used; the message names the file or variable at fault."""
+    """Settings that cannot be used; the message names the file or variable at fault.
+
+    ``problems``: each unusable value, for a message in the user's language.
+    """
+
+    def __init__(self, message: str, problems: tuple[ConfigProblem, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 class _ConfigFileSource(TomlConfigSettingsSource):
@@ -468,10 +487,17 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**given)
     except ValidationError as exc:
         config = config_file(given.get("store"))
-        wrong = "; ".join(
-            f"{_origin(error['loc'], given, config)}: {error['msg']}" for error in exc.errors()
+        problems = tuple(
+            ConfigProblem(
+                where=_origin(error["loc"], given, config),
+                kind=error["type"],
+                detail=error["msg"],
+                context=tuple((k, str(v)) for k, v in (error.get("ctx") or {}).items()),
+            )
+            for error in exc.errors()
         )
-        raise ConfigError(wrong) from exc
+        wrong = "; ".join(f"{p.where}: {p.detail}" for p in problems)
+        raise ConfigError(wrong, problems) from exc
     except SettingsError as exc:  # a variable that is not valid JSON for a table
         raise ConfigError(_unreadable_variable(exc)) from exc
 

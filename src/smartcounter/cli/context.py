@@ -8,6 +8,7 @@ are imported where they are first used.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,11 +19,11 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from smartcounter.cli.lean import as_usual
-from smartcounter.i18n import Lang, Translator, resolve_lang
+from smartcounter.i18n import Lang, Translator, messages, resolve_lang
 
 if TYPE_CHECKING:
     from smartcounter.metrics import Metrics
-    from smartcounter.settings import Settings
+    from smartcounter.settings import ConfigProblem, Settings
     from smartcounter.store.layout import Store
 
 
@@ -99,7 +100,26 @@ def _load(store: Path | None, lang: str | None) -> Settings:
     try:
         return load_settings(store=store, lang=resolve_lang(lang).value if lang else None)
     except ConfigError as exc:
-        fail(Translator(resolve_lang(lang))("app.config_error", detail=str(exc)))
+        t = Translator(resolve_lang(lang))
+        said = [_problem(t, p) for p in exc.problems]
+        detail = t("app.config_problem_sep").join(said) if said else str(exc)
+        fail(t("app.config_error", detail=detail))
+
+
+def _problem(t: Translator, problem: ConfigProblem) -> str:
+    """One unusable setting in the user's language; pydantic's English for a kind of
+    error without a translation (and for the settings' own checks, which say more)."""
+    key = f"app.config_problem.{problem.kind}"
+    context = dict(problem.context)
+    if "expected" in context:  # pydantic's "'zh' or 'en'": the choices, listed our way
+        choices = re.findall(r"'[^']*'", context["expected"])
+        if choices:
+            context["expected"] = t("app.config_choice_sep").join(choices)
+    if key in messages(t.lang):
+        said = t(key, **context)
+    else:  # the settings' own checks: their message, without pydantic's "Value error, "
+        said = problem.detail.removeprefix("Value error, ")
+    return t("app.config_problem_at", where=problem.where, problem=said)
 
 
 def build_state(store: Path | None, lang: str | None) -> AppState:
