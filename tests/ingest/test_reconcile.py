@@ -229,7 +229,7 @@ class TestEventConflicts:
         assert file_report(report, "transactions").rejected == 1
 
     def test_triage_rows_are_named_by_visit_stage_and_time(
-        self, ingest: Ingest, write_folder: WriteFolder, stored: Stored
+        self, ingest: Ingest, write_folder: WriteFolder, stored: Stored, read_rejects: ReadRejects
     ) -> None:
         body = triage(
             "V1,1,S01,2018-03-05 09:01:00,declined,elderly_unable",
@@ -243,6 +243,10 @@ class TestEventConflicts:
         counts = file_report(report, "triage")
         assert (counts.imported, counts.rejected) == (3, 1)
         assert stored("triage").height == 3
+        assert report.rejects_path is not None
+        (row,) = read_rejects(report.rejects_path)
+        # The id as the file writes it: no microseconds on the time.
+        assert (row["line"], row["value"]) == ("5", "V1/2/2018-03-05 09:03:00")
 
 
 class TestReferenceUpdates:

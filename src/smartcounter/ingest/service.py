@@ -389,7 +389,9 @@ class _ImportRun:
         report.rejected += conflicting.height
         self.rejects.add_conflicts(
             src,
-            conflicting.select(REC, _id_text(ids), pl.lit(src).alias(FILE), f"{REC}_first"),
+            conflicting.select(
+                REC, _id_text(ids, conflicting.schema), pl.lit(src).alias(FILE), f"{REC}_first"
+            ),
             ids[0],
         )
 
@@ -584,7 +586,10 @@ class _Reconcile:
             self.imp.rejects.add_conflicts(
                 src,
                 rows.select(
-                    REC, _id_text(ids), pl.col(f"{FILE}_first").alias(FILE), f"{REC}_first"
+                    REC,
+                    _id_text(ids, rows.schema),
+                    pl.col(f"{FILE}_first").alias(FILE),
+                    f"{REC}_first",
                 ),
                 ids[0],
             )
@@ -623,7 +628,7 @@ class _Reconcile:
                 drop = pl.concat([same.select(POS, PART), other.select(POS, PART)])
                 for src, rows in _by_file(conflicted):
                     self.imp.rejects.add_store_conflicts(
-                        src, rows.select(REC, _id_text(ids)), ids[0]
+                        src, rows.select(REC, _id_text(ids, rows.schema)), ids[0]
                     )
             del same, other
         self._count(same_in_import, "skipped")
@@ -909,11 +914,16 @@ def _repeated_values(values: pl.Series) -> pl.Series:
     return pl.Series(distinct, dtype=values.dtype)
 
 
-def _id_text(ids: list[str]) -> pl.Expr:
-    """An id as people write it: the value, or the parts joined by ``/``."""
-    if len(ids) == 1:
-        return pl.col(ids[0]).cast(pl.String).alias("_id")
-    return pl.concat_str([pl.col(c).cast(pl.String) for c in ids], separator="/").alias("_id")
+def _id_text(ids: list[str], schema: pl.Schema) -> pl.Expr:
+    """An id as people write it: the value, or the parts joined by ``/``; a time as files
+    have it (``2018-03-05 09:33:21``, fractions of a second only where there are some)."""
+    parts = [
+        pl.col(c).dt.to_string("%Y-%m-%d %H:%M:%S%.f")
+        if schema[c] == pl.Datetime
+        else pl.col(c).cast(pl.String)
+        for c in ids
+    ]
+    return (parts[0] if len(parts) == 1 else pl.concat_str(parts, separator="/")).alias("_id")
 
 
 def _by_file(rows: pl.DataFrame) -> Iterator[tuple[int, pl.DataFrame]]:
