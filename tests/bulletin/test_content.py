@@ -6,12 +6,16 @@ import pytest
 
 from smartcounter.bulletin.content import BulletinContent, build_content, region_key
 from smartcounter.bulletin.errors import NoDataError, UnknownRegionError
+from smartcounter.bulletin.formats import Formats
+from smartcounter.bulletin.words import Words, surest_first
 from smartcounter.i18n import Lang
 from smartcounter.metrics import Metrics, Period
+from smartcounter.metrics.period import shift_week
 from smartcounter.programme.status import Status, judge
 from smartcounter.settings import Settings
+from smartcounter.canonical.tables import TABLES_BY_NAME
 from smartcounter.store.layout import Store
-from tests.bulletin.conftest import GENERATED, SOURCE_BRANCHES, WEEK
+from tests.bulletin.conftest import GENERATED, SOURCE_BRANCHES, WEEK, WEEKS
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +124,19 @@ class TestNaming:
             p = (x1 + x0) / (n1 + n0)
             z = abs(x1 / n1 - x0 / n0) / (p * (1 - p) * (1 / n1 + 1 / n0)) ** 0.5
             assert m.beyond_noise == (z > 1.959964), r.branch_id
+
+    def test_the_headline_names_the_surest_first(self, content: BulletinContent) -> None:
+        words = Words(content, Formats(Lang.ZH))
+        helped = [r for g in content.groups for r in g.needs_help]
+        assert len(helped) >= 2, "the test network has branches needing help"
+        ordered = surest_first(helped)
+        highs = [r.basis.high for r in ordered if r.basis is not None]
+        assert highs == sorted(highs) and len(highs) == len(helped)
+        # The headline lists them in that order, across peer groups.
+        said = "".join(words.key_messages())
+        shown = [r.name for r in ordered if r.name in said]
+        assert shown == [r.name for r in ordered][: len(shown)] and len(shown) >= 2
+        assert [said.index(name) for name in shown] == sorted(said.index(n) for n in shown)
 
     def test_every_branch_has_a_page_and_below_target_ones_a_line(
         self, content: BulletinContent
@@ -236,3 +253,41 @@ class TestIssueAndOrder:
             ["branch"], Period.dates(date(2018, 1, 1), content.week_end)
         ).filter(branch_id="CZ-LJL")
         assert row.quarter_rate is not None and row.quarter_rate.rate == quarter["rate"][0]
+
+
+class TestTheFirstWeek:
+    """The store's first week: nothing to judge over weeks, nothing to compare with."""
+
+    @pytest.fixture(scope="class")
+    def first(self, metrics: Metrics, store: Store, settings: Settings) -> BulletinContent:
+        week = shift_week(WEEK, -(WEEKS - 1))
+        assert store.weeks(TABLES_BY_NAME["transactions"])[0] == week
+        return build_content(
+            metrics,
+            store,
+            settings.bulletin,
+            board=judge(metrics=metrics, settings=settings, week=week),
+            lang=Lang.ZH,
+            region=None,
+            generated_at=GENERATED,
+        )
+
+    def test_it_says_why_no_one_is_named(self, first: BulletinContent) -> None:
+        assert not first.benchmarks_judged and not first.recent_judged
+        words = Words(first, Formats(Lang.ZH))
+        said = "".join(words.key_messages())
+        assert "数据中只有1周，本期不判断标杆、先进和重点帮扶" in said
+        assert "本周没有标杆网点" not in said
+        # Once, not once per peer group.
+        assert words.benchmark_notes() == ["数据中只有1周，至少需要2周才能判断标杆，本期不判断。"]
+        assert words.no_help() == "数据中只有1周，至少需要2周才能判断重点帮扶，本期不判断。"
+        assert words.no_movers() == "上周没有数据，无从比较。"
+
+    def test_a_later_week_says_its_own_reasons(self, content: BulletinContent) -> None:
+        words = Words(content, Formats(Lang.EN))
+        assert content.benchmarks_judged
+        assert words.no_help() == "No branch needs help this week."
+        least = content.min_migratable
+        assert words.no_movers() == (
+            f"No branch with at least {least} migratable transactions and a figure for last week."
+        )

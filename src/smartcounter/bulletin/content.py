@@ -197,6 +197,8 @@ class BulletinContent:
     benchmark_window: int  # the weeks the rule asks for
     recent_weeks: tuple[str, ...]  # the weeks advanced and needing help were judged on
     recent_window: int
+    benchmarks_judged: bool  # the store held enough weeks to judge benchmarks
+    recent_judged: bool  # … to judge advanced and needing help
     # "To date": from the first of the month (quarter) the week mostly falls in, to the week's
     # Sunday or the month's last day, whichever comes first.
     month_start: date
@@ -324,6 +326,8 @@ class _Builder:
             benchmark_window=board.benchmark_window,
             recent_weeks=board.recent_weeks,
             recent_window=board.recent_window,
+            benchmarks_judged=board.benchmarks_judged,
+            recent_judged=board.recent_judged,
             month_start=self.month_start,
             quarter_start=self.quarter_start,
             to_date_end=self.to_date_end,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from smartcounter.bulletin.content import BranchPage, BranchRow, BulletinContent, PeerGroup
 from smartcounter.bulletin.formats import Formats, capital, in_sentence
 from smartcounter.i18n import Lang
-from smartcounter.programme.status import Status, status_name
+from smartcounter.programme.status import MIN_WINDOW_WEEKS, Status, status_name
 from smartcounter.views import Pareto, ParetoRow, Triage
 
 
@@ -124,6 +124,18 @@ class Words:
             return self.t("bulletin.words.pair_none")
         return None
 
+    def benchmark_notes(self) -> list[str]:
+        """Under the list of benchmarks: why a group has none (once for all groups when
+        the store holds too few weeks to judge any)."""
+        if not self.c.benchmarks_judged:
+            held, needed = len(self.c.benchmark_weeks), MIN_WINDOW_WEEKS
+            return [self.t("bulletin.words.no_benchmark_young", held=held, needed=needed)]
+        return [
+            self.t("bulletin.words.group_note", group=g.label, text=self.no_benchmark(g))
+            for g in self.c.groups
+            if not g.benchmarks
+        ]
+
     def no_benchmark(self, group: PeerGroup) -> str:
         """Why no branch of a group is a benchmark this week."""
         if not any(r.rate.rate is not None for r in group.rows):
@@ -133,6 +145,22 @@ class Words:
             weeks=len(self.c.benchmark_weeks),
             target=self.f.pct(self.c.target, 0),
         )
+
+    def no_help(self) -> str:
+        """Why no branch is named as needing help this week."""
+        if not self.c.recent_judged:
+            return self.t(
+                "bulletin.words.no_help_young",
+                held=len(self.c.recent_weeks),
+                needed=MIN_WINDOW_WEEKS,
+            )
+        return self.t("bulletin.words.no_help", target=self.f.pct(self.c.target, 0))
+
+    def no_movers(self) -> str:
+        """Why a list of risers or fallers is empty."""
+        if not any(r.previous_rate is not None for r in self.c.branches):
+            return self.t("bulletin.words.movers_no_previous")
+        return self.t("bulletin.words.movers_none", least=self.c.min_migratable)
 
     # -- the headline ------------------------------------------------------------------
     def scope(self) -> str:
@@ -177,8 +205,17 @@ class Words:
         ]
         if h.shortfall > 0:
             out.append(t("bulletin.words.headline_shortfall", shortfall=f.count(h.shortfall)))
-        benchmarks = [r.name for g in c.groups for r in g.benchmarks]
-        if benchmarks:
+        # The surest first: a list cut at six names must not hide the clearest cases.
+        benchmarks = [r.name for r in surest_first([r for g in c.groups for r in g.benchmarks])]
+        if not c.benchmarks_judged:
+            out.append(
+                t(
+                    "bulletin.words.headline_young",
+                    held=len(c.benchmark_weeks),
+                    needed=MIN_WINDOW_WEEKS,
+                )
+            )
+        elif benchmarks:
             out.append(
                 t(
                     "bulletin.words.headline_benchmarks",
@@ -188,7 +225,7 @@ class Words:
             )
         else:
             out.append(t("bulletin.words.headline_no_benchmarks"))
-        helped = [r.name for g in c.groups for r in g.needs_help]
+        helped = [r.name for r in surest_first([r for g in c.groups for r in g.needs_help])]
         if helped:
             out.append(
                 t("bulletin.words.headline_help", count=len(helped), names=self.names(helped))
@@ -360,3 +397,18 @@ class Words:
         if untouched is not None and untouched.share is not None:
             tail = self.t("bulletin.words.branch_untriaged", share=self.f.pct(untouched.share, 0))
         return self.t("bulletin.words.branch_triage", stages=self.listing(pieces)) + tail
+
+
+def surest_first(rows: Sequence[BranchRow]) -> list[BranchRow]:
+    """Benchmarks by how surely they are high, branches needing help by how surely low:
+    the bound their status rests on (the week's rate where there is none), surest first."""
+
+    def key(r: BranchRow) -> float:
+        b = r.basis
+        if r.status is Status.NEEDS_HELP:
+            high = b.high if b is not None and b.high is not None else r.rate.rate
+            return high if high is not None else 1.0
+        low = b.low if b is not None and b.low is not None else r.rate.rate
+        return -(low if low is not None else 0.0)
+
+    return sorted(rows, key=key)

@@ -314,21 +314,14 @@ class _Document:
         named = [r for g in c.groups for r in g.benchmarks]
         if named:
             self.named_table(named, True)
-        for g in c.groups:
-            if not g.benchmarks:
-                flow.paragraph(
-                    t("bulletin.words.group_note", group=g.label, text=self.w.no_benchmark(g)),
-                    size=8,
-                    colour=MUTED,
-                )
+        for note in self.w.benchmark_notes():
+            flow.paragraph(note, size=8, colour=MUTED)
         flow.subheading(t("bulletin.title.help_list"))
         helped = [r for g in c.groups for r in g.needs_help]
         if helped:
             self.named_table(helped, False)
         else:
-            flow.paragraph(
-                t("bulletin.words.no_help", target=f.pct(c.target, 0)), size=8, colour=MUTED
-            )
+            flow.paragraph(self.w.no_help(), size=8, colour=MUTED)
         flow.subheading(t("bulletin.title.movers"))
         flow.paragraph(
             t("bulletin.words.movers_rule", least=c.min_migratable), size=8, colour=MUTED
@@ -358,7 +351,7 @@ class _Document:
             if rows:
                 flow.table(cols, rows)
             else:
-                flow.paragraph(t("bulletin.label.none"), size=8, colour=MUTED)
+                flow.paragraph(self.w.no_movers(), size=8, colour=MUTED)
 
     def extra(self, section: Section) -> None:
         flow, f = self.flow, self.f
