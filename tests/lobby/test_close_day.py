@@ -176,6 +176,29 @@ class TestCloseDay:
                 session=session, ctx=ctx, actor=SYSTEM, store=store, day=DAY, branch_ids=["B1"]
             )
 
+    def test_every_branch_means_those_that_issued_tickets(
+        self, session: Session, ctx: LobbyContext, clock: ManualClock, branch: str, tmp_path: Path
+    ) -> None:
+        run_a_day(session, ctx, clock)  # at B1; B2 issued nothing
+        store = Store.open_or_create(tmp_path / "store", timezone="Asia/Shanghai")
+        result = close_day(session=session, ctx=ctx, actor=SYSTEM, store=store, day=DAY)
+        assert [c.branch_id for c in result.closures] == ["B1"]
+        # B2's kiosk still issues tickets that day.
+        service.issue_ticket(
+            session=session,
+            ctx=ctx,
+            actor=staff_actor(Role.GREETER, "B2"),
+            branch_id="B2",
+            ticket_in=TicketCreate(business=["card_open"]),
+        )
+
+    def test_every_branch_on_a_day_without_tickets_is_refused(
+        self, session: Session, ctx: LobbyContext, branch: str, tmp_path: Path
+    ) -> None:
+        store = Store.open_or_create(tmp_path / "store", timezone="Asia/Shanghai")
+        with pytest.raises(DayWithoutData):
+            close_day(session=session, ctx=ctx, actor=SYSTEM, store=store, day=DAY)
+
 
 class TestDayRules:
     def test_a_future_day_is_refused(

@@ -225,6 +225,10 @@ def close_day(
     definitions, so that the close reports what the dashboards will show.
     """
     branches = _branches_to_close(session, actor, branch_ids)
+    if branch_ids is None:
+        # Every branch: those that issued tickets that day. Closing one that issued none
+        # would stop its kiosk for the rest of the day and record a day of zeros.
+        branches = [b for b in branches if repo.tickets_of_day(session, b, day, limit=1)]
     if not confirm:
         raise CloseNotConfirmed(day=day.isoformat())
     ensure_closable(session, ctx, branches, day)
