@@ -8,12 +8,12 @@ from smartcounter.bulletin.content import BulletinContent, build_content, region
 from smartcounter.bulletin.errors import NoDataError, UnknownRegionError
 from smartcounter.bulletin.formats import Formats
 from smartcounter.bulletin.words import Words, surest_first
+from smartcounter.canonical.tables import TABLES_BY_NAME
 from smartcounter.i18n import Lang
 from smartcounter.metrics import Metrics, Period
 from smartcounter.metrics.period import shift_week
 from smartcounter.programme.status import Status, judge
 from smartcounter.settings import Settings
-from smartcounter.canonical.tables import TABLES_BY_NAME
 from smartcounter.store.layout import Store
 from tests.bulletin.conftest import GENERATED, SOURCE_BRANCHES, WEEK, WEEKS
 

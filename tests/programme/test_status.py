@@ -114,6 +114,12 @@ class TestOneStatusEverywhere:
         # The week's data judges something: not every branch is "too few".
         assert {r["status"] for r in rows} & {"benchmark", "advanced", "needs_help"}
 
+    def test_last_is_the_latest_week_that_has_ended(self, store: Path) -> None:
+        assert _ranking(store, "last") == _ranking(store, WEEK)  # the store's last week
+        for command in ("benchmarks", "pairs"):
+            named = _cli("--store", store, command, "--week", WEEK, "--format", "csv")
+            assert _cli("--store", store, command, "--week", "last", "--format", "csv") == named
+
     def test_benchmarks_lists_exactly_the_benchmark_branches(self, store: Path) -> None:
         status = _ranking(store)
         rows = json.loads(_cli("--store", store, "benchmarks", "--week", WEEK, "--format", "json"))
@@ -203,3 +209,19 @@ class TestDecidedInOnePlace:
                     if name in rules:
                         offenders.append(f"{rel}:{node.lineno}: calls {name}")
         assert offenders == []
+
+
+def test_a_store_holding_only_this_week_has_no_last_week(tmp_path: Path) -> None:
+    from datetime import date, timedelta
+
+    from smartcounter.cli.app import app
+
+    monday = date.today() - timedelta(days=date.today().weekday())
+    store = tmp_path / "store"
+    _cli(
+        "generate", tmp_path / "csv", "--branches", 4, "--weeks", 1,
+        "--start", monday.isoformat(), "--seed", 3, "--store", store,
+    )  # fmt: skip
+    result = CliRunner().invoke(app, ["--store", str(store), "ranking", "--week", "last"])
+    assert result.exit_code == 2
+    assert "--week last" in result.stderr and "2018-W10" in result.stderr

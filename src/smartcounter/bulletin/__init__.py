@@ -22,7 +22,6 @@ from smartcounter.bulletin.service import (
     BulletinFormat,
     BulletinPaths,
     build_bulletin,
-    latest_week,
 )
 
 __all__ = [
@@ -41,5 +40,4 @@ __all__ = [
     "UnknownBranchError",
     "UnknownRegionError",
     "build_bulletin",
-    "latest_week",
 ]

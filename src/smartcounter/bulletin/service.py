@@ -25,7 +25,6 @@ from smartcounter.bulletin.html import (
 from smartcounter.bulletin.pdf import write_branch_pdfs, write_pdf, write_volume_pdf
 from smartcounter.bulletin.sections import SectionContext, SectionProvider
 from smartcounter.bulletin.xlsx import write_xlsx
-from smartcounter.canonical.tables import TABLES_BY_NAME
 from smartcounter.i18n import Lang, Translator
 from smartcounter.metrics import Metrics, open_metrics
 from smartcounter.metrics.period import parse_week
@@ -73,12 +72,6 @@ ALL_BRANCHES = "all"
 def branch_file_stem(branch_id: str) -> str:
     """A file name for a branch id (letters, digits, ``-``, ``_`` and ``.`` kept)."""
     return re.sub(r"[^\w.-]", "_", branch_id).lstrip(".") or "_"
-
-
-def latest_week(store: Store) -> str | None:
-    """The last ISO week for which the store holds transactions."""
-    weeks = store.weeks(TABLES_BY_NAME["transactions"])
-    return weeks[-1] if weeks else None
 
 
 def build_bulletin(

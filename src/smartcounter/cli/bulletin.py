@@ -7,21 +7,25 @@ The bulletin's writers (HTML, Excel, PDF) and the engines load when the command 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from smartcounter.cli.context import (
+    AppState,
     EngineOption,
     SparkMasterOption,
     StoreOption,
-    checked_week,
     fail,
     state_of,
+    week_of,
     with_engine,
     with_store,
 )
 from smartcounter.i18n import Translator, parse_lang, resolve_lang
+
+if TYPE_CHECKING:
+    from smartcounter.store.layout import Store
 
 
 def register(app: typer.Typer) -> None:
@@ -34,7 +38,8 @@ def bulletin(
     week: Annotated[
         str | None,
         typer.Option(
-            "--week", help="ISO week, e.g. 2018-W10 (default: the latest week in the store)."
+            "--week",
+            help="ISO week, e.g. 2018-W10, or last (default: the latest week that has ended).",
         ),
     ] = None,
     out: Annotated[
@@ -63,7 +68,6 @@ def bulletin(
         NoDataError,
         UnknownBranchError,
         build_bulletin,
-        latest_week,
     )
     from smartcounter.bulletin.formats import Formats
     from smartcounter.bulletin.pdf import FontMissingError
@@ -75,10 +79,9 @@ def bulletin(
     if out.exists() and not out.is_dir():
         fail(Translator(language)("bulletin.error.out_not_folder", path=str(out)))
     opened = state.open_store()
-    chosen = week or latest_week(opened)
+    chosen = week_of(state, week) if week is not None else _default_week(state, opened)
     if chosen is None:
         fail(Translator(language)("bulletin.error.empty_store", path=str(state.settings.store)))
-    checked_week(Translator(language), chosen)
     try:
         paths = build_bulletin(
             opened, state.settings, chosen, out, language, region, branches=_ids(branch)
@@ -112,3 +115,15 @@ def _within(filename: object, folder: Path) -> bool:
 def _ids(values: list[str] | None) -> list[str]:
     """The branch ids of ``--branch`` (repeated, or separated by commas)."""
     return [i.strip() for v in values or () for i in v.split(",") if i.strip()]
+
+
+def _default_week(state: AppState, opened: Store) -> str | None:
+    """Without ``--week``: the latest week that has ended, else (a store holding only the
+    current week) the latest week."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from smartcounter.store.weeks import last_complete_week, latest_week
+
+    today = datetime.now(ZoneInfo(state.settings.timezone)).date()
+    return last_complete_week(opened, today) or latest_week(opened)

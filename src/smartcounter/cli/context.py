@@ -152,6 +152,23 @@ def checked_week(t: Translator, week: str) -> str:
     return week
 
 
+def week_of(state: AppState, week: str) -> str:
+    """``--week``: an ISO week (``2018-W10``), or ``last``, the latest week of the store
+    that has ended (the settings' time zone); else stop with status 2, in words."""
+    if week.strip().lower() != "last":
+        return checked_week(state.t, week.strip())
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from smartcounter.store.weeks import last_complete_week
+
+    today = datetime.now(ZoneInfo(state.settings.timezone)).date()
+    chosen = last_complete_week(state.open_store(), today)
+    if chosen is None:
+        fail(state.t("app.no_complete_week", today=today.isoformat()))
+    return chosen
+
+
 def _given_here(ctx: typer.Context, param: typer.CallbackParam, value: Path | None) -> Path | None:
     """A command's own ``--store`` counts only when written after the command: read from
     SMARTCOUNTER_STORE, it would override a ``--store`` written before the command (the

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from smartcounter.accounts.demo import seed_demo
-from smartcounter.bulletin import build_bulletin, latest_week
+from smartcounter.bulletin import build_bulletin
 from smartcounter.canonical.catalogue import load_catalogue
 from smartcounter.cli.context import AppState, fail, state_of
 from smartcounter.cli.figures import show
@@ -24,6 +24,7 @@ from smartcounter.kit.tabular import OutputFormat
 from smartcounter.metrics import Period, open_metrics
 from smartcounter.store.layout import Store
 from smartcounter.store.paths import default_store_path
+from smartcounter.store.weeks import latest_week
 from smartcounter.synthetic import SOURCE_BRANCHES, NetworkSpec, build_network, write_network
 from smartcounter.synthetic.changes import adoption_changes
 

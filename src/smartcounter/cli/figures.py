@@ -13,14 +13,15 @@ import typer
 
 from smartcounter.canonical.tables import BRANCH_TYPES
 from smartcounter.cli.context import (
+    AppState,
     EngineName,
     EngineOption,
     SparkMasterOption,
     StoreOption,
-    checked_week,
     fail,
     metrics_for,
     state_of,
+    week_of,
     with_engine,
     with_store,
 )
@@ -41,7 +42,12 @@ if TYPE_CHECKING:
 __all__ = ["EngineName", "EngineOption", "SparkMasterOption", "metrics_for"]
 
 ByOption = Annotated[str, typer.Option("--by", help="Comma-separated keys, e.g. branch,week.")]
-WeekOption = Annotated[str | None, typer.Option("--week", help="ISO week, e.g. 2018-W10.")]
+WeekOption = Annotated[
+    str | None,
+    typer.Option(
+        "--week", help="ISO week, e.g. 2018-W10, or last (the latest week that has ended)."
+    ),
+]
 FromOption = Annotated[str | None, typer.Option("--from", help="First local date, YYYY-MM-DD.")]
 ToOption = Annotated[
     str | None, typer.Option("--to", help="Last local date, YYYY-MM-DD (inclusive).")
@@ -79,12 +85,14 @@ def register(app: typer.Typer) -> None:
     app.command("wow")(wow)
 
 
-def period_of(t: Translator, week: str | None, start: str | None, end: str | None) -> Period:
-    """The period named by ``--week`` or ``--from/--to``; stop with status 2 if unusable."""
+def period_of(state: AppState, week: str | None, start: str | None, end: str | None) -> Period:
+    """The period named by ``--week`` (``last`` too) or ``--from/--to``; stop with status 2
+    if unusable."""
+    t = state.t
     if week is not None and (start is not None or end is not None):
         fail(t("period.week_and_dates"))
     if week is not None:
-        return Period.week(checked_week(t, week))
+        return Period.week(week_of(state, week))
     first = _date(t, "--from", start)
     last = _date(t, "--to", end)
     if first and last and last < first:
@@ -229,7 +237,7 @@ def rates(
             state.t("figures.unknown_key", keys=", ".join(bad) or by) + " — " + ", ".join(RATE_KEYS)
         )
     once_each(state.t, keys)
-    period = period_of(state_of(ctx).t, week, start, end)
+    period = period_of(with_store(state_of(ctx), store), week, start, end)
     if fmt is not OutputFormat.TABLE:
         # For scripts: plain rows straight from the engine, no data frame library loaded.
         run_state = with_engine(with_store(state, store), engine, spark_master)
@@ -277,7 +285,7 @@ def unmigrated(
     keys = once_each(state_of(ctx).t, keys_of(by))
     if dimension not in UNMIGRATED_DIMENSIONS:
         fail(f"--dimension: {', '.join(UNMIGRATED_DIMENSIONS)}")
-    period = period_of(state_of(ctx).t, week, start, end)
+    period = period_of(with_store(state_of(ctx), store), week, start, end)
     _run(
         ctx,
         store,
@@ -306,7 +314,7 @@ def funnel(
     store: StoreArg = None,
 ) -> None:
     """三次分流漏斗。The triage funnel per stage, its decline reasons, or triage depth."""
-    period = period_of(state_of(ctx).t, week, start, end)
+    period = period_of(with_store(state_of(ctx), store), week, start, end)
     keys = once_each(state_of(ctx).t, keys_of(by))
     figure: dict[Show, Callable[[Metrics], pl.DataFrame]] = {
         Show.STAGES: lambda m: m.funnel(period, keys),
@@ -350,7 +358,12 @@ RANKING_TABLE = (
 
 def ranking(
     ctx: typer.Context,
-    week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2018-W10.")],
+    week: Annotated[
+        str,
+        typer.Option(
+            "--week", help="ISO week, e.g. 2018-W10, or last (the latest week that has ended)."
+        ),
+    ],
     peer_group: Annotated[
         str | None, typer.Option("--peer-group", help="urban, office, micro or county.")
     ] = None,
@@ -361,7 +374,7 @@ def ranking(
 ) -> None:
     """网点排名（同类与全辖），含区间、收缩估计与判断。Branch ranking with intervals and status."""
     state = state_of(ctx)
-    checked_week(state.t, week)
+    week = week_of(with_store(state, store), week)
     if peer_group is not None and peer_group not in BRANCH_TYPES:
         fail(
             state.t(
@@ -420,7 +433,7 @@ def tickets(
 ) -> None:
     """日均取号客户数。Daily tickets: tickets ÷ days with at least one ticket."""
     keys = once_each(state_of(ctx).t, keys_of(by))
-    period = period_of(state_of(ctx).t, week, start, end)
+    period = period_of(with_store(state_of(ctx), store), week, start, end)
     _run(
         ctx,
         store,
@@ -445,7 +458,7 @@ def visit_rates(
 ) -> None:
     """按客户（取号）计的迁移率。Visit-based migration rate grouped by KEYS."""
     keys = once_each(state_of(ctx).t, keys_of(by))
-    period = period_of(state_of(ctx).t, week, start, end)
+    period = period_of(with_store(state_of(ctx), store), week, start, end)
     _run(
         ctx,
         store,
@@ -459,7 +472,12 @@ def visit_rates(
 
 def wow(
     ctx: typer.Context,
-    week: Annotated[str, typer.Option("--week", help="ISO week, e.g. 2018-W10.")],
+    week: Annotated[
+        str,
+        typer.Option(
+            "--week", help="ISO week, e.g. 2018-W10, or last (the latest week that has ended)."
+        ),
+    ],
     by: Annotated[
         str, typer.Option("--by", help="Comma-separated keys (default: branch).")
     ] = "branch",
@@ -471,7 +489,7 @@ def wow(
     """周环比（百分点）。Week-over-week change of the rate in percentage points."""
     t = state_of(ctx).t
     keys = once_each(t, keys_of(by))
-    checked_week(t, week)
+    week = week_of(with_store(state_of(ctx), store), week)
     periods = [k for k in keys if k in PERIOD_KEYS]
     if periods:
         fail(t("figures.wow_period_key", keys=", ".join(periods)))

@@ -21,10 +21,10 @@ from smartcounter.cli.context import (
     EngineOption,
     SparkMasterOption,
     StoreOption,
-    checked_week,
     fail,
     metrics_for,
     state_of,
+    week_of,
     with_engine,
     with_store,
 )
@@ -123,10 +123,10 @@ def register(app: typer.Typer) -> None:
     app.command("progress")(progress)
 
 
-def _week(week: str | None, t: Translator) -> str:
+def _week(week: str | None, state: AppState) -> str:
     if week is None:
-        fail(t("programme.cli.week_required"))
-    return checked_week(t, week)
+        fail(state.t("programme.cli.week_required"))
+    return week_of(state, week)
 
 
 def _header(t: Translator, column: str) -> str:
@@ -264,7 +264,12 @@ BENCHMARK_TABLE = (
 
 def benchmarks(
     ctx: typer.Context,
-    week: Annotated[str | None, typer.Option("--week", help="ISO week, e.g. 2018-W10.")] = None,
+    week: Annotated[
+        str | None,
+        typer.Option(
+            "--week", help="ISO week, e.g. 2018-W10, or last (the latest week that has ended)."
+        ),
+    ] = None,
     weeks: WeeksOption = None,
     peer_group: Annotated[
         str | None, typer.Option("--peer-group", help="urban, office, micro or county.")
@@ -280,7 +285,7 @@ def benchmarks(
 
     state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
-    the_week = _week(week, t)
+    the_week = _week(week, state)
 
     def body(metrics: Any) -> None:
         report = service.find_benchmarks(
@@ -426,7 +431,12 @@ def _saved_row(p: SavedPair, words: Words, state: str | None = None) -> dict[str
 
 def pairs(
     ctx: typer.Context,
-    week: Annotated[str | None, typer.Option("--week", help="ISO week, e.g. 2018-W10.")] = None,
+    week: Annotated[
+        str | None,
+        typer.Option(
+            "--week", help="ISO week, e.g. 2018-W10, or last (the latest week that has ended)."
+        ),
+    ] = None,
     weeks: WeeksOption = None,
     cap: Annotated[
         int | None,
@@ -458,7 +468,7 @@ def pairs(
 
     state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
-    the_week = _week(week, t)
+    the_week = _week(week, state)
 
     def body(metrics: Any) -> None:
         report = service.propose_pairs(
@@ -608,7 +618,7 @@ def pairs_list(
     except ProgrammeError as exc:
         fail(t("programme.cli.programme_error", detail=str(exc)))
     if week is not None:
-        the_week = _week(week, t)
+        the_week = _week(week, state)
         saved = [p for p in saved if p.active_in(the_week)]
     elif not all_:
         saved = [p for p in saved if p.end_week is None]
@@ -638,7 +648,7 @@ def pairs_end(
 
     state = with_store(state_of(ctx), store)
     t = state.t
-    the_week = _week(week, t)
+    the_week = _week(week, state)
     if (branch is None) == (pair is None):
         fail(t("programme.cli.end_target"))
     opened = state.open_store()
@@ -874,7 +884,12 @@ LOSS_COLUMNS = (
 
 def diagnose(
     ctx: typer.Context,
-    week: Annotated[str | None, typer.Option("--week", help="ISO week, e.g. 2018-W10.")] = None,
+    week: Annotated[
+        str | None,
+        typer.Option(
+            "--week", help="ISO week, e.g. 2018-W10, or last (the latest week that has ended)."
+        ),
+    ] = None,
     weeks: WeeksOption = None,
     branch: Annotated[
         str | None,
@@ -901,7 +916,7 @@ def diagnose(
 
     state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
-    the_week = _week(week, t)
+    the_week = _week(week, state)
     if partner is not None and branch is None:
         fail(t("app.option_needs", option="--partner", other="--branch"))
 
@@ -981,7 +996,7 @@ def progress(
 
     state = with_engine(with_store(state_of(ctx), store), engine, spark_master)
     t = state.t
-    the_week = _week(week, t)
+    the_week = _week(week, state)
 
     def body(metrics: Any) -> None:
         found = service.track_progress(

@@ -47,6 +47,7 @@ from smartcounter.publish.smtp import (
 )
 from smartcounter.publish.webhook import WebhookFailed, markdown_text, payload, post
 from smartcounter.settings import PublishSettings, Settings
+from smartcounter.store import weeks as store_weeks
 from smartcounter.store.layout import Store
 from smartcounter.store.reading import read_table
 
@@ -138,11 +139,10 @@ class Clock:
 
 def last_complete_week(store: Store, today: date) -> str:
     """The latest week of the store that ended before ``today`` (``--week last``)."""
-    weeks = store.weeks(TABLES_BY_NAME["transactions"])
-    complete = [w for w in weeks if week_end(w) < today]
-    if not complete:
+    week = store_weeks.last_complete_week(store, today)
+    if week is None:
         raise NoCompleteWeek(today=today.isoformat())
-    return complete[-1]
+    return week
 
 
 def publishable_weeks(store: Store, today: date, count: int = 8) -> list[str]:
