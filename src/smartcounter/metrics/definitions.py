@@ -548,6 +548,11 @@ def week_over_week_sql(week: str, previous_week: str, by: Sequence[str]) -> str:
     """
 
 
+def _exact(expr: str) -> str:
+    """``expr`` (a double in [0, 1]) as a decimal whose sums do not depend on their order."""
+    return f"CAST({expr} AS DECIMAL(38, 18))"
+
+
 def shrinkage_ctes(source: str) -> str:
     """CTEs ``peer``, ``prior`` and ``shrunk``: the empirical-Bayes estimate per peer group.
 
@@ -561,11 +566,20 @@ def shrinkage_ctes(source: str) -> str:
     posterior_n = "(CAST(s.migratable AS DOUBLE) + pr.prior_strength)"
     estimate = f"((CAST(s.migrated AS DOUBLE) + pr.prior_mean * pr.prior_strength) / {posterior_n})"
     half = f"({Z} * SQRT({estimate} * (1 - {estimate}) / ({posterior_n} + 1)))"
-    return f"""peer AS (
-      SELECT branch_type, CAST(COUNT(*) AS BIGINT) AS peers, AVG(rate) AS prior_mean,
-             VAR_POP(rate) AS spread,
-             AVG(rate * (1 - rate) / CAST(migratable AS DOUBLE)) AS noise
+    # Means summed as decimals: a sum of doubles depends on the order parallel threads add
+    # them in, and the same store and week must give the same figures to the last digit.
+    return f"""peer_sums AS (
+      SELECT branch_type, CAST(COUNT(*) AS BIGINT) AS peers,
+             CAST(AVG({_exact("rate")}) AS DOUBLE) AS prior_mean,
+             CAST(AVG({_exact("rate * rate")}) AS DOUBLE) AS mean_square,
+             CAST(AVG({_exact("rate * (1 - rate) / CAST(migratable AS DOUBLE)")}) AS DOUBLE)
+               AS noise
       FROM {source} WHERE rate IS NOT NULL GROUP BY branch_type
+    ),
+    peer AS (
+      SELECT branch_type, peers, prior_mean,
+             GREATEST(CAST(0 AS DOUBLE), mean_square - prior_mean * prior_mean) AS spread, noise
+      FROM peer_sums
     ),
     prior AS (
       SELECT branch_type, peers, prior_mean,
