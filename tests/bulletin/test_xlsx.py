@@ -91,7 +91,7 @@ class TestSheets:
     def test_english_sheet_names(self, en: Built) -> None:
         assert load_workbook(en.xlsx, read_only=True).sheetnames[:5] == EN_SHEETS
 
-    def test_long_titles_lose_their_aside_then_end_at_a_word(self) -> None:
+    def test_long_titles_lose_their_aside_then_what_follows_a_colon(self) -> None:
         book = Book(PageTexts(title="t", week="w", page="&P"), target=0.9)
         titles = [
             "Actions (at most three per pair)",
@@ -101,7 +101,7 @@ class TestSheets:
         ]
         assert [book.sheet(t).title for t in titles] == [
             "Actions",
-            "Diagnosis where the gap comes",
+            "Diagnosis",
             "Pairs (2018-W13)",
             "Pairs (2018-W13) (2)",
         ]

@@ -8,6 +8,7 @@ and the PDF's fonts (and so Chinese labels) come from the page's own CSS.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -30,6 +31,15 @@ SERIES = ("#1d2733", "#1f4e79", "#5b8fc7", "#b7802a", "#5f8a5f", "#8a5f8a", "#7a
 STAGE_COLOURS = ("#d5dde7", "#a9bfd6", "#5b8fc7", "#1f4e79")
 FONT = 11
 TICK = 10
+# Tick steps (times a power of ten) that a whole percentage or count prints exactly:
+# not 2.5, which a 0-decimal axis shows as 92, 90, 88, 85, 82, 80.
+EXACT_STEPS = (1.0, 2.0, 5.0, 10.0)
+# The bars' labels under a Pareto chart: up to three lines, set smaller (down to the
+# last size, then in four lines) before any word of one is shortened.
+BAR_LABEL_SIZES = (TICK, 9.0)
+BAR_LABEL_LINES = 3
+# Digits and what belongs to a figure written with them: 1,475  87.1%  2018-W10  83.1–83.7
+_FIGURE = re.compile(r"[+\-−]?\d[\d.,:%‰/–\-]*")
 
 
 def _n(value: float) -> str:
@@ -75,21 +85,88 @@ def wrap(text: str, width: float, size: float = FONT, lines: int = 2) -> list[st
         count = min(lines, math.ceil(text_width(text, size) / width))
         step = math.ceil(len(text) / count)
         out = [text[i : i + step] for i in range(0, len(text), step)]
-    last = out[-1]
-    while len(last) > 1 and text_width(last, size) > width:
-        last = last[:-1]
-    if last != out[-1]:
-        out[-1] = last[:-1] + "…"
+    out[-1] = shorten(out[-1], width, size)
     return out
 
 
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round tick values covering ``low``..``high``, about ``count`` of them."""
+def shorten(text: str, width: float, size: float = FONT) -> str:
+    """``text`` cut to ``width`` with an ellipsis, taking letters off its words and never
+    a figure: "International FX remi…", never "Up 12…" for "Up 12.5 pp". A text of
+    nothing but figures is returned whole."""
+    if text_width(text, size) <= width:
+        return text
+    # Runs of text between the figures, which are kept whole.
+    parts: list[tuple[str, bool]] = []
+    at = 0
+    for m in _FIGURE.finditer(text):
+        if m.start() > at:
+            parts.append((text[at : m.start()], False))
+        parts.append((m.group(), True))
+        at = m.end()
+    if at < len(text):
+        parts.append((text[at:], False))
+    cut = [i for i, (_, figure) in enumerate(parts) if not figure]
+    while cut:
+        i = cut[-1]
+        piece = parts[i][0].rstrip(" …").rstrip()
+        if len(piece) <= 1:
+            # Nothing more to take from this run: it goes, and the one before gives way.
+            parts[i] = ("… " if i + 1 < len(parts) else "…", False)
+            cut.pop()
+        else:
+            trailing = " " if i + 1 < len(parts) else ""
+            parts[i] = (piece[:-1].rstrip() + "…" + trailing, False)
+        candidate = "".join(p for p, _ in parts).strip()
+        if text_width(candidate, size) <= width:
+            return candidate
+    return "".join(p for p, _ in parts).strip()
+
+
+def bar_labels(texts: Sequence[str], width: float) -> tuple[float, list[list[str]]]:
+    """The labels of a chart's bars, each in lines of ``width``, all in one size: the
+    largest of ``BAR_LABEL_SIZES`` at which every label fits whole in three lines, or
+    the smallest in four; what still does not fit is shortened (a figure in it never)."""
+
+    def laid(size: float, lines: int) -> list[list[str]]:
+        return [wrap(text, width, size, lines) for text in texts]
+
+    def whole(text: str, lines: list[str], size: float) -> bool:
+        fits = all(text_width(line, size) <= width for line in lines)
+        return fits and "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+    tries = [(size, BAR_LABEL_LINES) for size in BAR_LABEL_SIZES]
+    tries.append((BAR_LABEL_SIZES[-1], BAR_LABEL_LINES + 1))
+    for size, lines in tries:
+        out = laid(size, lines)
+        if all(whole(text, pieces, size) for text, pieces in zip(texts, out, strict=True)):
+            return size, out
+    size, lines = tries[-1]
+    return size, [[shorten(line, width, size) for line in pieces] for pieces in laid(size, lines)]
+
+
+def pct_decimals(ticks: Sequence[float]) -> int:
+    """The decimals a percentage axis needs for every tick to print exactly (at most 2)."""
+    for decimals in range(3):
+        if all(abs(t * 100 * 10**decimals - round(t * 100 * 10**decimals)) < 1e-6 for t in ticks):
+            return decimals
+    return 2
+
+
+def nice_ticks(
+    low: float,
+    high: float,
+    count: int = 5,
+    *,
+    steps: Sequence[float] = (1.0, 2.0, 2.5, 5.0, 10.0),
+) -> list[float]:
+    """Round tick values covering ``low``..``high``, about ``count`` of them, a step of
+    one of ``steps`` times a power of ten apart (``EXACT_STEPS`` for axes that print
+    whole numbers)."""
     if high <= low:
         high = low + 1
     raw = (high - low) / max(1, count)
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    step = next(m * power for m in (*steps, 10.0) if m * power >= raw)
     first = math.floor(low / step + 1e-9) * step
     ticks = []
     value = first
@@ -267,13 +344,19 @@ def pareto_chart(
 ) -> Drawing:
     """Bars largest first with the cumulative share as a line on a 0–100 % axis."""
     height = 262.0
-    left, right, top, bottom = 46.0, 46.0, 26.0, 48.0
+    left, right, top = 46.0, 46.0, 26.0
     svg = Drawing(width, height, label)
-    plot_w, plot_h = width - left - right, height - top - bottom
     if not bars:
         svg.text(width / 2, height / 2, f.t("bulletin.label.none"), anchor="middle", size=FONT)
         return svg
-    ticks = nice_ticks(0, max(b.count for b in bars), 4)
+    slot = (width - left - right) / len(bars)
+    label_size, labels = bar_labels([bar.label for bar in bars], slot - 4)
+    pitch = label_size * 1.2
+    # Room under the axis for the labels' lines (two at least, as before).
+    bottom = 24.0 + pitch * max([2, *(len(lines) for lines in labels)])
+    plot_w, plot_h = width - left - right, height - top - bottom
+    # At least four to the axis: whole-number steps, each printed as it is.
+    ticks = nice_ticks(0, max(4, *(b.count for b in bars)), 4, steps=EXACT_STEPS)
     top_value = ticks[-1] or 1
 
     def y_count(v: float) -> float:
@@ -289,7 +372,6 @@ def pareto_chart(
     for share in (0.0, 0.25, 0.5, 0.75, 1.0):
         svg.text(left + plot_w + 6, y_share(share) + 3.5, f.pct(share, 0))
     svg.line(left, y_share(0.8), left + plot_w, y_share(0.8), AMBER, 1, "4 3")
-    slot = plot_w / len(bars)
     bar_w = min(44.0, slot * 0.62)
     points = []
     for i, bar in enumerate(bars):
@@ -298,8 +380,15 @@ def pareto_chart(
             cx - bar_w / 2, y_count(bar.count), bar_w, y_count(0) - y_count(bar.count), PRIMARY
         )
         points.append((cx, y_share(bar.cumulative)))
-        for j, piece in enumerate(wrap(bar.label, slot - 4, TICK, 2)):
-            svg.text(cx, height - bottom + 14 + j * 12, piece, anchor="middle", fill=INK)
+        for j, piece in enumerate(labels[i]):
+            svg.text(
+                cx,
+                height - bottom + 14 + j * pitch,
+                piece,
+                anchor="middle",
+                fill=INK,
+                size=label_size,
+            )
     svg.polyline(points, AMBER, 1.6)
     for x, y in points:
         svg.circle(x, y, 2.6, "#ffffff", AMBER)
@@ -338,8 +427,11 @@ def trend_chart(
     low = min([*values, target]) if values else target - 0.1
     high = max([*values, target]) if values else target + 0.05
     span = max(high - low, 0.04)
-    ticks = nice_ticks(max(0.0, low - span * 0.15), min(1.0, high + span * 0.1), 4)
+    ticks = nice_ticks(
+        max(0.0, low - span * 0.15), min(1.0, high + span * 0.1), 4, steps=EXACT_STEPS
+    )
     lo, hi = ticks[0], ticks[-1]
+    decimals = pct_decimals(ticks)
 
     def y(v: float) -> float:
         return top + plot_h * (1 - (v - lo) / (hi - lo))
@@ -349,7 +441,7 @@ def trend_chart(
 
     for tick in ticks:
         svg.line(left, y(tick), left + plot_w, y(tick), GRID)
-        svg.text(left - 6, y(tick) + 3.5, f.pct(tick, 0), anchor="end")
+        svg.text(left - 6, y(tick) + 3.5, f.pct(tick, decimals), anchor="end")
     step = max(1, math.ceil(len(weeks) / max(1, plot_w / 46)))
     for i, week in enumerate(weeks):
         if i % step == 0 or i == len(weeks) - 1:
@@ -410,8 +502,9 @@ def caterpillar_chart(
         return svg
     ordered = sorted(estimates, key=lambda e: (e.rate, e.low))
     low = min([*(e.low for e in ordered), target])
-    ticks = nice_ticks(max(0.0, low - 0.02), 1.0, 4)
+    ticks = nice_ticks(max(0.0, low - 0.02), 1.0, 4, steps=EXACT_STEPS)
     lo, hi = ticks[0], min(1.0, ticks[-1])
+    decimals = pct_decimals(ticks)
 
     def y(v: float) -> float:
         return top + plot_h * (1 - (max(lo, v) - lo) / (hi - lo))
@@ -419,7 +512,7 @@ def caterpillar_chart(
     for tick in ticks:
         if tick <= hi:
             svg.line(left, y(tick), left + plot_w, y(tick), GRID)
-            svg.text(left - 6, y(tick) + 3.5, f.pct(tick, 0), anchor="end")
+            svg.text(left - 6, y(tick) + 3.5, f.pct(tick, decimals), anchor="end")
     slot = plot_w / len(ordered)
     for i, e in enumerate(ordered):
         cx = left + slot * (i + 0.5)
@@ -539,14 +632,16 @@ def group_chart(
     svg = Drawing(width, height, label)
     plot_w = width - left - right
     rates = [g.low for g in groups if g.low is not None]
-    lo = nice_ticks(max(0.0, min([*rates, target]) - 0.1), 1.0, 4)[0]
+    lo = nice_ticks(max(0.0, min([*rates, target]) - 0.1), 1.0, 4, steps=EXACT_STEPS)[0]
 
     def x(v: float) -> float:
         return left + plot_w * (v - lo) / (1.0 - lo)
 
-    for tick in nice_ticks(lo, 1.0, 4):
+    ticks = nice_ticks(lo, 1.0, 4, steps=EXACT_STEPS)
+    decimals = pct_decimals(ticks)
+    for tick in ticks:
         svg.line(x(tick), top, x(tick), top + row_h * len(groups), GRID)
-        svg.text(x(tick), height - 6, f.pct(tick, 0), anchor="middle")
+        svg.text(x(tick), height - 6, f.pct(tick, decimals), anchor="middle")
     for i, g in enumerate(groups):
         y0 = top + i * row_h
         svg.text(left - 8, y0 + row_h / 2 + 4, g.label, anchor="end", fill=INK, size=FONT)
@@ -557,7 +652,12 @@ def group_chart(
             svg.line(x(g.low), y0 + row_h / 2, x(g.high), y0 + row_h / 2, INK, 1.2)
             svg.line(x(g.low), y0 + 9, x(g.low), y0 + row_h - 9, INK, 1.2)
             svg.line(x(g.high), y0 + 9, x(g.high), y0 + row_h - 9, INK, 1.2)
-        svg.text(x(max(g.rate, g.high or g.rate)) + 6, y0 + row_h / 2 + 4, f.pct(g.rate), fill=INK)
+        value = f.pct(g.rate)
+        vx = x(max(g.rate, g.high or g.rate)) + 6
+        # The value stays clear of the target line: past it when it would run across it.
+        if vx - 3 <= x(target) <= vx + text_width(value, TICK) + 3:
+            vx = x(target) + 5
+        svg.text(vx, y0 + row_h / 2 + 4, value, fill=INK)
     svg.line(x(target), top - 2, x(target), top + row_h * len(groups), TARGET, 1.4, "5 4")
     return svg
 

@@ -29,6 +29,13 @@ WHITE = "#ffffff"
 CLOSING = set("，。、；：？！）》」』”’%,.;:?!)]…·")
 OPENING = set("（《「『“‘([")
 
+# Key-figure boxes: the label's and the note's size, how much smaller a line may be set
+# to stay one line, and the smallest size still legible in print.
+KPI_LABEL = 7.5
+KPI_NOTE = 7.0
+KPI_SHRINK = 0.9
+KPI_MIN = 6.0
+
 
 @lru_cache(maxsize=256)
 def rgb(colour: str) -> str:
@@ -163,6 +170,17 @@ class _Page:
     head: tuple[str, str] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """A heading to keep with what follows: the page and the span of its operators there,
+    and how to draw it again at the top of the next page."""
+
+    page: int
+    start: int
+    end: int
+    draw: Callable[[], None]
+
+
 class Flow:
     """Places blocks on A4 pages from the top, starting new pages as needed."""
 
@@ -179,6 +197,8 @@ class Flow:
         self.targets: dict[str, tuple[int, float]] = {}
         self.bookmarks: list[Bookmark] = []
         self.later: list[Callable[[], None]] = []
+        # The heading last placed, while nothing has been drawn after it (see ``need``).
+        self._kept: _Kept | None = None
         self.new_page()
 
     # -- pages ---------------------------------------------------------------------------
@@ -216,9 +236,19 @@ class Flow:
         return self.y >= self.height_pt - self.top - 0.5
 
     def need(self, height: float) -> None:
-        """Start a new page unless ``height`` points fit below the current position."""
-        if self.y - height < self.bottom and not self.at_top():
+        """Start a new page unless ``height`` points fit below the current position.
+
+        A heading placed just before (nothing drawn since) goes to the new page too: a
+        heading is kept with what follows it, never left alone at the foot of a page."""
+        kept, self._kept = self._kept, None
+        if self.y - height >= self.bottom or self.at_top():
+            return
+        if kept is not None and kept.page == self.page_index and kept.end == len(self.page.ops):
+            del self.page.ops[kept.start :]
             self.new_page()
+            kept.draw()
+            return
+        self.new_page()
 
     def space(self, height: float) -> None:
         """Leave ``height`` points empty (not at the top of a page)."""
@@ -318,14 +348,21 @@ class Flow:
     def subheading(
         self, text: str, *, size: float = 11.0, colour: str = INK, target: str | None = None
     ) -> None:
-        """A section heading, kept with what follows."""
+        """A section heading, kept with what follows: with at least a few lines here, and
+        taken to the next page with the block after it if that block starts a page."""
         self.space(6)
         self.need(size * 2 + 60)
-        if target:
-            self.mark(target)
-        baseline = self.y - size
-        self.text(self.left, baseline, text, size, colour=colour, bold=True)
-        self.y = baseline - size * 0.55
+
+        def draw() -> None:
+            start = len(self.page.ops)
+            if target:
+                self.mark(target)
+            baseline = self.y - size
+            self.text(self.left, baseline, text, size, colour=colour, bold=True)
+            self.y = baseline - size * 0.55
+            self._kept = _Kept(self.page_index, start, len(self.page.ops), draw)
+
+        draw()
 
     def paragraph(
         self,
@@ -371,21 +408,56 @@ class Flow:
         self.y = top - height - 8
 
     def kpis(self, items: Sequence[tuple[str, str, str, str]], *, value_size: float = 16.0) -> None:
-        """Key figures in boxes across the page: (label, value, note, value colour)."""
+        """Key figures in boxes across the page: (label, value, note, value colour).
+
+        A label or note too wide for its box is set a little smaller, then on two lines
+        (smaller again if need be), and the boxes grow to hold the longest: a figure in
+        a note is never cut off."""
         gap = 6.0
         n = len(items)
         w = (self.content_width - gap * (n - 1)) / n
-        h = value_size + 34
+        inner = w - 12
+        labels = [self._card_text(label, KPI_LABEL, inner) for label, _, _, _ in items]
+        notes = [self._card_text(note, KPI_NOTE, inner) for _, _, note, _ in items]
+        label_h = max(len(lines) * size * 1.2 for size, lines in labels)
+        note_h = max(len(lines) * size * 1.2 for size, lines in notes)
+        # One line of each as before: 34 points around the value.
+        h = value_size + 34 + label_h - KPI_LABEL * 1.2 + note_h - KPI_NOTE * 1.2
         self.need(h + 8)
         top = self.y
-        for i, (label, value, note, colour) in enumerate(items):
+        for i, (_, value, _, colour) in enumerate(items):
             x = self.left + i * (w + gap)
             self.rect(x, top - h, w, h, SOFT)
             self.rect(x, top - 2.5, w, 2.5, PRIMARY)
-            self.text(x + 7, top - 14, _fit(self, label, 7.5, w - 12), 7.5, colour=MUTED)
-            self.text(x + 7, top - 16 - value_size, value, value_size, colour=colour, bold=True)
-            self.text(x + 7, top - h + 7, _fit(self, note, 7.0, w - 12), 7.0, colour=MUTED)
+            size, lines = labels[i]
+            for j, line in enumerate(lines):
+                self.text(x + 7, top - 14 - j * size * 1.2, line, size, colour=MUTED, width=inner)
+            value_base = top - 16 - value_size - (label_h - KPI_LABEL * 1.2)
+            self.text(x + 7, value_base, value, value_size, colour=colour, bold=True, width=inner)
+            size, lines = notes[i]
+            for j, line in enumerate(lines):
+                baseline = value_base - 11 - j * size * 1.2
+                self.text(x + 7, baseline, line, size, colour=MUTED, width=inner)
         self.y = top - h - 10
+
+    def _card_text(self, text: str, size: float, width: float) -> tuple[float, list[str]]:
+        """``text`` for a key-figure box ``width`` wide: the size and lines to set it in.
+
+        One line at ``size``, or a little smaller (down to ``KPI_SHRINK`` of it); else two
+        lines, made smaller down to the legible ``KPI_MIN`` if they need it; else as many
+        lines as it takes at ``KPI_MIN``. Never shortened."""
+        if not text:
+            return size, []
+        one = self.regular.width(text, size)
+        if one * KPI_SHRINK <= width:
+            return size * min(1.0, width / one), [text]
+        step = size
+        while step >= KPI_MIN - 1e-9:
+            lines = balanced(text, self.regular, step, width)
+            if len(lines) <= 2 and all(self.regular.width(x, step) <= width for x in lines):
+                return step, lines
+            step -= 0.25
+        return KPI_MIN, wrap(text, self.regular, KPI_MIN, width)
 
     def table(
         self,

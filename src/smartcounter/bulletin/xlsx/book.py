@@ -236,10 +236,16 @@ def _texts(values: Sequence[Any], fmt: str | None, fmts: Sequence[str | None] | 
 
 def _sheet_name(title: str) -> str:
     """``title`` as a sheet's name: without the characters Excel forbids, and within its
-    limit — a trailing aside in brackets dropped first, then cut at a word's end."""
-    name = " ".join("".join(ch for ch in title if ch not in "[]:*?/\\").split())
+    limit — a trailing aside in brackets dropped first, then what follows a colon (the
+    name is what comes before it), and only then cut at a word's end. (The bulletin's
+    own sheets have short names of their own: this is for a title no one shortened.)"""
+    name = " ".join(title.split())
     if len(name) > SHEET_NAME_LIMIT:
         name = re.sub(r"\s*[(（][^()（）]*[)）]$", "", name)
+    if len(name) > SHEET_NAME_LIMIT:
+        head = re.split(r"\s*[:：]\s*", name, maxsplit=1)[0]
+        name = head or name
+    name = " ".join("".join(ch for ch in name if ch not in "[]:*?/\\").split())
     if len(name) > SHEET_NAME_LIMIT:
         cut = name[:SHEET_NAME_LIMIT]
         space = cut.rfind(" ")
