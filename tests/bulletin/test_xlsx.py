@@ -362,8 +362,8 @@ class TestCharts:
         with zipfile.ZipFile(zh.xlsx) as z:
             names = z.namelist()
             charts = [n for n in names if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
-            # Groups, five Paretos, the funnel and the trend.
-            assert len(charts) == 8
+            # Groups, six Paretos (business, reason, role, hour, age, tier), the funnel, the trend.
+            assert len(charts) == 9
             kinds = "".join(z.read(n).decode("utf-8") for n in charts)
             assert re.search(r"<(c:)?barChart>", kinds) and re.search(r"<(c:)?lineChart>", kinds)
             assert sum(1 for n in names if re.fullmatch(r"xl/drawings/drawing\d+\.xml", n)) == 4

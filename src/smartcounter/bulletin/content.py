@@ -51,7 +51,7 @@ from smartcounter.views import (
 
 # Un-migrated business by these, network-wide (staff by role: a network bulletin names no
 # teller) and on a branch's page (where the director reads their own staff by name).
-DIMENSIONS = ("business", "reason", "role", "hour", "age_band")
+DIMENSIONS = ("business", "reason", "role", "hour", "age_band", "customer_tier")
 BRANCH_DIMENSIONS = ("business", "reason", "staff", "hour", "age_band")
 
 

@@ -51,6 +51,8 @@ class Labels:
             return self.t(f"bulletin.role.{value}"), None
         if dimension == "age_band":
             return self.t(f"bulletin.age.{value}"), None
+        if dimension == "customer_tier":
+            return self.t(f"web.tier.{value}"), None
         if dimension == "staff":
             name, role, branch = self.staff.get(value, (value, "", ""))
             role_name = self.t(f"bulletin.role.{role}") if role else ""
