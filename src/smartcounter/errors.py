@@ -8,7 +8,10 @@ Their messages are in ``lobby.toml``, where the first of them were written.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
+
+from smartcounter.i18n import Term
 
 
 class SmartCounterError(Exception):
@@ -16,9 +19,18 @@ class SmartCounterError(Exception):
 
     status_code: ClassVar[int] = 400
     key: ClassVar[str] = "lobby.errors.bad_request"
+    # Parameters that are codes shown by name (a status, a field): the parameter and the
+    # key of the names, ``{}`` standing for the code. The message says the name in the
+    # reader's language; ``params`` keeps the code.
+    terms: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, **params: Any) -> None:
-        self.params = params
+        self.params = {
+            k: Term(v, self.terms[k].format(v))
+            if k in self.terms and isinstance(v, str) and not isinstance(v, Term)
+            else v
+            for k, v in params.items()
+        }
         super().__init__(f"{self.key} {params}" if params else self.key)
 
 
@@ -58,6 +70,7 @@ class Conflict(SmartCounterError):  # noqa: N818 (house style: TicketAlreadyServ
 
 class DuplicateValue(Conflict):
     key = "lobby.errors.duplicate"
+    terms: ClassVar[Mapping[str, str]] = {"field": "lobby.page.field_{}"}
 
 
 class Invalid(SmartCounterError):  # noqa: N818 (house style: TicketAlreadyServed)

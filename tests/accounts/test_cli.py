@@ -202,6 +202,37 @@ class TestAdd:
         assert answer.returncode == 2 and "teller.a" in answer.stderr
 
 
+ADD_GREETER = ("users", "add", "li", "--role", "greeter", "--branch", "B1", "--password-stdin")
+
+
+class TestStaffOfAnotherRole:
+    @pytest.mark.parametrize(
+        ("lang", "words"),
+        [("zh", ["S2", "柜员", "大堂引导员", "顶岗"]), ("en", ["S2", "Teller", "Greeter"])],
+    )
+    def test_a_greeter_linked_to_a_teller_is_made_with_a_warning(
+        self, store: Path, lang: str, words: list[str]
+    ) -> None:
+        answer = run(
+            store, *ADD_GREETER, "--staff", "S2", stdin=f"{PASSWORD}\n{PASSWORD}\n", lang=lang
+        )
+        assert answer.returncode == 0, answer.stderr
+        assert all(w in answer.stderr for w in words), answer.stderr
+        assert users(store)[0]["staff_id"] == "S2"
+
+    def test_no_warning_when_the_roles_agree(self, store: Path) -> None:
+        answer = run(store, *ADD_GREETER, "--staff", "S1", stdin=f"{PASSWORD}\n{PASSWORD}\n")
+        assert answer.returncode == 0 and "listed as" not in answer.stderr
+
+    def test_set_role_warns_too(self, store: Path) -> None:
+        assert (
+            run(store, *ADD_GREETER, "--staff", "S1", stdin=f"{PASSWORD}\n{PASSWORD}\n").returncode
+            == 0
+        )
+        answer = run(store, "users", "set-role", "li", "--role", "greeter", "--staff", "S2")
+        assert answer.returncode == 0 and "S2" in answer.stderr and "Teller" in answer.stderr
+
+
 class TestChanges:
     def test_disable_enable_reset_and_set_role(self, store: Path) -> None:
         twice = f"{PASSWORD}\n{PASSWORD}\n"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -72,6 +74,41 @@ class TestCardNumbersOverTheApi:
                 )
             ).all()
         assert stored == [customer_hash(lobby.settings.lobby.customer_key, CARD)] * 2
+
+
+class TestCardNumbersAsPrinted:
+    @pytest.mark.parametrize(
+        "typed", ["6222 0202 0011 3333", " 6222\u30000202\t0011  3333 ", "6222020200113333"]
+    )
+    def test_a_card_typed_with_spaces_is_the_same_customer(self, lobby: Lobby, typed: str) -> None:
+        tablet = lobby.client("greeter-b1")
+        answer = tablet.post(
+            "/api/branches/B1/tickets", json={"business": ["transfer"], "customer_id": typed}
+        )
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["customer_masked"] == "6222 **** **** 3333"
+        with lobby.database.unit_of_work(write=False) as session:
+            stored = session.scalar(
+                sa.select(Ticket.customer_id).where(Ticket.id == answer.json()["id"])
+            )
+        assert stored == customer_hash(lobby.settings.lobby.customer_key, "6222020200113333")
+
+    def test_other_characters_are_still_refused(self, lobby: Lobby) -> None:
+        answer = lobby.client("greeter-b1").post(
+            "/api/branches/B1/tickets", json={"business": ["transfer"], "customer_id": "<6222>"}
+        )
+        assert answer.status_code == 422
+        assert answer.json()["errors"][0]["field"] == "body.customer_id"
+
+    def test_the_tablet_says_what_a_card_number_may_hold(self, lobby: Lobby) -> None:
+        html = lobby.client("greeter-b1").get("/branches/B1/tablet").text
+        found = re.search(
+            r'<script type="application/json" id="messages">(.*?)</script>', html, re.S
+        )
+        assert found is not None
+        messages = json.loads(found.group(1))
+        assert "6222 0202 0011 3333" in messages["problem_format_customer_id"]
+        assert "空格" in messages["problem_format_customer_id"]
 
 
 class TestOneOutcomePerStage:

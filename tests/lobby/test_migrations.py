@@ -101,3 +101,22 @@ class TestPairsAndDirectorScores:
             connection.execute(insert, {"id": 2, "start": "2018-W12", "end": None, "at": at})
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
             connection.execute(insert, {"id": 3, "start": "2018-W13", "end": None, "at": at})
+
+
+class TestIdempotentAnswersKeyed:
+    def test_0006_deletes_the_answers_kept_with_plain_hashes(self, engine: Engine) -> None:
+        migrate(engine, "0005")
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO idempotent_answers (key, request_hash, status_code, body,"
+                    " created_at) VALUES ('tablet-key-0001', :h, 201, '{}', :at)"
+                ),
+                {"h": "0" * 64, "at": datetime(2018, 3, 1)},
+            )
+        migrate(engine, "0006")
+        with engine.connect() as connection:
+            left = connection.execute(sa.text("SELECT count(*) FROM idempotent_answers"))
+            assert left.scalar() == 0
+        downgrade(engine, "0005")
+        assert revision(engine) == "0005"

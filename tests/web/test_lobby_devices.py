@@ -283,7 +283,9 @@ class TestFaults:
         page.click('.chip[data-code="cash_deposit"]')
         page.fill("#customer_id", "<6222>")
         page.click("#issue-submit")
-        expect(page.locator("#toast")).to_have_text("客户号/卡号格式不正确。")
+        expect(page.locator("#toast")).to_have_text(
+            "客户号/卡号格式不正确：只能填写字母和数字，可用空格或“-”分隔（如 6222 0202 0011 3333）。"
+        )
         page.fill("#customer_id", "")
 
         keys: list[str] = []

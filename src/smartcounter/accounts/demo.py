@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -38,25 +40,85 @@ def _password() -> str:
     return "demo-" + secrets.token_urlsafe(12) + f"{secrets.randbelow(100):02d}"
 
 
-# Whom a demo login stands for when the branch has nobody of its role: the lobby
-# manager greets at the door in a branch without greeters; then anyone not yet linked.
-_STAND_INS: dict[Role, tuple[str, ...]] = {Role.GREETER: ("lobby_manager",)}
+# Whom a demo login stands for when the branch has nobody of its role (free of another
+# login): the lobby manager greets at the door in a branch without greeters, else an
+# account manager does.
+_STAND_INS: dict[Role, tuple[str, ...]] = {Role.GREETER: ("lobby_manager", "account_manager")}
+# The staff roles whose work the lobby credits to the member (triage, authorisations,
+# service at a window, the branch): a login of another role stands for one of them only
+# when nobody else is free, for its work would be counted as theirs.
+_FRONT_LINE = frozenset(role.value for role in DEMO_ROLES if role is not Role.CENTRE_ANALYST)
 
 
-def _staff_for(session: Session, branch_id: str, role: Role, taken: set[str]) -> str:
-    """The member of staff a demo login of ``role`` is linked to, each one at most once.
+class _Member(Protocol):
+    @property
+    def staff_id(self) -> str: ...
+    @property
+    def role(self) -> str: ...
 
-    The store's staff of that role first, then a stand-in of the branch's staff; a
-    branch without any staff gets a made-up id (the database then knows no staff).
+
+def _fits(round_: int, role: Role, staff_role: str) -> bool:
+    """Whether a member of ``staff_role`` may stand for a login of ``role`` in ``round_``."""
+    if round_ == 0:
+        return staff_role == role.value
+    if round_ == 1:
+        return staff_role in _STAND_INS.get(role, ())
+    if round_ == 2:
+        return staff_role not in _FRONT_LINE
+    return True
+
+
+def _pick(free: list[_Member], round_: int, role: Role) -> _Member | None:
+    """The first of ``free`` that fits ``role`` in ``round_`` (stand-ins by preference)."""
+    if round_ == 1:
+        for wanted in _STAND_INS.get(role, ()):
+            found = next((m for m in free if m.role == wanted), None)
+            if found is not None:
+                return found
+        return None
+    return next((m for m in free if _fits(round_, role, m.role)), None)
+
+
+def link_staff(
+    branch_id: str, members: Sequence[_Member], roles: Sequence[Role], taken: set[str]
+) -> dict[Role, str]:
+    """The member of staff each demo login of ``roles`` stands for, each member at most once.
+
+    Chosen in rounds over all the logins, so that no login takes a member another needs:
+    first a member of the login's own role, then its stand-in, then a member of a role no
+    demo login has (account or wealth manager), and only then anyone left. A branch
+    without a free member gives a made-up id (the database then knows no staff).
     """
-    members = [m for m in lobby_repo.staff(session, branch_id) if m.staff_id not in taken]
-    for wanted in (role.value, *_STAND_INS.get(role, ())):
-        for member in members:
-            if member.role == wanted:
-                return member.staff_id
-    if members:
-        return members[0].staff_id
-    return f"{branch_id}-{role.value}"
+    free = [m for m in members if m.staff_id not in taken]
+    linked: dict[Role, str] = {}
+    for round_ in range(4):
+        for role in roles:
+            member = None if role in linked else _pick(free, round_, role)
+            if member is not None:
+                linked[role] = member.staff_id
+                free.remove(member)
+    return {role: linked.get(role, f"{branch_id}-{role.value}") for role in roles}
+
+
+def _username(role: Role, slug: str) -> str:
+    return "analyst" if role is Role.CENTRE_ANALYST else f"{role.value}-{slug}"
+
+
+def _unlinked(session: Session, slug: str) -> list[Role]:
+    """The branch logins without a member of staff yet: new ones, and old demo stores'."""
+    roles: list[Role] = []
+    for role in DEMO_ROLES:
+        existing = repo.user_by_name(session, _username(role, slug))
+        if role is not Role.CENTRE_ANALYST and (existing is None or existing.staff_id is None):
+            roles.append(role)
+    return roles
+
+
+def _links(session: Session, branch_id: str, slug: str) -> dict[Role, str]:
+    # Staff already linked to an account (a demo run before, or the bank's own) stay so.
+    taken = {u.staff_id for u in repo.users_of(session, None) if u.staff_id}
+    members = lobby_repo.staff(session, branch_id)
+    return link_staff(branch_id, members, _unlinked(session, slug), taken)
 
 
 def seed_demo(
@@ -80,33 +142,30 @@ def seed_demo(
             if lobby_repo.get_branch(session, branch_id) is None:
                 raise KeyError(f"branch {branch_id!r} is not in the store")
             slug = _slug(branch_id)
-            # Staff already linked to an account (a demo run before, or the bank's own).
-            taken = {u.staff_id for u in repo.users_of(session, None) if u.staff_id}
+            links = _links(session, branch_id, slug)
             for role in DEMO_ROLES:
-                username = "analyst" if role is Role.CENTRE_ANALYST else f"{role.value}-{slug}"
+                username = _username(role, slug)
                 password = _password()
                 existing = repo.user_by_name(session, username)
                 if existing is None:
-                    staff_id = None
-                    if role is not Role.CENTRE_ANALYST:
-                        staff_id = _staff_for(session, branch_id, role, taken)
-                        taken.add(staff_id)
                     create_user(
                         session=session,
                         actor=actor,
                         branch_id=None if role is Role.CENTRE_ANALYST else branch_id,
                         user_in=UserCreate(
-                            username=username, password=password, role=role, staff_id=staff_id
+                            username=username,
+                            password=password,
+                            role=role,
+                            staff_id=links.get(role),
                         ),
                         now=ctx.now(),
                         policy=PasswordPolicy.of(settings.lobby),
                     )
                 else:
                     set_password(session=session, user=existing, password=password)
-                    if existing.staff_id is None and role is not Role.CENTRE_ANALYST:
+                    if role in links:
                         # Demo stores seeded before every login had a member of staff.
-                        existing.staff_id = _staff_for(session, branch_id, role, taken)
-                        taken.add(existing.staff_id)
+                        existing.staff_id = links[role]
                 out.append((role.value, username, password))
     finally:
         database.dispose()

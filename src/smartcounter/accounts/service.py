@@ -172,6 +172,18 @@ def create_user(
     return user
 
 
+def staff_role_if_other(session: Session, user: User) -> str | None:
+    """The role the staff list gives the account's member of staff, when it is not the
+    account's own: allowed (people cover for each other), but worth a word to whoever
+    made the account, in case the staff id was mistyped."""
+    if user.staff_id is None:
+        return None
+    member = lobby_repo.get_staff(session, user.staff_id)
+    if member is None or member.role == user.role.value:
+        return None
+    return member.role
+
+
 def set_password(*, session: Session, user: User, password: str) -> None:
     """Replace a user's password (no policy, no audit: the demo's generated passwords)."""
     user.password_hash = hash_password(password)

@@ -143,6 +143,32 @@ def _said(state: AppState, value: str | None) -> str:
     return value if value else state.t("accounts.cli.none")
 
 
+def _noting_staff_role(change: Callable[..., User]) -> Callable[..., tuple[User, str | None]]:
+    """``change``, also giving the role of the account's member of staff if it is another."""
+    from smartcounter.accounts.service import staff_role_if_other
+
+    def run(*, session: Session, **arguments: object) -> tuple[User, str | None]:
+        user = change(session=session, **arguments)
+        return user, staff_role_if_other(session, user)
+
+    return run
+
+
+def _warn_if_other_role(state: AppState, user: User, staff_role: str | None) -> None:
+    """Say so (on standard error) when the account's member of staff has another role."""
+    from smartcounter.i18n import Term
+
+    if staff_role is None:
+        return
+    message = state.t(
+        "accounts.cli.staff_role_differs",
+        staff=user.staff_id,
+        staff_role=Term(staff_role, key=f"lobby.role.{staff_role}"),
+        role=Term(user.role.value, key=f"lobby.role.{user.role.value}"),
+    )
+    print(message, file=sys.stderr)
+
+
 @users.command("add")
 def add(
     ctx: typer.Context,
@@ -172,9 +198,9 @@ def add(
     except ValidationError as exc:
         field = str(exc.errors()[0]["loc"][0])
         fail(state.t("accounts.cli.bad_value", field=state.t(f"accounts.column.{field}")))
-    user = _change(
+    user, staff_role = _change(
         ctx,
-        accounts.create_user,
+        _noting_staff_role(accounts.create_user),
         create=True,
         branch_id=branch,
         user_in=user_in,
@@ -190,6 +216,7 @@ def add(
             staff=_said(state, user.staff_id),
         )
     )
+    _warn_if_other_role(state, user, staff_role)
 
 
 @users.command("list")
@@ -306,8 +333,13 @@ def set_role(
 
     state = state_of(ctx)
     chosen = _role(state, role)
-    user = _change(
-        ctx, accounts.set_role, username=name, role=chosen, branch_id=branch, staff_id=staff
+    user, staff_role = _change(
+        ctx,
+        _noting_staff_role(accounts.set_role),
+        username=name,
+        role=chosen,
+        branch_id=branch,
+        staff_id=staff,
     )
     print(
         state.t(
@@ -318,3 +350,4 @@ def set_role(
             staff=_said(state, user.staff_id),
         )
     )
+    _warn_if_other_role(state, user, staff_role)

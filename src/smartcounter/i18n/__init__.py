@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import cache
 from importlib import resources
@@ -70,13 +71,47 @@ def messages(lang: Lang) -> dict[str, str]:
     return merged
 
 
+class Term(str):
+    """A code (a status, a field) that a message shows to people by its name.
+
+    It is the code itself wherever a string is (a JSON answer's ``params``, a log line);
+    ``translate`` puts in its name in the reader's language instead: the message ``key``,
+    or ``names`` by language (for names kept outside the message files, as the business
+    catalogue's). A code with no name of either kind is shown as it is.
+    """
+
+    key: str | None
+    names: Mapping[str, str]
+
+    def __new__(
+        cls, code: str, key: str | None = None, names: Mapping[str, str] | None = None
+    ) -> Term:
+        term = super().__new__(cls, code)
+        term.key = key
+        term.names = dict(names or {})
+        return term
+
+    def name(self, lang: Lang | str = DEFAULT_LANG) -> str:
+        """The name of the code in ``lang`` (English, then the code itself, when it has none)."""
+        lang = Lang(lang)
+        for candidate in (lang, Lang.EN):
+            if candidate.value in self.names:
+                return self.names[candidate.value]
+            if self.key is not None and self.key in messages(candidate):
+                return messages(candidate)[self.key]
+        return str(self)
+
+
 def translate(key: str, lang: Lang | str = DEFAULT_LANG, /, **params: Any) -> str:
-    """Return the message ``key`` in ``lang`` with ``params`` filled in."""
+    """Return the message ``key`` in ``lang`` with ``params`` filled in (a ``Term`` by name)."""
     catalogue = messages(Lang(lang))
     template = catalogue.get(key)
     if template is None:
         template = messages(Lang.EN).get(key, key)
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    named = {k: v.name(lang) if isinstance(v, Term) else v for k, v in params.items()}
+    return template.format(**named)
 
 
 class Translator:

@@ -10,6 +10,7 @@ from smartcounter.lobby.context import LobbyContext
 from smartcounter.lobby.errors import (
     AuthorisationDecided,
     AuthorisationNotFound,
+    BusinessNotOnTicket,
     TicketNotAtPoint,
     UnknownBusiness,
 )
@@ -17,6 +18,7 @@ from smartcounter.lobby.lookups import (
     add_audit,
     add_event,
     at_point,
+    business_term,
     find_branch,
     find_point,
     lock_ticket,
@@ -75,7 +77,10 @@ def request_authorisation(
         if i.business_code == authorisation_in.business_code and i.route is QueueKind.STM
     ]
     if not match:
-        raise UnknownBusiness(code=authorisation_in.business_code)
+        code = authorisation_in.business_code
+        if code not in ctx.catalogue:
+            raise UnknownBusiness(code=code)
+        raise BusinessNotOnTicket(ticket_no=ticket.ticket_no, business=business_term(ctx, code))
     existing = [
         a
         for a in repo.authorisations(session, branch_id, ticket_id=ticket.id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -22,7 +23,7 @@ MAX_CALLS = 50
 
 @dataclass(frozen=True)
 class Call:
-    """One call of a number to a service point; ``repeat`` when the number was called before."""
+    """One call of a number to a service point; ``repeat`` when it is called there again."""
 
     event_id: int
     ticket_no: str
@@ -49,13 +50,20 @@ def recent_calls(
     if not events:
         return []
     numbers = {e.ticket_no for e in events}
-    first_call = dict(
-        session.execute(
-            sa.select(LobbyEvent.ticket_no, sa.func.min(LobbyEvent.id))
-            .where(today, LobbyEvent.ticket_no.in_(numbers))
-            .group_by(LobbyEvent.ticket_no)
-        ).all()
-    )
+    # Each number's calls of the day, oldest first: a call is a repeat when the number's
+    # call before it was to the same point (a recall of that leg). A split ticket's next
+    # leg, called at another point, is a first call there.
+    earlier: dict[str | None, list[tuple[int, str | None]]] = {}
+    for number, event_id, code in session.execute(
+        sa.select(LobbyEvent.ticket_no, LobbyEvent.id, LobbyEvent.point_code)
+        .where(today, LobbyEvent.ticket_no.in_(numbers))
+        .order_by(LobbyEvent.id)
+    ):
+        earlier.setdefault(number, []).append((event_id, code))
+    previous_point: dict[int, str | None] = {}
+    for calls in earlier.values():
+        for (_, code), (event_id, _) in pairwise(calls):
+            previous_point[event_id] = code
     names = dict(
         session.execute(
             sa.select(ServicePoint.code, ServicePoint.name).where(
@@ -71,7 +79,7 @@ def recent_calls(
             point_code=e.point_code or "",
             point_name=names.get(e.point_code or "", e.point_code or ""),
             at=ctx.local(e.created_at),
-            repeat=e.id != first_call.get(e.ticket_no),
+            repeat=e.id in previous_point and previous_point[e.id] == e.point_code,
         )
         for e in events
     ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import ClassVar
+
 from smartcounter.errors import (
     BranchNotFound,
     Conflict,
@@ -16,10 +19,12 @@ from smartcounter.errors import (
 )
 
 __all__ = [
+    "AlreadyReferred",
     "AuthorisationDecided",
     "AuthorisationNotFound",
     "AuthorisationPending",
     "BranchNotFound",
+    "BusinessNotOnTicket",
     "CloseNotConfirmed",
     "Conflict",
     "DayClosed",
@@ -68,6 +73,7 @@ class AuthorisationNotFound(NotFound):
 
 class TicketAlreadyServed(Conflict):
     key = "lobby.errors.ticket_already_served"
+    terms: ClassVar[Mapping[str, str]] = {"status": "lobby.status.{}"}
 
 
 class TicketNotAtPoint(Conflict):
@@ -96,6 +102,7 @@ class AuthorisationPending(Conflict):
 
 class AuthorisationDecided(Conflict):
     key = "lobby.errors.authorisation_decided"
+    terms: ClassVar[Mapping[str, str]] = {"status": "lobby.authorisation_status.{}"}
 
 
 class DayClosed(Conflict):
@@ -104,6 +111,18 @@ class DayClosed(Conflict):
 
 class UnknownBusiness(Invalid):
     key = "lobby.errors.unknown_business"
+
+
+class BusinessNotOnTicket(Invalid):
+    """Business of the catalogue that the ticket does not have waiting at the smart counter."""
+
+    key = "lobby.errors.business_not_on_ticket"
+
+
+class AlreadyReferred(Conflict):
+    """A customer is referred to the wealth manager once per visit (one referral counted)."""
+
+    key = "lobby.errors.already_referred"
 
 
 class UnknownReason(Invalid):

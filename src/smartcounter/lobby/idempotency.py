@@ -4,16 +4,24 @@ A kiosk that lost the answer to "issue a ticket" (a fault, a killed server) send
 request again with the same ``Idempotency-Key``. The answer is stored with the change it
 answers, in the same transaction: either both are committed or neither, so a retry never
 duplicates the change and always gets the answer of the change that was made.
+
+What identifies a request is kept as a keyed hash (HMAC-SHA256 under the lobby's customer
+key), never a plain one: a request body may hold a card number, and a plain hash of it
+beside the masked number stored with the ticket would give the hidden digits away to
+anyone who tries them all. Answers are kept for ``KEPT`` (a retry comes within minutes):
+older ones are deleted when a new one is stored, so nothing accumulates.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -23,13 +31,34 @@ from smartcounter.lobby.models import IdempotentAnswer
 M = TypeVar("M", bound=BaseModel)
 
 KEY_PATTERN = r"^[A-Za-z0-9_.:\-]{8,128}$"
+KEPT = timedelta(hours=24)  # how long an answer can be replayed
+# Keeps these hashes apart from the customer hashes made under the same key.
+_PURPOSE = "smartcounter.idempotency"
 
 
-def request_hash(method: str, path: str, body: BaseModel | None) -> str:
-    """What identifies a request: method, path and body (as parsed, key order fixed)."""
+def request_hash(secret: str, method: str, path: str, body: BaseModel | None) -> str:
+    """What identifies a request: method, path and body (as parsed, key order fixed),
+    hashed under ``secret`` (the lobby's customer key): the body may hold a card number."""
     payload = body.model_dump(mode="json") if body is not None else None
-    text = json.dumps([method.upper(), path, payload], sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    text = json.dumps([_PURPOSE, method.upper(), path, payload], sort_keys=True, ensure_ascii=False)
+    return hmac.new(secret.encode("utf-8"), text.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def forget_old(session: Session, now: datetime) -> None:
+    """Delete the answers older than ``KEPT``.
+
+    Rows another transaction is deleting already are skipped, not waited for (PostgreSQL;
+    SQLite writes one at a time anyway): concurrent requests never queue behind each other
+    here, and the next request deletes what is left.
+    """
+    table = IdempotentAnswer.__table__
+    assert isinstance(table, sa.Table)
+    old = (
+        sa.select(table.c.key)
+        .where(table.c.created_at < now - KEPT)
+        .with_for_update(skip_locked=True)
+    )
+    session.execute(sa.delete(table).where(table.c.key.in_(old)))
 
 
 def stored(session: Session, key: str, fingerprint: str) -> IdempotentAnswer | None:
@@ -64,6 +93,8 @@ def once(
     """``run()`` the first time a key is seen; the stored (status, body) after that."""
     if key is None:
         return run()
+    # Before the change: its locks (a queue's ticket counter) are then held no longer.
+    forget_old(session, at)
     found = stored(session, key, fingerprint)
     if found is not None:
         return found.status_code, json.loads(found.body)

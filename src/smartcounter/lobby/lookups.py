@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from smartcounter.accounts import audit
 from smartcounter.accounts.roles import Actor, Permission
 from smartcounter.canonical.catalogue import REASONS
+from smartcounter.i18n import Lang, Term
 from smartcounter.lobby import repository as repo
 from smartcounter.lobby.context import LobbyContext
 from smartcounter.lobby.errors import (
@@ -64,6 +65,13 @@ def check_codes(ctx: LobbyContext, codes: Sequence[str]) -> None:
     for code in codes:
         if code not in ctx.catalogue:
             raise UnknownBusiness(code=code)
+
+
+def business_term(ctx: LobbyContext, code: str) -> Term:
+    """A business code for a message: shown by its catalogue name in the reader's language."""
+    business = ctx.catalogue.get(code)
+    names = {lang.value: business.name(lang.value) for lang in Lang} if business else None
+    return Term(code, names=names)
 
 
 def pending(items: Sequence[TicketItem]) -> list[TicketItem]:

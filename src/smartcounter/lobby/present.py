@@ -41,7 +41,7 @@ from smartcounter.lobby.schemas import (
     TicketPublic,
     TouchPublic,
 )
-from smartcounter.lobby.service import BoardView, LobbyView, TicketView
+from smartcounter.lobby.service import AuthorisationView, BoardView, LobbyView, TicketView
 from smartcounter.lobby.serving import recallable_until
 from smartcounter.lobby.setup import BranchSetup
 from smartcounter.lobby.waits import minutes
@@ -313,7 +313,9 @@ class Presenter:
             reasons=[ReasonPublic(code=r.code, name=r.name(lang)) for r in REASONS.values()],
         )
 
-    def authorisations(
-        self, rows: Sequence[Authorisation], tickets: dict[int, Ticket]
-    ) -> list[AuthorisationPublic]:
-        return [self.authorisation(a, tickets.get(a.ticket_id)) for a in rows]
+    def authorisations(self, views: Sequence[AuthorisationView]) -> list[AuthorisationPublic]:
+        """Authorisations with their ticket numbers and the smart counters waiting."""
+        return [
+            self.authorisation(v.authorisation, v.ticket, v.point.code if v.point else None)
+            for v in views
+        ]

@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    model_validator,
+)
 
 from smartcounter.canonical.tables import AGE_BANDS, CUSTOMER_TIERS, ROLES
 from smartcounter.lobby.models import (
@@ -23,6 +31,16 @@ Code = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^
 Identifier = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
 ]
+
+
+def _without_spaces(value: object) -> object:
+    """A card number as printed (``6222 0202 0011 3333``) is the number without its spaces."""
+    return "".join(value.split()) if isinstance(value, str) else value
+
+
+# A card or account number: letters, digits and ``_ . : -``, spaces (any, anywhere) left out,
+# so the number typed as printed or run together is one customer.
+CustomerNumber = Annotated[Identifier, BeforeValidator(_without_spaces)]
 Text = Annotated[
     str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True, pattern=_PRINTABLE)
 ]
@@ -47,6 +65,9 @@ assert set(StaffRole.__args__) == set(ROLES)  # type: ignore[attr-defined]
 
 
 class _In(BaseModel):
+    """A request body: no field it does not know, and yes/no only as ``true``/``false``
+    (``StrictBool``: a lax ``"yes"``, ``"no"``, ``"0"`` or ``1`` is refused, not guessed)."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -64,10 +85,10 @@ class TicketCreate(_In):
     """A new ticket: the business the customer came for and what is known of them."""
 
     business: list[Code] = Field(min_length=1, max_length=8)
-    customer_id: Identifier | None = None
+    customer_id: CustomerNumber | None = None
     age_band: AgeBand | None = None
     customer_tier: Tier | None = None
-    has_mobile_banking: bool | None = None
+    has_mobile_banking: StrictBool | None = None
     triage: TriageAtIssue | None = None
 
 
@@ -108,7 +129,7 @@ class AuthorisationCreate(_In):
 class AuthorisationDecision(_In):
     """Approve or reject."""
 
-    approve: bool
+    approve: StrictBool
 
 
 class TerminalStatusUpdate(_In):
@@ -136,7 +157,7 @@ class ServicePointUpdate(_In):
     """Rename a point, or open and close it."""
 
     name: Text | None = None
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class QueuePrefixUpdate(_In):
@@ -180,7 +201,7 @@ class StaffCreate(_In):
     staff_id: Identifier
     name: Text | None = None
     role: StaffRole
-    on_duty: bool = True
+    on_duty: StrictBool = True
 
 
 class StaffUpdate(_In):
@@ -188,7 +209,7 @@ class StaffUpdate(_In):
 
     name: Text | None = None
     role: StaffRole | None = None
-    on_duty: bool | None = None
+    on_duty: StrictBool | None = None
 
 
 class CloseDayCreate(_In):
@@ -196,7 +217,7 @@ class CloseDayCreate(_In):
 
     day: date | None = None
     # The page asks the director first; an unconfirmed close changes nothing.
-    confirm: bool = False
+    confirm: StrictBool = False
 
 
 # -- output ------------------------------------------------------------------------------

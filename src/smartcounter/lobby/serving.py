@@ -25,6 +25,7 @@ from smartcounter.lobby.lookups import (
     add_audit,
     add_event,
     at_point,
+    business_term,
     check_codes,
     check_reason,
     ensure_open,
@@ -227,14 +228,18 @@ def _approvals(
     approvals: dict[int | None, Authorisation] = {}
     for a in repo.authorisations(session, ticket.branch_id, ticket_id=ticket.id):
         if a.status is AuthorisationStatus.PENDING:
-            raise AuthorisationPending(ticket_no=ticket.ticket_no, business=a.business_code)
+            raise AuthorisationPending(
+                ticket_no=ticket.ticket_no, business=business_term(ctx, a.business_code)
+            )
         if a.status is AuthorisationStatus.APPROVED:
             approvals[a.item_id] = a
     for item in leg:
         needs = item.business_code in ctx.rules.routing.authorisation_required
         if needs and item.id not in approvals:
             # Starting the service asks for it; completing cannot skip the specialist.
-            raise AuthorisationPending(ticket_no=ticket.ticket_no, business=item.business_code)
+            raise AuthorisationPending(
+                ticket_no=ticket.ticket_no, business=business_term(ctx, item.business_code)
+            )
     return approvals
 
 
@@ -250,7 +255,9 @@ def _reasons(
         if at_window and ctx.catalogue[item.business_code].migratable:
             reason = item.reason or given
             if reason is None:
-                raise ReasonRequired(business=item.business_code, ticket_no=ticket.ticket_no)
+                raise ReasonRequired(
+                    business=business_term(ctx, item.business_code), ticket_no=ticket.ticket_no
+                )
         reasons[item.id] = reason
     return reasons
 

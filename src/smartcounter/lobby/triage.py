@@ -10,6 +10,7 @@ from smartcounter.accounts.roles import Actor, Permission
 from smartcounter.lobby import repository as repo
 from smartcounter.lobby.context import LobbyContext
 from smartcounter.lobby.errors import (
+    AlreadyReferred,
     DeclineReasonRequired,
     NothingToTriage,
     StageAlreadyDone,
@@ -170,11 +171,16 @@ def refer(
     """Refer the customer to the wealth manager (转介理财经理): they join the wealth queue.
 
     The wealth leg comes after the business they came for; a customer waiting with
-    nothing else left waits for the wealth manager at once.
+    nothing else left waits for the wealth manager at once. A customer is referred once
+    per visit: referring them again is refused (``AlreadyReferred``).
     """
     find_branch(session, actor, branch_id, Permission.REFER)
     ticket = lock_ticket(session, branch_id, ticket_id)
     ensure_open(ticket)
+    if repo.referrals_of(session, [ticket.id]).get(ticket.id):
+        # One referral per visit: a second (another tablet's, a stale page's) would count
+        # the customer twice for one wealth leg.
+        raise AlreadyReferred(ticket_no=ticket.ticket_no)
     items = repo.items_of(session, [ticket.id])[ticket.id]
     if not any(i.route is QueueKind.WEALTH for i in pending(items)):
         wealth = TicketItem(

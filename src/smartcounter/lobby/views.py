@@ -51,6 +51,15 @@ class TicketView:
     notices: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class AuthorisationView:
+    """An authorisation with its ticket and the smart counter waiting for it."""
+
+    authorisation: Authorisation
+    ticket: Ticket | None
+    point: ServicePoint | None
+
+
 @dataclass
 class QueueView:
     """One queue on the board: how many wait and how long a newcomer would."""
@@ -308,3 +317,23 @@ def list_authorisations(
     """The authorisation queue of a branch (pending ones by default)."""
     find_branch(session, actor, branch_id, Permission.VIEW)
     return repo.authorisations(session, branch_id, status=status)
+
+
+def authorisation_views(
+    *, session: Session, branch_id: str, rows: Sequence[Authorisation]
+) -> list[AuthorisationView]:
+    """``rows`` with their tickets and points, for the authorisation queue and its answers."""
+    tickets: dict[int, Ticket] = {}
+    for ticket_id in {a.ticket_id for a in rows}:
+        found = repo.get_ticket(session, branch_id, ticket_id)
+        if found is not None:
+            tickets[found.id] = found
+    points = repo.points_by_id(session, [a.point_id for a in rows if a.point_id is not None])
+    return [
+        AuthorisationView(
+            authorisation=a,
+            ticket=tickets.get(a.ticket_id),
+            point=points.get(a.point_id) if a.point_id is not None else None,
+        )
+        for a in rows
+    ]

@@ -48,7 +48,9 @@ def answer_once(
     status_code: int = 200,
 ) -> M | JSONResponse:
     """``run()`` once per key; the stored answer when the key was seen before."""
-    fingerprint = idempotency.request_hash(request.method, request.url.path, body)
+    fingerprint = idempotency.request_hash(
+        ctx.settings.customer_key, request.method, request.url.path, body
+    )
     result = idempotency.once(
         session, key=key, fingerprint=fingerprint, status_code=status_code, at=ctx.now(), run=run
     )

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from smartcounter.lobby import repository as repo
 from smartcounter.lobby import service
 from smartcounter.lobby.models import AuthorisationStatus
 from smartcounter.lobby.schemas import (
@@ -66,12 +65,9 @@ def list_authorisations(
     rows = service.list_authorisations(
         session=session, actor=actor, branch_id=branch_id, status=status
     )
-    tickets = {}
-    for a in rows:
-        found = repo.get_ticket(session, branch_id, a.ticket_id)
-        if found is not None:
-            tickets[found.id] = found
-    return present.authorisations(rows, tickets)
+    return present.authorisations(
+        service.authorisation_views(session=session, branch_id=branch_id, rows=rows)
+    )
 
 
 @router.post("/authorisations/{authorisation_id}/decision", response_model=AuthorisationPublic)
@@ -97,8 +93,9 @@ def decide(
             authorisation_id=authorisation_id,
             approve=decision_in.approve,
         )
-        ticket = repo.get_ticket(session, branch_id, authorisation.ticket_id)
-        return present.authorisation(authorisation, ticket)
+        return present.authorisations(
+            service.authorisation_views(session=session, branch_id=branch_id, rows=[authorisation])
+        )[0]
 
     return answer_once(session, ctx, request, key, decision_in, run)
 

@@ -386,6 +386,8 @@ def request_authorisation(
             ticket_id=ticket_id,
             authorisation_in=authorisation_in,
         )
-        return present.authorisation(authorisation)
+        return present.authorisations(
+            service.authorisation_views(session=session, branch_id=branch_id, rows=[authorisation])
+        )[0]
 
     return answer_once(session, ctx, request, key, authorisation_in, run, status_code=201)

@@ -120,28 +120,33 @@
     [/date|time/i, "problem_date"],
     [/int_|float_|number|integer/i, "problem_number"],
     [/extra_forbidden|extra inputs/i, "problem_extra"],
+    [/bool_type|bool_parsing|valid boolean/i, "problem_boolean"],
     [/enum|literal|input should be/i, "problem_choice"],
   ];
 
+  // A field may say what it accepts: problem_format_customer_id rather than problem_format.
   function problemText(error) {
     const text = `${error.type || ""} ${error.problem || error.msg || ""}`;
     for (const [pattern, key] of PROBLEMS) {
       const found = text.match(pattern);
       if (found) {
         const n = (error.ctx && (error.ctx.max_length || error.ctx.min_length || error.ctx.le || error.ctx.ge)) || (found[1] || "").replace(/[.,]$/, "");
-        return m(key, { n });
+        const own = `${key}_${fieldKey(error)}`;
+        return m(M[own] ? own : key, { n });
       }
     }
     return m("problem_other");
   }
 
-  function fieldName(error) {
+  function fieldKey(error) {
     const where = String(error.field || (error.loc || []).join(".")).split(".").filter((p) => p !== "body" && p !== "query" && p !== "path" && !/^\d+$/.test(p));
     for (let i = where.length - 1; i >= 0; i -= 1) {
-      if (M["field_" + where[i]]) return m("field_" + where[i]);
+      if (M["field_" + where[i]]) return where[i];
     }
-    return m("field_other");
+    return "other";
   }
+
+  const fieldName = (error) => m("field_" + fieldKey(error));
 
   function describe(data, status) {
     if (data && Array.isArray(data.errors) && (data.code === "validation" || status === 422)) {
