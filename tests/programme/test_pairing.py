@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from smartcounter.metrics.period import weeks_back
-from smartcounter.programme.pairing import assign
+from smartcounter.programme.pairing import ALIKE, assign
 from smartcounter.programme.service import landscape, propose_pairs
 from smartcounter.programme.similarity import similarity
 from smartcounter.programme.status import Status
@@ -125,7 +125,12 @@ class TestProposePairs:
         for p in report.proposed:
             codes = [w.code for w in p.why]
             assert codes[0].startswith("lagging_") and any(c.startswith("advanced_") for c in codes)
-            assert "same_peer_group" in codes and "size" in codes and "business_mix" in codes
+            assert "same_peer_group" in codes
+            # Alike or not, each part is said as its score has it (figures either way).
+            for part in ("size", "business_mix"):
+                score = getattr(p.similarity, part)
+                said = part if score >= ALIKE else f"{part}_differs"
+                assert said in codes, (part, score, codes)
         l2 = next(p for p in report.proposed if p.lagging.standing.branch_id == "L2")
         assert "same_region" in [w.code for w in l2.why]
 
@@ -174,3 +179,14 @@ class TestPeerGroupFirst:
         lm = next(p for p in report.proposed if p.lagging.standing.branch_id == "LM")
         assert lm.partner.standing.branch_id == "AU"
         assert "other_peer_group" in [w.code for w in lm.why]
+
+
+def test_a_part_below_alike_is_said_to_differ_in_both_languages() -> None:
+    from smartcounter.i18n import Lang, messages
+    from smartcounter.programme.pairing import _alike
+
+    assert _alike("size", 0.30) == "size_differs"
+    assert _alike("age_mix", ALIKE) == "age_mix"
+    for lang in Lang:
+        for part in ("size", "business_mix", "age_mix"):
+            assert f"programme.why.{part}_differs" in messages(lang)

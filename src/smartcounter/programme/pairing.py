@@ -125,7 +125,7 @@ def explain(
     if sim.size is not None:
         out.append(
             Why(
-                "size",
+                _alike("size", sim.size),
                 {
                     "tickets": None if a.daily_tickets is None else round(a.daily_tickets, 1),
                     "partner_tickets": None
@@ -138,10 +138,22 @@ def explain(
             )
         )
     if sim.business_mix is not None:
-        out.append(Why("business_mix", {"overlap": _pct(sim.business_mix)}))
+        out.append(
+            Why(_alike("business_mix", sim.business_mix), {"overlap": _pct(sim.business_mix)})
+        )
     if sim.age_mix is not None:
-        out.append(Why("age_mix", {"overlap": _pct(sim.age_mix)}))
+        out.append(Why(_alike("age_mix", sim.age_mix), {"overlap": _pct(sim.age_mix)}))
     return tuple(out)
+
+
+# A part of the similarity (0–1) at least this high is said to be alike; below it, the
+# pair is said to differ there (the figures are given either way).
+ALIKE = 0.7
+
+
+def _alike(code: str, score: float) -> str:
+    """The reason's code: ``size`` when alike, ``size_differs`` when not."""
+    return code if score >= ALIKE else f"{code}_differs"
 
 
 def propose(
