@@ -291,3 +291,20 @@ class TestTheFirstWeek:
         assert words.no_movers() == (
             f"No branch with at least {least} migratable transactions and a figure for last week."
         )
+
+
+class TestAPartialWeek:
+    def test_a_full_week_is_not_partial(self, content: BulletinContent) -> None:
+        h = content.headline
+        assert (h.days, h.previous_days, h.partial) == (7, 7, False)
+        assert h.last_day == content.week_end
+
+    def test_fewer_days_than_the_week_before_is_said_first(self, content: BulletinContent) -> None:
+        import dataclasses
+        from datetime import timedelta
+
+        last = content.week_start + timedelta(days=1)
+        cut = dataclasses.replace(content.headline, days=2, last_day=last)
+        assert cut.partial
+        said = Words(dataclasses.replace(content, headline=cut), Formats(Lang.ZH)).key_messages()
+        assert said[0].startswith("请注意：本周数据只到2018年3月6日，有业务的只有2天（上周7天）")

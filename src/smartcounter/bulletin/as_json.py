@@ -45,6 +45,10 @@ def _headline(h: Headline) -> dict[str, Any]:
         "shortfall": h.shortfall,
         "tickets": h.tickets,
         "daily_tickets": h.daily_tickets,
+        "days": h.days,
+        "previous_days": h.previous_days,
+        "last_day": h.last_day.isoformat() if h.last_day else None,
+        "partial_week": h.partial,
     }
 
 

@@ -113,6 +113,16 @@ class Headline:
     shortfall: int
     tickets: int
     daily_tickets: float | None
+    # Days with business this week and the week before (None: no business then), and the
+    # week's last such day: a week holding fewer days than the one before is partial.
+    days: int = 0
+    previous_days: int | None = None
+    last_day: date | None = None
+
+    @property
+    def partial(self) -> bool:
+        """Fewer days of business than the week before: the data may end mid-week."""
+        return self.previous_days is not None and self.days < self.previous_days
 
 
 @dataclass(frozen=True)
@@ -421,6 +431,15 @@ class _Builder:
             self.m.rates(by, Period.dates(self.quarter_start, end)),
         )
 
+    def _days(self, week: str) -> list[date]:
+        """The days of ``week`` with business in the bulletin's scope."""
+        frame = self.in_scope(self.m.rates(["day", *self.scope], Period.week(week)))
+        return [
+            d if isinstance(d, date) else date.fromisoformat(str(d))
+            for d in frame["day"].to_list()
+            if d is not None
+        ]
+
     def _headline(self, rows: Sequence[BranchRow]) -> Headline:
         target = self.board.target
         wow = _one(self.in_scope(self.m.week_over_week(self.week, self.scope)))
@@ -438,7 +457,12 @@ class _Builder:
             )
         tally = self.board.tally(r.branch_id for r in rows)
         month, quarter = (_one(self.in_scope(f)) for f in self._to_date(self.scope))
+        days = self._days(self.week)
+        previous = self._days(shift_week(self.week, -1))
         return Headline(
+            days=len(days),
+            previous_days=len(previous) or None,
+            last_day=max(days) if days else None,
             rate=rate_of(wow),
             previous_rate=opt_float(wow.get("previous_rate")),
             change_pp=opt_float(wow.get("change_pp")),

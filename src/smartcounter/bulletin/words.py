@@ -187,7 +187,17 @@ class Words:
     def key_messages(self) -> list[str]:
         """Four to six sentences that say what the week was."""
         c, f, t, h = self.c, self.f, self.t, self.c.headline
-        out = [
+        out = []
+        if h.partial and h.last_day is not None:
+            out.append(
+                t(
+                    "bulletin.words.headline_partial",
+                    last=f.date(h.last_day),
+                    days=h.days,
+                    previous=h.previous_days,
+                )
+            )
+        out += [
             t(
                 "bulletin.words.headline_rate",
                 scope=self.scope(),
