@@ -277,6 +277,8 @@ class TestChanges:
         assert csv[0] == "username,role,branch_id,staff_id,display_name,active,last_login_at"
         assert csv[1].startswith("li,greeter,B1,S1,")
         assert "li" in run(store, "users", "list").stdout
+        unknown = run(store, "users", "list", "--branch", "NOPE", lang="zh")
+        assert unknown.stdout.strip() == "网点 NOPE 没有账号（请检查网点编号）。"
 
 
 class TestDatabaseFile:

@@ -46,7 +46,7 @@ def test_h_shows_the_help_too_and_placeholders_are_in_the_language(run_cli: RunC
     short = run_cli("ingest", "-h")
     assert short.exit_code == 0
     assert short.stdout == run_cli("ingest", "--help").stdout
-    assert short.stdout.startswith("用法：smartcounter ingest [选项] {paths}...")
+    assert short.stdout.startswith("用法：smartcounter ingest [选项] PATHS...")
     assert "paths... <路径>..." in short.stdout and "  -h, --help" in short.stdout
     assert run_cli("-h").stdout.startswith("用法：smartcounter [选项] 命令 [参数]...")
     english = run_cli("--lang", "en", "ingest", "-h").stdout

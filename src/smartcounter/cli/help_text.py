@@ -77,13 +77,15 @@ _BRACKETS = re.compile(r"\[([^\[\]]*)\]\s*$")
 # The parser's placeholders: in the usage line, and for an option's value (``<str>``, and
 # ``<list[Path]>`` for an argument given many times).
 _USAGE_WORDS = {"[OPTIONS]": "options", "COMMAND": "command", "[ARGS]...": "args"}
+_REQUIRED = re.compile(r"\{([A-Za-z_]+)\}")
 _VALUE = re.compile(r"<(?:list\[)?([A-Za-z]+)(\])?>")
 _VALUES = {"str", "path", "int", "float", "id"}
 
 
 def usage_in(args: str, t: Translator) -> str:
-    """The placeholders of a usage line (``[OPTIONS]``, …) in ``t``'s language."""
-    words = args.split(" ")
+    """The placeholders of a usage line (``[OPTIONS]``, …) in ``t``'s language; a required
+    argument as cli.md writes it (``NAME``, ``PATHS...``), not Typer's ``{name}``."""
+    words = _REQUIRED.sub(lambda found: found[1].upper(), args).split(" ")
     return " ".join(
         t(f"help.placeholder.{_USAGE_WORDS[w]}") if w in _USAGE_WORDS else w for w in words
     )

@@ -250,7 +250,10 @@ def list_users(
             rows = [_row(u, lobby.local) for u in repo.users_of(session, branch)]
     if fmt is OutputFormat.TABLE:
         if not rows:
-            print(state.t("accounts.cli.no_users"))
+            if branch is not None:
+                print(state.t("accounts.cli.no_users_of_branch", branch=branch))
+            else:
+                print(state.t("accounts.cli.no_users"))
             raise typer.Exit(Exit.OK)
         t = state.t
         write_rows(
@@ -275,7 +278,7 @@ def _row(user: User, local: Callable[..., object]) -> list[object]:
         user.staff_id,
         user.display_name,
         user.active,
-        local(user.last_login_at) if user.last_login_at else None,
+        local(user.last_login_at.replace(microsecond=0)) if user.last_login_at else None,
     ]
 
 
