@@ -519,7 +519,8 @@ class _Document:
 
     def branches(self) -> None:
         flow, t, c = self.flow, self.t, self.c
-        self.chapter("branches")
+        # The volume's own heading: the main bulletin's chapter number means nothing here.
+        flow.heading(self.chapters["branches"].title, target="h-branches")
         flow.paragraph(t("bulletin.words.branches_intro"))
         half = (flow.content_width - 24) / 2
         entries: list[tuple[str, str, bool]] = []
