@@ -35,6 +35,14 @@ class TestCredentialCache:
         stale.cookies.set(SESSION_COOKIE, cookie)
         assert stale.get("/api/auth/me").status_code == 401
 
+    def test_me_says_when_the_login_ends(self, lobby: Lobby) -> None:
+        from datetime import datetime
+
+        me = lobby.client("greeter-b1").get("/api/auth/me").json()
+        ends = datetime.fromisoformat(me["expires_at"])
+        now = datetime.now(ends.tzinfo)
+        assert (ends - now).total_seconds() > 3600  # a login lasts hours, not until now
+
     def test_a_cached_login_still_needs_its_csrf_token(self, lobby: Lobby) -> None:
         greeter = lobby.client("greeter-b1")
         assert greeter.post("/api/branches/B1/tickets", json=TICKET).status_code == 201

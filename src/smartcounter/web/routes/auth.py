@@ -148,7 +148,7 @@ def me(
     return SessionPublic(
         user=user_public(user, t),
         csrf_token=csrf_token(settings.secret_key, caller.cookie_token),
-        expires_at=ctx.local(ctx.now()),
+        expires_at=ctx.local(caller.expires_at or ctx.now()),
     )
 
 
