@@ -152,7 +152,7 @@ class TestBrokenConfiguration:
         assert said.startswith("配置无法使用：")
         assert f"{path} [lang]：应为 'zh'、'en' 之一" in said
         assert f"{path} [publish.smtp_port]：应为整数" in said
-        assert f"{path} [lobby.open_hour]：没有这个设置项" in said
+        assert f"{path} [lobby.open_hour]：没有这一项" in said
         assert "Input should" not in said and "Extra inputs" not in said
 
 

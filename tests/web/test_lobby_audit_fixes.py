@@ -216,3 +216,19 @@ class TestMessagesNameCodesInWords:
             json={"kind": "teller", "code": code, "name": "x"},
         )
         assert en.json()["detail"] == f"Code “{code}” exists already."
+
+
+def test_a_refused_request_says_what_is_wrong_in_chinese(lobby: Lobby) -> None:
+    greeter = lobby.client("greeter-b1")
+    answer = greeter.post(f"{B}/tickets", json={"customer_id": "C1", "colour": "red"})
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["detail"].startswith("请求内容有误：")
+    assert "body.business：必须填写" in body["detail"]
+    assert "body.colour：没有这一项" in body["detail"]
+    assert "Field required" not in body["detail"]
+    # For scripts, each error keeps pydantic's words beside ours.
+    problems = {e["field"]: (e["problem"], e["message"]) for e in body["errors"]}
+    assert problems["body.business"] == ("Field required", "必须填写")
+    english = greeter.post(f"{B}/tickets?lang=en", json={}).json()
+    assert "body.business: required" in english["detail"]

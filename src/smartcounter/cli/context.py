@@ -8,7 +8,6 @@ are imported where they are first used.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 import typer
 
 from smartcounter.cli.lean import as_usual
-from smartcounter.i18n import Lang, Translator, messages, resolve_lang
+from smartcounter.i18n import Lang, Translator, resolve_lang
 
 if TYPE_CHECKING:
     from smartcounter.metrics import Metrics
@@ -102,23 +101,15 @@ def _load(store: Path | None, lang: str | None) -> Settings:
     except ConfigError as exc:
         t = Translator(resolve_lang(lang))
         said = [_problem(t, p) for p in exc.problems]
-        detail = t("app.config_problem_sep").join(said) if said else str(exc)
+        detail = t("app.problem_sep").join(said) if said else str(exc)
         fail(t("app.config_error", detail=detail))
 
 
 def _problem(t: Translator, problem: ConfigProblem) -> str:
-    """One unusable setting in the user's language; pydantic's English for a kind of
-    error without a translation (and for the settings' own checks, which say more)."""
-    key = f"app.config_problem.{problem.kind}"
-    context = dict(problem.context)
-    if "expected" in context:  # pydantic's "'zh' or 'en'": the choices, listed our way
-        choices = re.findall(r"'[^']*'", context["expected"])
-        if choices:
-            context["expected"] = t("app.config_choice_sep").join(choices)
-    if key in messages(t.lang):
-        said = t(key, **context)
-    else:  # the settings' own checks: their message, without pydantic's "Value error, "
-        said = problem.detail.removeprefix("Value error, ")
+    """One unusable setting, where it was given and what is wrong, in the user's language."""
+    from smartcounter.i18n.problems import problem_said
+
+    said = problem_said(t, problem.kind, dict(problem.context), problem.detail)
     return t("app.config_problem_at", where=problem.where, problem=said)
 
 

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartcounter.errors import SmartCounterError
 from smartcounter.i18n import Translator, resolve_lang
+from smartcounter.i18n.problems import problem_said
 from smartcounter.lobby.prompts import RulesError
 from smartcounter.store.layout import StoreBusyError, StoreError
 from smartcounter.web.deps import LANG_COOKIE
@@ -59,8 +60,14 @@ def install_error_handlers(app: FastAPI) -> None:
         problems = []
         for error in exc.errors():
             where = ".".join(str(p) for p in error.get("loc", ()))
-            problems.append({"field": where, "problem": str(error.get("msg", ""))})
-        summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems[:5])
+            said = problem_said(
+                t, str(error.get("type", "")), error.get("ctx") or {}, str(error.get("msg", ""))
+            )
+            # ``problem``: pydantic's English, as scripts have read it; ``message``: in words.
+            problems.append({"field": where, "problem": str(error.get("msg", "")), "message": said})
+        summary = t("app.problem_sep").join(
+            t("app.config_problem_at", where=p["field"], problem=p["message"]) for p in problems[:5]
+        )
         return JSONResponse(
             {
                 "detail": t("lobby.errors.validation", problems=summary),
