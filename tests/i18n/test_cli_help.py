@@ -50,7 +50,7 @@ def test_h_shows_the_help_too_and_placeholders_are_in_the_language(run_cli: RunC
     assert "paths... <路径>..." in short.stdout and "  -h, --help" in short.stdout
     assert run_cli("-h").stdout.startswith("用法：smartcounter [选项] 命令 [参数]...")
     english = run_cli("--lang", "en", "ingest", "-h").stdout
-    assert english.startswith("Usage: smartcounter ingest [OPTIONS]")
+    assert english.startswith("Usage: smartcounter ingest [OPTIONS] PATHS...")
     # A usage error still points to the long form.
     refused = run_cli("rates")
     assert refused.exit_code == 2 and "--help" in refused.stderr

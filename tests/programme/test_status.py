@@ -225,3 +225,8 @@ def test_a_store_holding_only_this_week_has_no_last_week(tmp_path: Path) -> None
     result = CliRunner().invoke(app, ["--store", str(store), "ranking", "--week", "last"])
     assert result.exit_code == 2
     assert "--week last" in result.stderr and "2018-W10" in result.stderr
+    # The bulletin's default week is the same: never a week still under way.
+    out = tmp_path / "bulletin"
+    default = CliRunner().invoke(app, ["--store", str(store), "bulletin", "--out", str(out)])
+    assert default.exit_code == 2 and "--week last" in default.stderr
+    assert not out.exists()

@@ -118,12 +118,9 @@ def _ids(values: list[str] | None) -> list[str]:
 
 
 def _default_week(state: AppState, opened: Store) -> str | None:
-    """Without ``--week``: the latest week that has ended, else (a store holding only the
-    current week) the latest week."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+    """Without ``--week``: as ``--week last``, the latest week that has ended (None: the
+    store holds no week at all). A week still under way is never the default: its
+    bulletin would compare a few days with a whole week."""
+    from smartcounter.store.weeks import latest_week
 
-    from smartcounter.store.weeks import last_complete_week, latest_week
-
-    today = datetime.now(ZoneInfo(state.settings.timezone)).date()
-    return last_complete_week(opened, today) or latest_week(opened)
+    return week_of(state, "last") if latest_week(opened) is not None else None

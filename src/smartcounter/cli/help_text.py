@@ -54,6 +54,8 @@ def in_language(command: Any, lang: Lang) -> None:
             setattr(command, name, one_language(text, lang))
     for sub in getattr(command, "commands", {}).values():
         in_language(sub, lang)
+    # The usage line and headings in every language (English too: ``NAME``, not ``{name}``).
+    command.context_class = _context_in(lang, command.context_class)
     texts = catalogue(lang)
     if not texts:
         return
@@ -67,7 +69,6 @@ def in_language(command: Any, lang: Lang) -> None:
         return option
 
     command.get_help_option = help_option
-    command.context_class = _context_in(lang, command.context_class)
 
 
 # The parser's words around the options: the headings and the notes in brackets.
