@@ -132,6 +132,8 @@ def _print(report: PublishReport, t: Translator) -> int:
                 folder=folder,
             )
         )
+        if report.outdated:
+            print(t("publish.cli.dry_outdated", week=report.week))
         if report.mail_problem:
             print(t("publish.cli.dry_mail_missing", problem=report.mail_problem))
         return Exit.OK

@@ -30,6 +30,13 @@ class NoCompleteWeek(PublishError):  # noqa: N818 (house style: TicketAlreadySer
     key = "publish.error.no_complete_week"
 
 
+class DraftOutdated(PublishError):  # noqa: N818 (house style: TicketAlreadyServed)
+    """``--approve`` of a week whose data changed after its draft went to the reviewers."""
+
+    status_code = 409
+    key = "publish.error.draft_outdated"
+
+
 class NoRecipients(PublishError):  # noqa: N818 (house style: TicketAlreadyServed)
     """No address to send the approved issue to."""
 

@@ -44,6 +44,9 @@ class Notice:
     headline: tuple[str, ...]
     lagging: tuple[Lagging, ...]
     branches: tuple[BranchEntry, ...]
+    # What the store's data was when the bulletin was built (``data_stamp``): a build of
+    # data since changed (a re-import, a correction) is out of date.
+    data_stamp: str = ""
 
     def save(self, folder: Path) -> Path:
         """Write the notice as ``notice.json`` in ``folder``."""
@@ -97,6 +100,7 @@ def load_notice(folder: Path) -> Notice | None:
                 BranchEntry(**{**x, "summary": tuple(x.get("summary", ()))})
                 for x in data["branches"]
             ),
+            data_stamp=str(data.get("data_stamp", "")),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -20,12 +20,14 @@ from smartcounter.accounts.roles import Actor
 from smartcounter.bulletin import ALL_BRANCHES, BulletinError, build_bulletin
 from smartcounter.bulletin.service import branch_file_stem
 from smartcounter.canonical.tables import TABLES_BY_NAME
+from smartcounter.dashboards.cache import data_stamp
 from smartcounter.database import Database
 from smartcounter.i18n import Lang
 from smartcounter.kit.lock import LockBusyError, exclusive
 from smartcounter.metrics.period import week_end
 from smartcounter.publish import repository
 from smartcounter.publish.errors import (
+    DraftOutdated,
     NoCompleteWeek,
     NoRecipients,
     NoReviewers,
@@ -101,6 +103,8 @@ class PublishReport:
     # A dry run without usable mail settings: the ``[publish]`` setting a real run would
     # be refused for (None: the settings would do).
     mail_problem: str | None = None
+    # The files planned are of data since changed (a dry run keeps a reviewed draft).
+    outdated: bool = False
 
     @property
     def sent(self) -> list[Result]:
@@ -231,10 +235,25 @@ def _publish(
         raise NoWeekData(week=week)
     folder = request.out_dir or store.root / PUBLISH_FOLDER / week / request.lang.value
     notice = load_notice(folder) if folder.exists() else None
+    if notice is not None and (notice.week, notice.lang) != (week, request.lang):
+        notice = None
+    stale = notice is not None and notice.data_stamp != data_stamp(store)
+    with database.unit_of_work(write=False) as session:
+        reviewed = any(
+            o is Outcome.SENT
+            for o in repository.outcomes(session, week=week, edition=Edition.DRAFT).values()
+        )
+    if stale and reviewed and not request.dry_run:
+        # The reviewers read a draft of data since changed: a draft goes to them all again
+        # (built anew); an approval would send what nobody has read, and is refused.
+        if request.edition is Edition.APPROVED:
+            raise DraftOutdated(week=week)
+        request = replace(request, resend=True)
     # A draft sent again is built again; a dry run of it must not: it would replace the
-    # files the reviewers read, which the approval sends, with ones nobody has read.
+    # files the reviewers read, which the approval sends, with ones nobody has read. A
+    # build of data since changed that no reviewer has read is simply built again.
     fresh_draft = request.edition is Edition.DRAFT and request.resend and not request.dry_run
-    if notice is None or (notice.week, notice.lang) != (week, request.lang) or fresh_draft:
+    if notice is None or fresh_draft or (stale and not reviewed):
         notice = _build(settings, store, request, folder)
     files = _files(folder, notice)
     if not _complete(files, notice):  # a kept build with files gone: build it again
@@ -256,6 +275,7 @@ def _publish(
         dry_run=request.dry_run,
         planned=tuple(planned),
         branches_without_address=tuple(b.name for b in people.branches_without_address),
+        outdated=notice.data_stamp != data_stamp(store),
     )
     if request.dry_run or server is None:
         return report
@@ -278,6 +298,7 @@ def _publish(
 
 def _build(settings: Settings, store: Store, request: PublishRequest, folder: Path) -> Notice:
     """Build the week's bulletin with every branch's page; save and return its notice."""
+    stamp = data_stamp(store)  # before: data coming in while it builds makes it outdated
     try:
         paths = build_bulletin(
             store,
@@ -291,7 +312,7 @@ def _build(settings: Settings, store: Store, request: PublishRequest, folder: Pa
     except BulletinError as exc:
         raise NoWeekData(week=request.week) from exc
     assert paths.content is not None
-    notice = notice_of(paths.content)
+    notice = replace(notice_of(paths.content), data_stamp=stamp)
     notice.save(folder)
     return notice
 
