@@ -386,6 +386,22 @@ def test_a_what_if_gets_its_next_weeks_range(generated: Generated) -> None:
     assert ahead.baseline.low < store_rate < ahead.baseline.high
     assert ahead.scenario.rate == pytest.approx(store_rate + 0.02)
     assert ahead.scenario.high - ahead.scenario.low >= ahead.baseline.high - ahead.baseline.low
+    # A difference that would take the rate below 0 (no smart counter left) stops at 0.
+    gone = next_weeks(
+        model,
+        Scenario(smart_counters=0),
+        -(store_rate + 0.05),
+        0.005,
+        migrated,
+        migratable,
+        draws[:2],
+        replications=1,
+        seed=3,
+        horizon=4,
+    )
+    scenario = gone.scenario
+    assert (scenario.rate, scenario.low, scenario.high) == (0.0, 0.0, 0.0)
+    assert (scenario.week_low, scenario.week_high) == (0.0, 0.0)
     row = ahead.row(store_rate)
     assert list(row)[:12] == [
         "metric",

@@ -89,6 +89,7 @@ def sensitivity_command(
     opened = state.open_store()
     span = calibration_span(state, opened, week, weeks)
     scenario = what_if_scenario(
+        state,
         opened,
         branch,
         add_greeter=add_greeter,

@@ -33,13 +33,16 @@ def calibration_span(
         fail(t("simulation.empty_store"))
 
 
-def what_if_scenario(opened: Store, branch: str, **changes: Any) -> Scenario:
+def what_if_scenario(state: AppState, opened: Store, branch: str, **changes: Any) -> Scenario:
     """The what-if of the command line's options; ``greeters`` is the number of greeters,
-    ``add_greeter`` how many to add to the branch's own (known only after reading them)."""
+    ``add_greeter`` how many to add to the branch's own (known only after reading them).
+    Removing more greeters than the branch has stops with status 2."""
     add = changes.pop("add_greeter")
     greeters = changes.pop("greeters", None)
     if greeters is None and add:
         staff = read_table(opened, "staff")
         have = staff.filter((staff["branch_id"] == branch) & (staff["role"] == "greeter")).height
-        greeters = max(have + add, 0)
+        if have + add < 0:
+            fail(state.t("simulation.too_few_greeters", branch=branch, have=have, add=add))
+        greeters = have + add
     return Scenario(greeters=greeters, **changes)

@@ -305,8 +305,11 @@ def next_weeks(
     base = _range(
         variation.rate, variation, network, level_sd, 0.0, horizon=horizon, gap=1, level=level
     )
+    moved = variation.rate + effect
     changed = _range(
-        variation.rate + effect,
+        # A rate: the store's level moved by the simulated difference, kept within 0–100 %
+        # (a what-if that removes the smart counters takes the rate to 0, not below it).
+        min(1.0, max(0.0, moved)),
         variation,
         network,
         level_sd,
@@ -316,6 +319,9 @@ def next_weeks(
         level=level,
         monte_carlo_se=effect_mc_se,
     )
+    if not 0.0 < moved < 1.0:  # at a bound there is nothing left to vary: the bound itself
+        edge = changed.rate
+        changed = replace(changed, low=edge, high=edge, week_low=edge, week_high=edge)
     # The difference's range holds the simulation's noise too: on few simulated weeks that
     # noise is large and known from few, hence Student's t on the main run's weeks.
     q = float(student_t.ppf(0.5 + level / 2, mc_df)) if mc_df else _normal_quantile(level)
