@@ -230,3 +230,28 @@ def test_a_store_holding_only_this_week_has_no_last_week(tmp_path: Path) -> None
     default = CliRunner().invoke(app, ["--store", str(store), "bulletin", "--out", str(out)])
     assert default.exit_code == 2 and "--week last" in default.stderr
     assert not out.exists()
+
+
+class TestRefusedInWords:
+    """A week the store holds nothing of, or a branch it does not know: status 2, said."""
+
+    def _refused(self, store: Path, *args: str) -> str:
+        from smartcounter.cli.app import app
+
+        result = CliRunner().invoke(app, ["--store", str(store), *args])
+        assert result.exit_code == 2, (args, result.output)
+        return result.stderr
+
+    def test_a_week_without_business_is_not_judged(self, store: Path) -> None:
+        for command in ("ranking", "wow", "benchmarks", "pairs", "diagnose", "progress"):
+            said = self._refused(store, command, "--week", "2019-W05")
+            assert "没有 2019-W05 的业务数据（现有 2018-W01 至 2018-W09）" in said, command
+        # Saved pairs may cover weeks to come: listing them for one is no judgement.
+        assert _cli("--store", store, "pairs", "list", "--week", "2019-W05") is not None
+
+    def test_an_unknown_branch_is_named(self, store: Path) -> None:
+        for args in (
+            ("scorecard", "--quarter", "2018-Q1", "--branch", "NOPE"),
+            ("diagnose", "--week", WEEK, "--branch", "NOPE"),
+        ):
+            assert "没有网点“NOPE”" in self._refused(store, *args)

@@ -143,21 +143,49 @@ def checked_week(t: Translator, week: str) -> str:
     return week
 
 
-def week_of(state: AppState, week: str) -> str:
+def week_of(state: AppState, week: str, *, held: bool = False) -> str:
     """``--week``: an ISO week (``2018-W10``), or ``last``, the latest week of the store
-    that has ended (the settings' time zone); else stop with status 2, in words."""
+    that has ended (the settings' time zone); else stop with status 2, in words.
+
+    ``held``: the week must be one the store holds business of (a judgement of a week
+    without any is no judgement).
+    """
     if week.strip().lower() != "last":
-        return checked_week(state.t, week.strip())
+        chosen = checked_week(state.t, week.strip())
+        if held:
+            _held(state, chosen)
+        return chosen
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
     from smartcounter.store.weeks import last_complete_week
 
     today = datetime.now(ZoneInfo(state.settings.timezone)).date()
-    chosen = last_complete_week(state.open_store(), today)
-    if chosen is None:
+    last = last_complete_week(state.open_store(), today)
+    if last is None:
         fail(state.t("app.no_complete_week", today=today.isoformat()))
-    return chosen
+    return last
+
+
+def _held(state: AppState, week: str) -> None:
+    """Stop with status 2 unless the store holds business of ``week``."""
+    from smartcounter.canonical.tables import TABLES_BY_NAME
+
+    weeks = state.open_store().weeks(TABLES_BY_NAME["transactions"])
+    if week not in weeks:
+        if not weeks:
+            fail(state.t("app.no_week_data_empty", week=week))
+        fail(state.t("app.no_week_data", week=week, first=weeks[0], last=weeks[-1]))
+
+
+def known_branch(state: AppState, branch: str) -> str:
+    """``branch`` if the store's branches hold it; else stop with status 2, in words."""
+    from smartcounter.store.reading import read_table
+
+    ids = read_table(state.open_store(), "branches").get_column("branch_id").to_list()
+    if branch not in ids:
+        fail(state.t("app.unknown_branch", branch=branch))
+    return branch
 
 
 def _given_here(ctx: typer.Context, param: typer.CallbackParam, value: Path | None) -> Path | None:

@@ -374,7 +374,6 @@ def ranking(
 ) -> None:
     """网点排名（同类与全辖），含区间、收缩估计与判断。Branch ranking with intervals and status."""
     state = state_of(ctx)
-    week = week_of(with_store(state, store), week)
     if peer_group is not None and peer_group not in BRANCH_TYPES:
         fail(
             state.t(
@@ -383,6 +382,7 @@ def ranking(
                 choices=state.t("usage.list_separator").join(BRANCH_TYPES),
             )
         )
+    week = week_of(with_store(state, store), week, held=True)
 
     def compute(m: Metrics) -> pl.DataFrame:
         import polars as pl
@@ -489,10 +489,10 @@ def wow(
     """周环比（百分点）。Week-over-week change of the rate in percentage points."""
     t = state_of(ctx).t
     keys = once_each(t, keys_of(by))
-    week = week_of(with_store(state_of(ctx), store), week)
     periods = [k for k in keys if k in PERIOD_KEYS]
     if periods:
         fail(t("figures.wow_period_key", keys=", ".join(periods)))
+    week = week_of(with_store(state_of(ctx), store), week, held=True)
     _run(
         ctx,
         store,

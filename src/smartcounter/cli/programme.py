@@ -22,6 +22,7 @@ from smartcounter.cli.context import (
     SparkMasterOption,
     StoreOption,
     fail,
+    known_branch,
     metrics_for,
     state_of,
     week_of,
@@ -34,7 +35,7 @@ from smartcounter.kit.tabular import OutputFormat, write_rows
 if TYPE_CHECKING:
     from smartcounter.programme.diagnosis import Diagnosis
     from smartcounter.programme.render import Words
-    from smartcounter.programme.repository import SavedPair
+    from smartcounter.programme.repository import ProgrammeError, SavedPair
 
 # The programme's services (Polars, SciPy, the database) load when a command runs, not
 # with its --help.
@@ -123,10 +124,18 @@ def register(app: typer.Typer) -> None:
     app.command("progress")(progress)
 
 
-def _week(week: str | None, state: AppState) -> str:
+def programme_error(t: Translator, exc: ProgrammeError) -> str:
+    """Why a programme request failed, in the user's language where it has words for it."""
+    if exc.key is not None:
+        return t(exc.key, **exc.params)
+    return t("programme.cli.programme_error", detail=str(exc))
+
+
+def _week(week: str | None, state: AppState, *, held: bool = True) -> str:
+    """``--week``, which the store must hold business of unless ``held`` is False."""
     if week is None:
         fail(state.t("programme.cli.week_required"))
-    return week_of(state, week)
+    return week_of(state, week, held=held)
 
 
 def _header(t: Translator, column: str) -> str:
@@ -208,7 +217,9 @@ def _run(state: AppState, engine: EngineName | None, body: Callable[[Any], None]
             fail(t("app.store_busy", holder=str(exc)))
         except PeriodError as exc:
             fail(t(exc.key, **exc.params))
-        except (ProgrammeError, UnknownKeyError) as exc:
+        except ProgrammeError as exc:
+            fail(programme_error(t, exc))
+        except UnknownKeyError as exc:
             fail(t("programme.cli.programme_error", detail=str(exc)))
 
 
@@ -616,9 +627,9 @@ def pairs_list(
     try:
         saved = load_pairs(opened)
     except ProgrammeError as exc:
-        fail(t("programme.cli.programme_error", detail=str(exc)))
+        fail(programme_error(t, exc))
     if week is not None:
-        the_week = _week(week, state)
+        the_week = _week(week, state, held=False)  # saved pairs cover weeks to come too
         saved = [p for p in saved if p.active_in(the_week)]
     elif not all_:
         saved = [p for p in saved if p.end_week is None]
@@ -648,7 +659,7 @@ def pairs_end(
 
     state = with_store(state_of(ctx), store)
     t = state.t
-    the_week = _week(week, state)
+    the_week = _week(week, state, held=False)  # a pair may end in a week still to come
     if (branch is None) == (pair is None):
         fail(t("programme.cli.end_target"))
     opened = state.open_store()
@@ -667,7 +678,7 @@ def pairs_end(
     except PairNotFoundError:
         fail(t("programme.cli.pair_missing", what=str(branch if pair is None else pair)))
     except ProgrammeError as exc:
-        fail(t("programme.cli.programme_error", detail=str(exc)))
+        fail(programme_error(t, exc))
     if fmt is OutputFormat.TABLE:
         message = t(
             "programme.cli.ended",
@@ -919,6 +930,9 @@ def diagnose(
     the_week = _week(week, state)
     if partner is not None and branch is None:
         fail(t("app.option_needs", option="--partner", other="--branch"))
+    for named in (branch, partner):
+        if named is not None:
+            known_branch(state, named)
 
     def body(metrics: Any) -> None:
         found = service.diagnose_pairs(

@@ -16,6 +16,7 @@ from smartcounter.cli.context import (
     SparkMasterOption,
     StoreOption,
     fail,
+    known_branch,
     metrics_for,
     state_of,
     with_engine,
@@ -176,6 +177,8 @@ def scorecard(
         weights = load_weights(state.settings.scorecard, weights_file)
     except WeightsError as exc:
         fail(t("scorecard.cli.bad_weights", detail=str(exc)))
+    if branch is not None:
+        known_branch(state, branch)
     with metrics_for(state) as metrics:
         cards = scorecards(metrics=metrics, quarter=quarter, weights=weights, branch_id=branch)
     rows = [_row(c) for c in cards]

@@ -33,7 +33,16 @@ VERSION = 1
 
 
 class ProgrammeError(Exception):
-    """A programme request that cannot be carried out; the message says why."""
+    """A programme request that cannot be carried out; the message says why.
+
+    ``key`` and ``params``: the same in the user's language (``programme.cli.…``), where
+    the command line should not print the English message.
+    """
+
+    def __init__(self, message: str, key: str | None = None, **params: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 class PairExistsError(ProgrammeError):
@@ -296,7 +305,13 @@ def end_pair(
     if target is None:
         raise PairNotFoundError(str(pair_id if pair_id is not None else branch_id))
     if week < target.start_week:
-        raise ProgrammeError(f"pair {target.pair_id} starts in {target.start_week}, after {week}")
+        raise ProgrammeError(
+            f"pair {target.pair_id} starts in {target.start_week}, after {week}",
+            "programme.cli.end_before_start",
+            pair=target.pair_id,
+            start=target.start_week,
+            week=week,
+        )
     target.end_week = week
     target.note = note
     session.flush()

@@ -328,7 +328,11 @@ def diagnose_pairs(
         if lag is None or partner is None:
             missing = lag_id if lag is None else partner_id
             raise ProgrammeError(
-                f"{missing}: no migratable business in {land.weeks[0]}..{land.weeks[-1]}"
+                f"{missing}: no migratable business in {land.weeks[0]}..{land.weeks[-1]}",
+                "programme.cli.no_business",
+                branch=missing,
+                first=land.weeks[0],
+                last=land.weeks[-1],
             )
         out.append(
             PairDiagnosis(
