@@ -164,6 +164,8 @@ def week_of(state: AppState, week: str, *, held: bool = False) -> str:
     last = last_complete_week(state.open_store(), today)
     if last is None:
         fail(state.t("app.no_complete_week", today=today.isoformat()))
+    # Said on standard error, so that a script's CSV or JSON stays as it was.
+    print(state.t("app.week_last_is", week=last), file=sys.stderr)
     return last
 
 
