@@ -165,3 +165,13 @@ def test_a_variable_that_is_not_json_is_named_with_how_to_write_it(
     message = str(raised.value)
     assert message.startswith("SMARTCOUNTER_PUBLISH__REVIEWERS:")
     assert '["a@bank.cn", "b@bank.cn"]' in message
+
+
+def test_a_variable_that_is_not_json_is_said_in_chinese(
+    monkeypatch: pytest.MonkeyPatch, run_cli: RunCli, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SMARTCOUNTER_PUBLISH__REVIEWERS", "a@bank.cn")
+    result = run_cli("--store", str(tmp_path), "scorecard", "--quarter", "2018-Q1")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("配置无法使用：SMARTCOUNTER_PUBLISH__REVIEWERS：无法读取")
+    assert "not readable" not in result.stderr

@@ -499,20 +499,21 @@ def load_settings(**overrides: Any) -> Settings:
         wrong = "; ".join(f"{p.where}: {p.detail}" for p in problems)
         raise ConfigError(wrong, problems) from exc
     except SettingsError as exc:  # a variable that is not valid JSON for a table
-        raise ConfigError(_unreadable_variable(exc)) from exc
+        raise _unreadable_variable(exc) from exc
 
 
-def _unreadable_variable(exc: SettingsError) -> str:
+def _unreadable_variable(exc: SettingsError) -> ConfigError:
     """Which ``SMARTCOUNTER_*`` variable could not be read, and how it should look."""
     import re
 
     found = re.search(r'field "([a-z_]+)"', str(exc))
     if found is None:
-        return str(exc)
+        return ConfigError(str(exc))
     prefix = f"SMARTCOUNTER_{found.group(1).upper()}"
     named = sorted(k for k in os.environ if k == prefix or k.startswith(prefix + "__"))
     where = ", ".join(named) if named else prefix
-    return (
+    message = (
         f"{where}: not readable ({exc}); a list or table is written as JSON, "
         'e.g. SMARTCOUNTER_PUBLISH__REVIEWERS=\'["a@bank.cn", "b@bank.cn"]\''
     )
+    return ConfigError(message, (ConfigProblem(where=where, kind="not_json", detail=message),))
