@@ -179,3 +179,34 @@ class TestProgress:
         assert [r["week"] for r in rows if r["branch_id"] == "L1"] == ["2018-W10", "2018-W11"]
         rows = _json(run("--store", root, "progress", "--week", "2018-W12", "--format", "json"))
         assert {r["branch_id"] for r in rows} == {"L2"}
+
+
+def test_a_pair_under_review_keeps_its_partners_place(build, backend):
+    """Three laggards, two partners, a cap of one: L1 and L2 are paired in W08, L3 waits.
+    L1 then catches up (its pair is to be reviewed): its partner stays L1's until the pair
+    is ended, so L3 still waits rather than a partner helping two branches."""
+    from tests.programme.network import Network
+
+    weeks = [f"2018-W{w:02d}" for w in range(5, 13)]
+    n = Network()
+    for b, staff in (("L1", 8), ("L2", 8), ("L3", 8), ("A1", 8), ("A2", 8)):
+        n.branch(b, region="镇江", staff_count=staff)
+    for f in ("F1", "F2", "F3", "F4"):
+        n.branch(f, region="徐州", staff_count=8)
+    for i, w in enumerate(weeks):
+        n.rate_week("L1", w, 36 if i < 4 else 57, 24 if i < 4 else 3)
+        for b in ("L2", "L3"):
+            n.rate_week(b, w, 36, 24)
+        for b in ("A1", "A2"):
+            n.rate_week(b, w, 57, 3)
+        for f in ("F1", "F2", "F3", "F4"):
+            n.rate_week(f, w, 48, 12)
+    root = str(build(n).root)
+    saved = _json(run("--store", root, "pairs", "--week", "2018-W08", "--save", "--format", "json"))
+    first = {r["branch_id"]: r["partner_branch_id"] for r in saved if r["partner_branch_id"]}
+    assert set(first) == {"L1", "L2"}
+    later = _json(run("--store", root, "pairs", "--week", "2018-W12", "--format", "json"))
+    # L1's pair is not listed as kept (it is to be reviewed), yet its partner is still
+    # taken: L3 may be helped by another (L1 itself, now advanced), never by that one.
+    l3 = [r["partner_branch_id"] for r in later if r["branch_id"] == "L3"]
+    assert l3 and first["L1"] not in l3 and first["L2"] not in l3, later

@@ -206,8 +206,10 @@ def propose_pairs(
     saved = repository.active_pairs(metrics.engine.store, week)
     kept = [p for p in saved if _pair_holds(board, p)]
     to_review = [p for p in saved if not _pair_holds(board, p)]
-    paired = {p.branch_id for p in kept}
-    taken = Counter(p.partner_branch_id for p in kept)
+    # A pair waiting for review is still in force until it is ended: its branch gets no
+    # second partner, and its partner's place stays taken (the cap holds).
+    paired = {p.branch_id for p in saved}
+    taken = Counter(p.partner_branch_id for p in saved)
     pairing = settings.programme.pairing
     if cap is not None:
         pairing = pairing.model_copy(update={"cap": cap})
