@@ -11,6 +11,7 @@ live in their own modules, listed in ``SUBCOMMANDS``, and register themselves on
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -147,6 +148,9 @@ def simulate(
         cash_split=cash_split,
         backup_teller=backup_teller,
     )
+    from smartcounter.kit.progress import RichProgress
+
+    bar = RichProgress() if sys.stderr.isatty() else None  # seconds: say how far it is
     try:
         report = run_what_if(
             store=opened,
@@ -157,11 +161,16 @@ def simulate(
             replications=replications or sim.replications,
             seed=sim.seed if seed is None else seed,
             weekdays=weekdays,
+            progress=bar,
+            label=t("simulation.progress", branch=branch),
         )
     except CalibrationError:
         fail(t("simulation.unknown_branch", branch=branch, weeks=", ".join(span)))
     except ScenarioError as exc:
         fail(t("simulation.bad_scenario", detail=str(exc)))
+    finally:
+        if bar is not None:
+            bar.close()
     if fmt is OutputFormat.TABLE:
         _print_table(report, t, day, sim.confidence)
     else:

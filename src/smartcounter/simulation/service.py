@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from smartcounter.canonical.tables import TRANSACTIONS
+from smartcounter.kit.progress import NullProgress, Progress
 from smartcounter.metrics import Metrics, open_metrics
 from smartcounter.metrics.period import parse_week, weeks_back
 from smartcounter.settings import Settings
@@ -81,8 +82,13 @@ def run_what_if(
     as_is: Scenario | None = None,
     known_changes: Sequence[PracticeChange] = (),
     estimates: EstimateCache | None = None,
+    progress: Progress | None = None,
+    label: str = "",
 ) -> WhatIfReport:
     """Calibrate ``branch_id`` over ``weeks`` and simulate it as it is and under ``scenario``.
+
+    ``progress``: told of each of its four stages (estimate, calibrate, simulate, the next
+    weeks' range) under ``label``.
 
     ``estimate``: run on the behaviour estimated from the store (``estimation.py``), and add
     the next weeks' range (``migration_rate_next_weeks``, all days simulated) and each
@@ -110,7 +116,11 @@ def run_what_if(
                 as_is=as_is,
                 known_changes=known_changes,
                 estimates=estimates,
+                progress=progress,
+                label=label,
             )
+    shown = progress or NullProgress()
+    task = shown.start(label, 4)
     estimated = None
     if estimate:
         # Behaviour estimated from the branch's and its peer group's records (the shipped
@@ -124,8 +134,10 @@ def run_what_if(
         metrics=metrics,
         behaviour=estimated.behaviour if estimated else None,
     )
+    shown.advance(task, 1)
     if estimated is not None:
         model = with_estimates(model, estimated.network, estimated.branch)
+    shown.advance(task, 1)
     if as_is is not None and not as_is.is_baseline:
         model = as_is.apply(model)
     result = what_if(
@@ -136,6 +148,7 @@ def run_what_if(
         weekdays=weekdays,
         confidence=settings.simulation.confidence,
     )
+    shown.advance(task, 1)
     table = with_store_figures(result.comparison, model.observed)
     ahead = None
     if estimated is not None:
@@ -155,6 +168,8 @@ def run_what_if(
         table = with_rows(table, rows + behaviour_rows(estimated.branch))
     # Figures by hour of arrival, last: for charts and scripts (hourly.py).
     hours = hourly_rows(result, model, metrics, settings.simulation.confidence)
+    shown.advance(task, 1)
+    shown.finish(task)
     table = pl.concat([table, hours.select(table.columns).cast(table.schema)], how="vertical")
     return WhatIfReport(
         model,
