@@ -12,7 +12,11 @@ from typing import Annotated
 import typer
 
 WeekOption = Annotated[
-    str | None, typer.Option("--week", help="Calibrate on this ISO week (e.g. 2018-W10).")
+    str | None,
+    typer.Option(
+        "--week",
+        help="Calibrate on this ISO week (e.g. 2018-W10; alone, on that week only; with --weeks, on the weeks ending with it).",
+    ),
 ]
 WeeksOption = Annotated[
     int | None,

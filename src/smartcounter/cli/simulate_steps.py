@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smartcounter.cli.context import AppState, fail
+from smartcounter.cli.context import AppState, fail, week_of
 from smartcounter.metrics.period import PeriodError
 from smartcounter.simulation.calibrate import CalibrationError
 from smartcounter.simulation.scenario import Scenario
@@ -23,6 +23,8 @@ def calibration_span(
     """The weeks to calibrate on (``--week``/``--weeks``, else the settings' default);
     stops with status 2 on a bad week or an empty store."""
     t = state.t
+    if week is not None:  # a week of no business calibrates nothing: said as such
+        week = week_of(state, week, held=True)
     try:
         return calibration_weeks(
             opened, week=week, weeks=weeks, default_weeks=state.settings.simulation.weeks
