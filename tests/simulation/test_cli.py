@@ -97,6 +97,12 @@ class TestSimulateCommand:
         assert number.stdout == change.stdout
         both = run_cli(*base, "--greeters", "2", "--add-greeter", "1")
         assert both.exit_code == 2 and "--greeters" in both.stderr
+        # A what-if that is the branch as it is says so (its difference is only noise).
+        devices = read_table(Store.open(store_path), "branches")
+        own = devices.filter(devices["branch_id"] == "CZ-LJL")["smart_counters"][0]
+        table = (*base[:-2], "--smart-counters", str(own))
+        assert "所给方案与网点现状相同" in run_cli(*table).stdout
+        assert "所给方案与网点现状相同" not in run_cli(*base[:-2], "--add-greeter", "1").stdout
         # Removing more greeters than the branch has is refused, not taken as none.
         fewer = run_cli(*base, "--add-greeter", str(-(have + 1)))
         assert fewer.exit_code == 2 and f"只有 {have} 名大堂引导员" in fewer.stderr

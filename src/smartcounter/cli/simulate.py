@@ -44,6 +44,7 @@ from smartcounter.simulation import (
     run_what_if,
 )
 from smartcounter.simulation.model import WEEKDAYS, BranchModel
+from smartcounter.simulation.scenario import Scenario
 
 FIGURE_COLUMNS = (
     "metric",
@@ -182,6 +183,12 @@ def simulate(
         typer.echo(t("whatif.written", path=str(write_page(report, t.lang, out))), err=True)
 
 
+def _as_it_is(model: BranchModel, scenario: Scenario) -> bool:
+    """True when ``scenario`` leaves the branch as it is (its staff, devices and practice)."""
+    changed = scenario.apply(model)
+    return bool(changed.staffing == model.staffing and changed.practice == model.practice)
+
+
 def _print_table(report: WhatIfReport, t: Translator, day: str | None, confidence: float) -> None:
     model, scenario = report.model, report.scenario
     weeks = ", ".join(model.weeks)
@@ -198,6 +205,8 @@ def _print_table(report: WhatIfReport, t: Translator, day: str | None, confidenc
     )
     if scenario.is_baseline:
         print(t("simulation.baseline_only"))
+    elif _as_it_is(model, scenario):
+        print(t("simulation.same_as_is"))
     _print_settings(model, report.scenario.apply(model), t)
     columns = ["metric", "group", "store", "baseline", "scenario", "difference"]
     rows = []
