@@ -255,3 +255,13 @@ class TestRefusedInWords:
             ("diagnose", "--week", WEEK, "--branch", "NOPE"),
         ):
             assert "没有网点“NOPE”" in self._refused(store, *args)
+
+    def test_a_branch_in_no_pair_is_told_so(self, store: Path) -> None:
+        from smartcounter.cli.app import app
+
+        status = _ranking(store)
+        alone = next(b for b, r in status.items() if r["status"] in ("at_target", "below_target"))
+        args = ["--store", str(store), "diagnose", "--week", WEEK, "--branch", alone]
+        result = CliRunner().invoke(app, [*args, "--format", "csv"])
+        assert result.exit_code == 0 and len(result.stdout.splitlines()) == 1  # the header
+        assert f"网点 {alone} 本周不在任何结对中" in result.stderr

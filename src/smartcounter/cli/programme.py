@@ -8,6 +8,7 @@ rates and shares are fractions, points are percentage points, undefined values a
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -944,6 +945,9 @@ def diagnose(
             partner_branch_id=partner,
         )
         words = service.words_for(metrics.engine.store, state.lang)
+        if not found and branch is not None:
+            # Said on standard error: a script's CSV or JSON stays an empty table.
+            print(t("programme.cli.no_pair_of", branch=branch), file=sys.stderr)
         if breakdown is None:
             rows = [
                 _diagnosis_row(
