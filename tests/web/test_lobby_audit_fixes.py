@@ -232,3 +232,14 @@ def test_a_refused_request_says_what_is_wrong_in_chinese(lobby: Lobby) -> None:
     assert problems["body.business"] == ("Field required", "必须填写")
     english = greeter.post(f"{B}/tickets?lang=en", json={}).json()
     assert "body.business: required" in english["detail"]
+
+
+def test_an_unknown_page_in_a_browser_is_a_page(lobby: Lobby) -> None:
+    client = lobby.client()
+    page = client.get("/no/such/page", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "没有这个地址" in page.text and 'href="/"' in page.text
+    # A script (or the API) still gets JSON.
+    api = client.get("/api/no/such/thing", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json()["code"] == "http"
+    assert client.get("/no/such/page").json()["detail"] == "没有这个地址。"

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from smartcounter.errors import SmartCounterError
@@ -34,6 +34,12 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     return str(value)
+
+
+def _a_browser(request: Request) -> bool:
+    """A page asked for by a browser (not the API, not a script wanting JSON)."""
+    wants = request.headers.get("accept", "")
+    return not request.url.path.startswith("/api") and "text/html" in wants
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -101,9 +107,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"detail": str(exc), "code": "rules"}, status_code=500)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         t = _translator(request)
         detail = exc.detail if isinstance(exc.detail, str) else t("lobby.errors.bad_request")
+        if exc.status_code == 404 and detail == "Not Found" and _a_browser(request):
+            from smartcounter.web.pages import not_found_page
+
+            settings = getattr(request.app.state, "settings", None)
+            return not_found_page(request, t.lang, getattr(settings, "secret_key", ""))
         if exc.status_code == 404 and detail == "Not Found":
             detail = t("lobby.errors.no_such_path")
         if exc.status_code == 405:

@@ -87,6 +87,19 @@ def forbidden_page(request: Request, caller: Caller, lang: Lang, secret: str) ->
     )
 
 
+def not_found_page(request: Request, lang: Lang, secret: str) -> HTMLResponse:
+    """The page a browser gets for an address that is no page (404), with a way home."""
+    return _render(
+        request,
+        "message.html",
+        lang=lang,
+        caller=None,
+        secret=secret,
+        title=Translator(lang)("lobby.errors.no_such_path"),
+        status_code=404,
+    )
+
+
 def _render(
     request: Request,
     name: str,
