@@ -57,6 +57,9 @@ class SectionTable:
     columns: tuple[Column, ...]
     rows: tuple[tuple[Cell, ...], ...]
     note: str | None = None
+    # The name of its sheet in the workbook (Excel allows 31 characters), where the title
+    # is too long to be one; else the title, shortened.
+    sheet: str | None = None
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,7 @@ def lay_out(section: ProgrammeSection, context: SectionContext) -> Section:
     t = context.t
     tables = [
         SectionTable(
+            sheet=t("bulletin.sheet.practices"),
             title=t(
                 "programme.bulletin.benchmarks",
                 first=section.benchmark_weeks[0],
@@ -124,6 +125,7 @@ def lay_out(section: ProgrammeSection, context: SectionContext) -> Section:
             rows.append(tuple(row))
         tables.append(
             SectionTable(
+                sheet=t("bulletin.sheet.pairs"),
                 title=t("programme.bulletin.pairs", week=section.week),
                 columns=tuple(columns),
                 rows=tuple(rows),
@@ -136,6 +138,7 @@ def lay_out(section: ProgrammeSection, context: SectionContext) -> Section:
         )
         tables.append(
             SectionTable(
+                sheet=t("bulletin.sheet.diagnosis"),
                 title=t("programme.bulletin.diagnosis", span=recent),
                 columns=(
                     Column(t("programme.bulletin.lagging")),
@@ -161,6 +164,7 @@ def lay_out(section: ProgrammeSection, context: SectionContext) -> Section:
         )
         tables.append(
             SectionTable(
+                sheet=t("bulletin.sheet.actions"),
                 title=t("programme.bulletin.actions"),
                 columns=(
                     Column(t("programme.bulletin.lagging")),
@@ -182,6 +186,7 @@ def lay_out(section: ProgrammeSection, context: SectionContext) -> Section:
     if progress_rows:
         tables.append(
             SectionTable(
+                sheet=t("bulletin.sheet.progress"),
                 title=t("programme.bulletin.progress"),
                 columns=(
                     Column(t("programme.bulletin.lagging")),

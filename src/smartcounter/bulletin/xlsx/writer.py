@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from operator import itemgetter
 from pathlib import Path
-from string import Formatter
 from typing import Any
 
 from openpyxl.chart import BarChart, LineChart, Reference
@@ -21,25 +19,13 @@ from smartcounter.bulletin.sections import CellKind, SectionTable
 from smartcounter.bulletin.words import Words
 from smartcounter.bulletin.xlsx.book import Book, Sheet
 from smartcounter.bulletin.xlsx.layout import COUNT, DECIMAL, PERCENT, POINTS, Col, PageTexts
-from smartcounter.i18n import Lang, messages
+from smartcounter.i18n import Lang
 from smartcounter.programme.status import status_name
 from smartcounter.settings import BulletinSettings
 from smartcounter.views import Pareto, Rate, Triage
 
 # The least widths of the summary's two columns.
 SUMMARY_WIDTHS = (40.0, 30.0)
-
-# The short sheet names of the section tables the bulletin knows (the programme's), by
-# the message of the table's title: a title ("Benchmark branches and their practices
-# (2018-W03 to 2018-W10)") is longer than the 31 characters Excel allows a sheet's name,
-# and cut to fit it would stop mid-phrase.
-SECTION_SHEETS = {
-    "programme.bulletin.benchmarks": "bulletin.sheet.practices",
-    "programme.bulletin.pairs": "bulletin.sheet.pairs",
-    "programme.bulletin.diagnosis": "bulletin.sheet.diagnosis",
-    "programme.bulletin.actions": "bulletin.sheet.actions",
-    "programme.bulletin.progress": "bulletin.sheet.progress",
-}
 
 
 class _Writer:
@@ -391,7 +377,7 @@ class _Writer:
         ws.add_chart(chart, f"A{n + 3}")
 
     def extra(self, table: SectionTable, section_title: str) -> None:
-        ws = self.book.sheet(self.section_sheet(table.title) or table.title or section_title)
+        ws = self.book.sheet(table.sheet or table.title or section_title)
         fmt = {
             CellKind.TEXT: None,
             CellKind.COUNT: COUNT,
@@ -401,16 +387,6 @@ class _Writer:
         }
         cols = [Col(col.label, fmt[col.kind], itemgetter(i)) for i, col in enumerate(table.columns)]
         self.book.table(ws, cols, table.rows)
-
-    def section_sheet(self, title: str) -> str | None:
-        """The short name of the sheet of a section table titled ``title``, if it is one of
-        ``SECTION_SHEETS``; a table of another section is named after its title."""
-        catalogue = messages(self.c.lang)
-        for key, sheet in SECTION_SHEETS.items():
-            template = catalogue.get(key)
-            if template is not None and _filled(template).fullmatch(title):
-                return self.t(sheet)
-        return None
 
     def write(self, target: Path) -> Path:
         self.summary()
@@ -433,15 +409,6 @@ class _Writer:
             title=self.title,
             language="en" if self.c.lang is Lang.EN else "zh-CN",
         )
-
-
-def _filled(template: str) -> re.Pattern[str]:
-    """What ``template`` reads as once its fields are filled in, whatever with."""
-    pattern = "".join(
-        re.escape(literal) + ("(?:.+?)" if field is not None else "")
-        for literal, field, _, _ in Formatter().parse(template)
-    )
-    return re.compile(pattern, re.DOTALL)
 
 
 def _rate_of(rate: Rate | None) -> float | None:
