@@ -57,26 +57,20 @@ class _Member(Protocol):
     def role(self) -> str: ...
 
 
-def _fits(round_: int, role: Role, staff_role: str) -> bool:
-    """Whether a member of ``staff_role`` may stand for a login of ``role`` in ``round_``."""
-    if round_ == 0:
-        return staff_role == role.value
-    if round_ == 1:
-        return staff_role in _STAND_INS.get(role, ())
-    if round_ == 2:
-        return staff_role not in _FRONT_LINE
-    return True
-
-
 def _pick(free: list[_Member], round_: int, role: Role) -> _Member | None:
-    """The first of ``free`` that fits ``role`` in ``round_`` (stand-ins by preference)."""
+    """The first of ``free`` who may stand for a login of ``role`` in ``round_``: of its
+    own role; then its stand-ins, in their order; then of no front-line role; then anyone."""
     if round_ == 1:
         for wanted in _STAND_INS.get(role, ()):
             found = next((m for m in free if m.role == wanted), None)
             if found is not None:
                 return found
         return None
-    return next((m for m in free if _fits(round_, role, m.role)), None)
+    if round_ == 0:
+        return next((m for m in free if m.role == role.value), None)
+    if round_ == 2:
+        return next((m for m in free if m.role not in _FRONT_LINE), None)
+    return next(iter(free), None)
 
 
 def link_staff(
