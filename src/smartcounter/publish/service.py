@@ -237,7 +237,8 @@ def _publish(
     notice = load_notice(folder) if folder.exists() else None
     if notice is not None and (notice.week, notice.lang) != (week, request.lang):
         notice = None
-    stale = notice is not None and notice.data_stamp != data_stamp(store)
+    current = data_stamp(store)
+    stale = notice is not None and notice.data_stamp != current
     with database.unit_of_work(write=False) as session:
         reviewed = any(
             o is Outcome.SENT
@@ -275,7 +276,7 @@ def _publish(
         dry_run=request.dry_run,
         planned=tuple(planned),
         branches_without_address=tuple(b.name for b in people.branches_without_address),
-        outdated=notice.data_stamp != data_stamp(store),
+        outdated=notice.data_stamp != current,
     )
     if request.dry_run or server is None:
         return report
